@@ -1,0 +1,73 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
+import Store from 'electron-store'
+import { type EventName, eventChannelOf } from '../shared/contract'
+import { APP_ENTRY_URL, APP_SCHEME } from './app-origin'
+import { createRendererHandler } from './app-protocol'
+import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './guards'
+import { createIpcBinding } from './ipc'
+import { isAppWindowSender, registerIpc } from './ipc-electron'
+import { createLogger } from './log'
+import { createServices } from './services'
+import { createWindowOptions } from './window'
+
+// Lifecycle only: everything with logic lives in modules that run without Electron.
+const here = path.dirname(fileURLToPath(import.meta.url))
+const log = createLogger((line) => console.info(line))
+const trustedWebContentsIds = new Set<number>()
+let mainWindow: BrowserWindow | null = null
+
+app.enableSandbox()
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+])
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore()
+    mainWindow?.focus()
+  })
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, shell.openExternal))
+  app.on('window-all-closed', () => app.quit())
+  app.whenReady().then(start)
+}
+
+function createMainWindow(): void {
+  const window = new BrowserWindow(
+    createWindowOptions(path.join(here, '../preload/index.cjs'), !app.isPackaged),
+  )
+  const id = window.webContents.id
+  trustedWebContentsIds.add(id)
+  window.on('closed', () => {
+    trustedWebContentsIds.delete(id)
+    mainWindow = null
+  })
+  window.once('ready-to-show', () => window.show())
+  void window.loadURL(APP_ENTRY_URL)
+  mainWindow = window
+}
+
+function start(): void {
+  session.defaultSession.setPermissionRequestHandler(denyPermissionRequest)
+  session.defaultSession.setPermissionCheckHandler(denyPermissionCheck)
+  protocol.handle(APP_SCHEME, createRendererHandler(path.join(here, '../renderer')))
+
+  const services = createServices({
+    store: new Store({ name: 'settings' }),
+    log,
+    emit: (name: EventName, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
+  })
+  registerIpc(
+    ipcMain,
+    createIpcBinding({
+      handlers: services.handlers,
+      isTrustedSender: (event) => isAppWindowSender(event, trustedWebContentsIds),
+      log,
+    }),
+  )
+  app.on('will-quit', () => void services.close())
+  createMainWindow()
+}

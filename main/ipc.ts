@@ -1,0 +1,75 @@
+import type { z } from 'zod'
+import {
+  type HandlerOutput,
+  type InvokeName,
+  invokeChannels,
+  isInvokeName,
+  type ParsedInput,
+} from '../shared/contract'
+import { AppError, type AppErrorShape, type IpcResult } from '../shared/errors'
+import type { Logger } from './log'
+
+export type Handlers = {
+  [N in InvokeName]: (input: ParsedInput<N>) => Promise<HandlerOutput<N>> | HandlerOutput<N>
+}
+
+export interface IpcBinding<Sender> {
+  dispatch(name: string, input: unknown, sender: Sender): Promise<IpcResult<unknown>>
+}
+
+const failure = (code: AppErrorShape['code'], message: string, detail?: string): IpcResult<never> => ({
+  ok: false,
+  error: new AppError(code, message, detail).toShape(),
+})
+
+/** Names the fields that failed and why, never their values: an input may hold a password. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(input)'}: ${issue.message}`)
+    .join('; ')
+}
+
+/**
+ * The one place every invoke passes through, whatever the transport: Electron's ipcMain in the app,
+ * loopback HTTP in the test harness. It refuses untrusted senders, parses the input with the channel's
+ * schema before any handler runs, parses the output (so nothing outside the contract crosses), and
+ * turns every failure into the contract's error shape.
+ */
+export function createIpcBinding<Sender>(options: {
+  handlers: Handlers
+  isTrustedSender: (sender: Sender) => boolean
+  log: Logger
+}): IpcBinding<Sender> {
+  const { handlers, isTrustedSender, log } = options
+  return {
+    async dispatch(name, input, sender) {
+      if (!isInvokeName(name)) return failure('unknown_channel', 'This action does not exist.')
+      if (!isTrustedSender(sender)) {
+        log.warn('ipc refused: untrusted sender', { channel: name })
+        return failure('untrusted_sender', 'This request did not come from the RAO Desk window.')
+      }
+      const channel = invokeChannels[name]
+      const parsed = channel.input.safeParse(input)
+      if (!parsed.success) {
+        return failure('invalid_input', 'The request was not valid.', describeIssues(parsed.error))
+      }
+      try {
+        const handler = handlers[name] as (input: unknown) => unknown
+        const output = channel.output.safeParse(await handler(parsed.data))
+        if (!output.success) {
+          log.error('ipc handler answered outside the contract', { channel: name })
+          return failure('internal', 'RAO Desk produced an unexpected answer.')
+        }
+        return { ok: true, value: output.data }
+      } catch (error) {
+        if (error instanceof AppError) return { ok: false, error: error.toShape() }
+        log.error('ipc handler failed', {
+          channel: name,
+          error: error instanceof Error ? error.name : 'unknown',
+        })
+        return failure('internal', 'Something went wrong in RAO Desk.')
+      }
+    },
+  }
+}

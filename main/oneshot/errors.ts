@@ -1,0 +1,83 @@
+import { AppError } from '../../shared/errors'
+
+/** Node's names for certificate problems, in words an officer can pass to their IT department. */
+const TLS_PROBLEMS: Readonly<Record<string, string>> = {
+  CERT_HAS_EXPIRED: 'the server certificate has expired',
+  CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the certificate chain contains a self-signed certificate (a corporate proxy?)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate cannot be verified',
+  UNABLE_TO_GET_ISSUER_CERT: 'the issuer of the server certificate is unknown',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer of the server certificate is not trusted on this computer',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate is for a different host name',
+  CERT_REVOKED: 'the server certificate has been revoked',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'the server does not speak TLS on this port (http vs https?)',
+  EPROTO: 'the TLS handshake failed',
+}
+
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+])
+const TIMEOUTS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+])
+
+/** Walks `cause` chains: undici wraps the socket error that names the real problem. */
+function codesOf(error: unknown): string[] {
+  const codes: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code
+    if (typeof code === 'string') codes.push(code)
+    current = (current as { cause?: unknown }).cause
+  }
+  return codes
+}
+
+/** A failure before any HTTP answer: the network, TLS, a timeout, or a cancellation. */
+export function fromTransportError(error: unknown): AppError {
+  if (error instanceof AppError) return error
+  if (error instanceof Error && (error.name === 'AbortError' || codesOf(error).includes('UND_ERR_ABORTED'))) {
+    return new AppError('cancelled', 'The operation was cancelled.')
+  }
+  const codes = codesOf(error)
+  const tls = codes.find((code) => code in TLS_PROBLEMS)
+  if (tls)
+    return new AppError('tls', 'A secure connection to the Optimizer could not be made.', TLS_PROBLEMS[tls])
+  const timeout = codes.find((code) => TIMEOUTS.has(code))
+  if (timeout) return new AppError('timeout', 'The Optimizer took too long to answer.', timeout)
+  const unreachable = codes.find((code) => UNREACHABLE.has(code))
+  if (unreachable) return new AppError('unreachable', 'The Optimizer cannot be reached.', unreachable)
+  return new AppError('unreachable', 'The Optimizer cannot be reached.', codes[0])
+}
+
+const WRONG_STATE = /invalid .*status|already in .* status/i
+
+/** A non-2xx answer, with the server's own words kept as detail. */
+export function fromHttpStatus(status: number, serverMessage: string | undefined): AppError {
+  const detail = serverMessage ? `HTTP ${status}: ${serverMessage}` : `HTTP ${status}`
+  if (status === 403 || status === 401) {
+    return new AppError('invalid_credentials', 'The Optimizer refused the RAO credentials.', detail)
+  }
+  if (status === 404) return new AppError('not_found', 'The Optimizer does not know this item.', detail)
+  if (status === 412 || (status >= 500 && serverMessage && WRONG_STATE.test(serverMessage))) {
+    return new AppError('wrong_state', 'This Video ID is not in a state that allows this action.', detail)
+  }
+  if (status >= 400 && status < 500)
+    return new AppError('rejected', 'The Optimizer rejected the request.', detail)
+  return new AppError('server_error', 'The Optimizer had an internal problem.', detail)
+}
+
+export const unexpectedAnswer = (detail: string) =>
+  new AppError('unexpected_answer', 'The Optimizer gave an answer RAO Desk does not understand.', detail)

@@ -1,0 +1,26 @@
+import { createContext, type ReactNode, useContext } from 'react'
+import { useStore } from 'zustand'
+import type { RaoApi } from '../../../shared/api'
+import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
+
+export interface Stores {
+  settings: SettingsStore
+}
+
+export const createStores = (api: RaoApi): Stores => ({ settings: createSettingsStore(api) })
+
+const StoresContext = createContext<Stores | null>(null)
+
+export function StoresProvider({ stores, children }: { stores: Stores; children: ReactNode }) {
+  return <StoresContext.Provider value={stores}>{children}</StoresContext.Provider>
+}
+
+function useStores(): Stores {
+  const stores = useContext(StoresContext)
+  if (!stores) throw new Error('StoresProvider is missing')
+  return stores
+}
+
+export function useSettings<T>(selector: (state: SettingsState) => T): T {
+  return useStore(useStores().settings, selector)
+}

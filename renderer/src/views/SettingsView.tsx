@@ -1,0 +1,183 @@
+import { type FormEvent, useEffect, useId, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import {
+  type Environment,
+  isAcceptableOptimizerUrl,
+  type LanguagePreference,
+  SANDBOX_OPTIMIZER_URL,
+  type Settings,
+} from '../../../shared/settings'
+import { ErrorMessage } from '../components/ErrorMessage'
+import { useShortcut } from '../components/useShortcut'
+import { useSettings } from '../stores/context'
+
+export function SettingsView() {
+  const { t } = useTranslation()
+  const settings = useSettings((state) => state.settings)
+  const load = useSettings((state) => state.load)
+  const loadSettings = useSettings((state) => state.loadSettings)
+
+  if (load.status === 'failed') {
+    return (
+      <section aria-labelledby="settings-title">
+        <h1 id="settings-title">{t('settings.title')}</h1>
+        <ErrorMessage error={load.error} title={t('settings.loadFailed')} />
+        <button type="button" onClick={() => void loadSettings()}>
+          {t('common.retry')}
+        </button>
+      </section>
+    )
+  }
+  if (!settings) {
+    return (
+      <section aria-labelledby="settings-title" aria-busy="true">
+        <h1 id="settings-title">{t('settings.title')}</h1>
+        <p role="status" className="muted">
+          {t('common.loading')}
+        </p>
+      </section>
+    )
+  }
+  return (
+    <section aria-labelledby="settings-title">
+      <h1 id="settings-title">{t('settings.title')}</h1>
+      <p className="muted">{t('settings.intro')}</p>
+      <SettingsForm saved={settings} />
+      <ConnectionPanel savedUrl={settings.optimizerUrl} />
+    </section>
+  )
+}
+
+function SettingsForm({ saved }: { saved: Settings }) {
+  const { t } = useTranslation()
+  const save = useSettings((state) => state.save)
+  const saveSettings = useSettings((state) => state.saveSettings)
+  const [draft, setDraft] = useState(saved)
+  const [touched, setTouched] = useState(false)
+  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId() }
+
+  // A save elsewhere (or the first load) replaces the draft.
+  useEffect(() => setDraft(saved), [saved])
+
+  const urlValid = isAcceptableOptimizerUrl(draft.optimizerUrl.trim())
+  const dirty = (Object.keys(saved) as (keyof Settings)[]).some((key) => draft[key] !== saved[key])
+  const update = (patch: Partial<Settings>) => setDraft((current) => ({ ...current, ...patch }))
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault()
+    setTouched(true)
+    if (!urlValid || save.status === 'saving') return
+    await saveSettings({ ...draft, optimizerUrl: draft.optimizerUrl.trim() })
+  }
+  useShortcut('s', () => void submit())
+
+  const showUrlError = touched && !urlValid
+  return (
+    <form className="card" onSubmit={submit} noValidate>
+      <div className="field">
+        <label htmlFor={ids.url}>{t('settings.optimizerUrl')}</label>
+        <input
+          id={ids.url}
+          type="url"
+          inputMode="url"
+          spellCheck={false}
+          autoComplete="off"
+          value={draft.optimizerUrl}
+          aria-invalid={showUrlError}
+          aria-describedby={showUrlError ? `${ids.urlError} ${ids.urlHint}` : ids.urlHint}
+          onChange={(event) => update({ optimizerUrl: event.target.value })}
+          onBlur={() => setTouched(true)}
+        />
+        <p id={ids.urlHint} className="hint">
+          {t('settings.optimizerUrlHint')}{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => update({ optimizerUrl: SANDBOX_OPTIMIZER_URL })}
+          >
+            {t('settings.useSandbox')}
+          </button>
+        </p>
+        {showUrlError && (
+          <p id={ids.urlError} className="field-error">
+            {t('settings.optimizerUrlInvalid')}
+          </p>
+        )}
+      </div>
+
+      <fieldset className="field">
+        <legend>{t('settings.environment')}</legend>
+        {(['sandbox', 'prod'] as const satisfies readonly Environment[]).map((environment) => (
+          <label key={environment} className="choice">
+            <input
+              type="radio"
+              name="environment"
+              value={environment}
+              checked={draft.environment === environment}
+              onChange={() => update({ environment })}
+            />
+            {environment === 'sandbox' ? t('settings.environmentSandbox') : t('settings.environmentProd')}
+          </label>
+        ))}
+      </fieldset>
+
+      <div className="field">
+        <label htmlFor={ids.language}>{t('settings.language')}</label>
+        <select
+          id={ids.language}
+          value={draft.language}
+          onChange={(event) => update({ language: event.target.value as LanguagePreference })}
+        >
+          <option value="system">{t('settings.languageSystem')}</option>
+          <option value="es">{t('settings.languageEs')}</option>
+          <option value="en">{t('settings.languageEn')}</option>
+        </select>
+      </div>
+
+      <div className="actions">
+        <button type="submit" className="primary" disabled={save.status === 'saving'}>
+          {save.status === 'saving' ? t('settings.saving') : t('settings.save')}
+        </button>
+        <kbd className="shortcut">{t('settings.saveShortcut')}</kbd>
+        <p role="status" className="muted">
+          {dirty ? t('settings.unsaved') : save.status === 'saved' ? t('settings.saved') : ''}
+        </p>
+      </div>
+      {save.status === 'failed' && <ErrorMessage error={save.error} />}
+    </form>
+  )
+}
+
+function ConnectionPanel({ savedUrl }: { savedUrl: string }) {
+  const { t } = useTranslation()
+  const connection = useSettings((state) => state.connection)
+  const checkConnection = useSettings((state) => state.checkConnection)
+  const checking = connection.status === 'checking'
+  return (
+    <section className="card" aria-labelledby="connection-title" aria-busy={checking}>
+      <h2 id="connection-title">{t('connection.title')}</h2>
+      <p className="muted">{t('connection.checksSaved', { url: savedUrl })}</p>
+      <div className="actions">
+        <button type="button" onClick={() => void checkConnection()} disabled={checking}>
+          {t('connection.check')}
+        </button>
+      </div>
+      <div aria-live="polite">
+        {checking && (
+          <p role="status" className="progress">
+            <span className="spinner" aria-hidden="true" />
+            {t('connection.checking')}
+          </p>
+        )}
+        {connection.status === 'ok' && (
+          <p role="status" className="notice notice-ok">
+            {t('connection.ok', { name: connection.info.name, version: connection.info.version })}
+          </p>
+        )}
+      </div>
+      {connection.status === 'failed' && (
+        <ErrorMessage error={connection.error} title={t('connection.failed')} />
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod'
+import { settingsSchema } from './settings'
+
+/**
+ * The one table of everything the renderer may ask of main, and everything main may push to it.
+ * Each invoke channel has a schema for its input (checked in main before any handler runs) and one for
+ * its output (main parses what a handler returns, so nothing outside the schema, a secret above all,
+ * can cross by accident). Types of `window.rao` are derived from this table in `api.ts`.
+ */
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output })
+
+/** Input of a function that takes no argument. */
+const nothing = z.undefined()
+
+export const optimizerInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  greeting: z.string(),
+})
+export type OptimizerInfo = z.infer<typeof optimizerInfoSchema>
+
+export const invokeChannels = {
+  getSettings: channel(nothing, settingsSchema),
+  saveSettings: channel(settingsSchema.partial().strict(), settingsSchema),
+  checkConnection: channel(nothing, optimizerInfoSchema),
+}
+
+export const eventChannels = {
+  settingsChanged: settingsSchema,
+}
+
+export type InvokeName = keyof typeof invokeChannels
+export type EventName = keyof typeof eventChannels
+/** What the renderer passes. */
+export type InvokeInput<N extends InvokeName> = z.input<(typeof invokeChannels)[N]['input']>
+/** What a handler in main receives, after parsing. */
+export type ParsedInput<N extends InvokeName> = z.output<(typeof invokeChannels)[N]['input']>
+/** What a handler in main returns. */
+export type HandlerOutput<N extends InvokeName> = z.input<(typeof invokeChannels)[N]['output']>
+/** What the renderer receives. */
+export type InvokeOutput<N extends InvokeName> = z.output<(typeof invokeChannels)[N]['output']>
+export type EventPayload<E extends EventName> = z.output<(typeof eventChannels)[E]>
+
+export const invokeNames = Object.keys(invokeChannels) as InvokeName[]
+export const eventNames = Object.keys(eventChannels) as EventName[]
+
+export const isInvokeName = (name: string): name is InvokeName => Object.hasOwn(invokeChannels, name)
+
+/** Electron IPC channel strings, derived so that they are never written twice. */
+export const ipcChannelOf = (name: InvokeName) => `rao:${name}`
+export const eventChannelOf = (name: EventName) => `rao-event:${name}`

@@ -1,0 +1,55 @@
+import { z } from 'zod'
+
+/** Every failure crosses the IPC boundary as this one shape. */
+export const errorCodes = [
+  'invalid_input',
+  'untrusted_sender',
+  'unknown_channel',
+  'unreachable',
+  'timeout',
+  'tls',
+  'unexpected_answer',
+  'invalid_credentials',
+  'not_found',
+  'wrong_state',
+  'rejected',
+  'server_error',
+  'cancelled',
+  'internal',
+] as const
+
+export const errorCodeSchema = z.enum(errorCodes)
+export type ErrorCode = z.infer<typeof errorCodeSchema>
+
+export const appErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  detail: z.string().optional(),
+})
+export type AppErrorShape = z.infer<typeof appErrorSchema>
+
+/** Thrown on either side; `toShape` turns it into the plain value that crosses the boundary. */
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly detail: string | undefined
+
+  constructor(code: ErrorCode, message: string, detail?: string) {
+    super(message)
+    this.name = 'AppError'
+    this.code = code
+    this.detail = detail
+  }
+
+  toShape(): AppErrorShape {
+    return this.detail === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, detail: this.detail }
+  }
+
+  static fromShape(shape: AppErrorShape): AppError {
+    return new AppError(shape.code, shape.message, shape.detail)
+  }
+}
+
+/** What every invoke returns across the boundary: a value or an error, never a thrown string. */
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: AppErrorShape }

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+
+export const SANDBOX_OPTIMIZER_URL = 'https://optimizer-developers.uanataca.com/oneshot/api/v1'
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** HTTPS everywhere; plain HTTP only on this machine (a local Optimizer or the simulator), since credentials travel in bodies. */
+export function isAcceptableOptimizerUrl(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.username || url.password || url.search || url.hash) return false
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)
+}
+
+export const optimizerUrlSchema = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine(isAcceptableOptimizerUrl, { message: 'optimizer_url_invalid' })
+  .transform((value) => value.replace(/\/+$/, ''))
+
+export const environmentSchema = z.enum(['sandbox', 'prod'])
+export type Environment = z.infer<typeof environmentSchema>
+
+export const languageSchema = z.enum(['system', 'es', 'en'])
+export type LanguagePreference = z.infer<typeof languageSchema>
+
+export const settingsSchema = z.object({
+  optimizerUrl: optimizerUrlSchema,
+  environment: environmentSchema,
+  language: languageSchema,
+})
+export type Settings = z.infer<typeof settingsSchema>
+
+export const defaultSettings: Settings = {
+  optimizerUrl: SANDBOX_OPTIMIZER_URL,
+  environment: 'sandbox',
+  language: 'system',
+}

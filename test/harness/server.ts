@@ -1,0 +1,213 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Conf from 'conf'
+import { APP_ORIGIN } from '../../main/app-origin'
+import { createRendererHandler } from '../../main/app-protocol'
+import { createIpcBinding } from '../../main/ipc'
+import { createLogger } from '../../main/log'
+import { createServices } from '../../main/services'
+import type { EventName } from '../../shared/contract'
+import { defaultSettings } from '../../shared/settings'
+
+/**
+ * The browser test harness: serves the built renderer to a real browser and carries its `window.rao`
+ * calls over loopback HTTP to the same IPC binding and services that main uses. Test-only: it is never
+ * part of the shipped app. Bound to 127.0.0.1, random port, random per-run token (a cookie, set when the
+ * page is opened with `?token=`), and it checks Host and Origin against DNS rebinding.
+ */
+export interface HarnessOptions {
+  /** Seeds the Optimizer address setting (the simulator's URL, usually). */
+  optimizerUrl?: string
+  /** The app's data folder; a new temporary one when absent (and then removed on close). */
+  dataDir?: string
+  rendererDir?: string
+  bridgeFile?: string
+}
+
+export interface Harness {
+  /** Open this in a browser: it sets the session cookie and lands on the app. */
+  readonly url: string
+  readonly origin: string
+  readonly dataDir: string
+  readonly logFile: string
+  close(): Promise<void>
+}
+
+const COOKIE = 'rao_harness'
+const MAX_BODY_BYTES = 1024 * 1024
+const root = path.resolve(import.meta.dirname, '../..')
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+function cookieOf(request: IncomingMessage, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return value.join('=')
+  }
+  return undefined
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new Error('body too large')
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+async function sendFetchResponse(
+  response: ServerResponse,
+  answer: Response,
+  transform?: (text: string) => string,
+) {
+  const headers = Object.fromEntries(answer.headers.entries())
+  if (transform && answer.ok) {
+    const text = transform(await answer.text())
+    response.writeHead(answer.status, { ...headers, 'Content-Length': Buffer.byteLength(text) })
+    response.end(text)
+    return
+  }
+  const body = Buffer.from(await answer.arrayBuffer())
+  response.writeHead(answer.status, { ...headers, 'Content-Length': body.length })
+  response.end(body)
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const ownDataDir = options.dataDir === undefined
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'rao-desk-harness-'))
+  const logFile = path.join(dataDir, 'main.log')
+  const rendererDir = options.rendererDir ?? path.join(root, 'out/renderer')
+  const bridgeFile = options.bridgeFile ?? path.join(root, 'out/harness/bridge.js')
+  const token = randomBytes(32).toString('hex')
+  const log = createLogger((line) => appendFileSync(logFile, `${line}\n`))
+
+  const store = new Conf<Record<string, unknown>>({
+    projectName: 'rao-desk',
+    cwd: dataDir,
+    configName: 'settings',
+  })
+  if (options.optimizerUrl && store.get('settings') === undefined) {
+    store.set('settings', { ...defaultSettings, optimizerUrl: options.optimizerUrl })
+  }
+
+  const eventStreams = new Set<ServerResponse>()
+  const emit = (name: EventName, payload: unknown) => {
+    for (const stream of eventStreams) stream.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
+  }
+  const services = createServices({ store, log, emit })
+
+  let origin = ''
+  const isTrusted = (request: IncomingMessage): boolean => {
+    const cookie = cookieOf(request, COOKIE)
+    const originHeader = request.headers.origin
+    return (
+      request.headers.host === new URL(origin).host &&
+      (originHeader === undefined || originHeader === origin) &&
+      cookie !== undefined &&
+      sameSecret(cookie, token)
+    )
+  }
+  const binding = createIpcBinding<IncomingMessage>({
+    handlers: services.handlers,
+    isTrustedSender: isTrusted,
+    log,
+  })
+  const renderer = createRendererHandler(rendererDir)
+  const injectBridge = (html: string) =>
+    html.replace('<script', '<script src="/__harness/bridge.js"></script>\n    <script')
+
+  const server = createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', origin)
+      if (url.pathname === '/' && url.searchParams.has('token')) {
+        const given = url.searchParams.get('token') ?? ''
+        if (!sameSecret(given, token)) {
+          response.writeHead(403).end('Wrong token')
+          return
+        }
+        response.writeHead(303, {
+          'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          Location: '/',
+        })
+        response.end()
+        return
+      }
+      if (url.pathname.startsWith('/__ipc/') && request.method === 'POST') {
+        let input: unknown
+        try {
+          const text = await readBody(request)
+          input = text ? (JSON.parse(text) as { input?: unknown }).input : undefined
+        } catch {
+          response.writeHead(400).end()
+          return
+        }
+        const result = await binding.dispatch(url.pathname.slice('/__ipc/'.length), input, request)
+        const body = JSON.stringify(result)
+        response.writeHead(200, {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+        })
+        response.end(body)
+        return
+      }
+      if (url.pathname === '/__events') {
+        if (!isTrusted(request)) {
+          response.writeHead(403).end()
+          return
+        }
+        response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' })
+        response.write(': connected\n\n')
+        eventStreams.add(response)
+        request.on('close', () => eventStreams.delete(response))
+        return
+      }
+      if (url.pathname === '/__harness/bridge.js') {
+        const code = await readFile(bridgeFile)
+        response.writeHead(200, {
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Content-Length': code.length,
+        })
+        response.end(code)
+        return
+      }
+      const answer = await renderer(new Request(`${APP_ORIGIN}${url.pathname}`, { method: request.method }))
+      const isHtml = (answer.headers.get('content-type') ?? '').startsWith('text/html')
+      await sendFetchResponse(response, answer, isHtml ? injectBridge : undefined)
+    } catch (error) {
+      log.error('harness request failed', { error: error instanceof Error ? error.message : 'unknown' })
+      if (!response.headersSent) response.writeHead(500)
+      response.end()
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  return {
+    url: `${origin}/?token=${token}`,
+    origin,
+    dataDir,
+    logFile,
+    async close() {
+      for (const stream of eventStreams) stream.end()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await services.close()
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}

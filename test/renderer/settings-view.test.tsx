@@ -1,0 +1,74 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { App } from '../../renderer/src/App'
+import { initI18n } from '../../renderer/src/i18n'
+import { createStores, StoresProvider } from '../../renderer/src/stores/context'
+import type { IpcResult } from '../../shared/errors'
+import { defaultSettings } from '../../shared/settings'
+import { fakeApi } from './fake-api'
+
+beforeAll(() => initI18n('en'))
+afterEach(cleanup)
+
+const ok = <T,>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value })
+const renderApp = (api: ReturnType<typeof fakeApi>) =>
+  render(
+    <StoresProvider stores={createStores(api)}>
+      <App />
+    </StoresProvider>,
+  )
+
+describe('Settings screen states', () => {
+  it('shows loading until the settings arrive', async () => {
+    let release: (result: IpcResult<unknown>) => void = () => undefined
+    const api = fakeApi({ getSettings: () => new Promise((resolve) => (release = resolve)) })
+    renderApp(api)
+    expect(screen.getByRole('status')).toHaveTextContent('Loading…')
+    await act(async () => release({ ok: true, value: defaultSettings }))
+    expect(screen.getByLabelText('Optimizer address')).toHaveValue(defaultSettings.optimizerUrl)
+  })
+
+  it('explains a failed load and retries on request', async () => {
+    let attempts = 0
+    const api = fakeApi({
+      getSettings: () =>
+        ++attempts === 1
+          ? Promise.resolve({ ok: false, error: { code: 'internal', message: 'disk', detail: 'EACCES' } })
+          : ok(defaultSettings),
+    })
+    renderApp(api)
+    expect(await screen.findByRole('alert')).toHaveTextContent('The settings could not be read.')
+    expect(screen.getByRole('alert')).toHaveTextContent('Details: EACCES')
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByLabelText('Optimizer address')).toBeInTheDocument()
+    expect(attempts).toBe(2)
+  })
+
+  it('does not send an unacceptable address to main', async () => {
+    const api = fakeApi({ getSettings: () => ok(defaultSettings), saveSettings: () => ok(defaultSettings) })
+    renderApp(api)
+    const address = await screen.findByLabelText('Optimizer address')
+    await userEvent.clear(address)
+    await userEvent.type(address, 'not a url')
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }))
+    expect(screen.getByText(/Enter a full https:\/\/ address/)).toBeInTheDocument()
+    expect(api.calls).not.toContain('saveSettings')
+  })
+
+  it('shows progress while the connection is being checked', async () => {
+    let release: (result: IpcResult<unknown>) => void = () => undefined
+    const api = fakeApi({
+      getSettings: () => ok(defaultSettings),
+      checkConnection: () => new Promise((resolve) => (release = resolve)),
+    })
+    renderApp(api)
+    await userEvent.click(await screen.findByRole('button', { name: 'Check connection' }))
+    expect(screen.getByText('Checking the connection…')).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Check connection' })).toBeDisabled()
+    await act(async () => release({ ok: false, error: { code: 'timeout', message: 'slow' } }))
+    expect(screen.getByRole('alert')).toHaveTextContent('took too long')
+    expect(screen.getByRole('button', { name: 'Check connection' })).toBeEnabled()
+  })
+})

@@ -1,0 +1,43 @@
+// Prints one closing summary of the whole suite from the runners' JSON reports and the failed steps.
+import { existsSync, readFileSync } from 'node:fs'
+
+const failedSteps = process.argv.slice(2)
+const read = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined)
+
+let passed = 0
+let failed = 0
+let skipped = 0
+const vitest = read('out/test-results/vitest.json')
+if (vitest) {
+  passed += vitest.numPassedTests
+  failed += vitest.numFailedTests
+  skipped += vitest.numPendingTests + vitest.numTodoTests
+}
+const playwright = read('out/test-results/playwright.json')
+if (playwright) {
+  passed += playwright.stats.expected + playwright.stats.flaky
+  failed += playwright.stats.unexpected
+  skipped += playwright.stats.skipped
+  for (const suite of playwright.suites ?? []) listSkips(suite)
+}
+
+function listSkips(suite) {
+  for (const spec of suite.specs ?? []) {
+    for (const test of spec.tests ?? []) {
+      const reasons = test.annotations?.filter((note) => note.type === 'skip').map((note) => note.description)
+      if (test.status === 'skipped')
+        console.info(`skipped: ${spec.title} — ${reasons?.join('; ') || 'no reason given'}`)
+    }
+  }
+  for (const child of suite.suites ?? []) listSkips(child)
+}
+
+for (const [name, report] of [
+  ['unit', vitest],
+  ['e2e', playwright],
+]) {
+  if (!report) console.info(`${name}: no report (the runner did not finish)`)
+}
+if (failedSteps.length) console.info(`failed steps: ${failedSteps.join(', ')}`)
+console.info(`${passed} passed, ${failed} failed, ${skipped} skipped`)
+process.exit(failedSteps.length || failed || !vitest || !playwright ? 1 : 0)

@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Conf from 'conf'
+import { describe, expect, it } from 'vitest'
+import { createLogger } from '../../main/log'
+import { createSettingsService } from '../../main/settings/settings-service'
+import { defaultSettings, isAcceptableOptimizerUrl } from '../../shared/settings'
+
+function openStore(dir = mkdtempSync(path.join(tmpdir(), 'rao-settings-'))) {
+  const store = new Conf<Record<string, unknown>>({
+    projectName: 'rao-desk',
+    cwd: dir,
+    configName: 'settings',
+  })
+  const logLines: string[] = []
+  return {
+    dir,
+    store,
+    logLines,
+    service: createSettingsService(
+      store,
+      createLogger((line) => logLines.push(line)),
+    ),
+  }
+}
+
+describe('settings service (electron-store’s conf on a temporary folder)', () => {
+  it('starts from the public sandbox defaults', () => {
+    expect(openStore().service.read()).toEqual(defaultSettings)
+  })
+
+  it('saves and reads back across instances, trimming a trailing slash', () => {
+    const first = openStore()
+    first.service.save({ optimizerUrl: 'https://optimizer.example.org/oneshot/api/v1/', environment: 'prod' })
+    const second = openStore(first.dir)
+    expect(second.service.read()).toEqual({
+      optimizerUrl: 'https://optimizer.example.org/oneshot/api/v1',
+      environment: 'prod',
+      language: 'system',
+    })
+    expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
+      'prod',
+    )
+  })
+
+  it('keeps the good fields when one stored field is bad, and says so in the log', () => {
+    const { dir } = openStore()
+    writeFileSync(
+      path.join(dir, 'settings.json'),
+      JSON.stringify({ settings: { optimizerUrl: 'ftp://nope', environment: 'prod', language: 'klingon' } }),
+    )
+    const reopened = openStore(dir)
+    expect(reopened.service.read()).toEqual({ ...defaultSettings, environment: 'prod' })
+    expect(reopened.logLines.join('\n')).toContain('optimizerUrl')
+  })
+
+  it('refuses to save an address that is not acceptable, keeping the old one', () => {
+    const { service } = openStore()
+    expect(() => service.save({ optimizerUrl: 'http://optimizer.example.org' })).toThrow()
+    expect(service.read().optimizerUrl).toBe(defaultSettings.optimizerUrl)
+  })
+})
+
+describe('Optimizer address rule', () => {
+  it.each([
+    ['https://optimizer-developers.uanataca.com/oneshot/api/v1', true],
+    ['http://127.0.0.1:8080/oneshot/api/v1', true],
+    ['http://localhost/oneshot/api/v1', true],
+    ['http://[::1]:9000/oneshot/api/v1', true],
+    ['http://optimizer.intranet/oneshot/api/v1', false],
+    ['https://user:pw@optimizer.example.org/', false],
+    ['https://optimizer.example.org/?debug=1', false],
+    ['ftp://optimizer.example.org/', false],
+    ['javascript:alert(1)', false],
+    ['optimizer.example.org', false],
+  ])('%s → %s', (url, acceptable) => {
+    expect(isAcceptableOptimizerUrl(url)).toBe(acceptable)
+  })
+})

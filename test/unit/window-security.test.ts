@@ -1,0 +1,122 @@
+import { EventEmitter } from 'node:events'
+import { describe, expect, it, vi } from 'vitest'
+import { CONTENT_SECURITY_POLICY } from '../../main/csp'
+import {
+  decideWindowOpen,
+  denyPermissionCheck,
+  denyPermissionRequest,
+  type GuardedContents,
+  hardenWebContents,
+  isAllowedExternalUrl,
+  isAllowedNavigation,
+} from '../../main/guards'
+import { createWindowOptions } from '../../main/window'
+
+// Each test names the item of Electron's security checklist it holds to
+// (electronjs.org/docs/latest/tutorial/security).
+describe('window options', () => {
+  const prefs = createWindowOptions('/app/preload/index.cjs', false).webPreferences
+
+  it('2. no Node.js integration, in the page, its workers or its subframes', () => {
+    expect(prefs?.nodeIntegration).toBe(false)
+    expect(prefs?.nodeIntegrationInWorker).toBe(false)
+    expect(prefs?.nodeIntegrationInSubFrames).toBe(false)
+  })
+  it('3. context isolation', () => expect(prefs?.contextIsolation).toBe(true))
+  it('4. process sandboxing', () => expect(prefs?.sandbox).toBe(true))
+  it('6. webSecurity stays on', () => expect(prefs?.webSecurity).toBe(true))
+  it('8. no insecure content', () => expect(prefs?.allowRunningInsecureContent).toBe(false))
+  it('9. no experimental features', () => expect(prefs?.experimentalFeatures).toBe(false))
+  it('10. no enableBlinkFeatures', () => expect(prefs).not.toHaveProperty('enableBlinkFeatures'))
+  it('11. no <webview>', () => expect(prefs?.webviewTag).toBe(false))
+  it('loads the preload given, and only it', () => expect(prefs?.preload).toBe('/app/preload/index.cjs'))
+  it('dev tools only when asked for (not in packaged builds)', () => {
+    expect(prefs?.devTools).toBe(false)
+    expect(createWindowOptions('/p.cjs', true).webPreferences?.devTools).toBe(true)
+  })
+})
+
+describe('7. Content-Security-Policy', () => {
+  const directives = new Map(
+    CONTENT_SECURITY_POLICY.split(';').map((part) => {
+      const [name, ...values] = part.trim().split(/\s+/)
+      return [name, values] as const
+    }),
+  )
+  it('has no unsafe-eval and no unsafe-inline anywhere', () => {
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval')
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline')
+  })
+  it('denies by default and allows script only from the app itself', () => {
+    expect(directives.get('default-src')).toEqual(["'none'"])
+    expect(directives.get('script-src')).toEqual(["'self'"])
+    expect(directives.get('object-src')).toEqual(["'none'"])
+    expect(directives.get('frame-ancestors')).toEqual(["'none'"])
+  })
+})
+
+describe('guards', () => {
+  it('12. navigation only within the app’s own origin', () => {
+    expect(isAllowedNavigation('app://rao-desk/index.html')).toBe(true)
+    for (const url of [
+      'https://evil.example/',
+      'file:///etc/passwd',
+      'app://other/index.html',
+      'javascript:alert(1)',
+    ]) {
+      expect(isAllowedNavigation(url)).toBe(false)
+    }
+  })
+
+  it('13. window.open never opens a window; 14. only allowlisted https links reach the browser', async () => {
+    const openExternal = vi.fn(async () => undefined)
+    expect(decideWindowOpen('https://evil.example/', openExternal)).toEqual({ action: 'deny' })
+    expect(decideWindowOpen('https://docs.namirial.app/products', openExternal)).toEqual({ action: 'deny' })
+    expect(openExternal).toHaveBeenCalledTimes(1)
+    expect(openExternal).toHaveBeenCalledWith('https://docs.namirial.app/products')
+  })
+
+  it.each([
+    'http://docs.namirial.app/',
+    'https://docs.namirial.app.evil.example/',
+    'https://user:pw@docs.namirial.app/',
+    'file:///C:/Windows/system32/calc.exe',
+    'smb://share/x',
+    'not a url',
+  ])('14. refuses to open %s externally', (url) => {
+    expect(isAllowedExternalUrl(url)).toBe(false)
+  })
+
+  it('5. denies every permission request and check', () => {
+    const callback = vi.fn()
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+      denyPermissionRequest(null, permission, callback)
+    }
+    expect(callback.mock.calls.every(([granted]) => granted === false)).toBe(true)
+    expect(callback).toHaveBeenCalledTimes(5)
+    expect(denyPermissionCheck()).toBe(false)
+  })
+
+  it('hardens every web contents: navigation, redirects, webviews and window.open', () => {
+    // A stand-in for Electron's WebContents: an event emitter with a window-open handler slot.
+    const emitter = new EventEmitter()
+    let openHandler: ((details: { url: string }) => { action: 'deny' }) | undefined
+    const contents = Object.assign(emitter, {
+      setWindowOpenHandler: (handler: typeof openHandler) => {
+        openHandler = handler
+      },
+    }) as unknown as GuardedContents
+    hardenWebContents(contents, async () => undefined)
+
+    const fire = (name: string, url?: string) => {
+      const event = { preventDefault: vi.fn() }
+      emitter.emit(name, event, url)
+      return event.preventDefault.mock.calls.length > 0
+    }
+    expect(fire('will-navigate', 'https://evil.example/')).toBe(true)
+    expect(fire('will-redirect', 'https://evil.example/')).toBe(true)
+    expect(fire('will-navigate', 'app://rao-desk/index.html')).toBe(false)
+    expect(fire('will-attach-webview')).toBe(true)
+    expect(openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' })
+  })
+})
