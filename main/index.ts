@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import Store from 'electron-store'
 import { type EventName, eventChannelOf } from '../shared/contract'
+import { AppError } from '../shared/errors'
 import { APP_ENTRY_URL, APP_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
 import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './guards'
@@ -59,6 +60,7 @@ function start(): void {
     store: new Store({ name: 'settings' }),
     log,
     emit: (name: EventName, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
+    authority: () => Promise.reject(new AppError('invalid_credentials', 'No RAO credentials are set up.')),
   })
   registerIpc(
     ipcMain,

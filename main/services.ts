@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici'
 import type { EventName, EventPayload } from '../shared/contract'
 import type { Handlers } from './ipc'
 import type { Logger } from './log'
+import type { AuthoritySource } from './oneshot/authority'
 import { createOneShotClient } from './oneshot/client'
 import { createDispatcher } from './oneshot/transport'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
@@ -15,13 +16,20 @@ export interface ServiceDependencies {
   /** Pushes an event to the renderer: `webContents.send` in the app, server-sent events in the harness. */
   emit: Emit
   dispatcher?: Dispatcher
+  /** The RAO's authority for decisions: the credential vault. */
+  authority: AuthoritySource
 }
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
   const settings = createSettingsService(deps.store, deps.log)
   const dispatcher = deps.dispatcher ?? createDispatcher()
-  const oneshot = createOneShotClient({ baseUrl: () => settings.read().optimizerUrl, dispatcher })
+  const oneshot = createOneShotClient({
+    baseUrl: () => settings.read().optimizerUrl,
+    dispatcher,
+    log: deps.log,
+    authority: deps.authority,
+  })
 
   const handlers: Handlers = {
     getSettings: () => settings.read(),

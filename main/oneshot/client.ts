@@ -1,87 +1,212 @@
-import { type Dispatcher, request } from 'undici'
-import { z } from 'zod'
-import { type Envelope, envelopeSchema, messageOf, payloadOf } from './envelope'
-import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
+import type { z } from 'zod'
+import { AppError } from '../../shared/errors'
+import { type AuthoritySource, authorityFields, secretsOf } from './authority'
+import { type DownloadOptions, type DownloadResult, downloadVideo } from './download'
+import { type Envelope, messageOf, payloadOf } from './envelope'
+import { unexpectedAnswer } from './errors'
+import { callJson, type HttpContext, type Method } from './http'
+import {
+  type CreatedVideoId,
+  createdTokenSchema,
+  createdVideoIdSchema,
+  type Evidences,
+  evidencesSchema,
+  type NewVideoId,
+  newVideoIdSchema,
+  type OptimizerSettings,
+  type OptimizerSettingsUpdate,
+  optimizerSettingsSchema,
+  optimizerSettingsUpdateSchema,
+  type RequestDetails,
+  requestDetailsSchema,
+  type TokenInfo,
+  tokenInfoSchema,
+  tokenListSchema,
+} from './schemas'
+import { type UploadOptions, uploadVideo } from './upload'
 
-/** JSON answers are small; a larger one is not the Optimizer talking, and is not read into memory. */
-const MAX_JSON_BYTES = 1024 * 1024
-
-const versionSchema = z.looseObject({ name: z.string(), version: z.string() })
-
-export interface OneShotClientOptions {
-  /** Read at every call, so a changed setting applies at once. */
-  baseUrl: () => string
-  dispatcher: Dispatcher
+export interface OneShotClientOptions extends HttpContext {
+  /** The RAO's authority for decisions, read from the credential vault at the moment of the call. */
+  authority: AuthoritySource
 }
 
-type Method = 'GET' | 'POST' | 'DELETE'
-
-async function readText(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += chunk.length
-    if (size > limit) throw unexpectedAnswer(`answer larger than ${limit} bytes`)
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+export interface BillingCredentials {
+  username: string
+  password: string
 }
 
-function parseEnvelope(text: string): Envelope | undefined {
-  try {
-    const parsed = envelopeSchema.safeParse(JSON.parse(text))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
-  }
+export interface TokenRequest {
+  username: string
+  password?: string
+  pin?: string
+  environment?: 'sandbox' | 'prod'
 }
 
-const firstLine = (text: string) => text.trim().split('\n')[0]?.slice(0, 200) || undefined
+const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64')
 
+/** Ids go into paths: only what the API issues is let through. */
+function pkPath(pk: number): string {
+  if (!Number.isSafeInteger(pk) || pk <= 0) throw new AppError('invalid_input', 'Not a valid id.', String(pk))
+  return String(pk)
+}
+/** A token's uid stands in for the RAO's credentials: it goes into the path, never into the log. */
+function tokenPath(uid: string) {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(uid)) throw new AppError('invalid_input', 'Not a valid token id.')
+  return { path: `/token/${uid}`, options: { logAs: '/token/{uid}', secrets: [uid] } }
+}
+
+function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope | null, what: string): z.output<S> {
+  const parsed = schema.safeParse(envelope ? payloadOf(envelope) : undefined)
+  if (!parsed.success) throw unexpectedAnswer(`${what}: the answer lacks the expected fields`)
+  return parsed.data
+}
+
+/** Every call RAO Desk makes to the One-Shot Optimizer. */
 export function createOneShotClient(options: OneShotClientOptions) {
-  const { baseUrl, dispatcher } = options
+  const call = (method: Method, path: string, callOptions?: Parameters<typeof callJson>[3]) =>
+    callJson(options, method, path, callOptions)
 
-  /** One JSON call: the HTTP status decides success, then the body must be an envelope. */
-  async function call(method: Method, path: string): Promise<Envelope> {
-    let response: Dispatcher.ResponseData
-    let text: string
-    try {
-      response = await request(`${baseUrl()}${path}`, {
-        method,
-        dispatcher,
-        headers: { accept: 'application/json' },
-      })
-      text = await readText(response.body, MAX_JSON_BYTES)
-    } catch (error) {
-      throw fromTransportError(error)
-    }
-    const envelope = parseEnvelope(text)
-    const { statusCode } = response
-    if (statusCode < 200 || statusCode >= 300) {
-      throw fromHttpStatus(statusCode, envelope ? messageOf(envelope) : firstLine(text))
-    }
-    const contentType = String(response.headers['content-type'] ?? '')
-    if (!contentType.includes('json')) {
-      throw unexpectedAnswer(`expected JSON, got ${contentType || 'no content type'}`)
-    }
-    if (!envelope) throw unexpectedAnswer('the answer is not valid JSON')
-    return envelope
+  async function decide(action: 'validate' | 'approve' | 'refuse', videoidPk: number, reason?: string) {
+    const path = `/videoid/${pkPath(videoidPk)}/${action}`
+    const authority = await options.authority()
+    const body = { ...authorityFields(authority), ...(reason === undefined ? {} : { reason }) }
+    await call('POST', path, { body, secrets: secretsOf(authority), emptyOk: true })
   }
 
   return {
     /** `GET /hello`: is the Optimizer up? Answers its greeting. */
     async hello(): Promise<string> {
       const envelope = await call('GET', '/hello')
-      const greeting = messageOf(envelope)
+      const greeting = envelope && messageOf(envelope)
       if (!greeting) throw unexpectedAnswer('/hello answered without a greeting')
       return greeting
     },
 
     /** `GET /version`: the Optimizer's name and version. */
     async version(): Promise<{ name: string; version: string }> {
-      const parsed = versionSchema.safeParse(payloadOf(await call('GET', '/version')))
-      if (!parsed.success) throw unexpectedAnswer('/version answered without a name and version')
-      return { name: parsed.data.name, version: parsed.data.version }
+      const envelope = await call('GET', '/version')
+      const payload = envelope ? payloadOf(envelope) : undefined
+      const { name, version } = (payload ?? {}) as { name?: unknown; version?: unknown }
+      if (typeof name !== 'string' || typeof version !== 'string') {
+        throw unexpectedAnswer('/version answered without a name and version')
+      }
+      return { name, version }
+    },
+
+    /** `GET /settings`: the Optimizer's defaults; the billing password only as "set or not". */
+    async getSettings(): Promise<OptimizerSettings> {
+      return parsePayload(optimizerSettingsSchema, await call('GET', '/settings'), '/settings')
+    },
+
+    /** `POST /settings`. The billing password goes base64-encoded, as the API requires. */
+    async updateSettings(update: OptimizerSettingsUpdate): Promise<void> {
+      const parsed = optimizerSettingsUpdateSchema.parse(update)
+      const body: Record<string, Record<string, string>> = {}
+      const put = (group: string, key: string, value: string | undefined) => {
+        if (value !== undefined) body[group] = { ...body[group], [key]: value }
+      }
+      put('tsa', 'tsa_url', parsed.tsaUrl)
+      put('request', 'default_profile', parsed.defaultProfile)
+      put('request', 'default_ra', parsed.defaultRa)
+      put('billing', 'billing_username', parsed.billingUsername)
+      put('billing', 'billing_password', parsed.billingPassword && base64(parsed.billingPassword))
+      put('general', 'environment', parsed.environment)
+      await call('POST', '/settings', { body, secrets: [parsed.billingPassword ?? ''] })
+    },
+
+    /** `POST /token`: stores the credentials on the Optimizer; answers the token's uid. */
+    async createToken(token: TokenRequest): Promise<string> {
+      const body = {
+        username: token.username,
+        ...(token.password === undefined ? {} : { password: token.password }),
+        ...(token.pin === undefined ? {} : { pin: token.pin }),
+        ...(token.environment === undefined ? {} : { env: token.environment }),
+      }
+      const envelope = await call('POST', '/token', {
+        body,
+        secrets: [token.password ?? '', token.pin ?? ''],
+      })
+      return parsePayload(createdTokenSchema, envelope, '/token')
+    },
+
+    /** `GET /token/{uid}`: which parts of the credentials the token holds. */
+    async getToken(uid: string): Promise<TokenInfo> {
+      const token = tokenPath(uid)
+      return parsePayload(tokenInfoSchema, await call('GET', token.path, token.options), '/token')
+    },
+
+    /** `DELETE /token/{uid}`: the only way to revoke a token. */
+    async deleteToken(uid: string): Promise<void> {
+      const token = tokenPath(uid)
+      await call('DELETE', token.path, token.options)
+    },
+
+    /** `GET /tokens`. */
+    async listTokens() {
+      return parsePayload(tokenListSchema, await call('GET', '/tokens'), '/tokens')
+    },
+
+    /** `POST /videoid`: a new Video ID for a signer. Billing credentials only where the Optimizer lacks them. */
+    async createVideoId(request: NewVideoId, billing?: BillingCredentials): Promise<CreatedVideoId> {
+      const parsed = newVideoIdSchema.parse(request)
+      const body = {
+        mobile_phone_number: parsed.mobilePhoneNumber,
+        email: parsed.email,
+        registration_authority: parsed.registrationAuthority,
+        profile: parsed.profile,
+        ...(parsed.environment ? { env: parsed.environment } : {}),
+        ...(billing
+          ? { billing_username: billing.username, billing_password: base64(billing.password) }
+          : {}),
+      }
+      const secrets = billing ? [billing.password, base64(billing.password)] : []
+      return parsePayload(createdVideoIdSchema, await call('POST', '/videoid', { body, secrets }), '/videoid')
+    },
+
+    /** `POST /videoid/{pk}/evidences`, external mode. */
+    async uploadEvidences(videoidPk: number, evidences: Evidences): Promise<void> {
+      const body = evidencesSchema.parse(evidences)
+      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, { body })
+    },
+
+    /** `POST /videoid/{pk}/video`: streams a file from disk as multipart, with progress. */
+    uploadVideo(videoidPk: number, file: string, uploadOptions?: UploadOptions): Promise<void> {
+      return uploadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, file, uploadOptions)
+    },
+
+    /** `GET /videoid/{pk}/video`: streams to a temporary file, checks it, then moves it into place. */
+    downloadVideo(
+      videoidPk: number,
+      target: string,
+      downloadOptions?: DownloadOptions,
+    ): Promise<DownloadResult> {
+      return downloadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, target, downloadOptions)
+    },
+
+    /** `POST /videoid/{pk}/validate` (two-step mode): the RAO has checked the data and evidences. */
+    validate: (videoidPk: number) => decide('validate', videoidPk),
+
+    /** `POST /videoid/{pk}/approve`: the request becomes ready to sign. */
+    approve: (videoidPk: number) => decide('approve', videoidPk),
+
+    /** `POST /videoid/{pk}/refuse`: refused with a reason, which is required and checked before sending. */
+    refuse(videoidPk: number, reason: string) {
+      if (!reason.trim()) return Promise.reject(new AppError('invalid_input', 'A refusal needs a reason.'))
+      return decide('refuse', videoidPk, reason.trim())
+    },
+
+    /** `GET /request/{pk}`: the request's status and the signer's data. */
+    async getRequest(requestPk: number): Promise<RequestDetails> {
+      return parsePayload(
+        requestDetailsSchema,
+        await call('GET', `/request/${pkPath(requestPk)}`),
+        '/request',
+      )
+    },
+
+    /** `DELETE /request/{pk}`: cancels the request. */
+    async cancelRequest(requestPk: number): Promise<void> {
+      await call('DELETE', `/request/${pkPath(requestPk)}`)
     },
   }
 }

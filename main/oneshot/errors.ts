@@ -21,6 +21,8 @@ const UNREACHABLE = new Set([
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
   'ECONNRESET',
   'EPIPE',
   'UND_ERR_SOCKET',
@@ -45,13 +47,23 @@ function codesOf(error: unknown): string[] {
   return codes
 }
 
-/** A failure before any HTTP answer: the network, TLS, a timeout, or a cancellation. */
+/** A failure before a readable HTTP answer: the network, TLS, a timeout, a cancellation, or retries run out. */
 export function fromTransportError(error: unknown): AppError {
   if (error instanceof AppError) return error
-  if (error instanceof Error && (error.name === 'AbortError' || codesOf(error).includes('UND_ERR_ABORTED'))) {
+  const codes = codesOf(error)
+  if ((error instanceof Error && error.name === 'AbortError') || codes.includes('UND_ERR_ABORTED')) {
     return new AppError('cancelled', 'The operation was cancelled.')
   }
-  const codes = codesOf(error)
+  // undici's retry interceptor gives up on a status it retried with this error, which names the status.
+  const status = (error as { statusCode?: unknown } | null)?.statusCode
+  if (codes.includes('UND_ERR_REQ_RETRY') && typeof status === 'number') {
+    if (status >= 400) return fromHttpStatus(status, undefined)
+    return new AppError(
+      'unreachable',
+      'The connection to the Optimizer was cut.',
+      'the answer could not be resumed',
+    )
+  }
   const tls = codes.find((code) => code in TLS_PROBLEMS)
   if (tls)
     return new AppError('tls', 'A secure connection to the Optimizer could not be made.', TLS_PROBLEMS[tls])

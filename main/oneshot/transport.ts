@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher } from 'undici'
+import { rootCertificates } from 'node:tls'
+import { type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici'
 
 export interface Timeouts {
   /** Time to open the TCP+TLS connection. */
@@ -11,12 +12,54 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 }
 
-/** One keep-alive pool for every call to the Optimizer. */
-export function createDispatcher(timeouts: Timeouts = DEFAULT_TIMEOUTS): Dispatcher {
-  return new Agent({
-    connect: { timeout: timeouts.connectMs },
+export interface TransportOptions {
+  timeouts?: Timeouts
+  /** An extra trusted CA in PEM (a corporate TLS-inspecting proxy's), on top of the public roots. */
+  extraCaPem?: string
+  /** Proxies; by default read from HTTPS_PROXY, HTTP_PROXY and NO_PROXY, as officers' machines set them. */
+  proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string }
+  /** Retries of a failed read; backoff doubles from `retryDelayMs`. */
+  maxRetries?: number
+  retryDelayMs?: number
+}
+
+/**
+ * One keep-alive pool for every call to the Optimizer, through the proxy if one is set. Only GETs are
+ * retried, by undici's own retry interceptor, which also resumes an interrupted body with `Range` where
+ * the server allows it. Create, decisions and uploads are never sent twice: a lost answer to those is
+ * settled by reading the request's status again.
+ */
+export function createDispatcher(options: TransportOptions = {}): Dispatcher {
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+  const agent = new EnvHttpProxyAgent({
+    ...options.proxy,
+    connect: {
+      timeout: timeouts.connectMs,
+      ...(options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}),
+    },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,
     keepAliveTimeout: 10_000,
   })
+  return agent.compose(
+    interceptors.retry({
+      methods: ['GET'],
+      maxRetries: options.maxRetries ?? 2,
+      minTimeout: options.retryDelayMs ?? 300,
+      timeoutFactor: 2,
+      // A 500 is the Optimizer's own answer (its words are kept); gateways' 502–504 are worth another try.
+      statusCodes: [429, 502, 503, 504],
+      errorCodes: [
+        'ECONNRESET',
+        'ECONNREFUSED',
+        'ENOTFOUND',
+        'ENETDOWN',
+        'ENETUNREACH',
+        'EHOSTDOWN',
+        'EHOSTUNREACH',
+        'EPIPE',
+        'UND_ERR_SOCKET',
+      ],
+    }),
+  )
 }

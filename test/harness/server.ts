@@ -12,6 +12,7 @@ import { createIpcBinding } from '../../main/ipc'
 import { createLogger } from '../../main/log'
 import { createServices } from '../../main/services'
 import type { EventName } from '../../shared/contract'
+import { AppError } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
 
 /**
@@ -106,7 +107,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const emit = (name: EventName, payload: unknown) => {
     for (const stream of eventStreams) stream.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
   }
-  const services = createServices({ store, log, emit })
+  const services = createServices({
+    store,
+    log,
+    emit,
+    authority: () => Promise.reject(new AppError('invalid_credentials', 'No RAO credentials are set up.')),
+  })
 
   let origin = ''
   const isTrusted = (request: IncomingMessage): boolean => {

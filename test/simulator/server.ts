@@ -1,5 +1,12 @@
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs'
+import { stat, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { type Fault, FaultBook, type FaultRule } from './faults'
+import type { RaoAccount } from './seed'
+import { type Answer, contentTypeOf, envelope, fail, SimulatorState, type VideoCase } from './state'
 
 /** Where the simulator mounts the API, as on the real Optimizer. */
 export const BASE_PATH = '/oneshot/api/v1'
@@ -8,39 +15,170 @@ export const OPTIMIZER_VERSION = '1.5.0-sim'
 
 export interface SimulatorOptions {
   port?: number
+  /** Where uploaded videos go; a temporary folder (removed on close) when absent. */
+  dataDir?: string
+  /** Start with the synthetic cases (default) or empty. */
+  seed?: boolean
+  raos?: RaoAccount[]
+}
+
+export interface Decision {
+  action: 'validate' | 'approve' | 'refuse'
+  videoidPk: number
 }
 
 export interface Simulator {
   /** The base URL a client is configured with, e.g. http://127.0.0.1:41234/oneshot/api/v1 */
   readonly url: string
+  readonly state: SimulatorState
+  /** Every decision request that arrived, whatever became of it: a decision must never arrive twice. */
+  readonly decisions: readonly Decision[]
+  inject(rule: FaultRule): void
+  clearFaults(): void
+  /** Whether video downloads honour `Range` (they do unless switched off). */
+  setRangeSupport(enabled: boolean): void
+  /** Serves `file` as the video of a case (the download benchmark's large file, say). */
+  attachVideo(videoidPk: number, file: string): void
   close(): Promise<void>
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  response.writeHead(status, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-  })
-  response.end(text)
+const MAX_JSON_BODY = 8 * 1024 * 1024
+const MAX_VIDEO_BODY = 512 * 1024 * 1024
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new Error('body too large')
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
 }
 
-function route(request: IncomingMessage, response: ServerResponse): void {
-  const url = new URL(request.url ?? '/', 'http://simulator')
-  if (!url.pathname.startsWith(`${BASE_PATH}/`)) {
-    sendJson(response, 404, { detail: 'Not Found' })
-    return
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'invalid' | undefined {
+  if (!header) return undefined
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (!match || (match[1] === '' && match[2] === '')) return 'invalid'
+  let start: number
+  let end: number
+  if (match[1] === '') {
+    start = Math.max(0, size - Number(match[2]))
+    end = size - 1
+  } else {
+    start = Number(match[1])
+    end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1)
   }
-  const path = url.pathname.slice(BASE_PATH.length)
-  const key = `${request.method} ${path}`
-  if (key === 'GET /hello') {
-    sendJson(response, 200, { status: '200 OK', details: 'Hello' })
-  } else if (key === 'GET /version') {
-    sendJson(response, 200, {
-      status: '200 OK',
-      details: {
-        name: OPTIMIZER_NAME,
+  return start > end || start >= size ? 'invalid' : { start, end }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const state = new SimulatorState({
+    ...(options.raos ? { raos: options.raos } : {}),
+    seed: options.seed ?? true,
+  })
+  const ownDataDir = options.dataDir === undefined
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'oneshot-simulator-'))
+  const faults = new FaultBook()
+  const decisions: Decision[] = []
+  const sockets = new Set<Socket>()
+  let rangeSupport = true
+
+  /** Writes an answer, or the fault that spoils it. */
+  async function send(
+    request: IncomingMessage,
+    response: ServerResponse,
+    answer: Answer,
+    fault: Fault | undefined,
+  ) {
+    if (fault?.kind === 'malformed') {
+      response
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end('{"status": "success", "detail": {"vid')
+      return
+    }
+    if (fault?.kind === 'wrongType') {
+      response.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><h1>Gateway login</h1>')
+      return
+    }
+    const cut = fault?.kind === 'reset' || fault?.kind === 'stall' ? fault.kind : undefined
+    if ('json' in answer) {
+      const body = Buffer.from(JSON.stringify(answer.json))
+      response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': body.length })
+      if (!cut) {
+        response.end(body)
+        return
+      }
+      response.write(body.subarray(0, Math.ceil(body.length / 2)))
+      if (cut === 'reset') setTimeout(() => response.socket?.destroy(), 20)
+      return
+    }
+    const size = (await stat(answer.file)).size
+    const range = rangeSupport ? parseRange(request.headers.range, size) : undefined
+    if (range === 'invalid') {
+      response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()
+      return
+    }
+    const { start, end } = range ?? { start: 0, end: size - 1 }
+    response.writeHead(range ? 206 : 200, {
+      'Content-Type': answer.contentType,
+      'Content-Length': end - start + 1,
+      ETag: `"${size.toString(16)}"`,
+      ...(rangeSupport ? { 'Accept-Ranges': 'bytes' } : {}),
+      ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
+    })
+    const stop = cut ? start + Math.floor((end - start + 1) / 2) - 1 : end
+    const stream = createReadStream(answer.file, { start, end: stop, highWaterMark: 1024 * 1024 })
+    stream.pipe(response, { end: !cut })
+    if (cut === 'reset') stream.on('end', () => setTimeout(() => response.socket?.destroy(), 20))
+  }
+
+  async function jsonBody(request: IncomingMessage): Promise<Record<string, unknown> | Answer> {
+    const raw = await readBody(request, MAX_JSON_BODY)
+    try {
+      const parsed = JSON.parse(raw.toString('utf8') || '{}')
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        return parsed as Record<string, unknown>
+    } catch {
+      // answered below, as the Optimizer does
+    }
+    return { status: 400, json: { status: 'Invalid JSON', details: 'Could not parse JSON body' } }
+  }
+  const isAnswer = (value: unknown): value is Answer =>
+    typeof value === 'object' && value !== null && 'status' in value && ('json' in value || 'file' in value)
+
+  async function receiveVideo(request: IncomingMessage, target: VideoCase): Promise<Answer> {
+    const type = request.headers['content-type'] ?? ''
+    if (!type.startsWith('multipart/form-data'))
+      return fail(400, 'Expected multipart/form-data with a "video" field')
+    const body = await readBody(request, MAX_VIDEO_BODY)
+    const form = await new Request('http://simulator/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: new Uint8Array(body),
+    }).formData()
+    const video = form.get('video')
+    if (!(video instanceof File) || video.size === 0) return fail(400, 'Missing parameter: video')
+    const file = path.join(dataDir, `video-${target.videoidPk}${path.extname(video.name) || '.mp4'}`)
+    await writeFile(file, Buffer.from(await video.arrayBuffer()))
+    return state.uploadVideo(target, file, video.type || contentTypeOf(file))
+  }
+
+  async function route(request: IncomingMessage, method: string, apiPath: string): Promise<Answer> {
+    const segments = apiPath.split('/').filter(Boolean)
+    const [first, second, third] = segments
+    const pkOf = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : undefined)
+
+    if (method === 'GET' && apiPath === '/hello') return envelope(200, 'Hello')
+    if (method === 'GET' && apiPath === '/version') {
+      return envelope(200, {
         version: OPTIMIZER_VERSION,
+        name: OPTIMIZER_NAME,
         info: {
           machine: 'x86_64',
           release: 'simulator',
@@ -48,27 +186,131 @@ function route(request: IncomingMessage, response: ServerResponse): void {
           system: 'Linux',
           processor: '',
         },
-      },
-    })
-  } else {
-    sendJson(response, 404, { detail: 'Not Found' })
+      })
+    }
+    if (apiPath === '/settings') {
+      if (method === 'GET') return envelope(200, state.settings())
+      if (method === 'POST') {
+        const body = await jsonBody(request)
+        return isAnswer(body) ? body : state.updateSettings(body as Record<string, Record<string, unknown>>)
+      }
+    }
+    if (method === 'GET' && apiPath === '/tokens') {
+      return envelope(
+        200,
+        Object.fromEntries([...state.tokens].map(([uid, token]) => [uid, state.tokenParts(token)])),
+      )
+    }
+    if (first === 'token') {
+      if (method === 'POST' && segments.length === 1) {
+        const body = await jsonBody(request)
+        return isAnswer(body) ? body : state.createToken(body)
+      }
+      const token = second ? state.tokens.get(second) : undefined
+      if (segments.length === 2 && !token) return fail(404, `Token ${second} not found`)
+      if (token && method === 'GET')
+        return { status: 200, json: { status: 'success', details: state.tokenParts(token) } }
+      if (token && second && method === 'DELETE') {
+        state.tokens.delete(second)
+        return envelope(200, 'Token deleted successfully')
+      }
+    }
+    if (first === 'request' && segments.length === 2) {
+      const target = state.byRequestPk(pkOf(second) ?? -1)
+      if (!target) return fail(404, `Request ${second} not found`)
+      if (method === 'GET') return envelope(200, state.requestDetails(target))
+      if (method === 'DELETE') {
+        target.status = 'CANCELLED'
+        return envelope(200, 'Request directory removed successfully')
+      }
+    }
+    if (first === 'videoid') {
+      if (method === 'POST' && segments.length === 1) {
+        const body = await jsonBody(request)
+        return isAnswer(body) ? body : state.createVideoId(body)
+      }
+      const target = state.cases.get(pkOf(second) ?? -1)
+      if (segments.length === 3 && !target) return fail(404, 'Request not found')
+      if (target && segments.length === 3) {
+        if (third === 'video' && method === 'GET') {
+          return target.video ? { status: 200, ...target.video } : fail(404, 'Video not found')
+        }
+        if (third === 'video' && method === 'POST') return receiveVideo(request, target)
+        if (third === 'evidences' && method === 'POST') {
+          const body = await jsonBody(request)
+          return isAnswer(body) ? body : state.uploadEvidences(target, body)
+        }
+        if ((third === 'validate' || third === 'approve' || third === 'refuse') && method === 'POST') {
+          const body = await jsonBody(request)
+          if (isAnswer(body)) return body
+          const account = state.authorize(body)
+          if (isAnswer(account)) return account
+          if (third === 'validate') return state.validate(target)
+          if (third === 'approve') return state.approve(target)
+          return state.refuse(target, body.reason)
+        }
+      }
+    }
+    return { status: 404, json: { detail: 'Not Found' } }
   }
-}
 
-/** A One-Shot Optimizer on loopback, speaking the API's paths and answer shapes. */
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const server = createServer(route)
+  const server = createServer(async (request, response) => {
+    const method = request.method ?? 'GET'
+    const url = new URL(request.url ?? '/', 'http://simulator')
+    if (!url.pathname.startsWith(`${BASE_PATH}/`)) {
+      await send(request, response, { status: 404, json: { detail: 'Not Found' } }, undefined)
+      return
+    }
+    const apiPath = url.pathname.slice(BASE_PATH.length)
+    const decision = /^\/videoid\/(\d+)\/(validate|approve|refuse)$/.exec(apiPath)
+    if (decision && method === 'POST') {
+      decisions.push({ videoidPk: Number(decision[1]), action: decision[2] as Decision['action'] })
+    }
+    const fault = faults.take(method, apiPath)
+    try {
+      if (fault?.kind === 'latency') await sleep(fault.ms)
+      if (fault?.kind === 'status') {
+        request.resume()
+        await send(request, response, fail(fault.status, 'Service temporarily unavailable'), undefined)
+        return
+      }
+      await send(request, response, await route(request, method, apiPath), fault)
+    } catch {
+      if (!response.headersSent) await send(request, response, fail(500, 'Internal Server Error'), undefined)
+      else response.destroy()
+    }
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, '127.0.0.1', resolve)
   })
   const { port } = server.address() as AddressInfo
+
   return {
     url: `http://127.0.0.1:${port}${BASE_PATH}`,
+    state,
+    decisions,
+    inject: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    setRangeSupport: (enabled) => {
+      rangeSupport = enabled
+    },
+    attachVideo: (videoidPk, file) => {
+      const target = state.cases.get(videoidPk)
+      if (!target) throw new Error(`no case ${videoidPk}`)
+      target.video = { file, contentType: contentTypeOf(file) }
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+        server.close(() => {
+          if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
+          resolve()
+        })
       }),
   }
 }

@@ -2,14 +2,15 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOneShotClient } from '../../main/oneshot/client'
-import { createDispatcher } from '../../main/oneshot/transport'
-import { AppError } from '../../shared/errors'
-import { OPTIMIZER_NAME, OPTIMIZER_VERSION, type Simulator, startSimulator } from '../simulator/server'
+import { createLogger } from '../../../main/log'
+import { createOneShotClient } from '../../../main/oneshot/client'
+import { createDispatcher } from '../../../main/oneshot/transport'
+import { AppError } from '../../../shared/errors'
+import { OPTIMIZER_NAME, OPTIMIZER_VERSION, type Simulator, startSimulator } from '../../simulator/server'
 
 const fastTimeouts = { connectMs: 2_000, headersMs: 500, bodyMs: 500 }
 
@@ -28,7 +29,12 @@ async function failureOf(promise: Promise<unknown>): Promise<AppError> {
 }
 
 const clientFor = (baseUrl: string) =>
-  createOneShotClient({ baseUrl: () => baseUrl, dispatcher: createDispatcher(fastTimeouts) })
+  createOneShotClient({
+    baseUrl: () => baseUrl,
+    dispatcher: createDispatcher({ timeouts: fastTimeouts, retryDelayMs: 10 }),
+    log: createLogger(() => undefined),
+    authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
+  })
 
 describe('connection check against the simulator over real HTTP', () => {
   let simulator: Simulator
@@ -94,12 +100,12 @@ describe('connection check against misbehaving servers', () => {
   it('keeps the server’s words as detail on a server error', async () => {
     const host = await serve((_request, response) => {
       response
-        .writeHead(503, { 'Content-Type': 'application/json' })
-        .end('{"status":"503","details":"Maintenance"}')
+        .writeHead(500, { 'Content-Type': 'application/json' })
+        .end('{"status":"500","details":"Maintenance"}')
     })
     const error = await failureOf(clientFor(`http://${host}`).hello())
     expect(error.code).toBe('server_error')
-    expect(error.detail).toBe('HTTP 503: Maintenance')
+    expect(error.detail).toBe('HTTP 500: Maintenance')
   })
 
   it('names the certificate problem of a self-signed server', async () => {
@@ -133,5 +139,82 @@ describe('connection check against misbehaving servers', () => {
     const error = await failureOf(clientFor(`https://${host}`).hello())
     expect(error.code).toBe('tls')
     expect(error.detail).toContain('self-signed')
+  })
+})
+
+describe('officers behind corporate networks', () => {
+  it('trusts an extra CA certificate (a TLS-inspecting proxy’s) when given one', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rao-ca-'))
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')]
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    )
+    const server = createHttpsServer(
+      { key: readFileSync(key), cert: readFileSync(cert) },
+      (_request, response) =>
+        response
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end('{"status":"200 OK","details":"Hello"}'),
+    )
+    const host = await listen(server)
+    const client = createOneShotClient({
+      baseUrl: () => `https://${host}`,
+      dispatcher: createDispatcher({ extraCaPem: readFileSync(cert, 'utf8') }),
+      log: createLogger(() => undefined),
+      authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
+    })
+    expect(await client.hello()).toBe('Hello')
+    server.close()
+  })
+
+  it('goes through the proxy it is given, and around it for NO_PROXY hosts', async () => {
+    const simulator = await startSimulator({ seed: false })
+    const tunnels: string[] = []
+    const proxy = createHttpServer()
+    proxy.on('connect', (request, client) => {
+      tunnels.push(request.url ?? '')
+      const [hostname, port] = (request.url ?? '').split(':')
+      const upstream = connect(Number(port), hostname, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.pipe(client)
+        client.pipe(upstream)
+      })
+      upstream.on('error', () => client.destroy())
+    })
+    const proxyHost = await listen(proxy)
+    const through = (noProxy?: string) =>
+      createOneShotClient({
+        baseUrl: () => simulator.url,
+        dispatcher: createDispatcher({
+          proxy: { httpProxy: `http://${proxyHost}`, ...(noProxy ? { noProxy } : {}) },
+        }),
+        log: createLogger(() => undefined),
+        authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
+      })
+    expect(await through().hello()).toBe('Hello')
+    expect(tunnels).toEqual([new URL(simulator.url).host])
+    expect(await through('127.0.0.1').hello()).toBe('Hello')
+    expect(tunnels).toHaveLength(1)
+    proxy.closeAllConnections()
+    proxy.close()
+    await simulator.close()
   })
 })

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { request } from 'undici'
+import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
+import { type HttpContext, readLimited, serverMessage } from './http'
+
+export interface TransferProgress {
+  bytes: number
+  /** Undefined when the server does not say how long the file is. */
+  total: number | undefined
+}
+
+export interface DownloadOptions {
+  onProgress?: (progress: TransferProgress) => void
+  signal?: AbortSignal
+}
+
+export interface DownloadResult {
+  file: string
+  bytes: number
+  contentType: string
+}
+
+/** Fresh starts after the server could not resume (no `Range` support, or the file changed meanwhile). */
+const MAX_START_OVERS = 2
+const WRITE_BUFFER_BYTES = 1024 * 1024
+
+/** MP4 (an ISO-BMFF box at offset 4) or WebM/Matroska (EBML magic). */
+export function looksLikeVideo(head: Buffer): boolean {
+  const box = head.subarray(4, 8).toString('latin1')
+  if (['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide'].includes(box)) return true
+  return head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))
+}
+
+async function readHead(file: string, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r')
+  try {
+    const buffer = Buffer.alloc(length)
+    const { bytesRead } = await handle.read(buffer, 0, length, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** undici's retry interceptor gave up resuming: the server ignored `Range`, or the file changed (ETag). */
+function cannotResume(error: unknown): boolean {
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown }
+  return code === 'UND_ERR_REQ_RETRY' && (statusCode === 200 || statusCode === 206)
+}
+
+async function downloadOnce(
+  context: HttpContext,
+  path: string,
+  part: string,
+  options: DownloadOptions,
+): Promise<Omit<DownloadResult, 'file'>> {
+  const response = await request(`${context.baseUrl()}${path}`, {
+    method: 'GET',
+    dispatcher: context.dispatcher,
+    headers: { accept: 'video/mp4, video/webm, video/*' },
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    const text = await readLimited(response.body, 64 * 1024).catch(() => '')
+    throw fromHttpStatus(response.statusCode, serverMessage(text, []))
+  }
+  const length = Number(response.headers['content-length'])
+  const total = Number.isSafeInteger(length) && length >= 0 ? length : undefined
+  let bytes = 0
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length
+      options.onProgress?.({ bytes, total })
+      done(null, chunk)
+    },
+  })
+  // A deep write buffer lets chunks gather while a write is under way, so they go to disk together.
+  await pipeline(response.body, count, createWriteStream(part, { highWaterMark: WRITE_BUFFER_BYTES }))
+  if (total !== undefined && bytes !== total)
+    throw unexpectedAnswer(`the video ended after ${bytes} of ${total} bytes`)
+  if (!looksLikeVideo(await readHead(part, 12)))
+    throw unexpectedAnswer('the download is not an MP4 or WebM video')
+  return { bytes, contentType: String(response.headers['content-type'] ?? 'application/octet-stream') }
+}
+
+/**
+ * Streams a video to a temporary file beside `target`, with progress and cancellation; an interrupted
+ * body is resumed with `Range` by the transport where the server allows it, and started over where it
+ * does not. Only a whole, checked file is renamed into place (atomically); a partial file never is,
+ * and none is left behind.
+ */
+export async function downloadVideo(
+  context: HttpContext,
+  path: string,
+  target: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const part = `${target}.${randomUUID()}.part`
+  const started = Date.now()
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await downloadOnce(context, path, part, options)
+        await rename(part, target)
+        context.log.info('video downloaded', { path, bytes: result.bytes, ms: Date.now() - started })
+        return { file: target, ...result }
+      } catch (error) {
+        if (attempt < MAX_START_OVERS && cannotResume(error)) {
+          context.log.warn('video download starts over: the server cannot resume it', { path })
+          continue
+        }
+        const failure = fromTransportError(error)
+        context.log.warn('video download failed', { path, code: failure.code })
+        throw failure
+      }
+    }
+  } finally {
+    await rm(part, { force: true })
+  }
+}

@@ -1,0 +1,125 @@
+import { type Dispatcher, request } from 'undici'
+import type { Logger } from '../log'
+import { type Envelope, envelopeSchema, messageOf } from './envelope'
+import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
+import { redact } from './redact'
+
+/** JSON answers are small; a larger one is not the Optimizer talking, and is not read into memory. */
+const MAX_JSON_BYTES = 1024 * 1024
+
+export type Method = 'GET' | 'POST' | 'DELETE'
+
+export interface HttpContext {
+  /** Read at every call, so a changed setting applies at once. */
+  baseUrl: () => string
+  dispatcher: Dispatcher
+  log: Logger
+}
+
+export interface JsonCallOptions {
+  body?: unknown
+  /** Values sent in this call that must not come back in an error's detail. */
+  secrets?: readonly string[]
+  /** Accept a 2xx answer with no envelope (`null` or empty), as `refuse` gives. */
+  emptyOk?: boolean
+  signal?: AbortSignal
+  /** How the path appears in the log, where it holds a secret (a token's uid). */
+  logAs?: string
+}
+
+export async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > limit) throw unexpectedAnswer(`answer larger than ${limit} bytes`)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+const firstLine = (text: string) => text.trim().split('\n')[0]?.slice(0, 200) || undefined
+
+/** The server's words for a failed answer, with any secret of this call masked. */
+export function serverMessage(text: string, secrets: readonly string[]): string | undefined {
+  const parsed = parseJson(text)
+  const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : undefined
+  const message = envelope?.success ? messageOf(envelope.data) : firstLine(text)
+  return message === undefined ? undefined : redact(message, secrets)
+}
+
+/**
+ * One JSON call: the HTTP status decides success, then the body must be an envelope of either API
+ * generation. Logs the method, path, status and duration: never a body.
+ */
+export async function callJson(
+  context: HttpContext,
+  method: Method,
+  path: string,
+  options: JsonCallOptions = {},
+): Promise<Envelope | null> {
+  const started = Date.now()
+  const logPath = options.logAs ?? path
+  let statusCode: number
+  let contentType: string
+  let text: string
+  try {
+    const response = await request(`${context.baseUrl()}${path}`, {
+      method,
+      dispatcher: context.dispatcher,
+      headers: {
+        accept: 'application/json',
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    statusCode = response.statusCode
+    contentType = String(response.headers['content-type'] ?? '')
+    text = await readLimited(response.body, MAX_JSON_BYTES)
+  } catch (error) {
+    const failure = fromTransportError(error)
+    context.log.warn('oneshot call failed', {
+      method,
+      path: logPath,
+      code: failure.code,
+      ms: Date.now() - started,
+    })
+    throw failure
+  }
+  context.log.info('oneshot call', { method, path: logPath, status: statusCode, ms: Date.now() - started })
+
+  return interpretAnswer({ statusCode, contentType, text }, options)
+}
+
+export interface RawAnswer {
+  statusCode: number
+  contentType: string
+  text: string
+}
+
+/** Success or a typed failure, from an answer's status, content type and text. */
+export function interpretAnswer(
+  answer: RawAnswer,
+  options: Pick<JsonCallOptions, 'secrets' | 'emptyOk'>,
+): Envelope | null {
+  const { statusCode, contentType, text } = answer
+  if (statusCode < 200 || statusCode >= 300)
+    throw fromHttpStatus(statusCode, serverMessage(text, options.secrets ?? []))
+  if (options.emptyOk && (text.trim() === '' || text.trim() === 'null')) return null
+  if (!contentType.includes('json'))
+    throw unexpectedAnswer(`expected JSON, got ${contentType || 'no content type'}`)
+  const parsed = parseJson(text)
+  if (!parsed.ok) throw unexpectedAnswer('the answer is not valid JSON')
+  const envelope = envelopeSchema.safeParse(parsed.value)
+  if (!envelope.success) throw unexpectedAnswer('the answer is not a One-Shot envelope')
+  return envelope.data
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { request } from 'undici'
+import { AppError } from '../../shared/errors'
+import type { TransferProgress } from './download'
+import { fromTransportError } from './errors'
+import { type HttpContext, interpretAnswer, readLimited } from './http'
+
+export interface UploadOptions {
+  onProgress?: (progress: TransferProgress) => void
+  signal?: AbortSignal
+}
+
+const VIDEO_TYPES: Readonly<Record<string, string>> = {
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.webm': 'video/webm',
+  '.mkv': 'video/x-matroska',
+}
+
+/**
+ * Streams a video file as `multipart/form-data` (field `video`). The multipart framing is written here,
+ * around a file stream, so the upload has an exact Content-Length and progress, and the file is never
+ * read into memory. Never retried: a lost answer is settled by reading the request's status.
+ */
+export async function uploadVideo(
+  context: HttpContext,
+  apiPath: string,
+  file: string,
+  options: UploadOptions = {},
+): Promise<void> {
+  let size: number
+  try {
+    const info = await stat(file)
+    if (!info.isFile()) throw new Error('not a file')
+    size = info.size
+  } catch {
+    throw new AppError('invalid_input', 'The video file cannot be read.', path.basename(file))
+  }
+  const boundary = `----RaoDesk${randomUUID().replaceAll('-', '')}`
+  const filename = path.basename(file).replace(/["\r\n\\]/g, '_')
+  const type = VIDEO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
+  )
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
+  async function* parts() {
+    yield head
+    let bytes = 0
+    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+      bytes += chunk.length
+      options.onProgress?.({ bytes, total: size })
+      yield chunk
+    }
+    yield tail
+  }
+
+  const started = Date.now()
+  try {
+    const response = await request(`${context.baseUrl()}${apiPath}`, {
+      method: 'POST',
+      dispatcher: context.dispatcher,
+      headers: {
+        accept: 'application/json',
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(head.length + size + tail.length),
+      },
+      body: Readable.from(parts()),
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+    const text = await readLimited(response.body, 1024 * 1024)
+    context.log.info('video uploaded', {
+      path: apiPath,
+      status: response.statusCode,
+      bytes: size,
+      ms: Date.now() - started,
+    })
+    interpretAnswer(
+      { statusCode: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text },
+      {},
+    )
+  } catch (error) {
+    const failure = fromTransportError(error)
+    if (!(error instanceof AppError))
+      context.log.warn('video upload failed', { path: apiPath, code: failure.code })
+    throw failure
+  }
+}

@@ -1,0 +1,106 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import { createLogger } from '../../main/log'
+import { createOneShotClient } from '../../main/oneshot/client'
+import { createDispatcher } from '../../main/oneshot/transport'
+import { VIDEOS } from '../simulator/seed'
+
+// `npm run bench:download`: a 1 GiB video from the simulator, downloaded alternately by the client and by
+// curl from the same URL, three times each. Prints throughput per run, then the summary line last.
+const SIZE = 1024 ** 3
+const ROUNDS = 3
+const MIB = 1024 * 1024
+
+const folder = mkdtempSync(path.join(tmpdir(), 'rao-bench-'))
+const source = path.join(folder, 'source.mp4')
+copyFileSync(VIDEOS.a, source)
+truncateSync(source, SIZE) // a real MP4 start, then sparse to 1 GiB
+
+async function startServer(): Promise<{
+  child: ChildProcess
+  url: string
+  videoidPk: number
+  warmUpPk: number
+}> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'serve-video.ts'), source],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const [line] = await createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((first) => [first.value as string])
+  const answer = JSON.parse(line ?? '{}') as { url: string; videoidPk: number; warmUpPk: number }
+  return { child, ...answer }
+}
+
+const server = await startServer()
+const client = createOneShotClient({
+  baseUrl: () => server.url,
+  dispatcher: createDispatcher(),
+  log: createLogger(() => undefined),
+  authority: () => Promise.reject(new Error('not needed for downloads')),
+})
+const videoUrl = `${server.url}/videoid/${server.videoidPk}/video`
+const target = path.join(folder, 'download.mp4')
+// Load and compile the download path once, so RSS growth measures the transfer, not code loading.
+await client.downloadVideo(server.warmUpPk, path.join(folder, 'warm-up.mp4'))
+
+async function timeClient(): Promise<{ seconds: number; rssGrowth: number }> {
+  global.gc?.()
+  const baseline = process.memoryUsage.rss()
+  let peak = baseline
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss())
+  }, 20)
+  const started = performance.now()
+  const result = await client.downloadVideo(server.videoidPk, target)
+  const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  peak = Math.max(peak, process.memoryUsage.rss())
+  if (result.bytes !== SIZE) throw new Error(`client got ${result.bytes} bytes`)
+  rmSync(target)
+  return { seconds, rssGrowth: peak - baseline }
+}
+
+async function timeCurl(): Promise<number> {
+  const started = performance.now()
+  await promisify(execFile)('curl', ['--silent', '--fail', '--output', target, videoUrl])
+  const seconds = (performance.now() - started) / 1000
+  if (statSync(target).size !== SIZE) throw new Error('curl got a short file')
+  rmSync(target)
+  return seconds
+}
+
+const throughput = (seconds: number) => SIZE / MIB / seconds
+const clientRates: number[] = []
+const curlRates: number[] = []
+let rssGrowth = 0
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    const ours = await timeClient()
+    clientRates.push(throughput(ours.seconds))
+    rssGrowth = Math.max(rssGrowth, ours.rssGrowth)
+    console.info(
+      `round ${round} client: ${throughput(ours.seconds).toFixed(0)} MiB/s, rss growth ${(ours.rssGrowth / MIB).toFixed(1)} MiB`,
+    )
+    const theirs = await timeCurl()
+    curlRates.push(throughput(theirs))
+    console.info(`round ${round} curl:   ${throughput(theirs).toFixed(0)} MiB/s`)
+  }
+} finally {
+  server.child.kill('SIGTERM')
+  rmSync(folder, { recursive: true, force: true })
+}
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length
+console.info(
+  `download: ratio_vs_curl=${(mean(clientRates) / mean(curlRates)).toFixed(2)} rss_growth_mib=${(rssGrowth / MIB).toFixed(1)}`,
+)
+process.exit(0)

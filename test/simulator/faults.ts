@@ -1,0 +1,45 @@
+/** A misbehaviour the simulator puts on the next matching requests. */
+export type Fault =
+  | { kind: 'latency'; ms: number }
+  | { kind: 'status'; status: number }
+  /** The request is handled, then the connection is cut in the middle of the answer's body. */
+  | { kind: 'reset' }
+  /** The request is handled, then the answer's body stops halfway and never ends. */
+  | { kind: 'stall' }
+  /** The request is handled, then the answer is cut-off JSON. */
+  | { kind: 'malformed' }
+  /** The request is handled, then the answer is an HTML page. */
+  | { kind: 'wrongType' }
+
+export interface FaultRule {
+  /** `METHOD /path` with `*` for one path segment, e.g. `POST /videoid/ * /approve` without the spaces. */
+  route: string
+  fault: Fault
+  /** How many matching requests get it; 1 unless said. */
+  times?: number
+}
+
+export class FaultBook {
+  private readonly rules: { pattern: RegExp; fault: Fault; left: number }[] = []
+
+  add(rule: FaultRule): void {
+    const pattern = new RegExp(`^${rule.route.split('*').map(escapeRegExp).join('[^/]+')}$`)
+    this.rules.push({ pattern, fault: rule.fault, left: rule.times ?? 1 })
+  }
+
+  clear(): void {
+    this.rules.length = 0
+  }
+
+  /** The fault for this request, used up as it is taken. */
+  take(method: string, path: string): Fault | undefined {
+    const rule = this.rules.find(
+      (candidate) => candidate.left > 0 && candidate.pattern.test(`${method} ${path}`),
+    )
+    if (!rule) return undefined
+    rule.left--
+    return rule.fault
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto'
+import { DEFAULT_RAO, type Mode, type Person, type RaoAccount, SEED_CASES } from './seed'
+
+/** One Video ID and its request, as the Optimizer keeps them. */
+export interface VideoCase {
+  videoidPk: number
+  requestPk: number
+  status: string
+  mode: Mode
+  registrationAuthority: string
+  profile: string
+  email: string
+  mobilePhoneNumber: string
+  person: Partial<Person>
+  hasEvidences: boolean
+  video?: { file: string; contentType: string }
+  refuseReason?: string
+}
+
+export interface StoredToken {
+  username: string
+  password?: string
+  pin?: string
+}
+
+/** What an answer carries before the server (or a fault) writes it. */
+export type Answer = { status: number; json: unknown } | { status: number; file: string; contentType: string }
+
+const envelope = (status: number, details: unknown): Answer => ({
+  status,
+  json: { status: `${status} ${STATUS_TEXT[status] ?? ''}`.trim(), details },
+})
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  412: 'Precondition Failed',
+  500: 'Internal Server Error',
+}
+export const fail = (status: number, details: string) => envelope(status, details)
+/** The current API's success envelope, typo and all, where the seed documents it. */
+const success = (message: string, extra: Record<string, unknown> = {}): Answer => ({
+  status: 200,
+  json: { status: 'success', message, ...extra },
+})
+
+export interface Billing {
+  username: string
+  /** Base64, as the Optimizer stores it. */
+  password: string
+}
+
+export class SimulatorState {
+  readonly cases = new Map<number, VideoCase>()
+  readonly tokens = new Map<string, StoredToken>()
+  readonly raos: RaoAccount[]
+  billing: Billing | undefined = {
+    username: 'billing@example.org',
+    password: Buffer.from('Sim-Billing-1').toString('base64'),
+  }
+  environment = 'sandbox'
+  defaultProfile = 'PFnubeQAFCiudadano'
+  defaultRa = '1400'
+  tsaUrl = 'https://tsa.sandbox.uanataca.com/tsa/tss01'
+  private nextVideoidPk = 16673
+  private nextRequestPk = 923056
+
+  constructor(options: { raos?: RaoAccount[]; seed?: boolean }) {
+    this.raos = options.raos ?? [DEFAULT_RAO]
+    if (options.seed !== false) {
+      for (const seed of SEED_CASES) {
+        const created = this.addCase({
+          mode: seed.mode,
+          email: seed.person.email,
+          mobilePhoneNumber: seed.person.mobile_phone_number,
+          registrationAuthority: this.defaultRa,
+          profile: this.defaultProfile,
+        })
+        Object.assign(created, {
+          status: seed.status,
+          person: seed.person,
+          hasEvidences: Boolean(seed.evidences),
+          ...(seed.video ? { video: { file: seed.video, contentType: contentTypeOf(seed.video) } } : {}),
+        })
+      }
+    }
+  }
+
+  addCase(
+    fields: Pick<VideoCase, 'mode' | 'email' | 'mobilePhoneNumber' | 'registrationAuthority' | 'profile'>,
+  ): VideoCase {
+    const created: VideoCase = {
+      ...fields,
+      videoidPk: this.nextVideoidPk++,
+      requestPk: this.nextRequestPk++,
+      status: 'VIDEOPENDING',
+      person: { email: fields.email, mobile_phone_number: fields.mobilePhoneNumber },
+      hasEvidences: false,
+    }
+    this.cases.set(created.videoidPk, created)
+    return created
+  }
+
+  byRequestPk(requestPk: number): VideoCase | undefined {
+    for (const candidate of this.cases.values()) if (candidate.requestPk === requestPk) return candidate
+    return undefined
+  }
+
+  /** The RAO a decision's body speaks for: full credentials, or a token plus what it lacks. */
+  authorize(body: Record<string, unknown>): RaoAccount | Answer {
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined)
+    let username = field('username')
+    let password = field('password')
+    let pin = field('pin')
+    const token = field('token')
+    if (token !== undefined) {
+      const stored = this.tokens.get(token)
+      if (!stored) return fail(403, 'Invalid RAO credentials')
+      username = stored.username
+      password = stored.password ?? password
+      pin = stored.pin ?? pin
+    }
+    const rao = field('rao') ?? field('rao_id')
+    if (!username || !password || !pin || !rao) return fail(400, "incomplete RAO's credentials")
+    const account = this.raos.find((candidate) => candidate.username === username)
+    if (!account || account.password !== password || account.pin !== pin || account.rao !== rao) {
+      return fail(403, 'Invalid RAO credentials')
+    }
+    return account
+  }
+
+  createToken(body: Record<string, unknown>): Answer {
+    const username = typeof body.username === 'string' ? body.username : undefined
+    if (!username) return fail(400, 'Missing parameter: username')
+    const password = typeof body.password === 'string' ? body.password : undefined
+    const pin = typeof body.pin === 'string' ? body.pin : undefined
+    const account = this.raos.find((candidate) => candidate.username === username)
+    if (
+      !account ||
+      (password !== undefined && password !== account.password) ||
+      (pin !== undefined && pin !== account.pin)
+    ) {
+      return fail(404, "Error getting RAO's id. Make sure the credentials are correct.")
+    }
+    for (const existing of this.tokens.values()) {
+      if (existing.username === username && existing.password === password && existing.pin === pin) {
+        return fail(400, 'A token with these credentials already exist!')
+      }
+    }
+    const uid = randomUUID()
+    this.tokens.set(uid, { username, ...(password ? { password } : {}), ...(pin ? { pin } : {}) })
+    return success('Token created', { details: { token_uid: uid } })
+  }
+
+  tokenParts(token: StoredToken) {
+    return { username: token.username, password: token.password !== undefined, pin: token.pin !== undefined }
+  }
+
+  createVideoId(body: Record<string, unknown>): Answer {
+    for (const required of ['mobile_phone_number', 'email', 'registration_authority', 'profile']) {
+      if (typeof body[required] !== 'string' || !(body[required] as string).trim()) {
+        return fail(400, `Missing parameter: ${required}`)
+      }
+    }
+    if (body.env !== undefined && body.env !== 'sandbox' && body.env !== 'prod') {
+      return fail(400, `Environment ${String(body.env)} does not exist`)
+    }
+    const billingPassword = body.billing_password
+    if (typeof billingPassword === 'string' && !isBase64(billingPassword)) {
+      return fail(500, 'Billing credentials not valid. Please check if they are base64 encoded')
+    }
+    if (typeof billingPassword !== 'string' && !this.billing) {
+      return fail(500, 'Cannot check the remaining credit: billing credentials are missing')
+    }
+    const created = this.addCase({
+      mode: 'one-step',
+      email: body.email as string,
+      mobilePhoneNumber: body.mobile_phone_number as string,
+      registrationAuthority: body.registration_authority as string,
+      profile: body.profile as string,
+    })
+    return {
+      status: 200,
+      json: {
+        status: 'success',
+        messsage: `VideoID created with pk ${created.videoidPk}`,
+        detail: { videoid_link: created.videoidPk, request_pk: created.requestPk },
+      },
+    }
+  }
+
+  /** Evidences and video both in: ready for the RAO. One of them: incomplete. */
+  private afterUpload(target: VideoCase): void {
+    target.status = target.hasEvidences && target.video ? 'VIDEOREVIEW' : 'VIDEOINCOMPLETE'
+  }
+
+  uploadEvidences(target: VideoCase, body: Record<string, unknown>): Answer {
+    if (!['VIDEOPENDING', 'VIDEOINCOMPLETE'].includes(target.status) || target.hasEvidences) {
+      return fail(
+        500,
+        `Error uploading evidences: {"code": "412", "error": "Invalid VideoId status '${target.status}'"}`,
+      )
+    }
+    const data = body.videoid_data as { ocr_data?: Record<string, unknown> } | undefined
+    const ocr = data?.ocr_data
+    if (
+      !ocr ||
+      typeof ocr.given_name !== 'string' ||
+      typeof ocr.surname_1 !== 'string' ||
+      typeof ocr.serial_number !== 'string'
+    ) {
+      return fail(
+        400,
+        'Invalid evidences: videoid_data.ocr_data needs given_name, surname_1 and serial_number',
+      )
+    }
+    target.person = { ...target.person, ...(ocr as Partial<Person>) }
+    target.hasEvidences = true
+    this.afterUpload(target)
+    return success('VideoID evidences uploaded')
+  }
+
+  uploadVideo(target: VideoCase, file: string, contentType: string): Answer {
+    if (!['VIDEOPENDING', 'VIDEOINCOMPLETE'].includes(target.status) || target.video) {
+      return fail(
+        500,
+        `Error uploading video: {"code": "412", "error": "Invalid VideoId status '${target.status}'"}`,
+      )
+    }
+    target.video = { file, contentType }
+    this.afterUpload(target)
+    return success('VideoID video uploaded')
+  }
+
+  validate(target: VideoCase): Answer {
+    if (target.mode !== 'two-step')
+      return fail(412, 'Validation is not enabled for this Registration Authority (1-step mode)')
+    if (target.status !== 'VIDEOREVIEW') return fail(412, `Invalid request status '${target.status}'`)
+    target.status = 'CREATED'
+    return success('VideoID validated')
+  }
+
+  approve(target: VideoCase): Answer {
+    const ready = target.mode === 'two-step' ? 'CREATED' : 'VIDEOREVIEW'
+    if (target.status !== ready) {
+      return fail(
+        500,
+        `Cannot approve Request ${target.requestPk}: Invalid request status '${target.status}'`,
+      )
+    }
+    target.status = 'ENROLLREADY'
+    return success('VideoID approved')
+  }
+
+  refuse(target: VideoCase, reason: unknown): Answer {
+    if (typeof reason !== 'string' || !reason.trim()) return fail(400, 'No reason specified')
+    if (!['VIDEOREVIEW', 'CREATED'].includes(target.status)) {
+      return fail(
+        500,
+        `Error refusing Video ID: {"code": "412", "error": "Invalid VideoId status '${target.status}'"}`,
+      )
+    }
+    target.status = 'CANCELLED'
+    target.refuseReason = reason.trim()
+    return { status: 200, json: null }
+  }
+
+  requestDetails(target: VideoCase) {
+    return {
+      pk: target.requestPk,
+      status: target.status,
+      videoid_mode: target.mode === 'two-step' ? 2 : 1,
+      registration_authority: Number(target.registrationAuthority),
+      profile: target.profile,
+      scratchcard: String(2678100 + (target.requestPk % 1000)),
+      ...target.person,
+    }
+  }
+
+  settings() {
+    return {
+      tsa: { tsa_url: this.tsaUrl },
+      request: { default_profile: this.defaultProfile, default_ra: this.defaultRa },
+      billing: {
+        billing_username: this.billing?.username ?? '',
+        billing_password: this.billing?.password ?? '',
+      },
+      general: {
+        environment: this.environment,
+        rootstore: 'uanataca',
+        configuration: 'default',
+        usepdfclean: false,
+      },
+    }
+  }
+
+  updateSettings(body: Record<string, Record<string, unknown>>): Answer {
+    const password = body.billing?.billing_password
+    if (typeof password === 'string' && !isBase64(password)) {
+      return fail(400, 'Billing credentials not valid. Please check if they are base64 encoded')
+    }
+    const environment = body.general?.environment
+    if (environment !== undefined && environment !== 'sandbox' && environment !== 'prod') {
+      return fail(400, `Environment ${String(environment)} does not exist`)
+    }
+    if (typeof body.tsa?.tsa_url === 'string') this.tsaUrl = body.tsa.tsa_url
+    if (typeof body.request?.default_profile === 'string') this.defaultProfile = body.request.default_profile
+    if (typeof body.request?.default_ra === 'string') this.defaultRa = body.request.default_ra
+    if (typeof body.billing?.billing_username === 'string') {
+      this.billing = { username: body.billing.billing_username, password: this.billing?.password ?? '' }
+    }
+    if (typeof password === 'string') this.billing = { username: this.billing?.username ?? '', password }
+    if (typeof environment === 'string') this.environment = environment
+    return envelope(200, 'Settings saved successfully')
+  }
+}
+
+function isBase64(value: string): boolean {
+  return value.length > 0 && value.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(value)
+}
+
+export function contentTypeOf(file: string): string {
+  return file.endsWith('.webm') ? 'video/webm' : 'video/mp4'
+}
+
+export { envelope, success }

@@ -1,0 +1,48 @@
+import { createLogger } from '../../../main/log'
+import type { RaoAuthority } from '../../../main/oneshot/authority'
+import { createOneShotClient } from '../../../main/oneshot/client'
+import { createDispatcher } from '../../../main/oneshot/transport'
+import type { AppError } from '../../../shared/errors'
+import type { Mode, RaoAccount } from '../../simulator/seed'
+import type { Simulator } from '../../simulator/server'
+
+export const TEST_RAO: RaoAccount = {
+  username: '9001811',
+  password: 'Officer-Pass-77',
+  pin: '58213947',
+  rao: '1402',
+}
+
+export const credentialsOf = (account: RaoAccount): RaoAuthority => ({ kind: 'credentials', ...account })
+
+/** A client with short timeouts and retry delays, so that faults are quick to see. */
+export function clientFor(simulator: Simulator, authority: RaoAuthority = credentialsOf(TEST_RAO)) {
+  const lines: string[] = []
+  const client = createOneShotClient({
+    baseUrl: () => simulator.url,
+    dispatcher: createDispatcher({
+      timeouts: { connectMs: 1_000, headersMs: 1_000, bodyMs: 300 },
+      retryDelayMs: 10,
+    }),
+    log: createLogger((line) => lines.push(line)),
+    authority: async () => authority,
+  })
+  return { client, lines }
+}
+
+/** The first case in this state (and mode), as the simulator seeded it. */
+export function caseIn(simulator: Simulator, status: string, mode?: Mode) {
+  for (const candidate of simulator.state.cases.values()) {
+    if (candidate.status === status && (mode === undefined || candidate.mode === mode)) return candidate
+  }
+  throw new Error(`the simulator has no ${status} case${mode ? ` in ${mode} mode` : ''}`)
+}
+
+export async function failureOf(promise: Promise<unknown>): Promise<AppError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a failure, got success')
+    },
+    (reason: AppError) => reason,
+  )
+}
