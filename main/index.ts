@@ -1,9 +1,9 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import keytar from '@github/keytar'
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import Store from 'electron-store'
 import { type EventName, eventChannelOf } from '../shared/contract'
-import { AppError } from '../shared/errors'
 import { APP_ENTRY_URL, APP_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
 import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './guards'
@@ -16,6 +16,8 @@ import { createWindowOptions } from './window'
 // Lifecycle only: everything with logic lives in modules that run without Electron.
 const here = path.dirname(fileURLToPath(import.meta.url))
 const log = createLogger((line) => console.info(line))
+/** The app's keychain entries: `com.raodesk.app.sandbox` and `com.raodesk.app.prod`. */
+const KEYCHAIN_SERVICE = 'com.raodesk.app'
 const trustedWebContentsIds = new Set<number>()
 let mainWindow: BrowserWindow | null = null
 
@@ -60,7 +62,8 @@ function start(): void {
     store: new Store({ name: 'settings' }),
     log,
     emit: (name: EventName, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
-    authority: () => Promise.reject(new AppError('invalid_credentials', 'No RAO credentials are set up.')),
+    keychain: keytar,
+    keychainService: KEYCHAIN_SERVICE,
   })
   registerIpc(
     ipcMain,

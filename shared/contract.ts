@@ -1,4 +1,12 @@
 import { z } from 'zod'
+import {
+  credentialStatusSchema,
+  credentialsPatchSchema,
+  forgetResultSchema,
+  newCredentialsSchema,
+  tokenInfoSchema,
+  verificationSchema,
+} from './credentials'
 import { settingsSchema } from './settings'
 
 /**
@@ -23,6 +31,14 @@ export const invokeChannels = {
   getSettings: channel(nothing, settingsSchema),
   saveSettings: channel(settingsSchema.partial().strict(), settingsSchema),
   checkConnection: channel(nothing, optimizerInfoSchema),
+  getCredentialStatus: channel(nothing, credentialStatusSchema),
+  setUpCredentials: channel(newCredentialsSchema, credentialStatusSchema),
+  updateCredentials: channel(credentialsPatchSchema, credentialStatusSchema),
+  forgetCredentials: channel(nothing, forgetResultSchema),
+  verifyCredentials: channel(nothing, verificationSchema),
+  createOptimizerToken: channel(nothing, credentialStatusSchema),
+  getTokenInfo: channel(nothing, tokenInfoSchema),
+  revokeOptimizerToken: channel(nothing, credentialStatusSchema),
 }
 
 export const eventChannels = {

@@ -15,6 +15,12 @@ export const errorCodes = [
   'rejected',
   'server_error',
   'cancelled',
+  'credentials_missing',
+  'credentials_lost',
+  'keychain_unavailable',
+  'keychain_locked',
+  'keychain_denied',
+  'keychain_error',
   'internal',
 ] as const
 

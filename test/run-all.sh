@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: type-check, lint, build, unit and component tests, end-to-end tests in Chromium,
 # then one summary. On Linux it runs inside a private D-Bus session with an unlocked GNOME Keyring, so the
-# keychain tests talk to a real Secret Service and never touch the developer's own keyring.
+# keychain tests talk to a real Secret Service and never touch the developer's own keyring (its files go to
+# a fresh temporary XDG_DATA_HOME).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ if [[ "$(uname -s)" == Linux && -z "${RAO_DESK_TEST_SESSION:-}" ]] \
   && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
   export RAO_DESK_TEST_SESSION=1
   exec dbus-run-session -- bash -c \
-    'eval "$(printf test | gnome-keyring-daemon --unlock --components=secrets)"; exec bash test/run-all.sh'
+    'export XDG_DATA_HOME="$(mktemp -d)"; eval "$(printf test | gnome-keyring-daemon --unlock --components=secrets)"; exec bash test/run-all.sh'
 fi
 
 mkdir -p out/test-results

@@ -5,6 +5,7 @@ import type { Logger } from '../log'
 export interface KeyValueStore {
   get(key: string): unknown
   set(key: string, value: unknown): void
+  delete(key: string): void
 }
 
 const SETTINGS_KEY = 'settings'

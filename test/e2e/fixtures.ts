@@ -1,8 +1,11 @@
 import { test as base, type Page } from '@playwright/test'
 import { type Harness, startHarness } from '../harness/server'
+import type { RaoAccount } from '../simulator/seed'
 import { type Simulator, startSimulator } from '../simulator/server'
 
 interface Fixtures {
+  /** The RAO accounts the simulator knows; its default officer unless a test says otherwise. */
+  simulatorRaos: RaoAccount[] | undefined
   /** Console errors a test provokes on purpose; any other error from the page fails the test. */
   expectedPageErrors: RegExp[]
   simulator: Simulator
@@ -13,15 +16,14 @@ interface Fixtures {
 
 export const test = base.extend<Fixtures>({
   expectedPageErrors: [[], { option: true }],
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from the pattern.
-  simulator: async ({}, use) => {
-    const simulator = await startSimulator()
+  simulatorRaos: [undefined, { option: true }],
+  simulator: async ({ simulatorRaos }, use) => {
+    const simulator = await startSimulator(simulatorRaos ? { raos: simulatorRaos } : {})
     await use(simulator)
     await simulator.close()
   },
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads fixture dependencies from the pattern.
-  harness: async ({}, use) => {
-    const harness = await startHarness()
+  harness: async ({ simulator }, use) => {
+    const harness = await startHarness({ optimizerUrl: simulator.url })
     await use(harness)
     await harness.close()
   },

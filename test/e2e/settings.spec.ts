@@ -4,9 +4,14 @@ test('saves the Optimizer address, checks the connection, and survives the Optim
   app,
   simulator,
 }) => {
+  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   await expect(app.getByRole('heading', { name: 'Settings' })).toBeVisible()
   const address = app.getByLabel('Optimizer address')
-  await expect(address).toHaveValue('https://optimizer-developers.uanataca.com/oneshot/api/v1')
+  await address.fill('https://optimizer-developers.uanataca.com/oneshot/api/v1/')
+  await app.getByRole('button', { name: 'Save' }).click()
+  await expect(
+    app.getByText('Checks the saved address: https://optimizer-developers.uanataca.com/oneshot/api/v1'),
+  ).toBeVisible()
 
   await address.fill(simulator.url)
   await app.getByRole('button', { name: 'Save' }).click()
@@ -28,23 +33,25 @@ test('saves the Optimizer address, checks the connection, and survives the Optim
   await app.getByRole('button', { name: 'Save' }).click()
   await expect(app.getByText('Settings saved.')).toBeVisible()
   await app.reload()
+  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   await expect(app.getByLabel('Production')).toBeChecked()
   await expect(app.getByLabel('Optimizer address')).toHaveValue(simulator.url)
 })
 
-test('refuses an unsafe address with a clear message and keeps the saved one', async ({ app }) => {
+test('refuses an unsafe address with a clear message and keeps the saved one', async ({ app, simulator }) => {
+  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   const address = app.getByLabel('Optimizer address')
   await address.fill('http://optimizer.intranet/oneshot/api/v1')
   await app.getByRole('button', { name: 'Save' }).click()
   await expect(app.getByText('Enter a full https:// address')).toBeVisible()
   await expect(address).toHaveAttribute('aria-invalid', 'true')
   await app.reload()
-  await expect(app.getByLabel('Optimizer address')).toHaveValue(
-    'https://optimizer-developers.uanataca.com/oneshot/api/v1',
-  )
+  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
+  await expect(app.getByLabel('Optimizer address')).toHaveValue(simulator.url)
 })
 
 test('works from the keyboard: Ctrl+S saves', async ({ app, simulator }) => {
+  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   await app.getByLabel('Optimizer address').fill(simulator.url)
   await app.keyboard.press('Control+s')
   await expect(app.getByText('Settings saved.')).toBeVisible()
@@ -56,6 +63,8 @@ test.describe('in Spanish', () => {
   test.use({ locale: 'es-ES' })
 
   test('follows the system language, and switches when the officer chooses', async ({ app }) => {
+    await expect(app.getByRole('heading', { name: 'Configure sus credenciales de RAO' })).toBeVisible()
+    await app.getByRole('navigation').getByRole('button', { name: 'Ajustes' }).click()
     await expect(app.getByRole('heading', { name: 'Ajustes' })).toBeVisible()
     await expect(app.locator('html')).toHaveAttribute('lang', 'es')
     await app.getByLabel('Idioma').selectOption('en')

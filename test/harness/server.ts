@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import keytar from '@github/keytar'
 import Conf from 'conf'
 import { APP_ORIGIN } from '../../main/app-origin'
 import { createRendererHandler } from '../../main/app-protocol'
@@ -12,7 +13,6 @@ import { createIpcBinding } from '../../main/ipc'
 import { createLogger } from '../../main/log'
 import { createServices } from '../../main/services'
 import type { EventName } from '../../shared/contract'
-import { AppError } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
 
 /**
@@ -26,6 +26,8 @@ export interface HarnessOptions {
   optimizerUrl?: string
   /** The app's data folder; a new temporary one when absent (and then removed on close). */
   dataDir?: string
+  /** The keychain service prefix; a new test-only one when absent. Pass the same one to see a restart. */
+  keychainService?: string
   rendererDir?: string
   bridgeFile?: string
 }
@@ -36,6 +38,11 @@ export interface Harness {
   readonly origin: string
   readonly dataDir: string
   readonly logFile: string
+  readonly keychainService: string
+  /** Every answer and event the harness sent to the page, as JSON: what crossed from main to the renderer. */
+  readonly transcript: readonly string[]
+  /** Main's One-Shot client, for tests that act where the renderer has no screen yet. */
+  readonly oneshot: ReturnType<typeof createServices>['oneshot']
   close(): Promise<void>
 }
 
@@ -92,6 +99,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const rendererDir = options.rendererDir ?? path.join(root, 'out/renderer')
   const bridgeFile = options.bridgeFile ?? path.join(root, 'out/harness/bridge.js')
   const token = randomBytes(32).toString('hex')
+  const ownKeychain = options.keychainService === undefined
+  const keychainService = options.keychainService ?? `rao-desk-harness-${randomBytes(6).toString('hex')}`
+  const transcript: string[] = []
   const log = createLogger((line) => appendFileSync(logFile, `${line}\n`))
 
   const store = new Conf<Record<string, unknown>>({
@@ -105,13 +115,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const eventStreams = new Set<ServerResponse>()
   const emit = (name: EventName, payload: unknown) => {
-    for (const stream of eventStreams) stream.write(`event: ${name}\ndata: ${JSON.stringify(payload)}\n\n`)
+    const data = JSON.stringify(payload)
+    transcript.push(data)
+    for (const stream of eventStreams) stream.write(`event: ${name}\ndata: ${data}\n\n`)
   }
   const services = createServices({
     store,
     log,
     emit,
-    authority: () => Promise.reject(new AppError('invalid_credentials', 'No RAO credentials are set up.')),
+    keychain: keytar,
+    keychainService,
   })
 
   let origin = ''
@@ -161,6 +174,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         }
         const result = await binding.dispatch(url.pathname.slice('/__ipc/'.length), input, request)
         const body = JSON.stringify(result)
+        transcript.push(body)
         response.writeHead(200, {
           'Content-Type': 'application/json',
           'Content-Length': Buffer.byteLength(body),
@@ -208,12 +222,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     origin,
     dataDir,
     logFile,
+    keychainService,
+    transcript,
+    oneshot: services.oneshot,
     async close() {
       for (const stream of eventStreams) stream.end()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await services.close()
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
+      if (ownKeychain) {
+        for (const environment of ['sandbox', 'prod'])
+          await keytar.deletePassword(`${keychainService}.${environment}`, 'officer')
+      }
     },
   }
 }

@@ -5,16 +5,21 @@ import type { IpcResult } from '../../shared/errors'
 type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
 
 /** A `window.rao` for component tests: built by the real `createApi`, answering from the test's table. */
-export function fakeApi(answers: Answers): RaoApi & { calls: InvokeName[] } {
+export function fakeApi(answers: Answers): RaoApi & { calls: InvokeName[]; inputs: unknown[] } {
   const calls: InvokeName[] = []
+  const inputs: unknown[] = []
   const api = createApi(
-    async (name) => {
+    async (name, input) => {
       calls.push(name)
+      inputs.push(input)
       const answer = answers[name]
       if (!answer) throw new Error(`the test gave no answer for ${name}`)
       return answer()
     },
     () => () => undefined,
   )
-  return Object.assign(Object.create(api), { calls }) as RaoApi & { calls: InvokeName[] }
+  return Object.assign(Object.create(api), { calls, inputs }) as RaoApi & {
+    calls: InvokeName[]
+    inputs: unknown[]
+  }
 }

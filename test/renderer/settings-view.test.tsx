@@ -13,18 +13,32 @@ beforeAll(() => initI18n('en'))
 afterEach(cleanup)
 
 const ok = <T,>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value })
-const renderApp = (api: ReturnType<typeof fakeApi>) =>
+const ready = {
+  environment: 'sandbox',
+  state: 'ready',
+  username: '9001800',
+  rao: '1400',
+  mode: 'credentials',
+} as const
+
+/** Renders the app and opens its Settings page. */
+async function renderApp(api: ReturnType<typeof fakeApi>) {
   render(
     <StoresProvider stores={createStores(api)}>
       <App />
     </StoresProvider>,
   )
+  await userEvent.click(screen.getByRole('button', { name: 'Settings' }))
+}
 
 describe('Settings screen states', () => {
   it('shows loading until the settings arrive', async () => {
     let release: (result: IpcResult<unknown>) => void = () => undefined
-    const api = fakeApi({ getSettings: () => new Promise((resolve) => (release = resolve)) })
-    renderApp(api)
+    const api = fakeApi({
+      getCredentialStatus: () => ok(ready),
+      getSettings: () => new Promise((resolve) => (release = resolve)),
+    })
+    await renderApp(api)
     expect(screen.getByRole('status')).toHaveTextContent('Loading…')
     await act(async () => release({ ok: true, value: defaultSettings }))
     expect(screen.getByLabelText('Optimizer address')).toHaveValue(defaultSettings.optimizerUrl)
@@ -33,12 +47,13 @@ describe('Settings screen states', () => {
   it('explains a failed load and retries on request', async () => {
     let attempts = 0
     const api = fakeApi({
+      getCredentialStatus: () => ok(ready),
       getSettings: () =>
         ++attempts === 1
           ? Promise.resolve({ ok: false, error: { code: 'internal', message: 'disk', detail: 'EACCES' } })
           : ok(defaultSettings),
     })
-    renderApp(api)
+    await renderApp(api)
     expect(await screen.findByRole('alert')).toHaveTextContent('The settings could not be read.')
     expect(screen.getByRole('alert')).toHaveTextContent('Details: EACCES')
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
@@ -47,8 +62,12 @@ describe('Settings screen states', () => {
   })
 
   it('does not send an unacceptable address to main', async () => {
-    const api = fakeApi({ getSettings: () => ok(defaultSettings), saveSettings: () => ok(defaultSettings) })
-    renderApp(api)
+    const api = fakeApi({
+      getCredentialStatus: () => ok(ready),
+      getSettings: () => ok(defaultSettings),
+      saveSettings: () => ok(defaultSettings),
+    })
+    await renderApp(api)
     const address = await screen.findByLabelText('Optimizer address')
     await userEvent.clear(address)
     await userEvent.type(address, 'not a url')
@@ -60,10 +79,11 @@ describe('Settings screen states', () => {
   it('shows progress while the connection is being checked', async () => {
     let release: (result: IpcResult<unknown>) => void = () => undefined
     const api = fakeApi({
+      getCredentialStatus: () => ok(ready),
       getSettings: () => ok(defaultSettings),
       checkConnection: () => new Promise((resolve) => (release = resolve)),
     })
-    renderApp(api)
+    await renderApp(api)
     await userEvent.click(await screen.findByRole('button', { name: 'Check connection' }))
     expect(screen.getByText('Checking the connection…')).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Check connection' })).toBeDisabled()

@@ -4,6 +4,7 @@ import { isAppWindowSender, registerIpc, type SenderIdentity } from '../../main/
 import { createLogger } from '../../main/log'
 import { invokeNames, ipcChannelOf } from '../../shared/contract'
 import { defaultSettings } from '../../shared/settings'
+import { sampleHandlers } from './contract-samples'
 
 // Stand-ins for Electron's invoke events: the binary is not available here, and the check reads two fields.
 const eventFrom = (webContentsId: number, frameUrl: string | null) =>
@@ -35,7 +36,7 @@ describe('Electron IPC sender check', () => {
     registerIpc(
       { handle: (channel: string, listener: never) => void registered.set(channel, listener) } as never,
       createIpcBinding<SenderIdentity>({
-        handlers: { getSettings, saveSettings: () => defaultSettings, checkConnection: vi.fn() },
+        handlers: { ...sampleHandlers(vi.fn as never), getSettings },
         isTrustedSender: (event) => isAppWindowSender(event, trustedIds),
         log: createLogger(() => undefined),
       }),

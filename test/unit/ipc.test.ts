@@ -5,16 +5,10 @@ import { createLogger } from '../../main/log'
 import { type InvokeName, invokeChannels, invokeNames } from '../../shared/contract'
 import { AppError } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
-
-const info = { name: 'OneShot Optimizer', version: '1.5.0', greeting: 'Hello' }
+import { sampleHandlers } from './contract-samples'
 
 function setup(overrides: Partial<Handlers> = {}) {
-  const handlers = {
-    getSettings: vi.fn(() => defaultSettings),
-    saveSettings: vi.fn(() => defaultSettings),
-    checkConnection: vi.fn(async () => info),
-    ...overrides,
-  } satisfies Handlers
+  const handlers: Handlers = { ...sampleHandlers(vi.fn as never), ...overrides }
   const logLines: string[] = []
   const binding = createIpcBinding<{ trusted: boolean }>({
     handlers,

@@ -1,13 +1,18 @@
 import { createContext, type ReactNode, useContext } from 'react'
 import { useStore } from 'zustand'
 import type { RaoApi } from '../../../shared/api'
+import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
 
 export interface Stores {
   settings: SettingsStore
+  credentials: CredentialsStore
 }
 
-export const createStores = (api: RaoApi): Stores => ({ settings: createSettingsStore(api) })
+export const createStores = (api: RaoApi): Stores => ({
+  settings: createSettingsStore(api),
+  credentials: createCredentialsStore(api),
+})
 
 const StoresContext = createContext<Stores | null>(null)
 
@@ -23,4 +28,8 @@ function useStores(): Stores {
 
 export function useSettings<T>(selector: (state: SettingsState) => T): T {
   return useStore(useStores().settings, selector)
+}
+
+export function useCredentials<T>(selector: (state: CredentialsState) => T): T {
+  return useStore(useStores().credentials, selector)
 }

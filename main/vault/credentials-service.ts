@@ -1,0 +1,181 @@
+import {
+  type CredentialStatus,
+  type CredentialsPatch,
+  credentialsPatchSchema,
+  type NewCredentials,
+  newCredentialsSchema,
+  type TokenInfo,
+} from '../../shared/credentials'
+import { AppError } from '../../shared/errors'
+import type { Environment } from '../../shared/settings'
+import type { Logger } from '../log'
+import type { RaoAuthority } from '../oneshot/authority'
+import type { OneShotClient } from '../oneshot/client'
+import type { Vault } from './vault'
+
+export interface CredentialsServiceOptions {
+  vault: Vault
+  oneshot: Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken'>
+  /** The environment in force (a setting): each has its own credentials. */
+  environment: () => Environment
+  log: Logger
+}
+
+/**
+ * The officer's credentials as the app uses them: status for the renderer (never a secret), set-up
+ * and changes, an explicit check with the Optimizer, token mode, and forgetting.
+ */
+export function createCredentialsService(options: CredentialsServiceOptions) {
+  const { vault, oneshot, log } = options
+
+  async function status(): Promise<CredentialStatus> {
+    const environment = options.environment()
+    try {
+      const current = await vault.read(environment)
+      if (current.state === 'none') return { environment, state: 'none' }
+      if (current.state === 'lost') {
+        return {
+          environment,
+          state: 'lost',
+          username: current.record.username,
+          rao: current.record.rao,
+          problem: new AppError(
+            'credentials_lost',
+            'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',
+          ).toShape(),
+        }
+      }
+      const { secrets } = current
+      return {
+        environment,
+        state: 'ready',
+        username: secrets.username,
+        rao: secrets.rao,
+        mode: secrets.tokenUid ? 'token' : 'credentials',
+        ...(secrets.billingUsername ? { billingUsername: secrets.billingUsername } : {}),
+      }
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      return { environment, state: 'keychain_problem', problem: error.toShape() }
+    }
+  }
+
+  const tokenRequest = (secrets: { username: string; password: string; pin: string }) => ({
+    username: secrets.username,
+    password: secrets.password,
+    pin: secrets.pin,
+    environment: options.environment(),
+  })
+
+  /** The token is gone from the Optimizer: decisions go back to the full credentials. */
+  async function dropToken(): Promise<void> {
+    const environment = options.environment()
+    const { tokenUid: _gone, ...rest } = await vault.requireSecrets(environment)
+    await vault.write(environment, rest)
+    log.info('optimizer token gone; back to full credentials')
+  }
+
+  return {
+    status,
+
+    /** First set-up, or a new one after the credentials were lost or forgotten. Saving sends nothing. */
+    async setUp(input: NewCredentials): Promise<CredentialStatus> {
+      await vault.write(options.environment(), newCredentialsSchema.parse(input))
+      return status()
+    },
+
+    async update(patch: CredentialsPatch): Promise<CredentialStatus> {
+      const environment = options.environment()
+      const current = await vault.requireSecrets(environment)
+      const changes = Object.fromEntries(
+        Object.entries(credentialsPatchSchema.parse(patch)).filter(([, value]) => value !== undefined),
+      )
+      await vault.write(environment, { ...current, ...changes })
+      return status()
+    },
+
+    /** Forgets everything; revokes the token on the Optimizer first where there is one. */
+    async forget(): Promise<{ tokenRevoked: boolean | null }> {
+      const environment = options.environment()
+      const current = await vault.read(environment)
+      let tokenRevoked: boolean | null = null
+      if (current.state === 'ready' && current.secrets.tokenUid) {
+        tokenRevoked = await oneshot.deleteToken(current.secrets.tokenUid).then(
+          () => true,
+          (error: AppError) => error.code === 'not_found',
+        )
+      }
+      await vault.forget(environment)
+      return { tokenRevoked }
+    },
+
+    /** The explicit check with the Optimizer: create a token and delete it again, or read the one held. */
+    async verify(): Promise<{ method: 'credentials' | 'token' }> {
+      const secrets = await vault.requireSecrets(options.environment())
+      if (secrets.tokenUid) {
+        try {
+          await oneshot.getToken(secrets.tokenUid)
+          return { method: 'token' }
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code !== 'not_found') throw error
+          await dropToken()
+        }
+      }
+      try {
+        await oneshot.deleteToken(await oneshot.createToken(tokenRequest(secrets)))
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error
+        // The Optimizer already holds a token for exactly these credentials: it matched them.
+        if (error.code === 'rejected' && /already exist/i.test(error.detail ?? ''))
+          return { method: 'credentials' }
+        if (error.code === 'not_found') {
+          throw new AppError(
+            'invalid_credentials',
+            'The Optimizer does not recognise these RAO credentials.',
+            error.detail,
+          )
+        }
+        throw error
+      }
+      return { method: 'credentials' }
+    },
+
+    /** Token mode: the Optimizer stores the credentials and a token replaces the password and PIN in calls. */
+    async createToken(): Promise<CredentialStatus> {
+      const environment = options.environment()
+      const secrets = await vault.requireSecrets(environment)
+      if (!secrets.tokenUid) {
+        const tokenUid = await oneshot.createToken(tokenRequest(secrets))
+        await vault.write(environment, { ...secrets, tokenUid })
+      }
+      return status()
+    },
+
+    async tokenInfo(): Promise<TokenInfo> {
+      const secrets = await vault.requireSecrets(options.environment())
+      if (!secrets.tokenUid) throw new AppError('credentials_missing', 'No Optimizer token is in use.')
+      try {
+        return await oneshot.getToken(secrets.tokenUid)
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'not_found') await dropToken()
+        throw error
+      }
+    },
+
+    /** Deletes the token on the Optimizer (the only way to revoke it) and goes back to full credentials. */
+    async revokeToken(): Promise<CredentialStatus> {
+      const secrets = await vault.requireSecrets(options.environment())
+      if (secrets.tokenUid) {
+        await oneshot.deleteToken(secrets.tokenUid).catch((error: AppError) => {
+          if (error.code !== 'not_found') throw error
+        })
+        await dropToken()
+      }
+      return status()
+    },
+
+    authority: (): Promise<RaoAuthority> => vault.authority(options.environment()),
+  }
+}
+
+export type CredentialsService = ReturnType<typeof createCredentialsService>

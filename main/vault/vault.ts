@@ -1,0 +1,140 @@
+import { z } from 'zod'
+import { AppError } from '../../shared/errors'
+import type { Environment } from '../../shared/settings'
+import type { Logger } from '../log'
+import type { RaoAuthority } from '../oneshot/authority'
+import type { KeyValueStore } from '../settings/settings-service'
+import { fromKeychainError, type Keychain } from './keychain'
+
+/** Everything the officer's authority needs. One keychain entry per environment holds it all. */
+export const officerSecretsSchema = z.object({
+  username: z.string(),
+  rao: z.string(),
+  password: z.string(),
+  pin: z.string(),
+  billingUsername: z.string().optional(),
+  billingPassword: z.string().optional(),
+  /** Set in token mode: the Optimizer token that stands in for the password and PIN. */
+  tokenUid: z.string().optional(),
+})
+export type OfficerSecrets = z.infer<typeof officerSecretsSchema>
+
+/** What electron-store keeps: no secret, only enough to know the officer set up, and who. */
+const officerRecordSchema = z.object({ username: z.string(), rao: z.string(), savedAt: z.string() })
+type OfficerRecord = z.infer<typeof officerRecordSchema>
+
+export type VaultRead =
+  | { state: 'none' }
+  | { state: 'ready'; secrets: OfficerSecrets }
+  /** Set up before, but the keychain no longer has the entry: removed, reset, or a different keychain. */
+  | { state: 'lost'; record: OfficerRecord }
+
+const ACCOUNT = 'officer'
+const PROBE_ACCOUNT = 'rao-desk-probe'
+
+export interface VaultOptions {
+  keychain: Keychain
+  store: KeyValueStore
+  log: Logger
+  /** The keychain service name for an environment; sandbox and production are kept apart. */
+  serviceName: (environment: Environment) => string
+}
+
+export function createVault(options: VaultOptions) {
+  const { keychain, store, log, serviceName } = options
+  const recordKey = (environment: Environment) => `officer.${environment}`
+
+  const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation()
+    } catch (error) {
+      const failure = error instanceof AppError ? error : fromKeychainError(error)
+      log.warn('keychain operation failed', { code: failure.code })
+      throw failure
+    }
+  }
+
+  function readRecord(environment: Environment): OfficerRecord | undefined {
+    const parsed = officerRecordSchema.safeParse(store.get(recordKey(environment)))
+    return parsed.success ? parsed.data : undefined
+  }
+
+  /**
+   * A locked Secret Service hides its items instead of failing a read, so a missing entry is only
+   * called lost once a write to the same collection succeeds.
+   */
+  async function probeWritable(service: string): Promise<void> {
+    await keychain.setPassword(service, PROBE_ACCOUNT, 'probe')
+    await keychain.deletePassword(service, PROBE_ACCOUNT)
+  }
+
+  async function read(environment: Environment): Promise<VaultRead> {
+    return guarded(async () => {
+      const service = serviceName(environment)
+      const stored = await keychain.getPassword(service, ACCOUNT)
+      const record = readRecord(environment)
+      if (stored === null) {
+        if (!record) return { state: 'none' }
+        await probeWritable(service)
+        return { state: 'lost', record }
+      }
+      let secrets: OfficerSecrets
+      try {
+        secrets = officerSecretsSchema.parse(JSON.parse(stored))
+      } catch {
+        log.warn('keychain entry unreadable; treated as lost')
+        return record ? { state: 'lost', record } : { state: 'none' }
+      }
+      return { state: 'ready', secrets }
+    })
+  }
+
+  async function write(environment: Environment, secrets: OfficerSecrets): Promise<void> {
+    await guarded(() => keychain.setPassword(serviceName(environment), ACCOUNT, JSON.stringify(secrets)))
+    store.set(recordKey(environment), {
+      username: secrets.username,
+      rao: secrets.rao,
+      savedAt: new Date().toISOString(),
+    } satisfies OfficerRecord)
+  }
+
+  async function requireSecrets(environment: Environment): Promise<OfficerSecrets> {
+    const current = await read(environment)
+    if (current.state === 'ready') return current.secrets
+    if (current.state === 'lost') {
+      throw new AppError(
+        'credentials_lost',
+        'The saved RAO credentials are no longer in the system keychain.',
+      )
+    }
+    throw new AppError('credentials_missing', 'No RAO credentials are set up.')
+  }
+
+  return {
+    read,
+    write,
+    requireSecrets,
+
+    /** Removes the keychain entry and the record; nothing of the officer is left. */
+    async forget(environment: Environment): Promise<void> {
+      await guarded(() => keychain.deletePassword(serviceName(environment), ACCOUNT))
+      store.delete(recordKey(environment))
+    },
+
+    /** The authority a decision carries: the token where one is held, the full credentials otherwise. */
+    async authority(environment: Environment): Promise<RaoAuthority> {
+      const secrets = await requireSecrets(environment)
+      return secrets.tokenUid
+        ? { kind: 'token', token: secrets.tokenUid, rao: secrets.rao }
+        : {
+            kind: 'credentials',
+            username: secrets.username,
+            password: secrets.password,
+            pin: secrets.pin,
+            rao: secrets.rao,
+          }
+    },
+  }
+}
+
+export type Vault = ReturnType<typeof createVault>

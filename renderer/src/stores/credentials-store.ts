@@ -1,0 +1,140 @@
+import { createStore } from 'zustand/vanilla'
+import type { RaoApi } from '../../../shared/api'
+import type {
+  CredentialStatus,
+  CredentialsPatch,
+  NewCredentials,
+  TokenInfo,
+} from '../../../shared/credentials'
+import type { AppErrorShape, IpcResult } from '../../../shared/errors'
+
+export type CredentialAction =
+  | 'setUp'
+  | 'update'
+  | 'forget'
+  | 'verify'
+  | 'createToken'
+  | 'tokenInfo'
+  | 'revokeToken'
+
+/** The outcome of the last action, for the one message the screen shows about it. */
+export type Outcome =
+  | { action: CredentialAction; ok: true; note?: 'verified' | 'verifiedWithToken' | 'tokenNotRevoked' }
+  | { action: CredentialAction; ok: false; error: AppErrorShape }
+
+export interface CredentialsState {
+  /** Null until main has answered once. Never holds a secret: the contract carries none. */
+  status: CredentialStatus | null
+  loadError: AppErrorShape | null
+  busy: CredentialAction | null
+  outcome: Outcome | null
+  tokenInfo: TokenInfo | null
+  loadStatus(): Promise<void>
+  setUp(input: NewCredentials): Promise<boolean>
+  update(patch: CredentialsPatch): Promise<boolean>
+  forget(): Promise<void>
+  verify(): Promise<void>
+  createToken(): Promise<void>
+  loadTokenInfo(): Promise<void>
+  revokeToken(): Promise<void>
+}
+
+export function createCredentialsStore(api: RaoApi) {
+  const store = createStore<CredentialsState>()((set, get) => {
+    /** Runs one action; a returned status replaces the current one. */
+    async function run<T>(
+      action: CredentialAction,
+      call: () => Promise<IpcResult<T>>,
+      onSuccess: (
+        value: T,
+      ) => Partial<CredentialsState> & { note?: 'verified' | 'verifiedWithToken' | 'tokenNotRevoked' },
+    ): Promise<boolean> {
+      if (get().busy) return false
+      set({ busy: action, outcome: null })
+      const result = await call()
+      if (!result.ok) {
+        set({ busy: null, outcome: { action, ok: false, error: result.error } })
+        // A keychain or credentials problem changes what the app can do: read the status again.
+        if (result.error.code.startsWith('keychain_') || result.error.code.startsWith('credentials_'))
+          await get().loadStatus()
+        return false
+      }
+      const { note, ...changes } = onSuccess(result.value)
+      set({ ...changes, busy: null, outcome: { action, ok: true, ...(note ? { note } : {}) } })
+      return true
+    }
+
+    return {
+      status: null,
+      loadError: null,
+      busy: null,
+      outcome: null,
+      tokenInfo: null,
+
+      async loadStatus() {
+        const result = await api.getCredentialStatus()
+        if (result.ok) set({ status: result.value, loadError: null })
+        else set({ loadError: result.error })
+      },
+      setUp: (input) =>
+        run(
+          'setUp',
+          () => api.setUpCredentials(input),
+          (status) => ({ status, tokenInfo: null }),
+        ),
+      update: (patch) =>
+        run(
+          'update',
+          () => api.updateCredentials(patch),
+          (status) => ({ status }),
+        ),
+      async forget() {
+        await run(
+          'forget',
+          () => api.forgetCredentials(),
+          (result) => ({
+            tokenInfo: null,
+            ...(result.tokenRevoked === false ? { note: 'tokenNotRevoked' as const } : {}),
+          }),
+        )
+        await get().loadStatus()
+      },
+      async verify() {
+        await run(
+          'verify',
+          () => api.verifyCredentials(),
+          (result) => ({
+            note: result.method === 'token' ? 'verifiedWithToken' : 'verified',
+          }),
+        )
+        await get().loadStatus()
+      },
+      async createToken() {
+        await run(
+          'createToken',
+          () => api.createOptimizerToken(),
+          (status) => ({ status }),
+        )
+      },
+      async loadTokenInfo() {
+        await run(
+          'tokenInfo',
+          () => api.getTokenInfo(),
+          (tokenInfo) => ({ tokenInfo }),
+        )
+      },
+      async revokeToken() {
+        await run(
+          'revokeToken',
+          () => api.revokeOptimizerToken(),
+          (status) => ({ status, tokenInfo: null }),
+        )
+      },
+    }
+  })
+  // Another environment has other credentials.
+  api.onSettingsChanged(() => void store.getState().loadStatus())
+  return store
+}
+
+export type CredentialsStore = ReturnType<typeof createCredentialsStore>

@@ -1,0 +1,219 @@
+import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { credentialsPatchSchema } from '../../../shared/credentials'
+import { ErrorMessage } from '../components/ErrorMessage'
+import { Field } from '../components/Field'
+import { fieldErrors, withoutBlanks } from '../components/validation'
+import { useCredentials } from '../stores/context'
+import type { CredentialAction } from '../stores/credentials-store'
+
+/** Who the officer is, and everything they can do with their stored credentials. */
+export function AccountView() {
+  const { t } = useTranslation()
+  const status = useCredentials((state) => state.status)
+  if (status?.state !== 'ready') return null
+  return (
+    <section aria-labelledby="account-title">
+      <h1 id="account-title">{t('account.title')}</h1>
+      <dl className="card summary">
+        <dt>{t('credentials.username')}</dt>
+        <dd>{status.username}</dd>
+        <dt>{t('credentials.rao')}</dt>
+        <dd>{status.rao}</dd>
+        <dt>{t('account.environment')}</dt>
+        <dd>{t(`environment.${status.environment}`)}</dd>
+        <dt>{t('account.mode')}</dt>
+        <dd>{status.mode === 'token' ? t('account.modeToken') : t('account.modeCredentials')}</dd>
+      </dl>
+      <VerifyPanel />
+      <ChangePanel />
+      <TokenPanel mode={status.mode ?? 'credentials'} />
+      <ForgetPanel />
+    </section>
+  )
+}
+
+function Outcome({ action, success }: { action: CredentialAction; success?: string }) {
+  const { t } = useTranslation()
+  const outcome = useCredentials((state) => state.outcome)
+  if (outcome?.action !== action) return null
+  if (!outcome.ok) return <ErrorMessage error={outcome.error} />
+  const text = outcome.note ? t(`account.notes.${outcome.note}`) : success
+  return text ? (
+    <p role="status" className="notice notice-ok">
+      {text}
+    </p>
+  ) : null
+}
+
+function Busy({ action }: { action: CredentialAction }) {
+  const { t } = useTranslation()
+  const busy = useCredentials((state) => state.busy)
+  return busy === action ? (
+    <p role="status" className="progress">
+      <span className="spinner" aria-hidden="true" />
+      {t('account.working')}
+    </p>
+  ) : null
+}
+
+function VerifyPanel() {
+  const { t } = useTranslation()
+  const busy = useCredentials((state) => state.busy)
+  const verify = useCredentials((state) => state.verify)
+  return (
+    <section className="card" aria-labelledby="verify-title">
+      <h2 id="verify-title">{t('account.verifyTitle')}</h2>
+      <p className="muted">{t('account.verifyIntro')}</p>
+      <button type="button" onClick={() => void verify()} disabled={busy !== null}>
+        {t('account.verify')}
+      </button>
+      <Busy action="verify" />
+      <Outcome action="verify" />
+    </section>
+  )
+}
+
+const blank = { password: '', pin: '', billingPassword: '' }
+
+function ChangePanel() {
+  const { t } = useTranslation()
+  const busy = useCredentials((state) => state.busy)
+  const update = useCredentials((state) => state.update)
+  const [form, setForm] = useState(blank)
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const edit = (field: keyof typeof blank) => (event: { target: { value: string } }) =>
+    setForm((current) => ({ ...current, [field]: event.target.value }))
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    const patch = withoutBlanks(form)
+    const found = fieldErrors(credentialsPatchSchema, patch)
+    setErrors(found)
+    if (Object.keys(found).length) return
+    setForm(blank)
+    await update(patch)
+  }
+  const error = (field: string) =>
+    errors[field] ? t(`validation.${errors[field]}` as 'validation.invalid') : undefined
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-labelledby="change-title">
+      <h2 id="change-title">{t('account.changeTitle')}</h2>
+      <p className="muted">{t('account.changeIntro')}</p>
+      <Field
+        label={t('account.newPassword')}
+        type="password"
+        value={form.password}
+        onChange={edit('password')}
+        autoComplete="off"
+        error={error('password')}
+      />
+      <Field
+        label={t('account.newPin')}
+        type="password"
+        inputMode="numeric"
+        value={form.pin}
+        onChange={edit('pin')}
+        autoComplete="off"
+        error={error('pin')}
+      />
+      <Field
+        label={t('account.newBillingPassword')}
+        type="password"
+        value={form.billingPassword}
+        onChange={edit('billingPassword')}
+        autoComplete="off"
+        error={error('billingPassword')}
+      />
+      {errors.form && <p className="field-error">{t('validation.nothing_to_change')}</p>}
+      <div className="actions">
+        <button type="submit" disabled={busy !== null}>
+          {t('account.change')}
+        </button>
+      </div>
+      <Busy action="update" />
+      <Outcome action="update" success={t('account.changed')} />
+    </form>
+  )
+}
+
+function TokenPanel({ mode }: { mode: 'credentials' | 'token' }) {
+  const { t } = useTranslation()
+  const busy = useCredentials((state) => state.busy)
+  const tokenInfo = useCredentials((state) => state.tokenInfo)
+  const createToken = useCredentials((state) => state.createToken)
+  const loadTokenInfo = useCredentials((state) => state.loadTokenInfo)
+  const revokeToken = useCredentials((state) => state.revokeToken)
+  return (
+    <section className="card" aria-labelledby="token-title">
+      <h2 id="token-title">{t('account.tokenTitle')}</h2>
+      <p className="muted">{mode === 'token' ? t('account.tokenInUse') : t('account.tokenIntro')}</p>
+      <div className="actions">
+        {mode === 'token' ? (
+          <>
+            <button type="button" onClick={() => void loadTokenInfo()} disabled={busy !== null}>
+              {t('account.tokenShow')}
+            </button>
+            <button type="button" onClick={() => void revokeToken()} disabled={busy !== null}>
+              {t('account.tokenRevoke')}
+            </button>
+          </>
+        ) : (
+          <button type="button" onClick={() => void createToken()} disabled={busy !== null}>
+            {t('account.tokenCreate')}
+          </button>
+        )}
+      </div>
+      {mode === 'token' && tokenInfo && (
+        <p role="status" className="notice notice-ok">
+          {t('account.tokenHolds', {
+            username: tokenInfo.username,
+            password: tokenInfo.hasPassword ? t('account.yes') : t('account.no'),
+            pin: tokenInfo.hasPin ? t('account.yes') : t('account.no'),
+          })}
+        </p>
+      )}
+      {(['createToken', 'tokenInfo', 'revokeToken'] as const).map((action) => (
+        <div key={action}>
+          <Busy action={action} />
+          <Outcome action={action} />
+        </div>
+      ))}
+    </section>
+  )
+}
+
+function ForgetPanel() {
+  const { t } = useTranslation()
+  const busy = useCredentials((state) => state.busy)
+  const forget = useCredentials((state) => state.forget)
+  const [confirming, setConfirming] = useState(false)
+  const cancel = useRef<HTMLButtonElement>(null)
+  // Keyboard first: asking for confirmation puts the focus on the safe answer.
+  useEffect(() => {
+    if (confirming) cancel.current?.focus()
+  }, [confirming])
+  return (
+    <section className="card" aria-labelledby="forget-title">
+      <h2 id="forget-title">{t('account.forgetTitle')}</h2>
+      <p className="muted">{t('account.forgetIntro')}</p>
+      {confirming ? (
+        <div className="actions">
+          <span>{t('account.forgetConfirm')}</span>
+          <button type="button" className="danger" onClick={() => void forget()} disabled={busy !== null}>
+            {t('account.forgetYes')}
+          </button>
+          <button type="button" onClick={() => setConfirming(false)} ref={cancel}>
+            {t('account.forgetNo')}
+          </button>
+        </div>
+      ) : (
+        <button type="button" onClick={() => setConfirming(true)} disabled={busy !== null}>
+          {t('account.forget')}
+        </button>
+      )}
+      <Busy action="forget" />
+      <Outcome action="forget" />
+    </section>
+  )
+}

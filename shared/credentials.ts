@@ -1,0 +1,71 @@
+import { z } from 'zod'
+import { appErrorSchema } from './errors'
+import { environmentSchema } from './settings'
+
+const digits = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(new RegExp(`^\\d{${min},${max}}$`), { message: `digits_${min}_${max}` })
+
+// Passwords are taken exactly as typed: spaces may be part of them.
+const secret = z.string().min(1).max(256)
+
+export const credentialFields = {
+  username: z.string().trim().min(1).max(64).regex(/^\S+$/, { message: 'no_spaces' }),
+  password: secret,
+  pin: digits(4, 16),
+  rao: digits(1, 10),
+  billingUsername: z.string().trim().min(1).max(256),
+  billingPassword: secret,
+}
+
+/** First set-up: the RAO's username, password, PIN and numeric RAO id; billing only where the Optimizer lacks it. */
+export const newCredentialsSchema = z.strictObject({
+  username: credentialFields.username,
+  password: credentialFields.password,
+  pin: credentialFields.pin,
+  rao: credentialFields.rao,
+  billingUsername: credentialFields.billingUsername.optional(),
+  billingPassword: credentialFields.billingPassword.optional(),
+})
+export type NewCredentials = z.input<typeof newCredentialsSchema>
+
+/** A change to what is stored (a new PIN, say). The username is not changed: that is a new set-up. */
+export const credentialsPatchSchema = z
+  .strictObject({
+    password: credentialFields.password.optional(),
+    pin: credentialFields.pin.optional(),
+    rao: credentialFields.rao.optional(),
+    billingUsername: credentialFields.billingUsername.optional(),
+    billingPassword: credentialFields.billingPassword.optional(),
+  })
+  .refine((patch) => Object.values(patch).some((value) => value !== undefined), {
+    message: 'nothing_to_change',
+  })
+export type CredentialsPatch = z.input<typeof credentialsPatchSchema>
+
+/**
+ * All the renderer ever learns of the credentials: whether they are set, whose they are, the RAO id,
+ * the environment and whether a token stands in for them. Never a secret.
+ */
+export const credentialStatusSchema = z.object({
+  environment: environmentSchema,
+  state: z.enum(['none', 'ready', 'lost', 'keychain_problem']),
+  username: z.string().optional(),
+  rao: z.string().optional(),
+  mode: z.enum(['credentials', 'token']).optional(),
+  billingUsername: z.string().optional(),
+  problem: appErrorSchema.optional(),
+})
+export type CredentialStatus = z.infer<typeof credentialStatusSchema>
+
+export const tokenInfoSchema = z.object({
+  username: z.string(),
+  hasPassword: z.boolean(),
+  hasPin: z.boolean(),
+})
+export type TokenInfo = z.infer<typeof tokenInfoSchema>
+
+export const verificationSchema = z.object({ method: z.enum(['credentials', 'token']) })
+export const forgetResultSchema = z.object({ tokenRevoked: z.boolean().nullable() })

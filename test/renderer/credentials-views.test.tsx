@@ -1,0 +1,119 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { App } from '../../renderer/src/App'
+import { initI18n } from '../../renderer/src/i18n'
+import { createStores, StoresProvider } from '../../renderer/src/stores/context'
+import type { CredentialStatus, NewCredentials } from '../../shared/credentials'
+import type { IpcResult } from '../../shared/errors'
+import { defaultSettings } from '../../shared/settings'
+import { fakeApi } from './fake-api'
+
+beforeAll(() => initI18n('en'))
+afterEach(cleanup)
+
+const ok = <T,>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value })
+/** The texts an input's aria-describedby points at, in order: what a screen reader says after its label. */
+const descriptionOf = (label: string) =>
+  (screen.getByLabelText(label).getAttribute('aria-describedby') ?? '')
+    .split(' ')
+    .map((id) => document.getElementById(id)?.textContent ?? '')
+    .join(' ')
+    .trim()
+
+const none: CredentialStatus = { environment: 'sandbox', state: 'none' }
+
+function renderWith(answers: Parameters<typeof fakeApi>[0]) {
+  const api = fakeApi({ getSettings: () => ok(defaultSettings), ...answers })
+  render(
+    <StoresProvider stores={createStores(api)}>
+      <App />
+    </StoresProvider>,
+  )
+  return api
+}
+
+describe('credential screens', () => {
+  it('checks the set-up form with the contract’s own rules and sends nothing invalid', async () => {
+    const api = renderWith({ getCredentialStatus: () => ok(none) })
+    await userEvent.click(await screen.findByRole('button', { name: 'Save credentials' }))
+    expect(descriptionOf('RAO username')).toBe('Required.')
+    await userEvent.type(screen.getByLabelText('PIN'), '12 34')
+    await userEvent.type(screen.getByLabelText('RAO id'), 'R-14')
+    await userEvent.click(screen.getByRole('button', { name: 'Save credentials' }))
+    expect(descriptionOf('PIN')).toBe('Digits only, 4 to 16 of them.')
+    expect(descriptionOf('RAO id')).toMatch(/^Digits only\./)
+    expect(api.calls).not.toContain('setUpCredentials')
+  })
+
+  it('clears the password and PIN from the page as soon as they are submitted', async () => {
+    let release: (result: IpcResult<unknown>) => void = () => undefined
+    const api = renderWith({
+      getCredentialStatus: () => ok(none),
+      setUpCredentials: () => new Promise((resolve) => (release = resolve)),
+    })
+    await userEvent.type(await screen.findByLabelText('RAO username'), '9001800')
+    await userEvent.type(screen.getByLabelText('Password'), 'secret pass')
+    await userEvent.type(screen.getByLabelText('PIN'), '246810')
+    await userEvent.type(screen.getByLabelText('RAO id'), '1400')
+    await userEvent.click(screen.getByRole('button', { name: 'Save credentials' }))
+    expect(api.inputs[api.calls.indexOf('setUpCredentials')]).toEqual({
+      username: '9001800',
+      password: 'secret pass',
+      pin: '246810',
+      rao: '1400',
+    } satisfies NewCredentials)
+    expect(screen.getByLabelText('Password')).toHaveValue('')
+    expect(screen.getByLabelText('PIN')).toHaveValue('')
+    expect(screen.getByRole('button', { name: 'Saving…' })).toBeDisabled()
+    await act(async () =>
+      release({
+        ok: true,
+        value: {
+          environment: 'sandbox',
+          state: 'ready',
+          username: '9001800',
+          rao: '1400',
+          mode: 'credentials',
+        },
+      }),
+    )
+    expect(await screen.findByRole('heading', { name: 'My credentials' })).toBeInTheDocument()
+  })
+
+  it('explains a keychain problem, offers no other place to store, and retries', async () => {
+    let attempts = 0
+    renderWith({
+      getCredentialStatus: () =>
+        ++attempts === 1
+          ? ok({
+              environment: 'sandbox',
+              state: 'keychain_problem',
+              problem: { code: 'keychain_unavailable', message: 'x', detail: 'Could not connect' },
+            } satisfies CredentialStatus)
+          : ok(none),
+    })
+    expect(await screen.findByRole('heading', { name: 'The keychain cannot be used' })).toBeInTheDocument()
+    expect(screen.getByRole('alert')).toHaveTextContent('gnome-keyring')
+    expect(screen.getByText(/never in a file/)).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByRole('heading', { name: 'Set up your RAO credentials' })).toBeInTheDocument()
+  })
+
+  it('says why when the saved credentials were lost, and keeps who they were', async () => {
+    renderWith({
+      getCredentialStatus: () =>
+        ok({
+          environment: 'prod',
+          state: 'lost',
+          username: '9001800',
+          rao: '1400',
+          problem: { code: 'credentials_lost', message: 'x' },
+        } satisfies CredentialStatus),
+    })
+    expect(await screen.findByRole('alert')).toHaveTextContent('no longer in the system keychain')
+    expect(screen.getByLabelText('RAO username')).toHaveValue('9001800')
+    expect(screen.getByText('For the Production environment.')).toBeInTheDocument()
+  })
+})

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import keytar from '@github/keytar'
+import Conf from 'conf'
+import { createLogger } from '../../../main/log'
+import { createServices } from '../../../main/services'
+
+// Recognisable secrets: none may ever show up outside the keychain.
+export const OFFICER = {
+  username: '9001877',
+  password: 'Vault-Canary-Pass-5150',
+  pin: '61803398',
+  rao: '1477',
+  billingUsername: 'billing@ra.example',
+  billingPassword: 'Vault-Canary-Billing-2718',
+}
+export const SECRETS = [
+  OFFICER.password,
+  OFFICER.pin,
+  OFFICER.billingPassword,
+  Buffer.from(OFFICER.billingPassword).toString('base64'),
+]
+
+export const newDataDir = () => mkdtempSync(path.join(tmpdir(), 'rao-vault-'))
+export const testService = () => `rao-desk-test-${randomBytes(6).toString('hex')}`
+
+/** The app's services on a data folder and keychain service of the test's own, as main builds them. */
+export function servicesFor(dataDir: string, keychainService: string, optimizerUrl: string) {
+  const lines: string[] = []
+  const store = new Conf<Record<string, unknown>>({
+    projectName: 'rao-desk',
+    cwd: dataDir,
+    configName: 'settings',
+  })
+  const services = createServices({
+    store,
+    keychain: keytar,
+    keychainService,
+    log: createLogger((line) => lines.push(line)),
+    emit: () => undefined,
+  })
+  services.handlers.saveSettings({ optimizerUrl })
+  return { ...services, lines, store }
+}
+
+/** Removes whatever a test left in the real keychain. */
+export async function cleanKeychain(keychainService: string): Promise<void> {
+  for (const environment of ['sandbox', 'prod']) {
+    for (const account of ['officer', 'rao-desk-probe'])
+      await keytar.deletePassword(`${keychainService}.${environment}`, account)
+  }
+}
+
+/** Every file under a folder, as text, for scanning. */
+export function readTree(folder: string): string {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .map((name) => path.join(folder, name))
+    .filter((file) => statSync(file).isFile())
+    .map((file) => readFileSync(file, 'latin1'))
+    .join('\n')
+}

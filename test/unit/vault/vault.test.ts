@@ -1,0 +1,160 @@
+import keytar from '@github/keytar'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { AppError } from '../../../shared/errors'
+import { type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain, newDataDir, OFFICER, readTree, SECRETS, servicesFor, testService } from './fixtures'
+
+// These tests use the real system keychain (a private, unlocked GNOME Keyring under `npm test` on Linux)
+// under a test-only service name, and remove what they stored.
+let simulator: Simulator
+let service: string
+let dataDir: string
+beforeEach(async () => {
+  simulator = await startSimulator({ raos: [OFFICER] })
+  service = testService()
+  dataDir = newDataDir()
+})
+afterEach(async () => {
+  await simulator.close()
+  await cleanKeychain(service)
+})
+
+const { billingUsername: _b, billingPassword: _p, ...officerOnly } = OFFICER
+
+describe('credential vault on the real keychain', () => {
+  it('leads a newcomer to set-up, then holds the credentials without showing them', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    expect(await app.handlers.getCredentialStatus(undefined)).toEqual({
+      environment: 'sandbox',
+      state: 'none',
+    })
+    const status = await app.handlers.setUpCredentials(OFFICER)
+    expect(status).toEqual({
+      environment: 'sandbox',
+      state: 'ready',
+      username: OFFICER.username,
+      rao: OFFICER.rao,
+      mode: 'credentials',
+      billingUsername: OFFICER.billingUsername,
+    })
+    const entry = await keytar.getPassword(`${service}.sandbox`, 'officer')
+    expect(JSON.parse(entry ?? '{}')).toMatchObject({ password: OFFICER.password, pin: OFFICER.pin })
+    for (const secret of SECRETS) expect(readTree(dataDir)).not.toContain(secret)
+    expect(simulator.decisions).toEqual([])
+    expect(simulator.state.tokens.size).toBe(0)
+  })
+
+  it('reads the credentials after a restart with no network at all', async () => {
+    await servicesFor(dataDir, service, simulator.url).handlers.setUpCredentials(officerOnly)
+    await simulator.close()
+    const restarted = servicesFor(dataDir, service, simulator.url)
+    expect(await restarted.handlers.getCredentialStatus(undefined)).toMatchObject({
+      state: 'ready',
+      username: OFFICER.username,
+    })
+    simulator = await startSimulator({ raos: [OFFICER] })
+  })
+
+  it('changes the PIN, and the next decision carries the new one', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    simulator.state.raos[0] = { ...OFFICER, pin: '31415926' }
+    const target = [...simulator.state.cases.values()].find(
+      (c) => c.status === 'VIDEOREVIEW' && c.mode === 'one-step',
+    )
+    if (!target) throw new Error('no case to approve')
+    await expect(app.oneshot.approve(target.videoidPk)).rejects.toMatchObject({ code: 'invalid_credentials' })
+    await app.handlers.updateCredentials({ pin: '31415926' })
+    await app.oneshot.approve(target.videoidPk)
+    expect(target.status).toBe('ENROLLREADY')
+  })
+
+  it('says so, and goes back to set-up, when the entry is removed behind its back', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    await keytar.deletePassword(`${service}.sandbox`, 'officer')
+    const status = await app.handlers.getCredentialStatus(undefined)
+    expect(status).toMatchObject({
+      state: 'lost',
+      username: OFFICER.username,
+      problem: { code: 'credentials_lost' },
+    })
+    await expect(app.oneshot.approve(1)).rejects.toMatchObject({ code: 'credentials_lost' })
+    expect(await app.handlers.setUpCredentials(officerOnly)).toMatchObject({ state: 'ready' })
+  })
+
+  it('keeps sandbox and production apart', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    app.handlers.saveSettings({ environment: 'prod' })
+    expect(await app.handlers.getCredentialStatus(undefined)).toEqual({ environment: 'prod', state: 'none' })
+    app.handlers.saveSettings({ environment: 'sandbox' })
+    expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ state: 'ready' })
+  })
+
+  it('forgets everything', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(OFFICER)
+    expect(await app.handlers.forgetCredentials(undefined)).toEqual({ tokenRevoked: null })
+    expect(await keytar.getPassword(`${service}.sandbox`, 'officer')).toBeNull()
+    expect(await app.handlers.getCredentialStatus(undefined)).toEqual({
+      environment: 'sandbox',
+      state: 'none',
+    })
+    expect(readTree(dataDir)).not.toContain(OFFICER.username)
+  })
+
+  it('verifies with the Optimizer only when asked, leaving no token behind', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'credentials' })
+    expect(simulator.state.tokens.size).toBe(0)
+    await app.handlers.updateCredentials({ password: 'not-the-password' })
+    const failure = await Promise.resolve(app.handlers.verifyCredentials(undefined)).catch(
+      (error: AppError) => error,
+    )
+    expect(failure).toMatchObject({ code: 'invalid_credentials' })
+  })
+
+  it('token mode: create, read its parts, decide with it, revoke, and back to the credentials', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    expect(await app.handlers.createOptimizerToken(undefined)).toMatchObject({
+      state: 'ready',
+      mode: 'token',
+    })
+    expect(simulator.state.tokens.size).toBe(1)
+    expect(await app.handlers.getTokenInfo(undefined)).toEqual({
+      username: OFFICER.username,
+      hasPassword: true,
+      hasPin: true,
+    })
+    expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'token' })
+    const target = [...simulator.state.cases.values()].find(
+      (c) => c.status === 'VIDEOREVIEW' && c.mode === 'one-step',
+    )
+    if (!target) throw new Error('no case to approve')
+    await app.oneshot.approve(target.videoidPk)
+    expect(target.status).toBe('ENROLLREADY')
+    expect(await app.handlers.revokeOptimizerToken(undefined)).toMatchObject({ mode: 'credentials' })
+    expect(simulator.state.tokens.size).toBe(0)
+  })
+
+  it('token mode: a token deleted on the Optimizer falls back to the full credentials', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    await app.handlers.createOptimizerToken(undefined)
+    simulator.state.tokens.clear()
+    await expect(app.handlers.getTokenInfo(undefined)).rejects.toMatchObject({ code: 'not_found' })
+    expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ mode: 'credentials' })
+    expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'credentials' })
+  })
+
+  it('forgetting in token mode revokes the token on the Optimizer', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    await app.handlers.createOptimizerToken(undefined)
+    expect(await app.handlers.forgetCredentials(undefined)).toEqual({ tokenRevoked: true })
+    expect(simulator.state.tokens.size).toBe(0)
+  })
+})
