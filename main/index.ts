@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import keytar from '@github/keytar'
@@ -11,6 +12,7 @@ import { createIpcBinding } from './ipc'
 import { isAppWindowSender, registerIpc } from './ipc-electron'
 import { createLogger } from './log'
 import { createServices } from './services'
+import { openStore } from './settings/open-store'
 import { createWindowOptions } from './window'
 
 // Lifecycle only: everything with logic lives in modules that run without Electron.
@@ -53,13 +55,29 @@ function createMainWindow(): void {
   mainWindow = window
 }
 
+/** An extra CA for TLS-inspecting corporate proxies, set by the machine's administrator. */
+function readExtraCa(file: string | undefined): string | undefined {
+  if (!file) return undefined
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    log.error('RAO_DESK_EXTRA_CA_FILE cannot be read; continuing without it', { file })
+    return undefined
+  }
+}
+
 function start(): void {
   session.defaultSession.setPermissionRequestHandler(denyPermissionRequest)
   session.defaultSession.setPermissionCheckHandler(denyPermissionCheck)
   protocol.handle(APP_SCHEME, createRendererHandler(path.join(here, '../renderer')))
 
   const services = createServices({
-    store: new Store({ name: 'settings' }),
+    store: openStore(
+      () => new Store({ name: 'settings' }),
+      path.join(app.getPath('userData'), 'settings.json'),
+      log,
+    ),
+    transport: { extraCaPem: readExtraCa(process.env.RAO_DESK_EXTRA_CA_FILE) },
     log,
     emit: (name: EventName, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
     keychain: keytar,

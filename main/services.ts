@@ -4,7 +4,7 @@ import type { Environment } from '../shared/settings'
 import type { Handlers } from './ipc'
 import type { Logger } from './log'
 import { createOneShotClient } from './oneshot/client'
-import { createDispatcher } from './oneshot/transport'
+import { createDispatcher, type TransportOptions } from './oneshot/transport'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
 import { createCredentialsService } from './vault/credentials-service'
 import type { Keychain } from './vault/keychain'
@@ -22,6 +22,8 @@ export interface ServiceDependencies {
   log: Logger
   /** Pushes an event to the renderer: `webContents.send` in the app, server-sent events in the harness. */
   emit: Emit
+  /** How to reach the Optimizer (proxy, extra CA, timeouts); ignored when a dispatcher is given. */
+  transport?: TransportOptions
   dispatcher?: Dispatcher
 }
 
@@ -29,7 +31,7 @@ export interface ServiceDependencies {
 export function createServices(deps: ServiceDependencies) {
   const settings = createSettingsService(deps.store, deps.log)
   const environment = () => settings.read().environment
-  const dispatcher = deps.dispatcher ?? createDispatcher()
+  const dispatcher = deps.dispatcher ?? createDispatcher(deps.transport)
   const vault = createVault({
     keychain: deps.keychain,
     store: deps.store,

@@ -14,6 +14,7 @@ import { createLogger } from '../../main/log'
 import { createServices } from '../../main/services'
 import type { EventName } from '../../shared/contract'
 import { defaultSettings } from '../../shared/settings'
+import { readBody } from '../support/read-body'
 
 /**
  * The browser test harness: serves the built renderer to a real browser and carries its `window.rao`
@@ -62,17 +63,6 @@ function cookieOf(request: IncomingMessage, name: string): string | undefined {
     if (key === name) return value.join('=')
   }
   return undefined
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_BODY_BYTES) throw new Error('body too large')
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 async function sendFetchResponse(
@@ -166,7 +156,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (url.pathname.startsWith('/__ipc/') && request.method === 'POST') {
         let input: unknown
         try {
-          const text = await readBody(request)
+          const text = (await readBody(request, MAX_BODY_BYTES)).toString('utf8')
           input = text ? (JSON.parse(text) as { input?: unknown }).input : undefined
         } catch {
           response.writeHead(400).end()

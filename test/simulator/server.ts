@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { readBody } from '../support/read-body'
 import { type Fault, FaultBook, type FaultRule } from './faults'
 import type { RaoAccount } from './seed'
 import { type Answer, contentTypeOf, envelope, fail, SimulatorState, type VideoCase } from './state'
@@ -44,17 +45,6 @@ export interface Simulator {
 
 const MAX_JSON_BODY = 8 * 1024 * 1024
 const MAX_VIDEO_BODY = 512 * 1024 * 1024
-
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new Error('body too large')
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
-}
 
 function parseRange(
   header: string | undefined,

@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Conf from 'conf'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../main/log'
+import { openStore } from '../../main/settings/open-store'
 import { createSettingsService } from '../../main/settings/settings-service'
 import { defaultSettings, isAcceptableOptimizerUrl } from '../../shared/settings'
 
-function openStore(dir = mkdtempSync(path.join(tmpdir(), 'rao-settings-'))) {
+function openTestStore(dir = mkdtempSync(path.join(tmpdir(), 'rao-settings-'))) {
   const store = new Conf<Record<string, unknown>>({
     projectName: 'rao-desk',
     cwd: dir,
@@ -27,13 +28,13 @@ function openStore(dir = mkdtempSync(path.join(tmpdir(), 'rao-settings-'))) {
 
 describe('settings service (electron-store’s conf on a temporary folder)', () => {
   it('starts from the public sandbox defaults', () => {
-    expect(openStore().service.read()).toEqual(defaultSettings)
+    expect(openTestStore().service.read()).toEqual(defaultSettings)
   })
 
   it('saves and reads back across instances, trimming a trailing slash', () => {
-    const first = openStore()
+    const first = openTestStore()
     first.service.save({ optimizerUrl: 'https://optimizer.example.org/oneshot/api/v1/', environment: 'prod' })
-    const second = openStore(first.dir)
+    const second = openTestStore(first.dir)
     expect(second.service.read()).toEqual({
       optimizerUrl: 'https://optimizer.example.org/oneshot/api/v1',
       environment: 'prod',
@@ -45,18 +46,18 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
   })
 
   it('keeps the good fields when one stored field is bad, and says so in the log', () => {
-    const { dir } = openStore()
+    const { dir } = openTestStore()
     writeFileSync(
       path.join(dir, 'settings.json'),
       JSON.stringify({ settings: { optimizerUrl: 'ftp://nope', environment: 'prod', language: 'klingon' } }),
     )
-    const reopened = openStore(dir)
+    const reopened = openTestStore(dir)
     expect(reopened.service.read()).toEqual({ ...defaultSettings, environment: 'prod' })
     expect(reopened.logLines.join('\n')).toContain('optimizerUrl')
   })
 
   it('refuses to save an address that is not acceptable, keeping the old one', () => {
-    const { service } = openStore()
+    const { service } = openTestStore()
     expect(() => service.save({ optimizerUrl: 'http://optimizer.example.org' })).toThrow()
     expect(service.read().optimizerUrl).toBe(defaultSettings.optimizerUrl)
   })
@@ -76,5 +77,25 @@ describe('Optimizer address rule', () => {
     ['optimizer.example.org', false],
   ])('%s → %s', (url, acceptable) => {
     expect(isAcceptableOptimizerUrl(url)).toBe(acceptable)
+  })
+})
+
+describe('an unreadable settings file', () => {
+  it('is kept aside, not lost, and the app starts from defaults', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rao-settings-'))
+    const file = path.join(dir, 'settings.json')
+    writeFileSync(file, '{"settings": {"optimizerUrl": "https://optimizer.example.org"')
+    const lines: string[] = []
+    const log = createLogger((line) => lines.push(line))
+    const store = openStore(
+      () => new Conf<Record<string, unknown>>({ projectName: 'rao-desk', cwd: dir, configName: 'settings' }),
+      file,
+      log,
+    )
+    expect(createSettingsService(store, log).read()).toEqual(defaultSettings)
+    const aside = readdirSync(dir).find((name) => name.startsWith('settings.json.unreadable-'))
+    expect(aside).toBeDefined()
+    expect(readFileSync(path.join(dir, aside ?? ''), 'utf8')).toContain('optimizer.example.org')
+    expect(lines.join('\n')).toContain('kept aside')
   })
 })

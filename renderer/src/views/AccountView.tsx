@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { credentialsPatchSchema } from '../../../shared/credentials'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
-import { fieldErrors, withoutBlanks } from '../components/validation'
+import { useCheckedForm } from '../components/useCheckedForm'
 import { useCredentials } from '../stores/context'
 import type { CredentialAction } from '../stores/credentials-store'
 
@@ -80,52 +80,23 @@ function ChangePanel() {
   const { t } = useTranslation()
   const busy = useCredentials((state) => state.busy)
   const update = useCredentials((state) => state.update)
-  const [form, setForm] = useState(blank)
-  const [errors, setErrors] = useState<Record<string, string>>({})
-  const edit = (field: keyof typeof blank) => (event: { target: { value: string } }) =>
-    setForm((current) => ({ ...current, [field]: event.target.value }))
+  const { bind, check, clear, error } = useCheckedForm(blank, credentialsPatchSchema)
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const patch = withoutBlanks(form)
-    const found = fieldErrors(credentialsPatchSchema, patch)
-    setErrors(found)
-    if (Object.keys(found).length) return
-    setForm(blank)
+    const patch = check()
+    if (!patch) return
+    clear(['password', 'pin', 'billingPassword'])
     await update(patch)
   }
-  const error = (field: string) =>
-    errors[field] ? t(`validation.${errors[field]}` as 'validation.invalid') : undefined
   return (
     <form className="card" onSubmit={submit} noValidate aria-labelledby="change-title">
       <h2 id="change-title">{t('account.changeTitle')}</h2>
       <p className="muted">{t('account.changeIntro')}</p>
-      <Field
-        label={t('account.newPassword')}
-        type="password"
-        value={form.password}
-        onChange={edit('password')}
-        autoComplete="off"
-        error={error('password')}
-      />
-      <Field
-        label={t('account.newPin')}
-        type="password"
-        inputMode="numeric"
-        value={form.pin}
-        onChange={edit('pin')}
-        autoComplete="off"
-        error={error('pin')}
-      />
-      <Field
-        label={t('account.newBillingPassword')}
-        type="password"
-        value={form.billingPassword}
-        onChange={edit('billingPassword')}
-        autoComplete="off"
-        error={error('billingPassword')}
-      />
-      {errors.form && <p className="field-error">{t('validation.nothing_to_change')}</p>}
+      <Field label={t('account.newPassword')} type="password" {...bind('password')} />
+      <Field label={t('account.newPin')} type="password" inputMode="numeric" {...bind('pin')} />
+      <Field label={t('account.newBillingPassword')} type="password" {...bind('billingPassword')} />
+      {error('form') && <p className="field-error">{error('form')}</p>}
       <div className="actions">
         <button type="submit" disabled={busy !== null}>
           {t('account.change')}

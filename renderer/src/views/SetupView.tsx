@@ -1,9 +1,9 @@
-import { type FormEvent, useState } from 'react'
+import type { FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
-import { newCredentialsSchema } from '../../../shared/credentials'
+import { type NewCredentials, newCredentialsSchema } from '../../../shared/credentials'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
-import { fieldErrors, withoutBlanks } from '../components/validation'
+import { useCheckedForm } from '../components/useCheckedForm'
 import { useCredentials } from '../stores/context'
 
 const blank = { username: '', password: '', pin: '', rao: '', billingUsername: '', billingPassword: '' }
@@ -15,23 +15,18 @@ export function SetupView() {
   const busy = useCredentials((state) => state.busy)
   const outcome = useCredentials((state) => state.outcome)
   const setUp = useCredentials((state) => state.setUp)
-  const [form, setForm] = useState({ ...blank, username: status?.username ?? '', rao: status?.rao ?? '' })
-  const [errors, setErrors] = useState<Record<string, string>>({})
-  const update = (field: keyof typeof blank) => (event: { target: { value: string } }) =>
-    setForm((current) => ({ ...current, [field]: event.target.value }))
+  const { bind, check, clear, error } = useCheckedForm(
+    { ...blank, username: status?.username ?? '', rao: status?.rao ?? '' },
+    newCredentialsSchema,
+  )
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const credentials = withoutBlanks(form)
-    const found = fieldErrors(newCredentialsSchema, credentials)
-    setErrors(found)
-    if (Object.keys(found).length) return
-    // The secrets leave the page's state at once: the keychain keeps them, not the renderer.
-    setForm((current) => ({ ...current, password: '', pin: '', billingPassword: '' }))
-    await setUp(credentials as typeof blank)
+    const credentials = check()
+    if (!credentials) return
+    clear(['password', 'pin', 'billingPassword'])
+    await setUp(credentials as NewCredentials)
   }
-  const error = (field: string) =>
-    errors[field] ? t(`validation.${errors[field]}` as 'validation.invalid') : undefined
 
   return (
     <section aria-labelledby="setup-title">
@@ -45,58 +40,20 @@ export function SetupView() {
         <p className="muted">
           {t('setup.environment', { environment: t(`environment.${status?.environment ?? 'sandbox'}`) })}
         </p>
-        <Field
-          label={t('credentials.username')}
-          value={form.username}
-          onChange={update('username')}
-          autoComplete="off"
-          spellCheck={false}
-          error={error('username')}
-        />
-        <Field
-          label={t('credentials.password')}
-          type="password"
-          value={form.password}
-          onChange={update('password')}
-          autoComplete="off"
-          error={error('password')}
-        />
-        <Field
-          label={t('credentials.pin')}
-          type="password"
-          inputMode="numeric"
-          value={form.pin}
-          onChange={update('pin')}
-          autoComplete="off"
-          error={error('pin')}
-        />
+        <Field label={t('credentials.username')} {...bind('username')} spellCheck={false} />
+        <Field label={t('credentials.password')} type="password" {...bind('password')} />
+        <Field label={t('credentials.pin')} type="password" inputMode="numeric" {...bind('pin')} />
         <Field
           label={t('credentials.rao')}
           inputMode="numeric"
-          value={form.rao}
-          onChange={update('rao')}
-          autoComplete="off"
+          {...bind('rao')}
           hint={t('credentials.raoHint')}
-          error={error('rao')}
         />
         <details>
           <summary>{t('credentials.billing')}</summary>
           <p className="hint">{t('credentials.billingHint')}</p>
-          <Field
-            label={t('credentials.billingUsername')}
-            value={form.billingUsername}
-            onChange={update('billingUsername')}
-            autoComplete="off"
-            error={error('billingUsername')}
-          />
-          <Field
-            label={t('credentials.billingPassword')}
-            type="password"
-            value={form.billingPassword}
-            onChange={update('billingPassword')}
-            autoComplete="off"
-            error={error('billingPassword')}
-          />
+          <Field label={t('credentials.billingUsername')} {...bind('billingUsername')} />
+          <Field label={t('credentials.billingPassword')} type="password" {...bind('billingPassword')} />
         </details>
         <p className="hint">{t('setup.keychainNote')}</p>
         <div className="actions">

@@ -12,6 +12,29 @@ import { createDispatcher } from '../../../main/oneshot/transport'
 import { AppError } from '../../../shared/errors'
 import { OPTIMIZER_NAME, OPTIMIZER_VERSION, type Simulator, startSimulator } from '../../simulator/server'
 
+/** A fresh self-signed certificate for 127.0.0.1, as PEM. */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rao-tls-'))
+  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')]
+  const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']
+  const args = [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    ...subject,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]
+  execFileSync('openssl', args, { stdio: 'ignore' })
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
+}
+
 const fastTimeouts = { connectMs: 2_000, headersMs: 500, bodyMs: 500 }
 
 async function listen(server: Server): Promise<string> {
@@ -109,31 +132,8 @@ describe('connection check against misbehaving servers', () => {
   })
 
   it('names the certificate problem of a self-signed server', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rao-tls-'))
-    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')]
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    )
-    const server = createHttpsServer(
-      { key: readFileSync(key), cert: readFileSync(cert) },
-      (_request, response) => response.end('{}'),
-    )
+    const { key, cert } = selfSignedCertificate()
+    const server = createHttpsServer({ key, cert }, (_request, response) => response.end('{}'))
     servers.push(server)
     const host = await listen(server)
     const error = await failureOf(clientFor(`https://${host}`).hello())
@@ -144,40 +144,16 @@ describe('connection check against misbehaving servers', () => {
 
 describe('officers behind corporate networks', () => {
   it('trusts an extra CA certificate (a TLS-inspecting proxy’s) when given one', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rao-ca-'))
-    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')]
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    )
-    const server = createHttpsServer(
-      { key: readFileSync(key), cert: readFileSync(cert) },
-      (_request, response) =>
-        response
-          .writeHead(200, { 'Content-Type': 'application/json' })
-          .end('{"status":"200 OK","details":"Hello"}'),
+    const { key, cert } = selfSignedCertificate()
+    const server = createHttpsServer({ key, cert }, (_request, response) =>
+      response
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end('{"status":"200 OK","details":"Hello"}'),
     )
     const host = await listen(server)
     const client = createOneShotClient({
       baseUrl: () => `https://${host}`,
-      dispatcher: createDispatcher({ extraCaPem: readFileSync(cert, 'utf8') }),
+      dispatcher: createDispatcher({ extraCaPem: cert }),
       log: createLogger(() => undefined),
       authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
     })

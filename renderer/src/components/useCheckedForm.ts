@@ -1,0 +1,54 @@
+import { useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import type { z } from 'zod'
+
+const KNOWN = new Set(['digits_4_16', 'digits_1_10', 'no_spaces', 'nothing_to_change'])
+
+/**
+ * Field errors from the contract's own schema (the same one main applies), as keys under `validation.`:
+ * the renderer checks what main will check, without a second set of rules.
+ */
+export function fieldErrors(schema: z.ZodType, value: Record<string, unknown>): Record<string, string> {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return {}
+  const errors: Record<string, string> = {}
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? 'form')
+    if (errors[field]) continue
+    const missing = issue.code === 'too_small' || (field !== 'form' && value[field] === undefined)
+    errors[field] = KNOWN.has(issue.message) ? issue.message : missing ? 'required' : 'invalid'
+  }
+  return errors
+}
+
+/** A form of text fields checked against a contract schema; blank fields count as not given. */
+export function useCheckedForm<F extends Record<string, string>>(initial: F, schema: z.ZodType) {
+  const { t } = useTranslation()
+  const [form, setForm] = useState(initial)
+  const [errors, setErrors] = useState<Record<string, string>>({})
+  const error = (field: keyof F | 'form') =>
+    errors[field as string] ? t(`validation.${errors[field as string]}` as 'validation.invalid') : undefined
+  return {
+    error,
+    /** What a `<Field>` needs for one of the form's fields. */
+    bind: (field: keyof F) => ({
+      value: form[field],
+      onChange: (event: { target: { value: string } }) =>
+        setForm((current) => ({ ...current, [field]: event.target.value })),
+      error: error(field),
+      autoComplete: 'off',
+    }),
+    /** The values given, if they pass; otherwise null, and the errors are shown. */
+    check(): Partial<F> | null {
+      const given = Object.fromEntries(
+        Object.entries(form).filter(([, value]) => value.trim() !== ''),
+      ) as Partial<F>
+      const found = fieldErrors(schema, given)
+      setErrors(found)
+      return Object.keys(found).length ? null : given
+    },
+    /** Empties fields: secrets leave the page's state as soon as they are submitted. */
+    clear: (fields: readonly (keyof F)[]) =>
+      setForm((current) => ({ ...current, ...Object.fromEntries(fields.map((field) => [field, ''])) })),
+  }
+}
