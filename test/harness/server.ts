@@ -222,8 +222,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await services.close()
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
       if (ownKeychain) {
-        for (const environment of ['sandbox', 'prod'])
-          await keytar.deletePassword(`${keychainService}.${environment}`, 'officer')
+        // Where there is no keychain to reach, nothing was stored in it either.
+        for (const environment of ['sandbox', 'prod']) {
+          await keytar.deletePassword(`${keychainService}.${environment}`, 'officer').catch(() => false)
+        }
       }
     },
   }

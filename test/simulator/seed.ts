@@ -27,6 +27,12 @@ export const DEFAULT_RAO: RaoAccount = {
   rao: '1400',
 }
 
+/**
+ * Small playable videos (3 s, 320×240) made with ffmpeg's test sources, e.g.
+ * `ffmpeg -f lavfi -i testsrc2=size=320x240:rate=15:duration=3 -f lavfi -i sine=frequency=440:duration=3
+ *  -c:v libx264 -profile:v baseline -pix_fmt yuv420p -crf 35 -c:a aac -b:a 32k -movflags +faststart
+ *  -shortest signer-a.mp4`; signer-c.webm with `-c:v libvpx -b:v 100k -an`.
+ */
 export const VIDEO_DIR = path.join(import.meta.dirname, 'videos')
 export const VIDEOS = {
   a: path.join(VIDEO_DIR, 'signer-a.mp4'),

@@ -15,7 +15,7 @@ export function SetupView() {
   const busy = useCredentials((state) => state.busy)
   const outcome = useCredentials((state) => state.outcome)
   const setUp = useCredentials((state) => state.setUp)
-  const { bind, check, clear, error } = useCheckedForm(
+  const { bind, check, clear } = useCheckedForm(
     { ...blank, username: status?.username ?? '', rao: status?.rao ?? '' },
     newCredentialsSchema,
   )
