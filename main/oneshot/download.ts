@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { request } from 'undici'
 import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
 import { type HttpContext, readLimited, serverMessage } from './http'
@@ -26,7 +24,6 @@ export interface DownloadResult {
 
 /** Fresh starts after the server could not resume (no `Range` support, or the file changed meanwhile). */
 const MAX_START_OVERS = 2
-const WRITE_BUFFER_BYTES = 1024 * 1024
 
 /** MP4 (an ISO-BMFF box at offset 4) or WebM/Matroska (EBML magic). */
 export function looksLikeVideo(head: Buffer): boolean {
@@ -71,15 +68,19 @@ async function downloadOnce(
   const length = Number(response.headers['content-length'])
   const total = Number.isSafeInteger(length) && length >= 0 ? length : undefined
   let bytes = 0
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  // Each piece goes straight to the OS file cache as it arrives: a synchronous write of one socket read
+  // (64 KiB) takes microseconds, and it spares every piece a round trip through the thread pool, which
+  // measured as the difference between half and nearly all of curl's speed.
+  const file = openSync(part, 'w')
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      writeSync(file, chunk)
       bytes += chunk.length
       options.onProgress?.({ bytes, total })
-      done(null, chunk)
-    },
-  })
-  // A deep write buffer lets chunks gather while a write is under way, so they go to disk together.
-  await pipeline(response.body, count, createWriteStream(part, { highWaterMark: WRITE_BUFFER_BYTES }))
+    }
+  } finally {
+    closeSync(file)
+  }
   if (total !== undefined && bytes !== total)
     throw unexpectedAnswer(`the video ended after ${bytes} of ${total} bytes`)
   if (!looksLikeVideo(await readHead(part, 12)))
