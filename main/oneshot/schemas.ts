@@ -28,17 +28,6 @@ export const createdVideoIdSchema = z
   })
 export type CreatedVideoId = z.output<typeof createdVideoIdSchema>
 
-export const requestStatuses = [
-  'VIDEOPENDING',
-  'VIDEOINCOMPLETE',
-  'VIDEOREVIEW',
-  'VIDEOERROR',
-  'CREATED',
-  'ENROLLREADY',
-  'ISSUED',
-  'CANCELLED',
-] as const
-
 /** `GET /request/{pk}` answer. Status stays a string: the API has more states than the Video ID flow uses. */
 export const requestDetailsSchema = z
   .looseObject({

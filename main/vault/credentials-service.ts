@@ -177,5 +177,3 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     authority: (): Promise<RaoAuthority> => vault.authority(options.environment()),
   }
 }
-
-export type CredentialsService = ReturnType<typeof createCredentialsService>
