@@ -22,7 +22,6 @@ export interface JsonCallOptions {
   secrets?: readonly string[]
   /** Accept a 2xx answer with no envelope (`null` or empty), as `refuse` gives. */
   emptyOk?: boolean
-  signal?: AbortSignal
   /** How the path appears in the log, where it holds a secret (a token's uid). */
   logAs?: string
 }
@@ -80,7 +79,6 @@ export async function callJson(
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      ...(options.signal ? { signal: options.signal } : {}),
     })
     statusCode = response.statusCode
     contentType = String(response.headers['content-type'] ?? '')

@@ -11,7 +11,7 @@ import type { Environment } from '../../shared/settings'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { OneShotClient } from '../oneshot/client'
-import type { Vault } from './vault'
+import { credentialsLost, type Vault } from './vault'
 
 export interface CredentialsServiceOptions {
   vault: Vault
@@ -39,10 +39,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
           state: 'lost',
           username: current.record.username,
           rao: current.record.rao,
-          problem: new AppError(
-            'credentials_lost',
-            'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',
-          ).toShape(),
+          problem: credentialsLost().toShape(),
         }
       }
       const { secrets } = current

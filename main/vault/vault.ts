@@ -29,6 +29,13 @@ export type VaultRead =
   /** Set up before, but the keychain no longer has the entry: removed, reset, or a different keychain. */
   | { state: 'lost'; record: OfficerRecord }
 
+/** The credentials were set up here once, and the keychain no longer has them. */
+export const credentialsLost = () =>
+  new AppError(
+    'credentials_lost',
+    'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',
+  )
+
 const ACCOUNT = 'officer'
 const PROBE_ACCOUNT = 'rao-desk-probe'
 
@@ -101,12 +108,7 @@ export function createVault(options: VaultOptions) {
   async function requireSecrets(environment: Environment): Promise<OfficerSecrets> {
     const current = await read(environment)
     if (current.state === 'ready') return current.secrets
-    if (current.state === 'lost') {
-      throw new AppError(
-        'credentials_lost',
-        'The saved RAO credentials are no longer in the system keychain.',
-      )
-    }
+    if (current.state === 'lost') throw credentialsLost()
     throw new AppError('credentials_missing', 'No RAO credentials are set up.')
   }
 

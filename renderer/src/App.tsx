@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { ErrorMessage } from './components/ErrorMessage'
+import { RetryableError } from './components/ErrorMessage'
 import { applyLanguage, resolveLanguage } from './i18n'
 import { useCredentials, useSettings } from './stores/context'
 import { AccountView } from './views/AccountView'
@@ -74,10 +74,7 @@ function Home() {
   if (loadError) {
     return (
       <section>
-        <ErrorMessage error={loadError} />
-        <button type="button" onClick={() => void loadStatus()}>
-          {t('common.retry')}
-        </button>
+        <RetryableError error={loadError} onRetry={() => void loadStatus()} />
       </section>
     )
   }

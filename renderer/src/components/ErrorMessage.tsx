@@ -12,3 +12,24 @@ export function ErrorMessage({ error, title }: { error: AppErrorShape; title?: s
     </div>
   )
 }
+
+/** An error that trying again may cure, such as a failed read, with the way to try. */
+export function RetryableError({
+  error,
+  title,
+  onRetry,
+}: {
+  error: AppErrorShape
+  title?: string
+  onRetry: () => void
+}) {
+  const { t } = useTranslation()
+  return (
+    <>
+      <ErrorMessage error={error} {...(title ? { title } : {})} />
+      <button type="button" onClick={onRetry}>
+        {t('common.retry')}
+      </button>
+    </>
+  )
+}

@@ -7,7 +7,7 @@ import {
   SANDBOX_OPTIMIZER_URL,
   type Settings,
 } from '../../../shared/settings'
-import { ErrorMessage } from '../components/ErrorMessage'
+import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { useShortcut } from '../components/useShortcut'
 import { useSettings } from '../stores/context'
 
@@ -21,10 +21,11 @@ export function SettingsView() {
     return (
       <section aria-labelledby="settings-title">
         <h1 id="settings-title">{t('settings.title')}</h1>
-        <ErrorMessage error={load.error} title={t('settings.loadFailed')} />
-        <button type="button" onClick={() => void loadSettings()}>
-          {t('common.retry')}
-        </button>
+        <RetryableError
+          error={load.error}
+          title={t('settings.loadFailed')}
+          onRetry={() => void loadSettings()}
+        />
       </section>
     )
   }
