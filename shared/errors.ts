@@ -15,6 +15,7 @@ export const errorCodes = [
   'rejected',
   'server_error',
   'cancelled',
+  'storage',
   'credentials_missing',
   'credentials_lost',
   'keychain_unavailable',

@@ -138,6 +138,7 @@ export const en = {
     rejected: 'The Optimizer rejected the request.',
     server_error: 'The Optimizer had an internal problem. Try again later.',
     cancelled: 'Cancelled.',
+    storage: 'The video could not be saved on this computer. Check the free disk space and try again.',
     credentials_missing: 'No RAO credentials are set up.',
     credentials_lost:
       'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',

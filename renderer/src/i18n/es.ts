@@ -140,6 +140,8 @@ export const es: Messages = {
     rejected: 'El Optimizer ha rechazado la petición.',
     server_error: 'El Optimizer ha tenido un problema interno. Inténtelo más tarde.',
     cancelled: 'Cancelado.',
+    storage:
+      'No se ha podido guardar el vídeo en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
     credentials_missing: 'No hay credenciales de RAO configuradas.',
     credentials_lost:
       'Las credenciales de RAO guardadas ya no están en el llavero del sistema: se ha restablecido o cambiado, o se ha borrado la entrada. Configúrelas de nuevo.',
