@@ -53,8 +53,9 @@ const target = path.join(folder, 'download.mp4')
 // Load the download path once (a small video), so RSS growth measures the transfer, not code loading.
 await client.downloadVideo(server.warmUpPk, path.join(folder, 'warm-up.mp4'))
 
-async function timeClient(): Promise<{ seconds: number; rssGrowth: number }> {
+async function timeClient(): Promise<{ seconds: number; rssGrowth: number; pageFaults: number }> {
   global.gc?.()
+  const faultsBefore = process.resourceUsage().minorPageFault
   const baseline = process.memoryUsage.rss()
   let peak = baseline
   const sampler = setInterval(() => {
@@ -67,7 +68,11 @@ async function timeClient(): Promise<{ seconds: number; rssGrowth: number }> {
   peak = Math.max(peak, process.memoryUsage.rss())
   if (result.bytes !== SIZE) throw new Error(`client got ${result.bytes} bytes`)
   rmSync(target)
-  return { seconds, rssGrowth: peak - baseline }
+  return {
+    seconds,
+    rssGrowth: peak - baseline,
+    pageFaults: process.resourceUsage().minorPageFault - faultsBefore,
+  }
 }
 
 async function timeCurl(): Promise<number> {
@@ -93,7 +98,7 @@ try {
     clientRates.push(throughput(ours.seconds))
     rssGrowth = Math.max(rssGrowth, ours.rssGrowth)
     console.info(
-      `round ${round} client: ${throughput(ours.seconds).toFixed(0)} MiB/s, rss growth ${(ours.rssGrowth / MIB).toFixed(1)} MiB`,
+      `round ${round} client: ${throughput(ours.seconds).toFixed(0)} MiB/s, rss growth ${(ours.rssGrowth / MIB).toFixed(1)} MiB, ${ours.pageFaults} page faults`,
     )
     const theirs = await timeCurl()
     curlRates.push(throughput(theirs))
