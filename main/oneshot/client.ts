@@ -22,6 +22,7 @@ import {
   type TokenInfo,
   tokenInfoSchema,
   tokenListSchema,
+  versionSchema,
 } from './schemas'
 import { type UploadOptions, uploadVideo } from './upload'
 
@@ -84,13 +85,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
 
     /** `GET /version`: the Optimizer's name and version. */
     async version(): Promise<{ name: string; version: string }> {
-      const envelope = await call('GET', '/version')
-      const payload = envelope ? payloadOf(envelope) : undefined
-      const { name, version } = (payload ?? {}) as { name?: unknown; version?: unknown }
-      if (typeof name !== 'string' || typeof version !== 'string') {
-        throw unexpectedAnswer('/version answered without a name and version')
-      }
-      return { name, version }
+      return parsePayload(versionSchema, await call('GET', '/version'), '/version')
     },
 
     /** `GET /settings`: the Optimizer's defaults; the billing password only as "set or not". */

@@ -5,7 +5,7 @@ import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
 import { redact } from './redact'
 
 /** JSON answers are small; a larger one is not the Optimizer talking, and is not read into memory. */
-const MAX_JSON_BYTES = 1024 * 1024
+export const MAX_JSON_BYTES = 1024 * 1024
 
 export type Method = 'GET' | 'POST' | 'DELETE'
 

@@ -9,6 +9,11 @@ import { z } from 'zod'
 const text = z.string().trim().min(1)
 const pk = z.coerce.number().int().positive()
 
+/** `GET /version` answer: the Optimizer's name and version. */
+export const versionSchema = z
+  .looseObject({ name: z.string(), version: z.string() })
+  .transform(({ name, version }) => ({ name, version }))
+
 /** `POST /videoid` answer: current `{videoid_link: <pk>, request_pk}` (sic) or legacy `{videoid_pk, videoid_link: <url>, request_pk}`. */
 export const createdVideoIdSchema = z
   .looseObject({

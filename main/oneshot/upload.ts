@@ -7,7 +7,7 @@ import { request } from 'undici'
 import { AppError } from '../../shared/errors'
 import type { TransferProgress } from './download'
 import { fromTransportError } from './errors'
-import { type HttpContext, interpretAnswer, readLimited } from './http'
+import { type HttpContext, interpretAnswer, MAX_JSON_BYTES, readLimited } from './http'
 
 export interface UploadOptions {
   onProgress?: (progress: TransferProgress) => void
@@ -72,7 +72,7 @@ export async function uploadVideo(
       body: Readable.from(parts()),
       ...(options.signal ? { signal: options.signal } : {}),
     })
-    const text = await readLimited(response.body, 1024 * 1024)
+    const text = await readLimited(response.body, MAX_JSON_BYTES)
     context.log.info('video uploaded', {
       path: apiPath,
       status: response.statusCode,

@@ -11,7 +11,7 @@ import type { Environment } from '../../shared/settings'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { OneShotClient } from '../oneshot/client'
-import { credentialsLost, type Vault } from './vault'
+import { credentialsLost, type OfficerSecrets, type Vault } from './vault'
 
 export interface CredentialsServiceOptions {
   vault: Vault
@@ -65,10 +65,9 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   })
 
   /** The token is gone from the Optimizer: decisions go back to the full credentials. */
-  async function dropToken(): Promise<void> {
-    const environment = options.environment()
-    const { tokenUid: _gone, ...rest } = await vault.requireSecrets(environment)
-    await vault.write(environment, rest)
+  async function dropToken(secrets: OfficerSecrets): Promise<void> {
+    const { tokenUid: _gone, ...rest } = secrets
+    await vault.write(options.environment(), rest)
     log.info('optimizer token gone; back to full credentials')
   }
 
@@ -115,7 +114,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
           return { method: 'token' }
         } catch (error) {
           if (!(error instanceof AppError) || error.code !== 'not_found') throw error
-          await dropToken()
+          await dropToken(secrets)
         }
       }
       try {
@@ -154,7 +153,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
       try {
         return await oneshot.getToken(secrets.tokenUid)
       } catch (error) {
-        if (error instanceof AppError && error.code === 'not_found') await dropToken()
+        if (error instanceof AppError && error.code === 'not_found') await dropToken(secrets)
         throw error
       }
     },
@@ -166,7 +165,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         await oneshot.deleteToken(secrets.tokenUid).catch((error: AppError) => {
           if (error.code !== 'not_found') throw error
         })
-        await dropToken()
+        await dropToken(secrets)
       }
       return status()
     },

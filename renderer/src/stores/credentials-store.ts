@@ -17,9 +17,12 @@ export type CredentialAction =
   | 'tokenInfo'
   | 'revokeToken'
 
+/** What a successful action has to say beyond "done". */
+type OutcomeNote = 'verified' | 'verifiedWithToken' | 'tokenNotRevoked'
+
 /** The outcome of the last action, for the one message the screen shows about it. */
 export type Outcome =
-  | { action: CredentialAction; ok: true; note?: 'verified' | 'verifiedWithToken' | 'tokenNotRevoked' }
+  | { action: CredentialAction; ok: true; note?: OutcomeNote }
   | { action: CredentialAction; ok: false; error: AppErrorShape }
 
 export interface CredentialsState {
@@ -45,9 +48,7 @@ export function createCredentialsStore(api: RaoApi) {
     async function run<T>(
       action: CredentialAction,
       call: () => Promise<IpcResult<T>>,
-      onSuccess: (
-        value: T,
-      ) => Partial<CredentialsState> & { note?: 'verified' | 'verifiedWithToken' | 'tokenNotRevoked' },
+      onSuccess: (value: T) => Partial<CredentialsState> & { note?: OutcomeNote },
     ): Promise<boolean> {
       if (get().busy) return false
       set({ busy: action, outcome: null })
