@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url'
 import keytar from '@github/keytar'
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import Store from 'electron-store'
-import { type EventName, eventChannelOf } from '../shared/contract'
+import { eventChannelOf } from '../shared/contract'
 import { APP_ENTRY_URL, APP_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
 import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './guards'
-import { createIpcBinding } from './ipc'
+import { createCheckedEmit, createIpcBinding } from './ipc'
 import { isAppWindowSender, registerIpc } from './ipc-electron'
 import { createLogger } from './log'
 import { createServices } from './services'
@@ -79,7 +79,11 @@ function start(): void {
     ),
     transport: { extraCaPem: readExtraCa(process.env.RAO_DESK_EXTRA_CA_FILE) },
     log,
-    emit: (name: EventName, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
+    caseBookFile: path.join(app.getPath('userData'), 'case-book.jsonl'),
+    emit: createCheckedEmit(
+      (name, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
+      log,
+    ),
     keychain: keytar,
     keychainService: KEYCHAIN_SERVICE,
   })
@@ -93,4 +97,5 @@ function start(): void {
   )
   app.on('will-quit', () => void services.close())
   createMainWindow()
+  services.start()
 }

@@ -1,5 +1,8 @@
 import type { z } from 'zod'
 import {
+  type EventName,
+  type EventPayload,
+  eventChannels,
   type HandlerOutput,
   type InvokeName,
   invokeChannels,
@@ -71,5 +74,23 @@ export function createIpcBinding<Sender>(options: {
         return failure('internal', 'Something went wrong in RAO Desk.')
       }
     },
+  }
+}
+
+/** Pushes one event to the renderer. */
+export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
+
+/**
+ * Events pass the contract like answers do: a payload is parsed with its channel's schema before it
+ * crosses (so nothing it does not name goes along), and one that does not fit is dropped and logged.
+ */
+export function createCheckedEmit(send: (name: EventName, payload: unknown) => void, log: Logger): Emit {
+  return (name, payload) => {
+    const parsed = eventChannels[name].safeParse(payload)
+    if (!parsed.success) {
+      log.error('event outside the contract: not sent', { channel: name })
+      return
+    }
+    send(name, parsed.data)
   }
 }

@@ -1,7 +1,11 @@
 import type { Dispatcher } from 'undici'
-import type { EventName, EventPayload } from '../shared/contract'
+import type { CaseBookState } from '../shared/cases'
+import { AppError } from '../shared/errors'
 import type { Environment } from '../shared/settings'
-import type { Handlers } from './ipc'
+import { createCaseService } from './cases/case-service'
+import { createKeyStore } from './cases/seal'
+import { createSync } from './cases/sync'
+import type { Emit, Handlers } from './ipc'
 import type { Logger } from './log'
 import { createOneShotClient } from './oneshot/client'
 import { createDispatcher, type TransportOptions } from './oneshot/transport'
@@ -10,17 +14,17 @@ import { createCredentialsService } from './vault/credentials-service'
 import type { Keychain } from './vault/keychain'
 import { createVault } from './vault/vault'
 
-export type Emit = <E extends EventName>(name: E, payload: EventPayload<E>) => void
-
 export interface ServiceDependencies {
   /** electron-store in the app; `conf` on a temporary folder in tests. */
   store: KeyValueStore
+  /** The case book's file, in the app's data folder. */
+  caseBookFile: string
   /** keytar: the OS keychain, in the app and in the tests alike. */
   keychain: Keychain
   /** Keychain service names start with this; tests use their own, so they never touch the app's. */
   keychainService: string
   log: Logger
-  /** Pushes an event to the renderer: `webContents.send` in the app, server-sent events in the harness. */
+  /** Pushes an event to the renderer, checked against the contract (`createCheckedEmit`). */
   emit: Emit
   /** How to reach the Optimizer (proxy, extra CA, timeouts); ignored when a dispatcher is given. */
   transport?: TransportOptions
@@ -45,12 +49,51 @@ export function createServices(deps: ServiceDependencies) {
     authority: () => credentials.authority(),
   })
   const credentials = createCredentialsService({ vault, oneshot, environment, log: deps.log })
+  const cases = createCaseService({
+    file: deps.caseBookFile,
+    keys: createKeyStore(deps.keychain, `${deps.keychainService}.case-book`),
+    oneshot,
+    scope: () => ({ optimizer: settings.read().optimizerUrl, environment: environment() }),
+    billing: async () => {
+      const secrets = await vault.requireSecrets(environment()).catch(() => undefined)
+      return secrets?.billingUsername && secrets.billingPassword
+        ? { username: secrets.billingUsername, password: secrets.billingPassword }
+        : undefined
+    },
+    onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
+    log: deps.log,
+  })
+  const sync = createSync({
+    cases,
+    oneshot,
+    intervalSeconds: () => settings.read().syncIntervalSeconds,
+    onState: (state) => deps.emit('syncChanged', state),
+    log: deps.log,
+  })
+
+  /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
+  async function caseBook(): Promise<CaseBookState> {
+    try {
+      return { state: 'open', cases: await cases.list(), sync: sync.state() }
+    } catch (error) {
+      const damage = cases.damage()
+      if (damage) return { state: 'damaged', ...damage }
+      if (error instanceof AppError && error.code.startsWith('keychain_'))
+        return { state: 'keychain_problem', problem: error.toShape() }
+      throw error
+    }
+  }
 
   const handlers: Handlers = {
     getSettings: () => settings.read(),
     saveSettings: (patch) => {
+      const before = settings.read()
       const saved = settings.save(patch)
       deps.emit('settingsChanged', saved)
+      // Another Optimizer or environment is another set of cases: read them at once.
+      if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
+        void sync.syncNow()
+      else sync.reschedule()
       return saved
     },
     checkConnection: async () => {
@@ -65,11 +108,33 @@ export function createServices(deps: ServiceDependencies) {
     createOptimizerToken: () => credentials.createToken(),
     getTokenInfo: () => credentials.tokenInfo(),
     revokeOptimizerToken: () => credentials.revokeToken(),
+    getCaseBook: caseBook,
+    recoverCaseBook: async ({ from }) => {
+      await cases.recover(from)
+      void sync.syncNow()
+      return caseBook()
+    },
+    addCases: ({ text }) => cases.addPairs(text),
+    getVideoIdDefaults: () => cases.videoIdDefaults(),
+    createVideoId: (input) => cases.create(input),
+    refreshCase: ({ videoidPk }) => cases.refresh(videoidPk),
+    cancelRequest: ({ videoidPk }) => cases.cancel(videoidPk),
+    saveCaseNote: ({ videoidPk, note }) => cases.setNote(videoidPk, note),
+    syncCases: async () => {
+      await sync.syncNow()
+      return sync.state()
+    },
   }
 
   return {
     handlers,
     oneshot,
-    close: () => dispatcher.close(),
+    cases,
+    /** Starts the case sync: a first round now, then on the interval. */
+    start: () => sync.start(),
+    close: () => {
+      sync.stop()
+      return dispatcher.close()
+    },
   }
 }

@@ -1,5 +1,18 @@
 import { z } from 'zod'
 import {
+  addCasesInputSchema,
+  addCasesResultSchema,
+  caseBookStateSchema,
+  caseRefSchema,
+  caseSchema,
+  createdCaseSchema,
+  newVideoIdSchema,
+  noteInputSchema,
+  recoverInputSchema,
+  syncStateSchema,
+  videoIdDefaultsSchema,
+} from './cases'
+import {
   credentialStatusSchema,
   credentialsPatchSchema,
   forgetResultSchema,
@@ -39,10 +52,22 @@ export const invokeChannels = {
   createOptimizerToken: channel(nothing, credentialStatusSchema),
   getTokenInfo: channel(nothing, tokenInfoSchema),
   revokeOptimizerToken: channel(nothing, credentialStatusSchema),
+  getCaseBook: channel(nothing, caseBookStateSchema),
+  recoverCaseBook: channel(recoverInputSchema, caseBookStateSchema),
+  addCases: channel(addCasesInputSchema, addCasesResultSchema),
+  getVideoIdDefaults: channel(nothing, videoIdDefaultsSchema),
+  createVideoId: channel(newVideoIdSchema, createdCaseSchema),
+  refreshCase: channel(caseRefSchema, caseSchema),
+  cancelRequest: channel(caseRefSchema, caseSchema),
+  saveCaseNote: channel(noteInputSchema, caseSchema),
+  syncCases: channel(nothing, syncStateSchema),
 }
 
 export const eventChannels = {
   settingsChanged: settingsSchema,
+  /** Cases that changed in the book (a sync, an addition, a note), whole. */
+  casesChanged: z.object({ cases: z.array(caseSchema) }),
+  syncChanged: syncStateSchema,
 }
 
 export type InvokeName = keyof typeof invokeChannels

@@ -16,6 +16,8 @@ export const errorCodes = [
   'server_error',
   'cancelled',
   'storage',
+  'case_book_damaged',
+  'billing_missing',
   'credentials_missing',
   'credentials_lost',
   'keychain_unavailable',

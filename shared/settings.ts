@@ -34,6 +34,10 @@ export const settingsSchema = z.object({
   optimizerUrl: optimizerUrlSchema,
   environment: environmentSchema,
   language: languageSchema,
+  /** How often the case book re-reads open cases from the Optimizer. */
+  syncIntervalSeconds: z.number().int().min(10).max(3600),
+  /** This workstation validates, then approves (possibly another officer), instead of approving in one step. */
+  twoStepMode: z.boolean(),
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -41,4 +45,6 @@ export const defaultSettings: Settings = {
   optimizerUrl: SANDBOX_OPTIMIZER_URL,
   environment: 'sandbox',
   language: 'system',
+  syncIntervalSeconds: 60,
+  twoStepMode: false,
 }

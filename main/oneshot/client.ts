@@ -1,5 +1,7 @@
 import type { z } from 'zod'
+import { type NewVideoId, newVideoIdSchema } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
+import type { Environment } from '../../shared/settings'
 import { type AuthoritySource, authorityFields, secretsOf } from './authority'
 import { type DownloadOptions, type DownloadResult, downloadVideo } from './download'
 import { type Envelope, messageOf, payloadOf } from './envelope'
@@ -11,8 +13,6 @@ import {
   createdVideoIdSchema,
   type Evidences,
   evidencesSchema,
-  type NewVideoId,
-  newVideoIdSchema,
   type OptimizerSettings,
   type OptimizerSettingsUpdate,
   optimizerSettingsSchema,
@@ -142,14 +142,17 @@ export function createOneShotClient(options: OneShotClientOptions) {
     },
 
     /** `POST /videoid`: a new Video ID for a signer. Billing credentials only where the Optimizer lacks them. */
-    async createVideoId(request: NewVideoId, billing?: BillingCredentials): Promise<CreatedVideoId> {
+    async createVideoId(
+      request: NewVideoId,
+      { environment, billing }: { environment?: Environment; billing?: BillingCredentials } = {},
+    ): Promise<CreatedVideoId> {
       const parsed = newVideoIdSchema.parse(request)
       const body = {
-        mobile_phone_number: parsed.mobilePhoneNumber,
+        mobile_phone_number: parsed.mobilePhoneNumber.replace(/[\s-]/g, ''),
         email: parsed.email,
         registration_authority: parsed.registrationAuthority,
         profile: parsed.profile,
-        ...(parsed.environment ? { env: parsed.environment } : {}),
+        ...(environment ? { env: environment } : {}),
         ...(billing
           ? { billing_username: billing.username, billing_password: base64(billing.password) }
           : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { environmentSchema } from '../../shared/settings'
 
 /**
  * The One-Shot API's shapes, as the wire carries them (snake_case), each with the camelCase value the
@@ -119,8 +120,6 @@ export const optimizerSettingsSchema = z
   }))
 export type OptimizerSettings = z.output<typeof optimizerSettingsSchema>
 
-export const environmentSchema = z.enum(['sandbox', 'prod'])
-
 /** What `POST /settings` may change; the billing password is given in plain text and sent base64-encoded. */
 export const optimizerSettingsUpdateSchema = z.strictObject({
   tsaUrl: z.url().optional(),
@@ -131,21 +130,6 @@ export const optimizerSettingsUpdateSchema = z.strictObject({
   environment: environmentSchema.optional(),
 })
 export type OptimizerSettingsUpdate = z.input<typeof optimizerSettingsUpdateSchema>
-
-export const newVideoIdSchema = z.strictObject({
-  mobilePhoneNumber: z
-    .string()
-    .trim()
-    .regex(/^\+?[0-9 ]{6,20}$/),
-  email: z.email(),
-  registrationAuthority: z
-    .string()
-    .trim()
-    .regex(/^\d{1,10}$/),
-  profile: text.max(100),
-  environment: environmentSchema.optional(),
-})
-export type NewVideoId = z.input<typeof newVideoIdSchema>
 
 const documentTypes = ['IDC', 'PAS', 'PNO', 'TIN'] as const
 

@@ -55,7 +55,7 @@ test('no secret reaches the data folder, the logs or any IPC message', async ({
       registrationAuthority: OFFICER.rao,
       profile: 'P',
     },
-    { username: 'billing@ra.example', password: BILLING_PASSWORD },
+    { billing: { username: 'billing@ra.example', password: BILLING_PASSWORD } },
   )
 
   await app.getByRole('button', { name: 'Use an Optimizer token' }).click()

@@ -9,7 +9,7 @@ import keytar from '@github/keytar'
 import Conf from 'conf'
 import { APP_ORIGIN } from '../../main/app-origin'
 import { createRendererHandler } from '../../main/app-protocol'
-import { createIpcBinding } from '../../main/ipc'
+import { createCheckedEmit, createIpcBinding } from '../../main/ipc'
 import { createLogger } from '../../main/log'
 import { createServices } from '../../main/services'
 import type { EventName } from '../../shared/contract'
@@ -44,6 +44,8 @@ export interface Harness {
   readonly transcript: readonly string[]
   /** Main's One-Shot client, for tests that act where the renderer has no screen yet. */
   readonly oneshot: ReturnType<typeof createServices>['oneshot']
+  /** Main's case book, for seeding it (`npm run harness`, benchmarks). */
+  readonly cases: ReturnType<typeof createServices>['cases']
   close(): Promise<void>
 }
 
@@ -104,15 +106,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
 
   const eventStreams = new Set<ServerResponse>()
-  const emit = (name: EventName, payload: unknown) => {
+  const send = (name: EventName, payload: unknown) => {
     const data = JSON.stringify(payload)
     transcript.push(data)
     for (const stream of eventStreams) stream.write(`event: ${name}\ndata: ${data}\n\n`)
   }
   const services = createServices({
     store,
+    caseBookFile: path.join(dataDir, 'case-book.jsonl'),
     log,
-    emit,
+    emit: createCheckedEmit(send, log),
     keychain: keytar,
     keychainService,
   })
@@ -206,6 +209,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     server.listen(0, '127.0.0.1', resolve)
   })
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  services.start()
 
   return {
     url: `${origin}/?token=${token}`,
@@ -215,6 +219,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keychainService,
     transcript,
     oneshot: services.oneshot,
+    cases: services.cases,
     async close() {
       for (const stream of eventStreams) stream.end()
       server.closeAllConnections()
@@ -226,6 +231,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         for (const environment of ['sandbox', 'prod']) {
           await keytar.deletePassword(`${keychainService}.${environment}`, 'officer').catch(() => false)
         }
+        await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key').catch(() => false)
       }
     },
   }

@@ -14,9 +14,16 @@ const simulator = await startSimulator({
   ...(values.data ? { dataDir: values.data } : {}),
 })
 console.info(`One-Shot simulator listening at ${simulator.url}`)
-console.info(
-  `${simulator.state.cases.size} Video IDs; RAO ${simulator.state.raos[0]?.username} (rao ${simulator.state.raos[0]?.rao})`,
-)
+for (const rao of simulator.state.raos) {
+  console.info(
+    `Test RAO (synthetic): username ${rao.username}, password ${rao.password}, PIN ${rao.pin}, RAO id ${rao.rao}`,
+  )
+}
+const cases = [...simulator.state.cases.values()]
+if (cases.length) {
+  console.info(`${cases.length} Video IDs; paste these videoid_pk,request_pk pairs into "Add existing":`)
+  for (const item of cases) console.info(`${item.videoidPk},${item.requestPk}`)
+}
 const stop = () => void simulator.close().then(() => process.exit(0))
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)

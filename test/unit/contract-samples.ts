@@ -1,6 +1,19 @@
 import type { Handlers } from '../../main/ipc'
+import type { Case, SyncState } from '../../shared/cases'
 import type { HandlerOutput, InvokeName } from '../../shared/contract'
 import { defaultSettings } from '../../shared/settings'
+
+const sampleCase: Case = {
+  videoidPk: 16673,
+  requestPk: 923056,
+  status: 'VIDEOREVIEW',
+  addedAt: '2026-11-02T09:15:00.000Z',
+  gone: false,
+  person: { givenName: 'Lucía', surname1: 'García', serialNumber: '48213957A' },
+  note: '',
+  sealedUnreadable: false,
+}
+const sampleSync: SyncState = { running: false, online: true, lastSyncedAt: '2026-11-02T09:16:00.000Z' }
 
 /** One valid answer per channel; typed, so a new channel cannot be added without one. */
 export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
@@ -39,6 +52,18 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
     rao: '1400',
     mode: 'credentials',
   },
+  getCaseBook: { state: 'open', cases: [sampleCase], sync: sampleSync },
+  recoverCaseBook: { state: 'open', cases: [], sync: sampleSync },
+  addCases: {
+    kind: 'lines',
+    results: [{ line: 1, text: '16673,923056', outcome: 'added', videoidPk: 16673 }],
+  },
+  getVideoIdDefaults: { optimizerHasBilling: true, officerHasBilling: false, profile: 'PFnubeQAFCiudadano' },
+  createVideoId: { case: sampleCase },
+  refreshCase: sampleCase,
+  cancelRequest: { ...sampleCase, status: 'CANCELLED' },
+  saveCaseNote: { ...sampleCase, note: 'Called the signer.' },
+  syncCases: sampleSync,
 }
 
 /** Handlers that answer the samples, each a spy the test can inspect. */

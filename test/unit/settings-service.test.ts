@@ -39,6 +39,8 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       optimizerUrl: 'https://optimizer.example.org/oneshot/api/v1',
       environment: 'prod',
       language: 'system',
+      syncIntervalSeconds: 60,
+      twoStepMode: false,
     })
     expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
       'prod',

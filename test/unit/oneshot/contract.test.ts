@@ -98,9 +98,11 @@ describe('One-Shot client contract, against the simulator over real HTTP', () =>
         email: 'irene@example.org',
         registrationAuthority: '1402',
         profile: 'PFnubeQAFCiudadano',
-        environment: 'sandbox',
       },
-      { username: 'billing@ra.example', password: 'plain text, not base64!' },
+      {
+        environment: 'sandbox',
+        billing: { username: 'billing@ra.example', password: 'plain text, not base64!' },
+      },
     )
     expect(created).toEqual({ videoidPk: expect.any(Number), requestPk: expect.any(Number) })
     expect((await client.getRequest(created.requestPk)).status).toBe('VIDEOPENDING')

@@ -66,7 +66,7 @@ describe('no secret ever reaches a log line, the console or an error', () => {
         registrationAuthority: RAO.rao,
         profile: 'P',
       },
-      { username: 'billing@ra.example', password: BILLING_PASSWORD },
+      { billing: { username: 'billing@ra.example', password: BILLING_PASSWORD } },
     )
     await attempt(
       client.uploadEvidences(created.videoidPk, {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import Conf from 'conf'
+import type { Emit } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import { createServices } from '../../../main/services'
 
@@ -27,7 +28,12 @@ export const newDataDir = () => mkdtempSync(path.join(tmpdir(), 'rao-vault-'))
 export const testService = () => `rao-desk-test-${randomBytes(6).toString('hex')}`
 
 /** The app's services on a data folder and keychain service of the test's own, as main builds them. */
-export function servicesFor(dataDir: string, keychainService: string, optimizerUrl: string) {
+export function servicesFor(
+  dataDir: string,
+  keychainService: string,
+  optimizerUrl: string,
+  emit: Emit = () => undefined,
+) {
   const lines: string[] = []
   const store = new Conf<Record<string, unknown>>({
     projectName: 'rao-desk',
@@ -36,10 +42,11 @@ export function servicesFor(dataDir: string, keychainService: string, optimizerU
   })
   const services = createServices({
     store,
+    caseBookFile: path.join(dataDir, 'case-book.jsonl'),
     keychain: keytar,
     keychainService,
     log: createLogger((line) => lines.push(line)),
-    emit: () => undefined,
+    emit,
   })
   services.handlers.saveSettings({ optimizerUrl })
   return { ...services, lines, store }
@@ -51,6 +58,7 @@ export async function cleanKeychain(keychainService: string): Promise<void> {
     for (const account of ['officer', 'rao-desk-probe'])
       await keytar.deletePassword(`${keychainService}.${environment}`, account)
   }
+  await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
 }
 
 /** Every file under a folder, as text, for scanning. */

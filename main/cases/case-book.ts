@@ -1,0 +1,189 @@
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs'
+import { z } from 'zod'
+import { environmentSchema } from '../../shared/settings'
+
+/**
+ * One Video ID as the case book stores it. What rebuilds the book (both pks, status, dates) is readable;
+ * the signer's data and the officer's note are in `sealed`, encrypted with the keychain's key.
+ */
+export const storedCaseSchema = z.object({
+  optimizer: z.string(),
+  environment: environmentSchema,
+  videoidPk: z.number().int().positive(),
+  requestPk: z.number().int().positive(),
+  status: z.string(),
+  addedAt: z.string(),
+  syncedAt: z.string().optional(),
+  gone: z.boolean(),
+  sealed: z.string().optional(),
+})
+export type StoredCase = z.infer<typeof storedCaseSchema>
+
+const HEADER = { caseBook: 1 }
+const headerSchema = z.object({ caseBook: z.literal(1) })
+
+export const caseKey = (entry: Pick<StoredCase, 'optimizer' | 'environment' | 'videoidPk'>) =>
+  `${entry.environment} ${entry.optimizer} ${entry.videoidPk}`
+
+export type OpenResult =
+  | { state: 'open'; book: CaseBook }
+  | { state: 'damaged'; reason: string; lastGood?: { savedAt: string; cases: number } }
+
+/** The file beside the book that holds the state of the last successful open. */
+export const lastGoodFile = (file: string) => `${file}.last-good`
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written)
+}
+
+/** Writes a whole file so that a crash leaves the old one or the new one, never a mix. */
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.tmp`
+  const fd = openSync(temporary, 'w', 0o600)
+  try {
+    writeAll(fd, Buffer.from(text))
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(temporary, file)
+}
+
+/** One line per write: a JSON array of the cases it changed, so a write counts whole or not at all. */
+const line = (entries: readonly StoredCase[]) => `${JSON.stringify(entries)}\n`
+const serialise = (entries: Iterable<StoredCase>) =>
+  `${JSON.stringify(HEADER)}\n${[...entries].map((entry) => line([entry])).join('')}`
+const lineSchema = z.array(storedCaseSchema)
+
+/**
+ * Reads a book file: a header line, then one line per write (the last entry for a key wins).
+ * A final line without its newline is a write the process did not finish: it never happened. Anything
+ * else unreadable is damage, reported, never skipped over in silence.
+ */
+function parse(text: string): { entries: Map<string, StoredCase>; written: number; torn: number } | string {
+  const lines = text.split('\n')
+  const tail = lines.pop() ?? ''
+  const [header, ...rest] = lines
+  if (header === undefined) return tail === '' ? 'the file is empty' : 'the first line was never finished'
+  if (!headerSchema.safeParse(safeJson(header)).success) return 'the first line is not a case book header'
+  const entries = new Map<string, StoredCase>()
+  let written = 0
+  for (const [index, text] of rest.entries()) {
+    const parsed = lineSchema.safeParse(safeJson(text))
+    if (!parsed.success) return `line ${index + 2} cannot be read`
+    for (const entry of parsed.data) entries.set(caseKey(entry), entry)
+    written += parsed.data.length
+  }
+  return { entries, written, torn: Buffer.byteLength(tail) }
+}
+
+function safeJson(line: string): unknown {
+  try {
+    return JSON.parse(line)
+  } catch {
+    return undefined
+  }
+}
+
+function describeLastGood(file: string): { savedAt: string; cases: number } | undefined {
+  const backup = lastGoodFile(file)
+  if (!existsSync(backup)) return undefined
+  const parsed = parse(readFileSync(backup, 'utf8'))
+  if (typeof parsed === 'string') return undefined
+  return { savedAt: statSync(backup).mtime.toISOString(), cases: parsed.entries.size }
+}
+
+/**
+ * Opens the case book at `file`. On success the state read is also kept as the last good copy. A
+ * missing book is a new, empty one, unless a last good copy shows there was one: then it is damage.
+ */
+export function openCaseBook(file: string): OpenResult {
+  rmSync(`${file}.tmp`, { force: true })
+  if (!existsSync(file)) {
+    const lastGood = describeLastGood(file)
+    if (lastGood) return { state: 'damaged', reason: 'the case book file is missing', lastGood }
+    writeAtomically(file, serialise([]))
+    return { state: 'open', book: new CaseBook(file, new Map(), 0) }
+  }
+  const text = readFileSync(file, 'utf8')
+  const parsed = parse(text)
+  if (typeof parsed === 'string') {
+    const lastGood = describeLastGood(file)
+    return { state: 'damaged', reason: parsed, ...(lastGood ? { lastGood } : {}) }
+  }
+  // A write cut short by a crash is dropped, so the next write starts on a line of its own.
+  if (parsed.torn) truncateSync(file, Buffer.byteLength(text) - parsed.torn)
+  const book = new CaseBook(file, parsed.entries, parsed.written)
+  book.compact()
+  copyFileSync(file, `${lastGoodFile(file)}.tmp`)
+  renameSync(`${lastGoodFile(file)}.tmp`, lastGoodFile(file))
+  return { state: 'open', book }
+}
+
+/** Sets an unreadable book aside (never deletes it) and opens the last good copy or a new book. */
+export function recoverCaseBook(file: string, from: 'last_good' | 'empty', now: Date): OpenResult {
+  if (existsSync(file)) renameSync(file, `${file}.damaged-${now.toISOString().replaceAll(':', '-')}`)
+  if (from === 'last_good') copyFileSync(lastGoodFile(file), file)
+  else rmSync(lastGoodFile(file), { force: true })
+  return openCaseBook(file)
+}
+
+/**
+ * The open book: every entry in memory, every change appended to the file as one line and flushed, so a
+ * status change costs one short line and never a rewrite of the book. The file is rewritten
+ * (atomically) only when superseded entries outnumber the live ones.
+ */
+export class CaseBook {
+  constructor(
+    readonly file: string,
+    private readonly entries: Map<string, StoredCase>,
+    /** Entries in the file, superseded ones included. */
+    private written: number,
+  ) {}
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  all(): IterableIterator<StoredCase> {
+    return this.entries.values()
+  }
+
+  get(key: string): StoredCase | undefined {
+    return this.entries.get(key)
+  }
+
+  /** Appends the entries as one line and flushes it; once this returns, all of them survive a crash. */
+  put(entries: readonly StoredCase[]): void {
+    if (!entries.length) return
+    const fd = openSync(this.file, 'a', 0o600)
+    try {
+      writeAll(fd, Buffer.from(line(entries)))
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    for (const entry of entries) this.entries.set(caseKey(entry), entry)
+    this.written += entries.length
+    if (this.written > 2 * this.entries.size + 1000) this.compact()
+  }
+
+  /** Rewrites the file with one entry per case. */
+  compact(): void {
+    if (this.written === this.entries.size) return
+    writeAtomically(this.file, serialise(this.entries.values()))
+    this.written = this.entries.size
+  }
+}

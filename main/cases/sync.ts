@@ -1,0 +1,146 @@
+import type { SyncState } from '../../shared/cases'
+import { AppError } from '../../shared/errors'
+import type { Logger } from '../log'
+import type { OneShotClient } from '../oneshot/client'
+import type { CaseRead, CaseService } from './case-service'
+import { mapLimited } from './limit'
+
+export interface SyncOptions {
+  cases: Pick<CaseService, 'toSync' | 'apply'>
+  oneshot: Pick<OneShotClient, 'getRequest' | 'hello'>
+  /** The setting, read at every round. */
+  intervalSeconds: () => number
+  onState: (state: SyncState) => void
+  log: Logger
+  concurrency?: number
+  /** The first wait after a failed round; it doubles up to the interval. */
+  retryDelayMs?: number
+}
+
+/** Reads of the Optimizer under way at once: enough to read 1,000 cases in seconds, few enough to be polite. */
+const CONCURRENCY = 16
+/** Answers are written and pushed at least this often during a long round. */
+const FLUSH_MS = 300
+
+/** Failures that say nothing about a case, only that the Optimizer was not reached. */
+const isOffline = (error: unknown) =>
+  error instanceof AppError && ['unreachable', 'timeout', 'tls'].includes(error.code)
+
+/**
+ * Keeps the case book's statuses current: a round re-reads every case not yet final, with bounded
+ * concurrency, on start, on an interval and on demand. When the Optimizer cannot be reached the round
+ * stops, the state says offline, and the next round comes sooner, backing off up to the interval.
+ */
+export function createSync(options: SyncOptions) {
+  const { cases, oneshot, log } = options
+  const concurrency = options.concurrency ?? CONCURRENCY
+  const retryDelayMs = options.retryDelayMs ?? 5000
+  let state: SyncState = { running: false, online: true }
+  let round: Promise<void> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let failures = 0
+  let stopped = true
+
+  const publish = (patch: Partial<SyncState>) => {
+    state = { ...state, ...patch }
+    options.onState(state)
+  }
+
+  function schedule(): void {
+    clearTimeout(timer)
+    if (stopped) return
+    const intervalMs = options.intervalSeconds() * 1000
+    const delay = failures ? Math.min(intervalMs, retryDelayMs * 2 ** (failures - 1)) : intervalMs
+    publish({ nextAt: new Date(Date.now() + delay).toISOString() })
+    timer = setTimeout(() => void syncNow(), delay)
+    timer.unref?.()
+  }
+
+  /**
+   * A 404 for a request is believed only from an Optimizer that answers: a wrong address gives 404s
+   * too, and must not mark every case gone.
+   */
+  async function optimizerAnswers(): Promise<boolean> {
+    try {
+      await oneshot.hello()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async function runRound(): Promise<void> {
+    publish({ running: true })
+    let offline: AppError | undefined
+    let pending: CaseRead[] = []
+    let lastFlush = Date.now()
+    let confirmed: Promise<boolean> | undefined
+    const flush = async () => {
+      const batch = pending
+      pending = []
+      lastFlush = Date.now()
+      await cases.apply(batch)
+    }
+    try {
+      const targets = await cases.toSync()
+      await mapLimited(targets, concurrency, async (target) => {
+        if (offline) return
+        try {
+          pending.push({ videoidPk: target.videoidPk, details: await oneshot.getRequest(target.requestPk) })
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'not_found') {
+            confirmed ??= optimizerAnswers()
+            if (await confirmed) pending.push({ videoidPk: target.videoidPk, gone: true })
+            else
+              offline ??= new AppError('unexpected_answer', 'The Optimizer address does not answer as one.')
+          } else if (isOffline(error)) offline ??= error as AppError
+          else
+            log.warn('case sync: one read failed', {
+              code: error instanceof AppError ? error.code : 'internal',
+            })
+        }
+        if (Date.now() - lastFlush > FLUSH_MS) await flush()
+      })
+      await flush()
+    } catch (error) {
+      offline ??= error instanceof AppError ? error : new AppError('internal', 'The case sync failed.')
+    }
+    failures = offline ? failures + 1 : 0
+    if (offline) log.warn('case sync: round stopped', { code: offline.code })
+    const { problem: _previous, ...rest } = state
+    state = rest
+    publish({
+      running: false,
+      online: !offline || !isOffline(offline),
+      ...(offline ? { problem: offline.toShape() } : { lastSyncedAt: new Date().toISOString() }),
+    })
+  }
+
+  /** Runs a round now; while one runs, waits for it instead of starting another. */
+  function syncNow(): Promise<void> {
+    round ??= runRound().finally(() => {
+      round = undefined
+      schedule()
+    })
+    return round
+  }
+
+  return {
+    state: () => state,
+    syncNow,
+    start(): void {
+      stopped = false
+      void syncNow()
+    },
+    /** A changed interval applies from now. */
+    reschedule: () => {
+      if (!round) schedule()
+    },
+    stop(): void {
+      stopped = true
+      clearTimeout(timer)
+    },
+  }
+}
+
+export type Sync = ReturnType<typeof createSync>

@@ -1,0 +1,158 @@
+import { z } from 'zod'
+import { appErrorSchema } from './errors'
+
+/** A pk the Optimizer issues: a positive whole number. */
+export const pkSchema = z.coerce
+  .number({ message: 'pk_invalid' })
+  .int({ message: 'pk_invalid' })
+  .positive({ message: 'pk_invalid' })
+  .max(Number.MAX_SAFE_INTEGER, { message: 'pk_invalid' })
+
+/** States in which nothing more will happen to a request: sync stops reading them. */
+export const FINAL_STATUSES: readonly string[] = ['ENROLLREADY', 'ISSUED', 'CANCELLED']
+export const isFinalStatus = (status: string) => FINAL_STATUSES.includes(status)
+
+/** The states the queue names; the API has more, which the queue shows as they come. */
+export const KNOWN_STATUSES = [
+  'VIDEOREVIEW',
+  'CREATED',
+  'VIDEOPENDING',
+  'VIDEOINCOMPLETE',
+  'VIDEOERROR',
+  'ENROLLREADY',
+  'ISSUED',
+  'CANCELLED',
+] as const
+
+/** Waiting for this workstation: review (approve, or validate in two-step mode), or approval after validation. */
+export function pendingStep(status: string, twoStepMode: boolean): 'approve' | 'validate' | null {
+  if (status === 'VIDEOREVIEW') return twoStepMode ? 'validate' : 'approve'
+  if (status === 'CREATED' && twoStepMode) return 'approve'
+  return null
+}
+
+/** The signer's data as the request last held it: personal data, encrypted at rest. */
+export const personSchema = z.object({
+  givenName: z.string().optional(),
+  surname1: z.string().optional(),
+  surname2: z.string().optional(),
+  idDocumentType: z.string().optional(),
+  idDocumentCountry: z.string().optional(),
+  serialNumber: z.string().optional(),
+  email: z.string().optional(),
+  mobilePhoneNumber: z.string().optional(),
+  profile: z.string().optional(),
+  registrationAuthority: z.string().optional(),
+})
+export type Person = z.infer<typeof personSchema>
+
+/** One Video ID as the renderer sees it. Dates are ISO strings: only plain JSON crosses the boundary. */
+export const caseSchema = z.object({
+  videoidPk: z.number().int().positive(),
+  requestPk: z.number().int().positive(),
+  /** Upper-case request status as last read; `UNKNOWN` until the Optimizer was first asked. */
+  status: z.string(),
+  addedAt: z.string(),
+  syncedAt: z.string().optional(),
+  /** The Optimizer answered that it no longer knows the request: kept and marked, never dropped. */
+  gone: z.boolean(),
+  person: personSchema,
+  note: z.string(),
+  /** The personal data could not be decrypted (the key was lost): re-read from the Optimizer at the next sync. */
+  sealedUnreadable: z.boolean(),
+})
+export type Case = z.infer<typeof caseSchema>
+
+const MAX_NOTE = 4000
+export const noteSchema = z.string().max(MAX_NOTE, { message: 'too_long' })
+
+/** The largest paste or CSV accepted at once: about 40,000 lines of pairs. */
+export const MAX_PAIRS_TEXT = 1_000_000
+
+export const addCasesInputSchema = z.strictObject({
+  text: z.string().max(MAX_PAIRS_TEXT, { message: 'too_large' }),
+})
+
+export const pairOutcomes = [
+  'added',
+  /** Added while the Optimizer could not be reached: the next sync checks it. */
+  'added_unchecked',
+  'already_known',
+  'not_found',
+  'malformed',
+] as const
+export const pairResultSchema = z.object({
+  line: z.number().int().positive(),
+  text: z.string(),
+  outcome: z.enum(pairOutcomes),
+  videoidPk: z.number().int().positive().optional(),
+})
+export type PairResult = z.infer<typeof pairResultSchema>
+
+export const addCasesResultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('lines'), results: z.array(pairResultSchema) }),
+  /** A CSV whose header does not name the two columns: nothing was read. */
+  z.object({ kind: z.literal('wrong_columns') }),
+  z.object({ kind: z.literal('empty') }),
+])
+export type AddCasesResult = z.infer<typeof addCasesResultSchema>
+
+/** A mobile phone with its international prefix: `+`, country code, number; spaces allowed. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .refine((value) => /^\+[1-9]\d{6,14}$/.test(value.replace(/[\s-]/g, '')), { message: 'phone_prefix' })
+
+/** `POST /videoid`: what the officer gives for a new Video ID. */
+export const newVideoIdSchema = z.strictObject({
+  mobilePhoneNumber: phoneSchema,
+  email: z.email({ message: 'email_invalid' }).max(254),
+  registrationAuthority: z
+    .string()
+    .trim()
+    .regex(/^\d{1,10}$/, { message: 'digits_1_10' }),
+  profile: z.string().trim().min(1).max(100),
+})
+export type NewVideoId = z.input<typeof newVideoIdSchema>
+
+/** What the new-Video-ID form starts from: the Optimizer's defaults, and whether billing is covered. */
+export const videoIdDefaultsSchema = z.object({
+  registrationAuthority: z.string().optional(),
+  profile: z.string().optional(),
+  /** The Optimizer's settings hold a billing account. */
+  optimizerHasBilling: z.boolean(),
+  /** The officer stored billing credentials with theirs. */
+  officerHasBilling: z.boolean(),
+})
+export type VideoIdDefaults = z.infer<typeof videoIdDefaultsSchema>
+
+export const createdCaseSchema = z.object({ case: caseSchema, link: z.string().optional() })
+
+export const syncStateSchema = z.object({
+  running: z.boolean(),
+  /** False once the Optimizer could not be reached, true again at the next answer. */
+  online: z.boolean(),
+  lastSyncedAt: z.string().optional(),
+  /** When the next automatic round starts (sooner after a failure, with backoff). */
+  nextAt: z.string().optional(),
+  problem: appErrorSchema.optional(),
+})
+export type SyncState = z.infer<typeof syncStateSchema>
+
+/** The case book as a whole: open, or kept aside because it could not be read. */
+export const caseBookStateSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('open'), cases: z.array(caseSchema), sync: syncStateSchema }),
+  z.object({
+    state: z.literal('damaged'),
+    /** Where the unreadable file is kept. */
+    file: z.string(),
+    reason: z.string(),
+    lastGood: z.object({ savedAt: z.string(), cases: z.number().int() }).optional(),
+  }),
+  z.object({ state: z.literal('keychain_problem'), problem: appErrorSchema }),
+])
+export type CaseBookState = z.infer<typeof caseBookStateSchema>
+
+export const recoverInputSchema = z.strictObject({ from: z.enum(['last_good', 'empty']) })
+export const caseRefSchema = z.strictObject({ videoidPk: pkSchema })
+export const noteInputSchema = z.strictObject({ videoidPk: pkSchema, note: noteSchema })

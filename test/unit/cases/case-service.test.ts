@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import keytar from '@github/keytar'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createIpcBinding } from '../../../main/ipc'
+import { createLogger } from '../../../main/log'
+import type { Case } from '../../../shared/cases'
+import { SEED_CASES } from '../../simulator/seed'
+import { type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain, newDataDir, OFFICER, servicesFor, testService } from '../vault/fixtures'
+
+// The case book through the app's own services, against the simulator over real HTTP and the real
+// keychain (a private GNOME Keyring under `npm test`), each test on a data folder and service of its own.
+let simulator: Simulator
+let service: string
+let dataDir: string
+beforeEach(async () => {
+  simulator = await startSimulator({ raos: [OFFICER] })
+  service = testService()
+  dataDir = newDataDir()
+})
+afterEach(async () => {
+  await simulator.close()
+  await cleanKeychain(service)
+})
+
+const pairsOf = (sim: Simulator) =>
+  [...sim.state.cases.values()].map((item) => `${item.videoidPk},${item.requestPk}`)
+const byPk = (cases: readonly Case[], videoidPk: number) => cases.find((item) => item.videoidPk === videoidPk)
+
+async function openCases(app: ReturnType<typeof servicesFor>) {
+  const book = await app.handlers.getCaseBook(undefined)
+  if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
+  return book.cases
+}
+
+describe('case book: ways in', () => {
+  it('gives each pasted line its own result', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    const [first, second] = pairsOf(simulator)
+    const result = await app.handlers.addCases({
+      text: `${first}\n\n12x,44\n${first}\n999999,888888\n${second}\n`,
+    })
+    expect(result).toEqual({
+      kind: 'lines',
+      results: [
+        { line: 1, text: first, outcome: 'added', videoidPk: 16673 },
+        { line: 3, text: '12x,44', outcome: 'malformed' },
+        { line: 4, text: first, outcome: 'already_known', videoidPk: 16673 },
+        { line: 5, text: '999999,888888', outcome: 'not_found', videoidPk: 999999 },
+        { line: 6, text: second, outcome: 'added', videoidPk: 16674 },
+      ],
+    })
+    const cases = await openCases(app)
+    expect(cases.map((item) => item.videoidPk)).toEqual([16673, 16674])
+    // The request's data as the Optimizer holds it (the simulator's first two seeded signers).
+    expect(byPk(cases, 16673)).toMatchObject({
+      requestPk: 923056,
+      status: 'VIDEOREVIEW',
+      person: {
+        givenName: 'Lucía',
+        surname1: 'García',
+        serialNumber: '48213957T',
+        email: 'lucia.garcia@example.org',
+      },
+    })
+    expect((await app.handlers.addCases({ text: `${second}\n` })).kind).toBe('lines')
+  })
+
+  it('reads a CSV with a header in any column order, and refuses one without the two columns', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    const csv = 'request_pk;note;videoid_pk\n"923058";first;"16675"\n923059;second\n'
+    expect(await app.handlers.addCases({ text: csv })).toEqual({
+      kind: 'lines',
+      results: [
+        { line: 2, text: '"923058";first;"16675"', outcome: 'added', videoidPk: 16675 },
+        { line: 3, text: '923059;second', outcome: 'malformed' },
+      ],
+    })
+    expect(await app.handlers.addCases({ text: 'video,request\n16676,923059\n' })).toEqual({
+      kind: 'wrong_columns',
+    })
+    expect(await app.handlers.addCases({ text: ' \n\n' })).toEqual({ kind: 'empty' })
+    expect((await openCases(app)).map((item) => item.videoidPk)).toEqual([16675])
+  })
+
+  it('keeps a pair that cannot be checked while the Optimizer is away, for the next sync', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    const [first] = pairsOf(simulator)
+    await simulator.close()
+    const result = await app.handlers.addCases({ text: first ?? '' })
+    expect(result).toMatchObject({ results: [{ outcome: 'added_unchecked', videoidPk: 16673 }] })
+    expect(byPk(await openCases(app), 16673)).toMatchObject({ status: 'UNKNOWN', requestPk: 923056 })
+  })
+
+  it('creates a Video ID on the Optimizer and adds its case', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(OFFICER)
+    const defaults = await app.handlers.getVideoIdDefaults(undefined)
+    expect(defaults).toEqual({
+      registrationAuthority: '1400',
+      profile: 'PFnubeQAFCiudadano',
+      optimizerHasBilling: true,
+      officerHasBilling: true,
+    })
+    const created = await app.handlers.createVideoId({
+      mobilePhoneNumber: '+34 611 222 333',
+      email: 'new.signer@example.org',
+      registrationAuthority: '1400',
+      profile: 'PFnubeQAFCiudadano',
+    })
+    const onSimulator = simulator.state.cases.get(created.case.videoidPk)
+    expect(onSimulator).toMatchObject({ mobilePhoneNumber: '+34611222333', email: 'new.signer@example.org' })
+    expect(created.case).toMatchObject({ status: 'VIDEOPENDING', requestPk: onSimulator?.requestPk })
+    expect(byPk(await openCases(app), created.case.videoidPk)?.person.email).toBe('new.signer@example.org')
+  })
+
+  it('sends the officer’s billing credentials only where the Optimizer has none, and says when neither has', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    const { billingUsername: _u, billingPassword: _p, ...withoutBilling } = OFFICER
+    await app.handlers.setUpCredentials(withoutBilling)
+    simulator.state.billing = undefined
+    const input = {
+      mobilePhoneNumber: '+34611222333',
+      email: 'a@example.org',
+      registrationAuthority: '1400',
+      profile: 'P',
+    }
+    await expect(app.handlers.createVideoId(input)).rejects.toMatchObject({ code: 'billing_missing' })
+    expect(simulator.state.cases.size).toBe(SEED_CASES.length)
+    await app.handlers.updateCredentials({
+      billingUsername: 'billing@ra.example',
+      billingPassword: 'Bill-Pass-9',
+    })
+    const created = await app.handlers.createVideoId(input)
+    expect(simulator.state.cases.has(created.case.videoidPk)).toBe(true)
+  })
+})
+
+describe('case book: checks at the boundary', () => {
+  const binding = (app: ReturnType<typeof servicesFor>) =>
+    createIpcBinding({
+      handlers: app.handlers,
+      isTrustedSender: () => true,
+      log: createLogger(() => undefined),
+    })
+
+  it('refuses a phone without its international prefix, an email without @, and a huge paste, changing nothing', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    const ipc = binding(app)
+    const base = { email: 'a@example.org', registrationAuthority: '1400', profile: 'P' }
+    for (const [input, field] of [
+      [{ ...base, mobilePhoneNumber: '600000000' }, 'mobilePhoneNumber'],
+      [{ ...base, mobilePhoneNumber: '+34 600000000', email: 'signer.example.org' }, 'email'],
+    ] as const) {
+      const result = await ipc.dispatch('createVideoId', input, null)
+      expect(result).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+      expect(!result.ok && result.error.detail).toContain(field)
+    }
+    const huge = await ipc.dispatch('addCases', { text: '16673,923056\n'.repeat(800_000) }, null)
+    expect(huge).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(await ipc.dispatch('refreshCase', { videoidPk: -3 }, null)).toMatchObject({ ok: false })
+    expect(simulator.state.cases.size).toBe(SEED_CASES.length)
+    expect(await openCases(app)).toEqual([])
+  })
+})
+
+describe('case book: private at rest', () => {
+  it('holds no signer’s name, document number, email, phone or note in its file', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
+    await app.handlers.saveCaseNote({ videoidPk: 16673, note: 'Signer called about the blurry document' })
+    await app.close()
+    // A restart keeps the last good copy too: both files are read.
+    await openCases(servicesFor(dataDir, service, simulator.url))
+    const text = ['case-book.jsonl', 'case-book.jsonl.last-good']
+      .map((name) => readFileSync(path.join(dataDir, name), 'utf8'))
+      .join('\n')
+    for (const { person } of SEED_CASES) {
+      for (const value of [
+        person.given_name,
+        person.surname_1,
+        person.serial_number,
+        person.email,
+        person.mobile_phone_number,
+      ]) {
+        expect(text).not.toContain(value)
+        expect(text).not.toContain(JSON.stringify(value).slice(1, -1))
+        expect(text.toLowerCase()).not.toContain(value.toLowerCase())
+      }
+    }
+    expect(text).not.toContain('blurry')
+    // What rebuilds the book stays readable.
+    expect(text).toContain('"videoidPk":16673')
+    expect(text).toContain('"requestPk":923056')
+    expect(text).toContain('"status":"VIDEOREVIEW"')
+  })
+
+  it('rebuilds the signers’ data from the Optimizer when the key is lost, never from a plaintext copy', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.addCases({ text: pairsOf(simulator).slice(0, 3).join('\n') })
+    await app.close()
+    await keytar.deletePassword(`${service}.case-book`, 'case-book-key')
+
+    const restarted = servicesFor(dataDir, service, simulator.url)
+    const locked = await openCases(restarted)
+    expect(locked.map((item) => [item.videoidPk, item.status, item.sealedUnreadable])).toEqual([
+      [16673, 'VIDEOREVIEW', true],
+      [16674, 'VIDEOREVIEW', true],
+      [16675, 'VIDEOREVIEW', true],
+    ])
+    expect(locked.every((item) => Object.keys(item.person).length === 0)).toBe(true)
+    await restarted.handlers.syncCases(undefined)
+    const rebuilt = await openCases(restarted)
+    expect(byPk(rebuilt, 16675)).toMatchObject({
+      sealedUnreadable: false,
+      person: { givenName: 'Ana Isabel' },
+    })
+    await restarted.close()
+  })
+})
+
+describe('case book: status sync', () => {
+  it('pushes each change, marks a case the Optimizer no longer knows, and leaves final cases alone', async () => {
+    const events: unknown[] = []
+    const app = servicesFor(dataDir, service, simulator.url, (name, payload) =>
+      events.push({ name, payload }),
+    )
+    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
+    const pending = simulator.state.cases.get(16678)
+    const vanished = simulator.state.cases.get(16679)
+    const final = simulator.state.cases.get(16682)
+    if (!pending || !vanished || !final) throw new Error('the simulator’s seed changed')
+    pending.status = 'VIDEOREVIEW'
+    simulator.state.cases.delete(16679)
+    final.status = 'VIDEOREVIEW' // a final case is not read again, whatever happens on the Optimizer
+    events.length = 0
+
+    const state = await app.handlers.syncCases(undefined)
+    expect(state).toMatchObject({ running: false, online: true, lastSyncedAt: expect.any(String) })
+    const cases = await openCases(app)
+    expect(byPk(cases, 16678)?.status).toBe('VIDEOREVIEW')
+    expect(byPk(cases, 16679)).toMatchObject({ gone: true, status: 'VIDEOPENDING' })
+    expect(byPk(cases, 16682)?.status).toBe('ENROLLREADY')
+    const pushed = events.filter((event) => (event as { name: string }).name === 'casesChanged')
+    const pushedCases = pushed.flatMap((event) => (event as { payload: { cases: Case[] } }).payload.cases)
+    expect(pushedCases.find((item) => item.videoidPk === 16678)?.status).toBe('VIDEOREVIEW')
+    await app.close()
+  })
+
+  it('says offline when the Optimizer is away, keeps every case, and comes back online', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
+    const url = simulator.url
+    await simulator.close()
+    const offline = await app.handlers.syncCases(undefined)
+    expect(offline).toMatchObject({ online: false, problem: { code: 'unreachable' } })
+    expect(await openCases(app)).toHaveLength(SEED_CASES.length)
+
+    simulator = await startSimulator({ raos: [OFFICER], port: Number(new URL(url).port) })
+    const back = await app.handlers.syncCases(undefined)
+    expect(back.online).toBe(true)
+    expect(back.problem).toBeUndefined()
+    await app.close()
+  })
+
+  it('does not mark cases gone when the address answers 404 for everything', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
+    // What a mistaken address (a path without the API) looks like: 404 for every call.
+    simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 404 }, times: 100 })
+    simulator.inject({ route: 'GET /hello', fault: { kind: 'status', status: 404 }, times: 100 })
+    const state = await app.handlers.syncCases(undefined)
+    expect(state.problem?.code).toBe('unexpected_answer')
+    expect((await openCases(app)).some((item) => item.gone)).toBe(false)
+    await app.close()
+  })
+})
