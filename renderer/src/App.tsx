@@ -1,14 +1,16 @@
-import { useEffect, useState } from 'react'
+import { useEffect } from 'react'
 import { useTranslation } from 'react-i18next'
 import { RetryableError } from './components/ErrorMessage'
 import { applyLanguage, resolveLanguage } from './i18n'
-import { useCredentials, useSettings } from './stores/context'
+import { useCredentials, useNavigation, useSettings } from './stores/context'
+import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
+import { AddCasesView } from './views/AddCasesView'
+import { CaseView } from './views/CaseView'
 import { KeychainProblemView } from './views/KeychainProblemView'
+import { QueueView } from './views/QueueView'
 import { SettingsView } from './views/SettingsView'
 import { SetupView } from './views/SetupView'
-
-type Page = 'home' | 'settings'
 
 export function App() {
   const { t } = useTranslation()
@@ -16,7 +18,8 @@ export function App() {
   const language = useSettings((state) => state.settings?.language)
   const status = useCredentials((state) => state.status)
   const loadStatus = useCredentials((state) => state.loadStatus)
-  const [page, setPage] = useState<Page>('home')
+  const page = useNavigation((state) => state.page)
+  const go = useNavigation((state) => state.go)
 
   useEffect(() => {
     void loadSettings()
@@ -27,7 +30,21 @@ export function App() {
   }, [language])
 
   const ready = status?.state === 'ready'
-  const homeLabel = ready ? t('nav.account') : t('nav.setup')
+  // The work comes first; credentials and settings are a step aside.
+  const links: { page: Page; label: string; current: boolean }[] = [
+    ...(ready
+      ? [
+          {
+            page: { name: 'queue' } as Page,
+            label: t('nav.queue'),
+            current: ['queue', 'case'].includes(page.name),
+          },
+          { page: { name: 'add' } as Page, label: t('nav.add'), current: page.name === 'add' },
+          { page: { name: 'account' } as Page, label: t('nav.account'), current: page.name === 'account' },
+        ]
+      : [{ page: { name: 'queue' } as Page, label: t('nav.setup'), current: page.name !== 'settings' }]),
+    { page: { name: 'settings' }, label: t('nav.settings'), current: page.name === 'settings' },
+  ]
 
   return (
     <div className="shell">
@@ -38,35 +55,35 @@ export function App() {
         <span className="brand">{t('app.name')}</span>
         <nav aria-label={t('app.navigation')}>
           <ul>
-            {(['home', 'settings'] as const).map((target) => (
-              <li key={target}>
+            {links.map((link) => (
+              <li key={link.page.name}>
                 <button
                   type="button"
                   className="nav-link"
-                  aria-current={page === target ? 'page' : undefined}
-                  onClick={() => setPage(target)}
+                  aria-current={link.current ? 'page' : undefined}
+                  onClick={() => go(link.page)}
                 >
-                  {target === 'home' ? homeLabel : t('nav.settings')}
+                  {link.label}
                 </button>
               </li>
             ))}
           </ul>
         </nav>
         {ready && (
-          <span className="who">
+          <span className="who" title={status.username}>
             {status.username} · {t(`environment.${status.environment}`)}
           </span>
         )}
       </header>
       <main id="content" tabIndex={-1}>
-        {page === 'settings' ? <SettingsView /> : <Home />}
+        {page.name === 'settings' ? <SettingsView /> : <Home page={page} />}
       </main>
     </div>
   )
 }
 
 /** The start screen follows the credentials: set-up, a keychain problem, or the officer's work. */
-function Home() {
+function Home({ page }: { page: Page }) {
   const { t } = useTranslation()
   const status = useCredentials((state) => state.status)
   const loadError = useCredentials((state) => state.loadError)
@@ -87,6 +104,9 @@ function Home() {
   }
   if (status.state === 'keychain_problem' && status.problem)
     return <KeychainProblemView problem={status.problem} />
-  if (status.state === 'ready') return <AccountView />
-  return <SetupView />
+  if (status.state !== 'ready') return <SetupView />
+  if (page.name === 'case') return <CaseView videoidPk={page.videoidPk} />
+  if (page.name === 'add') return <AddCasesView />
+  if (page.name === 'account') return <AccountView />
+  return <QueueView />
 }

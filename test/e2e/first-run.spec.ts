@@ -30,7 +30,9 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
 
     await page.getByLabel('PIN').fill(OFFICER.pin)
     await page.getByRole('button', { name: 'Save credentials' }).click()
-    await expect(page.getByRole('heading', { name: 'My credentials' })).toBeVisible()
+    // Set up: straight into work, the queue (empty for a newcomer).
+    await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
+    await expect(page.getByRole('heading', { name: 'No Video IDs yet' })).toBeVisible()
     await expect(page.getByRole('banner')).toContainText(`${OFFICER.username} · Sandbox`)
     expect(await page.content()).not.toContain(OFFICER.password)
     expect(simulator.state.tokens.size).toBe(0)
@@ -40,8 +42,8 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
     await harness.close()
     harness = await startHarness({ dataDir, keychainService })
     await page.goto(harness.url)
-    await expect(page.getByRole('heading', { name: 'My credentials' })).toBeVisible()
-    await expect(page.getByText(OFFICER.username).first()).toBeVisible()
+    await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
+    await expect(page.getByRole('banner')).toContainText(OFFICER.username)
 
     // The Optimizer is back elsewhere, and the officer's PIN changed there.
     simulator = await startSimulator({ raos: [{ ...OFFICER, pin: '16180339' }] })

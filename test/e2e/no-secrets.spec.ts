@@ -35,6 +35,8 @@ test('no secret reaches the data folder, the logs or any IPC message', async ({
   await app.getByLabel('Billing username').fill('billing@ra.example')
   await app.getByLabel('Billing password').fill(BILLING_PASSWORD)
   await app.getByRole('button', { name: 'Save credentials' }).click()
+  await expect(app.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
+  await app.getByRole('navigation').getByRole('button', { name: 'My credentials' }).click()
   await expect(app.getByRole('heading', { name: 'My credentials' })).toBeVisible()
 
   await app.getByRole('button', { name: 'Verify with the Optimizer' }).click()

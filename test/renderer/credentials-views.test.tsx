@@ -25,7 +25,11 @@ const descriptionOf = (label: string) =>
 const none: CredentialStatus = { environment: 'sandbox', state: 'none' }
 
 function renderWith(answers: Parameters<typeof fakeApi>[0]) {
-  const api = fakeApi({ getSettings: () => ok(defaultSettings), ...answers })
+  const api = fakeApi({
+    getSettings: () => ok(defaultSettings),
+    getCaseBook: () => ok({ state: 'open', cases: [], sync: { running: false, online: true } }),
+    ...answers,
+  })
   render(
     <StoresProvider stores={createStores(api)}>
       <App />
@@ -79,7 +83,7 @@ describe('credential screens', () => {
         },
       }),
     )
-    expect(await screen.findByRole('heading', { name: 'My credentials' })).toBeInTheDocument()
+    expect(await screen.findByRole('heading', { name: 'Video ID queue' })).toBeInTheDocument()
   })
 
   it('explains a keychain problem, offers no other place to store, and retries', async () => {

@@ -1,8 +1,11 @@
-import { useState } from 'react'
+import { useCallback, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { z } from 'zod'
 
-const KNOWN = new Set(['digits_4_16', 'digits_1_10', 'no_spaces', 'nothing_to_change'])
+import { en } from '../i18n/en'
+
+/** Schema messages that name their own text under `validation.`; any other failure is "required" or "not valid". */
+const isKnown = (message: string) => Object.hasOwn(en.validation, message)
 
 /**
  * Field errors from the contract's own schema (the same one main applies), as keys under `validation.`:
@@ -16,7 +19,7 @@ export function fieldErrors(schema: z.ZodType, value: Record<string, unknown>): 
     const field = String(issue.path[0] ?? 'form')
     if (errors[field]) continue
     const missing = issue.code === 'too_small' || (field !== 'form' && value[field] === undefined)
-    errors[field] = KNOWN.has(issue.message) ? issue.message : missing ? 'required' : 'invalid'
+    errors[field] = isKnown(issue.message) ? issue.message : missing ? 'required' : 'invalid'
   }
   return errors
 }
@@ -47,6 +50,15 @@ export function useCheckedForm<F extends Record<string, string>>(initial: F, sch
       setErrors(found)
       return Object.keys(found).length ? null : given
     },
+    /** Fills fields the officer has left blank (defaults that arrive after the form is shown). */
+    fill: useCallback(
+      (values: Partial<F>) =>
+        setForm((current) => {
+          const blanks = Object.entries(values).filter(([field]) => !current[field]?.trim())
+          return { ...current, ...Object.fromEntries(blanks) }
+        }),
+      [],
+    ),
     /** Empties fields: secrets leave the page's state as soon as they are submitted. */
     clear: (fields: readonly (keyof F)[]) =>
       setForm((current) => ({ ...current, ...Object.fromEntries(fields.map((field) => [field, ''])) })),

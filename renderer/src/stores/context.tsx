@@ -1,17 +1,23 @@
 import { createContext, type ReactNode, useContext } from 'react'
 import { useStore } from 'zustand'
 import type { RaoApi } from '../../../shared/api'
+import { type CasesState, type CasesStore, createCasesStore } from './cases-store'
 import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
+import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
 
 export interface Stores {
   settings: SettingsStore
   credentials: CredentialsStore
+  cases: CasesStore
+  navigation: NavigationStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
   settings: createSettingsStore(api),
   credentials: createCredentialsStore(api),
+  cases: createCasesStore(api),
+  navigation: createNavigationStore(),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -32,4 +38,12 @@ export function useSettings<T>(selector: (state: SettingsState) => T): T {
 
 export function useCredentials<T>(selector: (state: CredentialsState) => T): T {
   return useStore(useStores().credentials, selector)
+}
+
+export function useCases<T>(selector: (state: CasesState) => T): T {
+  return useStore(useStores().cases, selector)
+}
+
+export function useNavigation<T>(selector: (state: NavigationState) => T): T {
+  return useStore(useStores().navigation, selector)
 }

@@ -6,6 +6,7 @@ import {
   type LanguagePreference,
   SANDBOX_OPTIMIZER_URL,
   type Settings,
+  settingsSchema,
 } from '../../../shared/settings'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { useShortcut } from '../components/useShortcut'
@@ -55,19 +56,26 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const saveSettings = useSettings((state) => state.saveSettings)
   const [draft, setDraft] = useState(saved)
   const [touched, setTouched] = useState(false)
-  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId() }
+  const [intervalText, setIntervalText] = useState(String(saved.syncIntervalSeconds))
+  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId(), interval: useId() }
 
   // A save elsewhere (or the first load) replaces the draft.
-  useEffect(() => setDraft(saved), [saved])
+  useEffect(() => {
+    setDraft(saved)
+    setIntervalText(String(saved.syncIntervalSeconds))
+  }, [saved])
 
   const urlValid = isAcceptableOptimizerUrl(draft.optimizerUrl.trim())
+  const intervalValid =
+    /^\d+$/.test(intervalText.trim()) &&
+    settingsSchema.shape.syncIntervalSeconds.safeParse(Number(intervalText)).success
   const dirty = (Object.keys(saved) as (keyof Settings)[]).some((key) => draft[key] !== saved[key])
   const update = (patch: Partial<Settings>) => setDraft((current) => ({ ...current, ...patch }))
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault()
     setTouched(true)
-    if (!urlValid || save.status === 'saving') return
+    if (!urlValid || !intervalValid || save.status === 'saving') return
     await saveSettings({ ...draft, optimizerUrl: draft.optimizerUrl.trim() })
   }
   useShortcut('s', () => void submit())
@@ -133,6 +141,44 @@ function SettingsForm({ saved }: { saved: Settings }) {
           <option value="es">{t('settings.languageEs')}</option>
           <option value="en">{t('settings.languageEn')}</option>
         </select>
+      </div>
+
+      <div className="field">
+        <label htmlFor={ids.interval}>{t('settings.syncInterval')}</label>
+        <input
+          id={ids.interval}
+          type="number"
+          inputMode="numeric"
+          min={10}
+          max={3600}
+          step={1}
+          value={intervalText}
+          aria-invalid={!intervalValid}
+          aria-describedby={`${ids.interval}-hint`}
+          onChange={(event) => {
+            setIntervalText(event.target.value)
+            const seconds = Number(event.target.value)
+            if (Number.isInteger(seconds)) update({ syncIntervalSeconds: seconds })
+          }}
+        />
+        <p id={`${ids.interval}-hint`} className={intervalValid ? 'hint' : 'field-error'}>
+          {intervalValid ? t('settings.syncIntervalHint') : t('settings.syncIntervalInvalid')}
+        </p>
+      </div>
+
+      <div className="field">
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={draft.twoStepMode}
+            aria-describedby={`${ids.interval}-two-step`}
+            onChange={(event) => update({ twoStepMode: event.target.checked })}
+          />
+          {t('settings.twoStep')}
+        </label>
+        <p id={`${ids.interval}-two-step`} className="hint">
+          {t('settings.twoStepHint')}
+        </p>
       </div>
 
       <div className="actions">

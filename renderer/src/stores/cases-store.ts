@@ -1,0 +1,132 @@
+import { createStore } from 'zustand/vanilla'
+import type { RaoApi } from '../../../shared/api'
+import type {
+  AddCasesResult,
+  Case,
+  CaseBookState,
+  NewVideoId,
+  SyncState,
+  VideoIdDefaults,
+} from '../../../shared/cases'
+import type { AppErrorShape, IpcResult } from '../../../shared/errors'
+
+export type BookState =
+  | { state: 'loading' }
+  | { state: 'open' }
+  | Exclude<CaseBookState, { state: 'open' }>
+  | { state: 'failed'; error: AppErrorShape }
+
+/** An action on one case (or on the book) and how it went, for the one message the screen shows. */
+export type CaseAction = 'refresh' | 'cancel' | 'note' | 'sync' | 'recover'
+export type CaseOutcome =
+  | { action: CaseAction; ok: true }
+  | { action: CaseAction; ok: false; error: AppErrorShape }
+
+export interface CasesState {
+  book: BookState
+  /** Every case of the Optimizer and environment in use, by Video ID pk. */
+  cases: ReadonlyMap<number, Case>
+  sync: SyncState | null
+  busy: CaseAction | null
+  outcome: CaseOutcome | null
+  load(): Promise<void>
+  syncNow(): Promise<void>
+  recover(from: 'last_good' | 'empty'): Promise<void>
+  addPairs(text: string): Promise<IpcResult<AddCasesResult>>
+  videoIdDefaults(): Promise<IpcResult<VideoIdDefaults>>
+  create(input: NewVideoId): Promise<IpcResult<{ case: Case; link?: string }>>
+  refresh(videoidPk: number): Promise<void>
+  cancel(videoidPk: number): Promise<void>
+  saveNote(videoidPk: number, note: string): Promise<boolean>
+}
+
+const merged = (current: ReadonlyMap<number, Case>, changed: readonly Case[]) => {
+  const next = new Map(current)
+  for (const item of changed) next.set(item.videoidPk, item)
+  return next
+}
+
+export function createCasesStore(api: RaoApi) {
+  const store = createStore<CasesState>()((set, get) => {
+    const adoptBook = (book: CaseBookState) => {
+      if (book.state === 'open') {
+        set({
+          book: { state: 'open' },
+          cases: new Map(book.cases.map((item) => [item.videoidPk, item])),
+          sync: book.sync,
+        })
+      } else set({ book, cases: new Map() })
+    }
+
+    /** Runs one action; a case it returns replaces the one held. */
+    async function run<T>(
+      action: CaseAction,
+      call: () => Promise<IpcResult<T>>,
+      onValue: (value: T) => void,
+    ) {
+      if (get().busy) return false
+      set({ busy: action, outcome: null })
+      const result = await call()
+      if (result.ok) onValue(result.value)
+      set({
+        busy: null,
+        outcome: result.ok ? { action, ok: true } : { action, ok: false, error: result.error },
+      })
+      return result.ok
+    }
+    const takeCase = (item: Case) => set({ cases: merged(get().cases, [item]) })
+
+    return {
+      book: { state: 'loading' },
+      cases: new Map(),
+      sync: null,
+      busy: null,
+      outcome: null,
+
+      async load() {
+        const result = await api.getCaseBook()
+        if (result.ok) adoptBook(result.value)
+        else set({ book: { state: 'failed', error: result.error } })
+      },
+      async syncNow() {
+        await run(
+          'sync',
+          () => api.syncCases(),
+          (sync) => set({ sync }),
+        )
+      },
+      async recover(from) {
+        await run('recover', () => api.recoverCaseBook({ from }), adoptBook)
+      },
+      async addPairs(text) {
+        const result = await api.addCases({ text })
+        // The added cases arrive as a `casesChanged` event too; reading the book also covers a missed one.
+        if (result.ok) await get().load()
+        return result
+      },
+      videoIdDefaults: () => api.getVideoIdDefaults(),
+      async create(input) {
+        const result = await api.createVideoId(input)
+        if (result.ok) takeCase(result.value.case)
+        return result
+      },
+      async refresh(videoidPk) {
+        await run('refresh', () => api.refreshCase({ videoidPk }), takeCase)
+      },
+      async cancel(videoidPk) {
+        await run('cancel', () => api.cancelRequest({ videoidPk }), takeCase)
+      },
+      saveNote: (videoidPk, note) => run('note', () => api.saveCaseNote({ videoidPk, note }), takeCase),
+    }
+  })
+  api.onCasesChanged(({ cases }) => {
+    if (store.getState().book.state === 'open')
+      store.setState({ cases: merged(store.getState().cases, cases) })
+  })
+  api.onSyncChanged((sync) => store.setState({ sync }))
+  // Another Optimizer or environment holds other cases.
+  api.onSettingsChanged(() => void store.getState().load())
+  return store
+}
+
+export type CasesStore = ReturnType<typeof createCasesStore>

@@ -1,0 +1,193 @@
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { type Case, noteSchema } from '../../../shared/cases'
+import { StatusBadge, useCaseName } from '../components/CaseLabels'
+import { ErrorMessage } from '../components/ErrorMessage'
+import { isTyping } from '../components/typing'
+import { useCases, useNavigation, useSettings } from '../stores/context'
+
+/** One case: the signer's data as last read, and what can be done with it so far. */
+export function CaseView({ videoidPk }: { videoidPk: number }) {
+  const { t } = useTranslation()
+  const item = useCases((state) => state.cases.get(videoidPk))
+  const go = useNavigation((state) => state.go)
+  const heading = useRef<HTMLHeadingElement>(null)
+  const name = useCaseName()
+
+  useEffect(() => heading.current?.focus(), [])
+  // Esc goes back to the queue; in a field it only leaves the field.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return
+      if (isTyping(event.target)) (event.target as HTMLElement).blur()
+      else go({ name: 'queue' })
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [go])
+
+  return (
+    <section aria-labelledby="case-title">
+      <button type="button" className="link back" onClick={() => go({ name: 'queue' })}>
+        ← {t('caseView.back')} <kbd>Esc</kbd>
+      </button>
+      <h1 id="case-title" tabIndex={-1} ref={heading}>
+        {item ? name(item) : t('caseView.titleFallback', { pk: videoidPk })}
+      </h1>
+      {item ? <CaseBody item={item} /> : <p className="notice notice-error">{t('caseView.notInBook')}</p>}
+    </section>
+  )
+}
+
+function CaseBody({ item }: { item: Case }) {
+  const { t, i18n } = useTranslation()
+  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const { person } = item
+  const when = (iso: string | undefined) =>
+    iso ? new Date(iso).toLocaleString(i18n.language) : t('caseView.notYet')
+  const value = (text: string | undefined) => text || t('caseView.notRead')
+  const rows: [string, string][] = [
+    [t('caseView.givenName'), value(person.givenName)],
+    [t('caseView.surnames'), value([person.surname1, person.surname2].filter(Boolean).join(' '))],
+    [
+      t('caseView.document'),
+      value([person.idDocumentType, person.idDocumentCountry, person.serialNumber].filter(Boolean).join(' ')),
+    ],
+    [t('caseView.email'), value(person.email)],
+    [t('caseView.phone'), value(person.mobilePhoneNumber)],
+    [t('caseView.profile'), value(person.profile)],
+    [t('caseView.ra'), value(person.registrationAuthority)],
+    [t('caseView.videoidPk'), String(item.videoidPk)],
+    [t('caseView.requestPk'), String(item.requestPk)],
+    [t('caseView.added'), when(item.addedAt)],
+    [t('caseView.synced'), when(item.syncedAt)],
+  ]
+  return (
+    <>
+      <p>
+        <StatusBadge item={item} twoStepMode={twoStepMode} />
+      </p>
+      {item.gone && <p className="notice notice-error">{t('caseView.goneNotice')}</p>}
+      {item.sealedUnreadable && <p className="notice notice-error">{t('caseView.unreadableNotice')}</p>}
+      <section className="card" aria-labelledby="signer-title">
+        <h2 id="signer-title">{t('caseView.signer')}</h2>
+        <dl className="summary">
+          {rows.map(([label, text]) => (
+            <div key={label} className="summary-row">
+              <dt>{label}</dt>
+              <dd>{text}</dd>
+            </div>
+          ))}
+        </dl>
+      </section>
+      <CaseActions item={item} />
+      <NoteForm item={item} />
+    </>
+  )
+}
+
+function CaseActions({ item }: { item: Case }) {
+  const { t } = useTranslation()
+  const busy = useCases((state) => state.busy)
+  const outcome = useCases((state) => state.outcome)
+  const refresh = useCases((state) => state.refresh)
+  const cancel = useCases((state) => state.cancel)
+  const name = useCaseName()
+  const [confirming, setConfirming] = useState(false)
+  const keep = useRef<HTMLButtonElement>(null)
+  useEffect(() => {
+    if (confirming) keep.current?.focus()
+  }, [confirming])
+  const cancellable = !item.gone && !['CANCELLED', 'ISSUED'].includes(item.status)
+  const shown = outcome && (outcome.action === 'refresh' || outcome.action === 'cancel') ? outcome : null
+  return (
+    <section className="card" aria-labelledby="actions-title" aria-busy={busy !== null}>
+      <h2 id="actions-title">{t('caseView.actions')}</h2>
+      {confirming ? (
+        <div className="actions">
+          <span>{t('caseView.cancelConfirm', { name: name(item) })}</span>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy !== null}
+            onClick={() => {
+              setConfirming(false)
+              void cancel(item.videoidPk)
+            }}
+          >
+            {t('caseView.cancelYes')}
+          </button>
+          <button type="button" ref={keep} onClick={() => setConfirming(false)}>
+            {t('caseView.cancelNo')}
+          </button>
+        </div>
+      ) : (
+        <div className="actions">
+          <button type="button" disabled={busy !== null} onClick={() => void refresh(item.videoidPk)}>
+            {t('caseView.refresh')}
+          </button>
+          {cancellable && (
+            <button type="button" disabled={busy !== null} onClick={() => setConfirming(true)}>
+              {t('caseView.cancel')}
+            </button>
+          )}
+        </div>
+      )}
+      <div aria-live="polite">
+        {busy === 'refresh' || busy === 'cancel' ? (
+          <p className="progress">
+            <span className="spinner" aria-hidden="true" />
+            {t('caseView.working')}
+          </p>
+        ) : shown?.ok ? (
+          <p className="notice notice-ok">
+            {shown.action === 'cancel' ? t('caseView.cancelled') : t('caseView.refreshed')}
+          </p>
+        ) : null}
+      </div>
+      {shown && !shown.ok && <ErrorMessage error={shown.error} />}
+    </section>
+  )
+}
+
+function NoteForm({ item }: { item: Case }) {
+  const { t } = useTranslation()
+  const busy = useCases((state) => state.busy)
+  const outcome = useCases((state) => state.outcome)
+  const saveNote = useCases((state) => state.saveNote)
+  const [note, setNote] = useState(item.note)
+  const id = useId()
+  const tooLong = !noteSchema.safeParse(note).success
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    if (!tooLong) await saveNote(item.videoidPk, note)
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate>
+      <div className="field">
+        <label htmlFor={id}>{t('caseView.note')}</label>
+        <textarea
+          id={id}
+          rows={3}
+          value={note}
+          maxLength={4000}
+          aria-invalid={tooLong}
+          aria-describedby={`${id}-hint`}
+          onChange={(event) => setNote(event.target.value)}
+        />
+        <p id={`${id}-hint`} className="hint">
+          {tooLong ? t('validation.too_long') : t('caseView.noteHint')}
+        </p>
+      </div>
+      <div className="actions">
+        <button type="submit" disabled={busy !== null || note === item.note}>
+          {t('caseView.saveNote')}
+        </button>
+        <p role="status" className="muted">
+          {outcome?.action === 'note' && outcome.ok && note === item.note ? t('caseView.noteSaved') : ''}
+        </p>
+      </div>
+      {outcome?.action === 'note' && !outcome.ok && <ErrorMessage error={outcome.error} />}
+    </form>
+  )
+}

@@ -1,0 +1,282 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import {
+  type KeyboardEvent,
+  memo,
+  type ReactNode,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+} from 'react'
+import { useTranslation } from 'react-i18next'
+import { type Case, KNOWN_STATUSES } from '../../../shared/cases'
+import { StatusBadge, useAge, useCaseName, useStatusLabel } from '../components/CaseLabels'
+import { RetryableError } from '../components/ErrorMessage'
+import { isTyping } from '../components/typing'
+import { useNow } from '../components/useNow'
+import { countCases, orderCases, type QueueFilter, visibleCases } from '../queue/queue-model'
+import { useCases, useNavigation, useSettings } from '../stores/context'
+import { CaseBookProblem } from './CaseBookProblem'
+import { SyncBar } from './SyncBar'
+
+const ROW_HEIGHT = 64
+
+/** The home screen: what waits for this workstation, oldest first, and every other case a filter away. */
+export function QueueView() {
+  const { t } = useTranslation()
+  const book = useCases((state) => state.book)
+  const load = useCases((state) => state.load)
+  const cases = useCases((state) => state.cases)
+  const go = useNavigation((state) => state.go)
+
+  useEffect(() => {
+    void load()
+  }, [load])
+
+  let body: ReactNode
+  if (book.state === 'loading') {
+    body = (
+      <p role="status" className="muted" aria-busy="true">
+        {t('queue.loading')}
+      </p>
+    )
+  } else if (book.state === 'failed') {
+    body = <RetryableError error={book.error} onRetry={() => void load()} />
+  } else if (book.state !== 'open') {
+    body = <CaseBookProblem book={book} />
+  } else if (cases.size === 0) {
+    body = (
+      <div className="card empty">
+        <h2>{t('queue.emptyTitle')}</h2>
+        <p className="muted">{t('queue.emptyBody')}</p>
+        <button type="button" className="primary" onClick={() => go({ name: 'add' })}>
+          {t('queue.emptyAction')}
+        </button>
+      </div>
+    )
+  } else {
+    body = <Queue cases={cases} />
+  }
+  return (
+    <section aria-labelledby="queue-title" className="queue-page">
+      <h1 id="queue-title" tabIndex={-1}>
+        {t('queue.title')}
+      </h1>
+      {book.state === 'open' && <SyncBar />}
+      {body}
+    </section>
+  )
+}
+
+function Queue({ cases }: { cases: ReadonlyMap<number, Case> }) {
+  const { t } = useTranslation()
+  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const view = useNavigation((state) => state.queue)
+  const setQueue = useNavigation((state) => state.setQueue)
+  const go = useNavigation((state) => state.go)
+  const label = useStatusLabel()
+  const searchId = useId()
+  const search = useRef<HTMLInputElement>(null)
+  const list = useRef<HTMLDivElement>(null)
+
+  const ordered = useMemo(() => orderCases(cases.values(), twoStepMode), [cases, twoStepMode])
+  const counts = useMemo(() => countCases(cases.values(), twoStepMode), [cases, twoStepMode])
+  const query = useDeferredValue(view.query)
+  const shown = useMemo(
+    () => visibleCases(ordered, view.filter, query, twoStepMode),
+    [ordered, view.filter, query, twoStepMode],
+  )
+  const selectedIndex = Math.max(
+    0,
+    shown.findIndex((item) => item.videoidPk === view.selected),
+  )
+  const selected = shown[selectedIndex]
+
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => list.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  })
+
+  // `/` searches from anywhere in the queue, unless the officer is typing somewhere else.
+  useEffect(() => {
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key === '/' && !isTyping(event.target) && !event.ctrlKey && !event.metaKey) {
+        event.preventDefault()
+        search.current?.focus()
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
+
+  // Back from a case (or after a sync reorders the list): the list keeps the focus and the selection.
+  useEffect(() => {
+    if (view.selected !== null) list.current?.focus()
+  }, [view.selected])
+
+  const select = (index: number) => {
+    const item = shown[Math.min(Math.max(index, 0), shown.length - 1)]
+    if (!item) return
+    setQueue({ selected: item.videoidPk })
+    virtualizer.scrollToIndex(shown.indexOf(item))
+  }
+  const open = (item: Case | undefined) => item && go({ name: 'case', videoidPk: item.videoidPk })
+
+  const onListKey = (event: KeyboardEvent<HTMLDivElement>) => {
+    const moves: Record<string, number> = {
+      ArrowDown: 1,
+      j: 1,
+      ArrowUp: -1,
+      k: -1,
+      PageDown: 10,
+      PageUp: -10,
+    }
+    if (event.key in moves) select(selectedIndex + (moves[event.key] ?? 0))
+    else if (event.key === 'Home') select(0)
+    else if (event.key === 'End') select(shown.length - 1)
+    else if (event.key === 'Enter') open(selected)
+    else return
+    event.preventDefault()
+  }
+
+  const statuses = [
+    ...KNOWN_STATUSES.filter((status) => counts.byStatus.has(status)),
+    ...[...counts.byStatus.keys()].filter(
+      (status) => !(KNOWN_STATUSES as readonly string[]).includes(status),
+    ),
+  ]
+  const filters: { filter: QueueFilter; text: string; count: number }[] = [
+    { filter: { kind: 'pending' }, text: t('queue.filterPending'), count: counts.pending },
+    ...statuses.map((status) => ({
+      filter: { kind: 'status', status } as QueueFilter,
+      text: label(status),
+      count: counts.byStatus.get(status) ?? 0,
+    })),
+    { filter: { kind: 'all' }, text: t('queue.filterAll'), count: counts.all },
+  ]
+  const sameFilter = (a: QueueFilter, b: QueueFilter) =>
+    a.kind === b.kind && (a.kind !== 'status' || b.kind !== 'status' || a.status === b.status)
+
+  return (
+    <>
+      <div className="queue-tools">
+        <div className="field search">
+          <label htmlFor={searchId}>{t('queue.search')}</label>
+          <input
+            id={searchId}
+            ref={search}
+            type="search"
+            value={view.query}
+            maxLength={200}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby={`${searchId}-hint`}
+            onChange={(event) => setQueue({ query: event.target.value })}
+            onKeyDown={(event) => {
+              if (event.key === 'ArrowDown' || event.key === 'Enter') {
+                event.preventDefault()
+                list.current?.focus()
+                if (view.selected === null) select(0)
+              }
+            }}
+          />
+          <p id={`${searchId}-hint`} className="hint">
+            {t('queue.searchHint')}
+          </p>
+        </div>
+        <fieldset className="filters">
+          <legend>{t('queue.filters')}</legend>
+          {filters.map(({ filter, text, count }) => (
+            <button
+              key={filter.kind === 'status' ? filter.status : filter.kind}
+              type="button"
+              className="filter"
+              aria-pressed={sameFilter(filter, view.filter)}
+              onClick={() => setQueue({ filter })}
+            >
+              {text} <span className="count">{count}</span>
+            </button>
+          ))}
+        </fieldset>
+      </div>
+      <p className="muted queue-count" role="status">
+        {t('queue.count', { shown: shown.length, total: cases.size })} · {t('queue.keyboard')}
+      </p>
+      {shown.length === 0 ? (
+        <p className="card empty">{query ? t('queue.noMatch', { query }) : t('queue.noneInFilter')}</p>
+      ) : (
+        <div
+          ref={list}
+          className="queue-list"
+          role="listbox"
+          tabIndex={0}
+          aria-label={t('queue.listLabel')}
+          aria-activedescendant={selected ? `case-${selected.videoidPk}` : undefined}
+          onKeyDown={onListKey}
+          onFocus={() => view.selected === null && select(0)}
+        >
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualizer.getVirtualItems().map((row) => {
+              const item = shown[row.index] as Case
+              return (
+                <QueueRow
+                  key={item.videoidPk}
+                  item={item}
+                  top={row.start}
+                  selected={item === selected}
+                  twoStepMode={twoStepMode}
+                  onOpen={() => {
+                    setQueue({ selected: item.videoidPk })
+                    open(item)
+                  }}
+                />
+              )
+            })}
+          </div>
+        </div>
+      )}
+    </>
+  )
+}
+
+const QueueRow = memo(function QueueRow({
+  item,
+  top,
+  selected,
+  twoStepMode,
+  onOpen,
+}: {
+  item: Case
+  top: number
+  selected: boolean
+  twoStepMode: boolean
+  onOpen: () => void
+}) {
+  const { t } = useTranslation()
+  const name = useCaseName()
+  const age = useAge()
+  const now = useNow(10_000)
+  const { serialNumber, idDocumentType } = item.person
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox takes the keys for every row (aria-activedescendant)
+    <div
+      id={`case-${item.videoidPk}`}
+      role="option"
+      tabIndex={-1}
+      aria-selected={selected}
+      className="queue-row"
+      style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
+      onClick={onOpen}
+    >
+      <span className="row-name">{name(item)}</span>
+      <span className="row-doc muted">
+        {[idDocumentType, serialNumber].filter(Boolean).join(' ')} · {item.videoidPk}/{item.requestPk}
+      </span>
+      <StatusBadge item={item} twoStepMode={twoStepMode} />
+      <span className="row-age muted">{t('queue.age', { age: age(now - Date.parse(item.addedAt)) })}</span>
+    </div>
+  )
+})
