@@ -23,6 +23,8 @@ export default defineConfig({
     root: resolve('renderer'),
     plugins: [react()],
     build: {
+      // The page loads at every start: a minified bundle parses in a fraction of the time.
+      minify: true,
       rollupOptions: { input: resolve('renderer/index.html') },
     },
   },

@@ -2,7 +2,7 @@ import { useEffect } from 'react'
 import { useTranslation } from 'react-i18next'
 import { RetryableError } from './components/ErrorMessage'
 import { applyLanguage, resolveLanguage } from './i18n'
-import { useCredentials, useNavigation, useSettings } from './stores/context'
+import { useCases, useCredentials, useNavigation, useSettings } from './stores/context'
 import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
@@ -20,11 +20,14 @@ export function App() {
   const loadStatus = useCredentials((state) => state.loadStatus)
   const page = useNavigation((state) => state.page)
   const go = useNavigation((state) => state.go)
+  const loadCases = useCases((state) => state.ensureLoaded)
 
+  // All three at once: the case book does not wait for the keychain's answer about the credentials.
   useEffect(() => {
     void loadSettings()
     void loadStatus()
-  }, [loadSettings, loadStatus])
+    void loadCases()
+  }, [loadSettings, loadStatus, loadCases])
   useEffect(() => {
     if (language) applyLanguage(resolveLanguage(language, navigator.languages))
   }, [language])

@@ -25,11 +25,7 @@ const descriptionOf = (label: string) =>
 const none: CredentialStatus = { environment: 'sandbox', state: 'none' }
 
 function renderWith(answers: Parameters<typeof fakeApi>[0]) {
-  const api = fakeApi({
-    getSettings: () => ok(defaultSettings),
-    getCaseBook: () => ok({ state: 'open', cases: [], sync: { running: false, online: true } }),
-    ...answers,
-  })
+  const api = fakeApi({ getSettings: () => ok(defaultSettings), ...answers })
   render(
     <StoresProvider stores={createStores(api)}>
       <App />

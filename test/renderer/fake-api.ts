@@ -4,6 +4,14 @@ import type { IpcResult } from '../../shared/errors'
 
 type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
 
+/** What every screen may ask for without the test caring: an empty case book. */
+const defaults: Answers = {
+  getCaseBook: async () => ({
+    ok: true,
+    value: { state: 'open', cases: [], sync: { running: false, online: true } },
+  }),
+}
+
 /** A `window.rao` for component tests: built by the real `createApi`, answering from the test's table. */
 export function fakeApi(answers: Answers): RaoApi & { calls: InvokeName[]; inputs: unknown[] } {
   const calls: InvokeName[] = []
@@ -12,7 +20,7 @@ export function fakeApi(answers: Answers): RaoApi & { calls: InvokeName[]; input
     async (name, input) => {
       calls.push(name)
       inputs.push(input)
-      const answer = answers[name]
+      const answer = answers[name] ?? defaults[name]
       if (!answer) throw new Error(`the test gave no answer for ${name}`)
       return answer()
     },

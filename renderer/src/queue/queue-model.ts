@@ -32,6 +32,11 @@ function haystackOf(item: Case): string {
   return text
 }
 
+/** Builds the search text of every case ahead of the first search. */
+export function warmSearch(cases: readonly Case[]): void {
+  for (const item of cases) haystackOf(item)
+}
+
 /** Lower case without accents, so "garcia" finds "García". */
 export const normaliseQuery = (query: string) =>
   query

@@ -30,6 +30,8 @@ export interface CasesState {
   busy: CaseAction | null
   outcome: CaseOutcome | null
   load(): Promise<void>
+  /** Loads the book unless it is loaded or loading already. */
+  ensureLoaded(): Promise<void>
   syncNow(): Promise<void>
   recover(from: 'last_good' | 'empty'): Promise<void>
   addPairs(text: string): Promise<IpcResult<AddCasesResult>>
@@ -75,6 +77,7 @@ export function createCasesStore(api: RaoApi) {
       return result.ok
     }
     const takeCase = (item: Case) => set({ cases: merged(get().cases, [item]) })
+    let loading: Promise<void> | undefined
 
     return {
       book: { state: 'loading' },
@@ -83,10 +86,20 @@ export function createCasesStore(api: RaoApi) {
       busy: null,
       outcome: null,
 
-      async load() {
-        const result = await api.getCaseBook()
-        if (result.ok) adoptBook(result.value)
-        else set({ book: { state: 'failed', error: result.error } })
+      load() {
+        loading ??= api
+          .getCaseBook()
+          .then((result) => {
+            if (result.ok) adoptBook(result.value)
+            else set({ book: { state: 'failed', error: result.error } })
+          })
+          .finally(() => {
+            loading = undefined
+          })
+        return loading
+      },
+      async ensureLoaded() {
+        if (get().book.state === 'loading') await get().load()
       },
       async syncNow() {
         await run(
