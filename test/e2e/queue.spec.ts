@@ -1,4 +1,10 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import keytar from '@github/keytar'
 import type { Locator, Page } from '@playwright/test'
+import { startHarness } from '../harness/server'
 import { DEFAULT_RAO } from '../simulator/seed'
 import { startSimulator } from '../simulator/server'
 import { expect, test } from './fixtures'
@@ -193,4 +199,40 @@ test('bad input to the ways in gets a message beside it and changes nothing', as
   })
   await expect(app.getByRole('alert')).toContainText('The CSV needs the columns videoid_pk and request_pk.')
   expect(await harness.cases.list()).toEqual([])
+})
+
+test('an unreadable case book is kept, announced, and restored from its last good copy', async ({
+  page,
+  simulator,
+}) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'rao-damaged-book-'))
+  const keychainService = `rao-desk-e2e-${randomBytes(6).toString('hex')}`
+  let harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
+  try {
+    await page.goto(harness.url)
+    await setUpByKeyboard(page)
+    await harness.cases.addPairs('16673,923056\n16674,923057')
+    await harness.close()
+    // A restart keeps a last good copy; then the file is spoiled, as a failing disk or a hand edit would.
+    harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
+    await harness.cases.list()
+    await harness.close()
+    const file = path.join(dataDir, 'case-book.jsonl')
+    const spoiled = `${readFileSync(file, 'utf8').slice(0, -40)}#garbage\n[]\n`
+    writeFileSync(file, spoiled)
+
+    harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
+    await page.goto(harness.url)
+    await expect(page.getByRole('heading', { name: 'The case book cannot be read' })).toBeVisible()
+    await expect(page.getByText('A last good copy from')).toContainText('holds 2 cases')
+    expect(readFileSync(file, 'utf8')).toBe(spoiled)
+
+    await page.getByRole('button', { name: 'Restore the last good copy' }).click()
+    await expect(page.getByRole('option')).toHaveCount(2)
+    expect(readdirSync(dataDir).some((name) => name.startsWith('case-book.jsonl.damaged-'))).toBe(true)
+  } finally {
+    await harness.close()
+    await keytar.deletePassword(`${keychainService}.sandbox`, 'officer')
+    await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
+  }
 })
