@@ -12,3 +12,7 @@ export function isAppUrl(value: string): boolean {
     return false
   }
 }
+
+/** Cases' videos and snapshots are served by main under this scheme, addressed by case. */
+export const MEDIA_SCHEME = 'rao-media'
+export const MEDIA_ORIGIN = `${MEDIA_SCHEME}://media`

@@ -30,14 +30,21 @@ export function decideWindowOpen(url: string, openExternal: OpenExternal): { act
   return { action: 'deny' }
 }
 
-/** Camera, microphone, notifications, geolocation, …: the app needs none, so every request is refused. */
-export const denyPermissionRequest = (
-  _webContents: unknown,
-  _permission: string,
-  callback: (granted: boolean) => void,
-): void => callback(false)
+/**
+ * The two permissions the app uses: full screen for the player, and writing to the clipboard (copying a
+ * new Video ID's number). Camera, microphone, notifications, geolocation, reading the clipboard, …:
+ * every other request and check is refused.
+ */
+const GRANTED: ReadonlySet<string> = new Set(['fullscreen', 'clipboard-sanitized-write'])
 
-export const denyPermissionCheck = (): boolean => false
+export const decidePermissionRequest = (
+  _webContents: unknown,
+  permission: string,
+  callback: (granted: boolean) => void,
+): void => callback(GRANTED.has(permission))
+
+export const decidePermissionCheck = (_webContents: unknown, permission: string): boolean =>
+  GRANTED.has(permission)
 
 interface PreventableEvent {
   preventDefault(): void

@@ -5,12 +5,13 @@ import keytar from '@github/keytar'
 import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
 import Store from 'electron-store'
 import { eventChannelOf } from '../shared/contract'
-import { APP_ENTRY_URL, APP_SCHEME } from './app-origin'
+import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
-import { denyPermissionCheck, denyPermissionRequest, hardenWebContents } from './guards'
+import { decidePermissionCheck, decidePermissionRequest, hardenWebContents } from './guards'
 import { createCheckedEmit, createIpcBinding } from './ipc'
 import { isAppWindowSender, registerIpc } from './ipc-electron'
 import { createLogger } from './log'
+import { createMediaHandler } from './media/media-protocol'
 import { createServices } from './services'
 import { openStore } from './settings/open-store'
 import { createWindowOptions } from './window'
@@ -26,6 +27,8 @@ let mainWindow: BrowserWindow | null = null
 app.enableSandbox()
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  // Media may stream from it (seeking with Range) and be drawn into a canvas for a snapshot (CORS).
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, stream: true, corsEnabled: true } },
 ])
 
 if (!app.requestSingleInstanceLock()) {
@@ -67,8 +70,8 @@ function readExtraCa(file: string | undefined): string | undefined {
 }
 
 function start(): void {
-  session.defaultSession.setPermissionRequestHandler(denyPermissionRequest)
-  session.defaultSession.setPermissionCheckHandler(denyPermissionCheck)
+  session.defaultSession.setPermissionRequestHandler(decidePermissionRequest)
+  session.defaultSession.setPermissionCheckHandler(decidePermissionCheck)
   protocol.handle(APP_SCHEME, createRendererHandler(path.join(here, '../renderer')))
 
   const services = createServices({
@@ -80,6 +83,8 @@ function start(): void {
     transport: { extraCaPem: readExtraCa(process.env.RAO_DESK_EXTRA_CA_FILE) },
     log,
     caseBookFile: path.join(app.getPath('userData'), 'case-book.jsonl'),
+    cacheDir: path.join(app.getPath('userData'), 'video-cache'),
+    mediaUrl: (mediaPath) => `${MEDIA_ORIGIN}${mediaPath}`,
     emit: createCheckedEmit(
       (name, payload) => mainWindow?.webContents.send(eventChannelOf(name), payload),
       log,
@@ -87,6 +92,7 @@ function start(): void {
     keychain: keytar,
     keychainService: KEYCHAIN_SERVICE,
   })
+  protocol.handle(MEDIA_SCHEME, createMediaHandler({ video: services.video, pageOrigin: APP_ORIGIN }))
   registerIpc(
     ipcMain,
     createIpcBinding({

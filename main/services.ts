@@ -7,6 +7,7 @@ import { createKeyStore } from './cases/seal'
 import { createSync } from './cases/sync'
 import type { Emit, Handlers } from './ipc'
 import type { Logger } from './log'
+import { createVideoService } from './media/video-service'
 import { createOneShotClient } from './oneshot/client'
 import { createDispatcher, type TransportOptions } from './oneshot/transport'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
@@ -19,6 +20,10 @@ export interface ServiceDependencies {
   store: KeyValueStore
   /** The case book's file, in the app's data folder. */
   caseBookFile: string
+  /** The private folder for the cases' videos and snapshots. */
+  cacheDir: string
+  /** The URL the page loads a media path from (main's media protocol in the app). */
+  mediaUrl: (mediaPath: string) => string
   /** keytar: the OS keychain, in the app and in the tests alike. */
   keychain: Keychain
   /** Keychain service names start with this; tests use their own, so they never touch the app's. */
@@ -29,6 +34,8 @@ export interface ServiceDependencies {
   /** How to reach the Optimizer (proxy, extra CA, timeouts); ignored when a dispatcher is given. */
   transport?: TransportOptions
   dispatcher?: Dispatcher
+  /** The clock; tests move it to see what happens days later. */
+  now?: () => Date
 }
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
@@ -62,6 +69,7 @@ export function createServices(deps: ServiceDependencies) {
     },
     onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
     log: deps.log,
+    ...(deps.now ? { now: deps.now } : {}),
   })
   const sync = createSync({
     cases,
@@ -70,6 +78,26 @@ export function createServices(deps: ServiceDependencies) {
     onState: (state) => deps.emit('syncChanged', state),
     log: deps.log,
   })
+
+  const video = createVideoService({
+    cacheDir: deps.cacheDir,
+    oneshot,
+    hasCase: (videoidPk) => cases.has(videoidPk),
+    retention: () => cases.retention(),
+    scope: () => ({ optimizer: settings.read().optimizerUrl, environment: environment() }),
+    mediaUrl: deps.mediaUrl,
+    retentionDays: () => settings.read().videoRetentionDays,
+    onState: (videoidPk, state) => deps.emit('videoProgress', { videoidPk, state }),
+    log: deps.log,
+    ...(deps.now ? { now: deps.now } : {}),
+  })
+  let purgeTimer: ReturnType<typeof setInterval> | undefined
+  const purge = () =>
+    video.purge().catch((error: unknown) =>
+      deps.log.warn('video cache purge failed', {
+        code: error instanceof AppError ? error.code : 'internal',
+      }),
+    )
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
@@ -124,16 +152,30 @@ export function createServices(deps: ServiceDependencies) {
       await sync.syncNow()
       return sync.state()
     },
+    openVideo: ({ videoidPk }) => video.open(videoidPk),
+    cancelVideo: ({ videoidPk }) => video.cancel(videoidPk),
+    saveSnapshot: ({ videoidPk, videoTimeSeconds, png }) =>
+      video.saveSnapshot(videoidPk, videoTimeSeconds, Buffer.from(png, 'base64')),
+    listSnapshots: ({ videoidPk }) => video.snapshots(videoidPk),
+    getVideoCache: () => video.cacheSize(),
+    clearVideoCache: () => video.clear(),
   }
 
   return {
     handlers,
     oneshot,
     cases,
-    /** Starts the case sync: a first round now, then on the interval. */
-    start: () => sync.start(),
+    video,
+    /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
+    start: () => {
+      sync.start()
+      void purge()
+      purgeTimer = setInterval(() => void purge(), 6 * 3600 * 1000)
+      purgeTimer.unref?.()
+    },
     close: () => {
       sync.stop()
+      clearInterval(purgeTimer)
       return dispatcher.close()
     },
   }

@@ -54,6 +54,8 @@ export const caseSchema = z.object({
   status: z.string(),
   addedAt: z.string(),
   syncedAt: z.string().optional(),
+  /** When the case was first seen in a final state: the video cache keeps its video some days after. */
+  finalAt: z.string().optional(),
   /** The Optimizer answered that it no longer knows the request: kept and marked, never dropped. */
   gone: z.boolean(),
   person: personSchema,

@@ -20,6 +20,15 @@ import {
   tokenInfoSchema,
   verificationSchema,
 } from './credentials'
+import {
+  clearedCacheSchema,
+  openedVideoSchema,
+  saveSnapshotInputSchema,
+  snapshotSchema,
+  videoCacheSchema,
+  videoProgressSchema,
+  videoStateSchema,
+} from './media'
 import { settingsSchema } from './settings'
 
 /**
@@ -61,6 +70,12 @@ export const invokeChannels = {
   cancelRequest: channel(caseRefSchema, caseSchema),
   saveCaseNote: channel(noteInputSchema, caseSchema),
   syncCases: channel(nothing, syncStateSchema),
+  openVideo: channel(caseRefSchema, openedVideoSchema),
+  cancelVideo: channel(caseRefSchema, videoStateSchema),
+  saveSnapshot: channel(saveSnapshotInputSchema, snapshotSchema),
+  listSnapshots: channel(caseRefSchema, z.array(snapshotSchema)),
+  getVideoCache: channel(nothing, videoCacheSchema),
+  clearVideoCache: channel(nothing, clearedCacheSchema),
 }
 
 export const eventChannels = {
@@ -68,6 +83,8 @@ export const eventChannels = {
   /** Cases that changed in the book (a sync, an addition, a note), whole. */
   casesChanged: z.object({ cases: z.array(caseSchema) }),
   syncChanged: syncStateSchema,
+  /** A case's video: download progress (a few times a second at most), the end, or a failure. */
+  videoProgress: videoProgressSchema,
 }
 
 export type InvokeName = keyof typeof invokeChannels

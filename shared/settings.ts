@@ -38,6 +38,8 @@ export const settingsSchema = z.object({
   syncIntervalSeconds: z.number().int().min(10).max(3600),
   /** This workstation validates, then approves (possibly another officer), instead of approving in one step. */
   twoStepMode: z.boolean(),
+  /** Days a case's video stays on this computer after the case reached a final state. */
+  videoRetentionDays: z.number().int().min(1).max(365),
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -47,4 +49,5 @@ export const defaultSettings: Settings = {
   language: 'system',
   syncIntervalSeconds: 60,
   twoStepMode: false,
+  videoRetentionDays: 7,
 }

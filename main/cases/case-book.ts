@@ -26,6 +26,7 @@ export const storedCaseSchema = z.object({
   status: z.string(),
   addedAt: z.string(),
   syncedAt: z.string().optional(),
+  finalAt: z.string().optional(),
   gone: z.boolean(),
   sealed: z.string().optional(),
 })

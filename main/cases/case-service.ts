@@ -80,6 +80,7 @@ export function createCaseService(options: CaseServiceOptions) {
       status: stored.status,
       addedAt: stored.addedAt,
       ...(stored.syncedAt ? { syncedAt: stored.syncedAt } : {}),
+      ...(stored.finalAt ? { finalAt: stored.finalAt } : {}),
       gone: stored.gone,
       person: sealed.person,
       note: sealed.note,
@@ -132,6 +133,7 @@ export function createCaseService(options: CaseServiceOptions) {
         status: item.status,
         addedAt: item.addedAt,
         ...(item.syncedAt ? { syncedAt: item.syncedAt } : {}),
+        ...(item.finalAt ? { finalAt: item.finalAt } : {}),
         gone: item.gone,
         sealed: seal(key, { person: item.person, note: item.note }),
       })),
@@ -152,8 +154,10 @@ export function createCaseService(options: CaseServiceOptions) {
   /** The case as the Optimizer's answer leaves it; the note is the officer's and stays. */
   function applied(item: Case, read: CaseRead, at: string): Case {
     if ('gone' in read) return { ...item, gone: true, syncedAt: at }
+    const final = isFinalStatus(read.details.status)
     return {
       ...item,
+      ...(final ? { finalAt: item.finalAt ?? at } : { finalAt: undefined }),
       status: read.details.status,
       person: personFrom(read.details),
       gone: false,
@@ -211,6 +215,22 @@ export function createCaseService(options: CaseServiceOptions) {
 
   return {
     list,
+
+    /** Whether the case is in the book, for the Optimizer and environment in use. */
+    has: async (videoidPk: number) => (await open()).views.has(keyIn(videoidPk)),
+
+    /** Every case in the book, in any Optimizer and environment, with what the video cache's purge needs. */
+    async retention() {
+      const book = await open()
+      return [...book.book.all()].map((entry) => ({
+        optimizer: entry.optimizer,
+        environment: entry.environment,
+        videoidPk: entry.videoidPk,
+        status: entry.status,
+        // Older entries have no finalAt: the last read stands in for it.
+        finalAt: entry.finalAt ?? entry.syncedAt ?? entry.addedAt,
+      }))
+    },
 
     /** Why the book is closed, for the recovery screen; undefined while it is open or not yet tried. */
     damage: () => (damaged ? { file: options.file, ...damaged } : undefined),

@@ -13,6 +13,8 @@ export interface TransferProgress {
 }
 
 export interface DownloadOptions {
+  /** Told the temporary file the video is written to, so that it can be read while it grows. */
+  onPartFile?: (file: string) => void
   onProgress?: (progress: TransferProgress) => void
   signal?: AbortSignal
 }
@@ -132,6 +134,7 @@ export async function downloadVideo(
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
   const part = `${target}.${randomUUID()}.part`
+  options.onPartFile?.(part)
   const started = Date.now()
   try {
     for (let attempt = 0; ; attempt++) {

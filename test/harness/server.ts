@@ -5,12 +5,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import keytar from '@github/keytar'
 import Conf from 'conf'
 import { APP_ORIGIN } from '../../main/app-origin'
 import { createRendererHandler } from '../../main/app-protocol'
 import { createCheckedEmit, createIpcBinding } from '../../main/ipc'
 import { createLogger } from '../../main/log'
+import { createMediaHandler } from '../../main/media/media-protocol'
 import { createServices } from '../../main/services'
 import type { EventName } from '../../shared/contract'
 import { defaultSettings } from '../../shared/settings'
@@ -50,7 +52,10 @@ export interface Harness {
 }
 
 const COOKIE = 'rao_harness'
-const MAX_BODY_BYTES = 1024 * 1024
+/** Large enough for a full-size snapshot, as base64. */
+const MAX_BODY_BYTES = 40 * 1024 * 1024
+/** Where the harness mounts main's media protocol handler. */
+const MEDIA_PATH = '/__media'
 const root = path.resolve(import.meta.dirname, '../..')
 
 function sameSecret(a: string, b: string): boolean {
@@ -84,6 +89,19 @@ async function sendFetchResponse(
   response.end(body)
 }
 
+/** Writes a fetch Response as it streams, so a video can play while main is still downloading it. */
+async function streamFetchResponse(response: ServerResponse, answer: Response) {
+  response.writeHead(answer.status, Object.fromEntries(answer.headers.entries()))
+  if (!answer.body) {
+    response.end()
+    return
+  }
+  const body = Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>)
+  response.on('close', () => body.destroy())
+  body.on('error', () => response.destroy())
+  body.pipe(response)
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const ownDataDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'rao-desk-harness-'))
@@ -114,6 +132,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const services = createServices({
     store,
     caseBookFile: path.join(dataDir, 'case-book.jsonl'),
+    cacheDir: path.join(dataDir, 'video-cache'),
+    mediaUrl: (mediaPath) => `${origin}${MEDIA_PATH}${mediaPath}`,
     log,
     emit: createCheckedEmit(send, log),
     keychain: keytar,
@@ -137,6 +157,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log,
   })
   const renderer = createRendererHandler(rendererDir)
+  const media = createMediaHandler({ video: services.video, basePath: MEDIA_PATH })
   const injectBridge = (html: string) =>
     html.replace('<script', '<script src="/__harness/bridge.js"></script>\n    <script')
 
@@ -184,6 +205,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         response.write(': connected\n\n')
         eventStreams.add(response)
         request.on('close', () => eventStreams.delete(response))
+        return
+      }
+      if (url.pathname.startsWith(`${MEDIA_PATH}/`)) {
+        if (!isTrusted(request)) {
+          response.writeHead(403).end()
+          return
+        }
+        const answer = await media(
+          new Request(url, {
+            method: request.method ?? 'GET',
+            headers: { range: request.headers.range ?? '' },
+          }),
+        )
+        await streamFetchResponse(response, answer)
         return
       }
       if (url.pathname === '/__harness/bridge.js') {

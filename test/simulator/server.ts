@@ -38,6 +38,8 @@ export interface Simulator {
   clearFaults(): void
   /** Whether video downloads honour `Range` (they do unless switched off). */
   setRangeSupport(enabled: boolean): void
+  /** Sends videos no faster than this (an office link), or as fast as it can with `undefined`. */
+  setVideoRate(bytesPerSecond: number | undefined): void
   /** Serves `file` as the video of a case (the download benchmark's large file, say). */
   attachVideo(videoidPk: number, file: string): void
   close(): Promise<void>
@@ -67,6 +69,31 @@ function parseRange(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Writes a file's stream at about `bytesPerSecond`, in pieces of at most 16 KiB, as a slow link would. */
+async function sendThrottled(
+  stream: NodeJS.ReadableStream,
+  response: ServerResponse,
+  bytesPerSecond: number,
+) {
+  const started = Date.now()
+  let sent = 0
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (let offset = 0; offset < chunk.length; offset += 16 * 1024) {
+        const piece = chunk.subarray(offset, offset + 16 * 1024)
+        if (response.destroyed) return
+        response.write(piece)
+        sent += piece.length
+        const due = started + (sent / bytesPerSecond) * 1000
+        if (due > Date.now()) await sleep(due - Date.now())
+      }
+    }
+    response.end()
+  } catch {
+    response.destroy()
+  }
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = new SimulatorState({
     ...(options.raos ? { raos: options.raos } : {}),
@@ -78,6 +105,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const decisions: Decision[] = []
   const sockets = new Set<Socket>()
   let rangeSupport = true
+  let videoRate: number | undefined
 
   /** Writes an answer, or the fault that spoils it. */
   async function send(
@@ -124,6 +152,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     })
     const stop = cut ? start + Math.floor((end - start + 1) / 2) - 1 : end
     const stream = createReadStream(answer.file, { start, end: stop, highWaterMark: 1024 * 1024 })
+    if (videoRate && !cut) {
+      await sendThrottled(stream, response, videoRate)
+      return
+    }
     stream.pipe(response, { end: !cut })
     if (cut === 'reset') stream.on('end', () => setTimeout(() => response.socket?.destroy(), 20))
   }
@@ -288,6 +320,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clearFaults: () => faults.clear(),
     setRangeSupport: (enabled) => {
       rangeSupport = enabled
+    },
+    setVideoRate: (bytesPerSecond) => {
+      videoRate = bytesPerSecond
     },
     attachVideo: (videoidPk, file) => {
       const target = state.cases.get(videoidPk)

@@ -1,6 +1,7 @@
 import type { Handlers } from '../../main/ipc'
 import type { Case, SyncState } from '../../shared/cases'
 import type { HandlerOutput, InvokeName } from '../../shared/contract'
+import type { Snapshot } from '../../shared/media'
 import { defaultSettings } from '../../shared/settings'
 
 const sampleCase: Case = {
@@ -12,6 +13,12 @@ const sampleCase: Case = {
   person: { givenName: 'Lucía', surname1: 'García', serialNumber: '48213957A' },
   note: '',
   sealedUnreadable: false,
+}
+const sampleSnapshot: Snapshot = {
+  id: '1764400000000-0a1b2c3d',
+  videoTimeSeconds: 1.5,
+  takenAt: '2026-11-02T09:20:00.000Z',
+  url: 'rao-media://media/case/16673/snapshot/1764400000000-0a1b2c3d',
 }
 const sampleSync: SyncState = { running: false, online: true, lastSyncedAt: '2026-11-02T09:16:00.000Z' }
 
@@ -64,6 +71,15 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   cancelRequest: { ...sampleCase, status: 'CANCELLED' },
   saveCaseNote: { ...sampleCase, note: 'Called the signer.' },
   syncCases: sampleSync,
+  openVideo: {
+    url: 'rao-media://media/case/16673/video',
+    state: { status: 'downloading', bytes: 65_536, total: 1_048_576, bytesPerSecond: 524_288 },
+  },
+  cancelVideo: { status: 'none' },
+  saveSnapshot: sampleSnapshot,
+  listSnapshots: [sampleSnapshot],
+  getVideoCache: { videos: 2, bytes: 3_145_728 },
+  clearVideoCache: { freedBytes: 3_145_728 },
 }
 
 /** Handlers that answer the samples, each a spy the test can inspect. */

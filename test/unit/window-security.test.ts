@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events'
 import { describe, expect, it, vi } from 'vitest'
 import { CONTENT_SECURITY_POLICY } from '../../main/csp'
 import {
+  decidePermissionCheck,
+  decidePermissionRequest,
   decideWindowOpen,
-  denyPermissionCheck,
-  denyPermissionRequest,
   type GuardedContents,
   hardenWebContents,
   isAllowedExternalUrl,
@@ -87,14 +87,17 @@ describe('guards', () => {
     expect(isAllowedExternalUrl(url)).toBe(false)
   })
 
-  it('5. denies every permission request and check', () => {
+  it('5. grants full screen and writing to the clipboard only; denies every other permission', () => {
+    const denied = ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'pointerLock']
     const callback = vi.fn()
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
-      denyPermissionRequest(null, permission, callback)
-    }
-    expect(callback.mock.calls.every(([granted]) => granted === false)).toBe(true)
-    expect(callback).toHaveBeenCalledTimes(5)
-    expect(denyPermissionCheck()).toBe(false)
+    for (const permission of denied) decidePermissionRequest(null, permission, callback)
+    expect(callback.mock.calls).toEqual(denied.map(() => [false]))
+    for (const permission of denied) expect(decidePermissionCheck(null, permission)).toBe(false)
+    const granted = vi.fn()
+    for (const permission of ['fullscreen', 'clipboard-sanitized-write'])
+      decidePermissionRequest(null, permission, granted)
+    expect(granted.mock.calls).toEqual([[true], [true]])
+    expect(decidePermissionCheck(null, 'fullscreen')).toBe(true)
   })
 
   it('hardens every web contents: navigation, redirects, webviews and window.open', () => {

@@ -33,6 +33,7 @@ export function servicesFor(
   keychainService: string,
   optimizerUrl: string,
   emit: Emit = () => undefined,
+  now?: () => Date,
 ) {
   const lines: string[] = []
   const store = new Conf<Record<string, unknown>>({
@@ -43,10 +44,13 @@ export function servicesFor(
   const services = createServices({
     store,
     caseBookFile: path.join(dataDir, 'case-book.jsonl'),
+    cacheDir: path.join(dataDir, 'video-cache'),
+    mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
     keychain: keytar,
     keychainService,
     log: createLogger((line) => lines.push(line)),
     emit,
+    ...(now ? { now } : {}),
   })
   services.handlers.saveSettings({ optimizerUrl })
   return { ...services, lines, store }

@@ -1,0 +1,207 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMediaHandler } from '../../../main/media/media-protocol'
+import type { VideoState } from '../../../shared/media'
+import { VIDEOS } from '../../simulator/seed'
+import { type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain, newDataDir, OFFICER, servicesFor, testService } from '../vault/fixtures'
+
+// The video cache and main's media protocol, on the app's own services against the simulator over
+// real HTTP. The expected bytes are the simulator's own file, sliced by hand.
+let simulator: Simulator
+let service: string
+let dataDir: string
+beforeEach(async () => {
+  simulator = await startSimulator({ raos: [OFFICER] })
+  service = testService()
+  dataDir = newDataDir()
+})
+afterEach(async () => {
+  await simulator.close()
+  await cleanKeychain(service)
+})
+
+const LUCIA = { videoidPk: 16673, requestPk: 923056 } // VIDEOREVIEW, signer-a.mp4
+const DIEGO = { videoidPk: 16678, requestPk: 923061 } // VIDEOPENDING, no video yet
+const source = readFileSync(VIDEOS.a)
+
+async function withCases(now?: () => Date) {
+  const states: { videoidPk: number; state: VideoState }[] = []
+  const app = servicesFor(
+    dataDir,
+    service,
+    simulator.url,
+    (name, payload) => name === 'videoProgress' && states.push(payload as (typeof states)[number]),
+    now,
+  )
+  await app.handlers.addCases({
+    text: [LUCIA, DIEGO].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),
+  })
+  const handler = createMediaHandler({ video: app.video })
+  const get = (pathname: string, range?: string) =>
+    handler(new Request(`rao-media://media${pathname}`, range ? { headers: { range } } : {}))
+  /** The first state pushed for a case's video that is no longer a download under way. */
+  const settled = async (videoidPk: number) => {
+    for (let tries = 0; tries < 250; tries++) {
+      const found = states.find(
+        (event) => event.videoidPk === videoidPk && event.state.status !== 'downloading',
+      )
+      if (found) return found.state
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    throw new Error('the download never ended')
+  }
+  return { app, get, settled }
+}
+
+async function downloaded({ app, settled }: Awaited<ReturnType<typeof withCases>>, videoidPk: number) {
+  const opened = await app.handlers.openVideo({ videoidPk })
+  expect(await settled(videoidPk)).toEqual({ status: 'ready', bytes: source.length })
+  return opened
+}
+
+describe('media protocol', () => {
+  it('answers the whole video, and byte ranges as HTTP says', async () => {
+    const cases = await withCases()
+    const { app, get } = cases
+    const opened = await downloaded(cases, LUCIA.videoidPk)
+    expect(opened.url).toBe(`rao-media://media/case/${LUCIA.videoidPk}/video`)
+    const size = source.length
+
+    const whole = await get('/case/16673/video')
+    expect(whole.status).toBe(200)
+    expect(whole.headers.get('accept-ranges')).toBe('bytes')
+    expect(whole.headers.get('content-type')).toBe('video/mp4')
+    expect(Buffer.from(await whole.arrayBuffer()).equals(source)).toBe(true)
+
+    const open = await get('/case/16673/video', 'bytes=0-')
+    expect(open.status).toBe(206)
+    expect(open.headers.get('content-range')).toBe(`bytes 0-${size - 1}/${size}`)
+    expect((await open.arrayBuffer()).byteLength).toBe(size)
+
+    const middle = await get('/case/16673/video', 'bytes=1000-1999')
+    expect(middle.status).toBe(206)
+    expect(middle.headers.get('content-range')).toBe(`bytes 1000-1999/${size}`)
+    expect(middle.headers.get('content-length')).toBe('1000')
+    expect(Buffer.from(await middle.arrayBuffer()).equals(source.subarray(1000, 2000))).toBe(true)
+
+    const suffix = await get('/case/16673/video', 'bytes=-500')
+    expect(suffix.headers.get('content-range')).toBe(`bytes ${size - 500}-${size - 1}/${size}`)
+    expect(Buffer.from(await suffix.arrayBuffer()).equals(source.subarray(size - 500))).toBe(true)
+
+    const beyond = await get('/case/16673/video', `bytes=${size}-`)
+    expect(beyond.status).toBe(416)
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${size}`)
+    await app.close()
+  })
+
+  it('waits for a range the download has not reached, then answers it', async () => {
+    const { app, get } = await withCases()
+    simulator.setVideoRate(32 * 1024) // about a second and a half for this video
+    const opened = await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    expect(opened.state.status).toBe('downloading')
+    const size = source.length
+    const asked = Date.now()
+    const tail = await get('/case/16673/video', `bytes=${size - 100}-`)
+    expect(tail.status).toBe(206)
+    expect(Buffer.from(await tail.arrayBuffer()).equals(source.subarray(size - 100))).toBe(true)
+    expect(Date.now() - asked).toBeGreaterThan(300)
+    await app.close()
+  })
+
+  it('has nothing for a case without a video, and reaches nothing outside the cache', async () => {
+    const { app, get, settled } = await withCases()
+    const pending = await app.handlers.openVideo({ videoidPk: DIEGO.videoidPk })
+    expect(pending.state.status).toBe('downloading')
+    expect(await settled(DIEGO.videoidPk)).toMatchObject({ status: 'failed', error: { code: 'not_found' } })
+    expect((await get('/case/16678/video')).status).toBe(404)
+    expect((await get('/case/99999/video')).status).toBe(404)
+    writeFileSync(path.join(dataDir, 'secret.txt'), 'not media')
+    for (const probe of [
+      '/case/16673/../../secret.txt',
+      '/case/%2e%2e/%2e%2e/secret.txt',
+      '/../secret.txt',
+      '/case/16673/snapshot/..%2f..%2fsecret',
+      '/case/16673/video/../../case-book.jsonl',
+    ]) {
+      const answer = await get(probe)
+      expect(answer.status, probe).toBe(404)
+      expect(await answer.text()).not.toContain('not media')
+    }
+    await app.close()
+  })
+})
+
+describe('video cache', () => {
+  it('keeps videos in a folder only the user can read', async () => {
+    const cases = await withCases()
+    const { app } = cases
+    await downloaded(cases, LUCIA.videoidPk)
+    const cache = path.join(dataDir, 'video-cache')
+    if (process.platform !== 'win32') {
+      expect(statSync(cache).mode & 0o777).toBe(0o700)
+      expect(statSync(path.join(cache, 'videos')).mode & 0o777).toBe(0o700)
+    }
+    expect(await app.handlers.getVideoCache(undefined)).toEqual({ videos: 1, bytes: source.length })
+    expect(await app.handlers.clearVideoCache(undefined)).toEqual({ freedBytes: source.length })
+    expect(await app.handlers.getVideoCache(undefined)).toEqual({ videos: 0, bytes: 0 })
+    await app.close()
+  })
+
+  it('deletes a video the chosen number of days after its case became final, not before', async () => {
+    let clock = new Date('2026-11-02T09:00:00Z')
+    const cases = await withCases(() => clock)
+    const { app } = cases
+    await downloaded(cases, LUCIA.videoidPk)
+    app.handlers.saveSettings({ videoRetentionDays: 7 })
+    const lucia = simulator.state.cases.get(LUCIA.videoidPk)
+    if (!lucia) throw new Error('the simulator’s seed changed')
+    lucia.status = 'CANCELLED'
+    clock = new Date('2026-11-03T09:00:00Z')
+    await app.handlers.syncCases(undefined) // the case is seen final on 3 November
+    clock = new Date('2026-11-10T08:59:00Z')
+    expect(await app.video.purge()).toBe(0)
+    expect((await app.handlers.getVideoCache(undefined)).videos).toBe(1)
+    clock = new Date('2026-11-10T09:01:00Z')
+    expect(await app.video.purge()).toBe(1)
+    expect((await app.handlers.getVideoCache(undefined)).videos).toBe(0)
+    await app.close()
+  })
+
+  it('keeps snapshots of frames with the case, stamped with the video and wall-clock times', async () => {
+    let clock = new Date('2026-11-02T09:15:30Z')
+    const { app, get } = await withCases(() => clock)
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('frame'),
+    ])
+    const first = await app.handlers.saveSnapshot({
+      videoidPk: LUCIA.videoidPk,
+      videoTimeSeconds: 1.25,
+      png: png.toString('base64'),
+    })
+    clock = new Date('2026-11-02T09:16:00Z')
+    await app.handlers.saveSnapshot({
+      videoidPk: LUCIA.videoidPk,
+      videoTimeSeconds: 2.5,
+      png: png.toString('base64'),
+    })
+    const listed = await app.handlers.listSnapshots({ videoidPk: LUCIA.videoidPk })
+    expect(listed.map((item) => [item.videoTimeSeconds, item.takenAt])).toEqual([
+      [1.25, '2026-11-02T09:15:30.000Z'],
+      [2.5, '2026-11-02T09:16:00.000Z'],
+    ])
+    const served = await get(new URL(first.url).pathname)
+    expect(served.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true)
+    await expect(
+      app.handlers.saveSnapshot({
+        videoidPk: LUCIA.videoidPk,
+        videoTimeSeconds: 1,
+        png: Buffer.from('GIF89a').toString('base64'),
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
+    await app.close()
+  })
+})
