@@ -3,6 +3,7 @@ import { useStore } from 'zustand'
 import type { RaoApi } from '../../../shared/api'
 import { type CasesState, type CasesStore, createCasesStore } from './cases-store'
 import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
+import { createMediaStore, type MediaState, type MediaStore } from './media-store'
 import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
 
@@ -11,6 +12,7 @@ export interface Stores {
   credentials: CredentialsStore
   cases: CasesStore
   navigation: NavigationStore
+  media: MediaStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
@@ -18,6 +20,7 @@ export const createStores = (api: RaoApi): Stores => ({
   credentials: createCredentialsStore(api),
   cases: createCasesStore(api),
   navigation: createNavigationStore(),
+  media: createMediaStore(api),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -46,4 +49,8 @@ export function useCases<T>(selector: (state: CasesState) => T): T {
 
 export function useNavigation<T>(selector: (state: NavigationState) => T): T {
   return useStore(useStores().navigation, selector)
+}
+
+export function useMedia<T>(selector: (state: MediaState) => T): T {
+  return useStore(useStores().media, selector)
 }

@@ -12,6 +12,7 @@ import {
 import type { AppErrorShape } from '../../../shared/errors'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
+import { formatSize } from '../components/format'
 import { useCheckedForm } from '../components/useCheckedForm'
 import { useCases } from '../stores/context'
 
@@ -159,7 +160,6 @@ function CreatedNotice({ item }: { item: Case }) {
 
 const pairSchema = z.object({ videoidPk: pkSchema, requestPk: pkSchema })
 const blankPair = { videoidPk: '', requestPk: '' }
-const megabytes = (size: number) => `${(size / 1_000_000).toFixed(1)} MB`
 
 type AddState =
   | { status: 'idle' }
@@ -177,7 +177,7 @@ function ExistingForm() {
   const file = useRef<HTMLInputElement>(null)
   const pasteId = useId()
   const tooLarge = (size: number) =>
-    t('add.tooLarge', { size: megabytes(size), limit: megabytes(MAX_PAIRS_TEXT) })
+    t('add.tooLarge', { size: formatSize(size), limit: formatSize(MAX_PAIRS_TEXT) })
 
   const add = async (text: string) => {
     if (state.status === 'checking') return false

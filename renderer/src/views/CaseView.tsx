@@ -1,10 +1,13 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Case, noteSchema } from '../../../shared/cases'
 import { StatusBadge, useCaseName } from '../components/CaseLabels'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { isTyping } from '../components/typing'
 import { useCases, useNavigation, useSettings } from '../stores/context'
+import { HelpDialog } from './HelpDialog'
+import { Player } from './Player'
+import { Snapshots } from './Snapshots'
 
 /** One case: the signer's data as last read, and what can be done with it so far. */
 export function CaseView({ videoidPk }: { videoidPk: number }) {
@@ -13,12 +16,16 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
   const go = useNavigation((state) => state.go)
   const heading = useRef<HTMLHeadingElement>(null)
   const name = useCaseName()
+  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const [help, setHelp] = useState(false)
+  const openHelp = useCallback(() => setHelp(true), [])
 
   useEffect(() => heading.current?.focus(), [])
   // Esc goes back to the queue; in a field it only leaves the field.
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.key !== 'Escape' || event.defaultPrevented) return
+      // An open dialog takes its own Esc.
+      if (event.key !== 'Escape' || event.defaultPrevented || document.querySelector('dialog[open]')) return
       if (isTyping(event.target)) (event.target as HTMLElement).blur()
       else go({ name: 'queue' })
     }
@@ -34,14 +41,25 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
       <h1 id="case-title" tabIndex={-1} ref={heading}>
         {item ? name(item) : t('caseView.titleFallback', { pk: videoidPk })}
       </h1>
-      {item ? <CaseBody item={item} /> : <p className="notice notice-error">{t('caseView.notInBook')}</p>}
+      {item ? (
+        <>
+          <p>
+            <StatusBadge item={item} twoStepMode={twoStepMode} />
+          </p>
+          <Player videoidPk={videoidPk} onHelp={openHelp} />
+          <CaseBody item={item} />
+          <Snapshots videoidPk={videoidPk} />
+        </>
+      ) : (
+        <p className="notice notice-error">{t('caseView.notInBook')}</p>
+      )}
+      <HelpDialog open={help} onClose={() => setHelp(false)} />
     </section>
   )
 }
 
 function CaseBody({ item }: { item: Case }) {
   const { t, i18n } = useTranslation()
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
   const { person } = item
   const when = (iso: string | undefined) =>
     iso ? new Date(iso).toLocaleString(i18n.language) : t('caseView.notYet')
@@ -64,9 +82,6 @@ function CaseBody({ item }: { item: Case }) {
   ]
   return (
     <>
-      <p>
-        <StatusBadge item={item} twoStepMode={twoStepMode} />
-      </p>
       {item.gone && <p className="notice notice-error">{t('caseView.goneNotice')}</p>}
       {item.sealedUnreadable && <p className="notice notice-error">{t('caseView.unreadableNotice')}</p>}
       <section className="card" aria-labelledby="signer-title">

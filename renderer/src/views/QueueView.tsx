@@ -228,7 +228,10 @@ function Queue({ cases }: { cases: ReadonlyMap<number, Case> }) {
           aria-label={t('queue.listLabel')}
           aria-activedescendant={selected ? `case-${selected.videoidPk}` : undefined}
           onKeyDown={onListKey}
-          onFocus={() => view.selected === null && select(0)}
+          // From the keyboard, the first row is selected on arrival; a click selects the row clicked.
+          onFocus={(event) =>
+            view.selected === null && event.currentTarget.matches(':focus-visible') && select(0)
+          }
         >
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualizer.getVirtualItems().map((row) => {

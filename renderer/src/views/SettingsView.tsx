@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import type { z } from 'zod'
 import {
   type Environment,
   isAcceptableOptimizerUrl,
@@ -9,8 +10,9 @@ import {
   settingsSchema,
 } from '../../../shared/settings'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
+import { formatSize } from '../components/format'
 import { useShortcut } from '../components/useShortcut'
-import { useSettings } from '../stores/context'
+import { useMedia, useSettings } from '../stores/context'
 
 export function SettingsView() {
   const { t } = useTranslation()
@@ -46,6 +48,7 @@ export function SettingsView() {
       <p className="muted">{t('settings.intro')}</p>
       <SettingsForm saved={settings} />
       <ConnectionPanel savedUrl={settings.optimizerUrl} />
+      <VideoCachePanel />
     </section>
   )
 }
@@ -56,26 +59,33 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const saveSettings = useSettings((state) => state.saveSettings)
   const [draft, setDraft] = useState(saved)
   const [touched, setTouched] = useState(false)
-  const [intervalText, setIntervalText] = useState(String(saved.syncIntervalSeconds))
-  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId(), interval: useId() }
+  const [badNumbers, setBadNumbers] = useState<ReadonlySet<string>>(new Set())
+  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId(), twoStep: useId() }
 
   // A save elsewhere (or the first load) replaces the draft.
-  useEffect(() => {
-    setDraft(saved)
-    setIntervalText(String(saved.syncIntervalSeconds))
-  }, [saved])
+  useEffect(() => setDraft(saved), [saved])
+  const numberField = (key: 'syncIntervalSeconds' | 'videoRetentionDays') => ({
+    value: draft[key],
+    schema: settingsSchema.shape[key],
+    onChange: (value: number | null) => {
+      if (value !== null) update({ [key]: value })
+      setBadNumbers((current) => {
+        const next = new Set(current)
+        if (value === null) next.add(key)
+        else next.delete(key)
+        return next
+      })
+    },
+  })
 
   const urlValid = isAcceptableOptimizerUrl(draft.optimizerUrl.trim())
-  const intervalValid =
-    /^\d+$/.test(intervalText.trim()) &&
-    settingsSchema.shape.syncIntervalSeconds.safeParse(Number(intervalText)).success
   const dirty = (Object.keys(saved) as (keyof Settings)[]).some((key) => draft[key] !== saved[key])
   const update = (patch: Partial<Settings>) => setDraft((current) => ({ ...current, ...patch }))
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault()
     setTouched(true)
-    if (!urlValid || !intervalValid || save.status === 'saving') return
+    if (!urlValid || badNumbers.size || save.status === 'saving') return
     await saveSettings({ ...draft, optimizerUrl: draft.optimizerUrl.trim() })
   }
   useShortcut('s', () => void submit())
@@ -143,40 +153,30 @@ function SettingsForm({ saved }: { saved: Settings }) {
         </select>
       </div>
 
-      <div className="field">
-        <label htmlFor={ids.interval}>{t('settings.syncInterval')}</label>
-        <input
-          id={ids.interval}
-          type="number"
-          inputMode="numeric"
-          min={10}
-          max={3600}
-          step={1}
-          value={intervalText}
-          aria-invalid={!intervalValid}
-          aria-describedby={`${ids.interval}-hint`}
-          onChange={(event) => {
-            setIntervalText(event.target.value)
-            const seconds = Number(event.target.value)
-            if (Number.isInteger(seconds)) update({ syncIntervalSeconds: seconds })
-          }}
-        />
-        <p id={`${ids.interval}-hint`} className={intervalValid ? 'hint' : 'field-error'}>
-          {intervalValid ? t('settings.syncIntervalHint') : t('settings.syncIntervalInvalid')}
-        </p>
-      </div>
+      <WholeNumberField
+        label={t('settings.syncInterval')}
+        hint={t('settings.syncIntervalHint')}
+        invalid={t('settings.syncIntervalInvalid')}
+        {...numberField('syncIntervalSeconds')}
+      />
+      <WholeNumberField
+        label={t('settings.retention')}
+        hint={t('settings.retentionHint')}
+        invalid={t('settings.retentionInvalid')}
+        {...numberField('videoRetentionDays')}
+      />
 
       <div className="field">
         <label className="choice">
           <input
             type="checkbox"
             checked={draft.twoStepMode}
-            aria-describedby={`${ids.interval}-two-step`}
+            aria-describedby={ids.twoStep}
             onChange={(event) => update({ twoStepMode: event.target.checked })}
           />
           {t('settings.twoStep')}
         </label>
-        <p id={`${ids.interval}-two-step`} className="hint">
+        <p id={ids.twoStep} className="hint">
           {t('settings.twoStepHint')}
         </p>
       </div>
@@ -225,6 +225,93 @@ function ConnectionPanel({ savedUrl }: { savedUrl: string }) {
       {connection.status === 'failed' && (
         <ErrorMessage error={connection.error} title={t('connection.failed')} />
       )}
+    </section>
+  )
+}
+
+/** A whole number between the schema's bounds; tells the form the number, or null while it is not valid. */
+function WholeNumberField({
+  label,
+  hint,
+  invalid,
+  value,
+  schema,
+  onChange,
+}: {
+  label: string
+  hint: string
+  invalid: string
+  value: number
+  schema: z.ZodType<number>
+  onChange: (value: number | null) => void
+}) {
+  const id = useId()
+  const [text, setText] = useState(String(value))
+  useEffect(() => setText(String(value)), [value])
+  const valid = /^\d+$/.test(text.trim()) && schema.safeParse(Number(text)).success
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        inputMode="numeric"
+        step={1}
+        value={text}
+        aria-invalid={!valid}
+        aria-describedby={`${id}-hint`}
+        onChange={(event) => {
+          setText(event.target.value)
+          const number = Number(event.target.value)
+          onChange(
+            /^\d+$/.test(event.target.value.trim()) && schema.safeParse(number).success ? number : null,
+          )
+        }}
+      />
+      <p id={`${id}-hint`} className={valid ? 'hint' : 'field-error'}>
+        {valid ? hint : invalid}
+      </p>
+    </div>
+  )
+}
+
+/** How much room the cases' videos take, and the way to free it. */
+function VideoCachePanel() {
+  const { t } = useTranslation()
+  const cache = useMedia((state) => state.cache)
+  const loadCache = useMedia((state) => state.loadCache)
+  const clearCache = useMedia((state) => state.clearCache)
+  const [busy, setBusy] = useState(false)
+  const [freed, setFreed] = useState<number | null>(null)
+  useEffect(() => {
+    void loadCache()
+  }, [loadCache])
+  return (
+    <section className="card" aria-labelledby="cache-title">
+      <h2 id="cache-title">{t('settings.cacheTitle')}</h2>
+      {cache && 'error' in cache ? (
+        <ErrorMessage error={cache.error} />
+      ) : (
+        <p className="muted">
+          {cache
+            ? t('settings.cacheSize', { videos: cache.videos, size: formatSize(cache.bytes) })
+            : t('common.loading')}
+        </p>
+      )}
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true)
+          setFreed(await clearCache())
+          setBusy(false)
+        }}
+      >
+        {t('settings.clearCache')}
+      </button>
+      <p role="status" className="muted">
+        {freed === null ? '' : t('settings.cleared', { size: formatSize(freed) })}
+      </p>
     </section>
   )
 }

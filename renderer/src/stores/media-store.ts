@@ -1,0 +1,99 @@
+import { createStore } from 'zustand/vanilla'
+import type { RaoApi } from '../../../shared/api'
+import type { AppErrorShape } from '../../../shared/errors'
+import type { Snapshot, VideoState } from '../../../shared/media'
+
+export interface CaseVideo {
+  url: string
+  state: VideoState
+}
+
+export interface MediaState {
+  /** Each opened case's video: where it plays from and how far its download is. */
+  videos: ReadonlyMap<number, CaseVideo>
+  snapshots: ReadonlyMap<number, readonly Snapshot[]>
+  /** The last failure of opening, cancelling or a snapshot, per case. */
+  problems: ReadonlyMap<number, AppErrorShape>
+  open(videoidPk: number): Promise<void>
+  cancel(videoidPk: number): Promise<void>
+  loadSnapshots(videoidPk: number): Promise<void>
+  saveSnapshot(videoidPk: number, videoTimeSeconds: number, png: string): Promise<boolean>
+  /** The video cache's size, once asked for. */
+  cache: { videos: number; bytes: number } | { error: AppErrorShape } | null
+  loadCache(): Promise<void>
+  /** Answers the bytes freed, or null when clearing failed (the failure is in `cache`). */
+  clearCache(): Promise<number | null>
+}
+
+const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V | undefined) => {
+  const next = new Map(map)
+  if (value === undefined) next.delete(key)
+  else next.set(key, value)
+  return next
+}
+
+export function createMediaStore(api: RaoApi) {
+  const store = createStore<MediaState>()((set, get) => {
+    const fail = (videoidPk: number, error: AppErrorShape) =>
+      set({ problems: withEntry(get().problems, videoidPk, error) })
+    const setVideo = (videoidPk: number, video: CaseVideo) =>
+      set({
+        videos: withEntry(get().videos, videoidPk, video),
+        problems: withEntry(get().problems, videoidPk, undefined),
+      })
+    return {
+      videos: new Map(),
+      snapshots: new Map(),
+      problems: new Map(),
+      cache: null,
+      async loadCache() {
+        const result = await api.getVideoCache()
+        set({ cache: result.ok ? result.value : { error: result.error } })
+      },
+      async clearCache() {
+        const result = await api.clearVideoCache()
+        if (!result.ok) {
+          set({ cache: { error: result.error } })
+          return null
+        }
+        // Cleared videos play no more from the cache: the cases' next opening downloads them again.
+        set({ videos: new Map() })
+        await get().loadCache()
+        return result.value.freedBytes
+      },
+      async open(videoidPk) {
+        const result = await api.openVideo({ videoidPk })
+        if (result.ok) setVideo(videoidPk, result.value)
+        else fail(videoidPk, result.error)
+      },
+      async cancel(videoidPk) {
+        const result = await api.cancelVideo({ videoidPk })
+        const video = get().videos.get(videoidPk)
+        if (!result.ok) fail(videoidPk, result.error)
+        else if (video) setVideo(videoidPk, { ...video, state: result.value })
+      },
+      async loadSnapshots(videoidPk) {
+        const result = await api.listSnapshots({ videoidPk })
+        if (result.ok) set({ snapshots: withEntry(get().snapshots, videoidPk, result.value) })
+        else fail(videoidPk, result.error)
+      },
+      async saveSnapshot(videoidPk, videoTimeSeconds, png) {
+        const result = await api.saveSnapshot({ videoidPk, videoTimeSeconds, png })
+        if (!result.ok) {
+          fail(videoidPk, result.error)
+          return false
+        }
+        const taken = [...(get().snapshots.get(videoidPk) ?? []), result.value]
+        set({ snapshots: withEntry(get().snapshots, videoidPk, taken) })
+        return true
+      },
+    }
+  })
+  api.onVideoProgress(({ videoidPk, state }) => {
+    const video = store.getState().videos.get(videoidPk)
+    if (video) store.setState({ videos: withEntry(store.getState().videos, videoidPk, { ...video, state }) })
+  })
+  return store
+}
+
+export type MediaStore = ReturnType<typeof createMediaStore>
