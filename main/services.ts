@@ -173,10 +173,10 @@ export function createServices(deps: ServiceDependencies) {
       purgeTimer = setInterval(() => void purge(), 6 * 3600 * 1000)
       purgeTimer.unref?.()
     },
-    close: () => {
-      sync.stop()
+    async close() {
       clearInterval(purgeTimer)
-      return dispatcher.close()
+      await Promise.all([sync.stop(), video.stopAll()])
+      await dispatcher.close()
     },
   }
 }

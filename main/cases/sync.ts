@@ -136,9 +136,11 @@ export function createSync(options: SyncOptions) {
     reschedule: () => {
       if (!round) schedule()
     },
-    stop(): void {
+    /** Stops the timer, and waits for a round under way to end. */
+    async stop(): Promise<void> {
       stopped = true
       clearTimeout(timer)
+      await round
     },
   }
 }

@@ -102,8 +102,8 @@ export function createMediaHandler(options: MediaHandlerOptions) {
     // The size is needed for every answer; a download that does not say it is served once it ends.
     if (transfer && transfer.total === undefined) await waitFor(transfer, Number.POSITIVE_INFINITY)
     const size = transfer ? (transfer.total ?? transfer.bytes) : 'size' in source ? source.size : 0
-    if (transfer && !(await waitFor(transfer, Math.min(4, size))))
-      return plain(502, 'The video could not be downloaded.', common)
+    if (transfer && (!(await waitFor(transfer, Math.min(4, size))) || transfer.state.status === 'failed'))
+      return plain(404, 'This case has no video on this computer.', common)
     const range = parseRange(request.headers.get('range'), size)
     if (range === 'unsatisfiable')
       return plain(416, 'Range not satisfiable', { ...common, 'Content-Range': `bytes */${size}` })

@@ -73,7 +73,7 @@ export function createVideoService(options: VideoServiceOptions) {
   privateFolder(videos)
   privateFolder(snapshots)
 
-  const transfers = new Map<string, Transfer & { abort: AbortController }>()
+  const transfers = new Map<string, Transfer & { abort: AbortController; done: Promise<void> }>()
   const stemOf = (videoidPk: number, scope: Scope = options.scope()) => `${scopeId(scope)}-${videoidPk}`
   const videoFile = (stem: string) => path.join(videos, `${stem}${VIDEO_SUFFIX}`)
 
@@ -101,6 +101,7 @@ export function createVideoService(options: VideoServiceOptions) {
       state: { status: 'downloading', bytes: 0, bytesPerSecond: 0 } as VideoState,
       abort,
       next: () => waiting,
+      done: Promise.resolve(),
     }
     const settle = (state: VideoState) => {
       transfer.state = state
@@ -109,7 +110,7 @@ export function createVideoService(options: VideoServiceOptions) {
       woken()
     }
     transfers.set(stem, transfer)
-    void oneshot
+    transfer.done = oneshot
       .downloadVideo(videoidPk, videoFile(stem), {
         signal: abort.signal,
         onPartFile: (file) => {
@@ -185,6 +186,13 @@ export function createVideoService(options: VideoServiceOptions) {
       running?.abort.abort()
       await running?.next()
       return fileState(stem)
+    },
+
+    /** Cancels every download under way (the app is quitting), and waits for each to clean up. */
+    async stopAll(): Promise<void> {
+      const running = [...transfers.values()]
+      for (const transfer of running) transfer.abort.abort()
+      await Promise.all(running.map((transfer) => transfer.done))
     },
 
     /** What the media protocol serves for a case's video: a whole file, or one still being written. */

@@ -3,33 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
-import type { Locator, Page } from '@playwright/test'
+import type { Page } from '@playwright/test'
 import { startHarness } from '../harness/server'
-import { DEFAULT_RAO } from '../simulator/seed'
 import { startSimulator } from '../simulator/server'
 import { expect, test } from './fixtures'
-
-/** Moves the focus with Tab alone until it reaches `target`: the officer's way through the page. */
-async function tabTo(page: Page, target: Locator): Promise<void> {
-  for (let presses = 0; presses < 80; presses++) {
-    if (await target.evaluate((element) => element === document.activeElement)) return
-    await page.keyboard.press('Tab')
-  }
-  throw new Error(`Tab never reached ${target}`)
-}
-
-async function setUpByKeyboard(page: Page): Promise<void> {
-  await tabTo(page, page.getByLabel('RAO username'))
-  await page.keyboard.type(DEFAULT_RAO.username)
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(DEFAULT_RAO.password)
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(DEFAULT_RAO.pin)
-  await page.keyboard.press('Tab')
-  await page.keyboard.type(DEFAULT_RAO.rao)
-  await page.keyboard.press('Enter')
-  await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
-}
+import { setUpByKeyboard, tabTo } from './keyboard'
 
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('button', { name })
 const row = (page: Page, text: string) => page.getByRole('option').filter({ hasText: text })

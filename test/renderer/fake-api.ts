@@ -4,8 +4,9 @@ import type { IpcResult } from '../../shared/errors'
 
 type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
 
-/** What every screen may ask for without the test caring: an empty case book. */
+/** What screens may ask for without the test caring: an empty case book, an empty video cache. */
 const defaults: Answers = {
+  getVideoCache: async () => ({ ok: true, value: { videos: 0, bytes: 0 } }),
   getCaseBook: async () => ({
     ok: true,
     value: { state: 'open', cases: [], sync: { running: false, online: true } },

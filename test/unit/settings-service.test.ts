@@ -41,6 +41,7 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       language: 'system',
       syncIntervalSeconds: 60,
       twoStepMode: false,
+      videoRetentionDays: 7,
     })
     expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
       'prod',

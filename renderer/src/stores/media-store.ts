@@ -33,6 +33,8 @@ const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V | undefined) =
 }
 
 export function createMediaStore(api: RaoApi) {
+  /** States pushed per case: an event may overtake the answer to the call that started the download. */
+  const pushed = new Map<number, number>()
   const store = createStore<MediaState>()((set, get) => {
     const fail = (videoidPk: number, error: AppErrorShape) =>
       set({ problems: withEntry(get().problems, videoidPk, error) })
@@ -62,9 +64,14 @@ export function createMediaStore(api: RaoApi) {
         return result.value.freedBytes
       },
       async open(videoidPk) {
+        const before = pushed.get(videoidPk) ?? 0
         const result = await api.openVideo({ videoidPk })
-        if (result.ok) setVideo(videoidPk, result.value)
-        else fail(videoidPk, result.error)
+        if (!result.ok) {
+          fail(videoidPk, result.error)
+          return
+        }
+        const newer = (pushed.get(videoidPk) ?? 0) > before ? get().videos.get(videoidPk)?.state : undefined
+        setVideo(videoidPk, { url: result.value.url, state: newer ?? result.value.state })
       },
       async cancel(videoidPk) {
         const result = await api.cancelVideo({ videoidPk })
@@ -90,8 +97,9 @@ export function createMediaStore(api: RaoApi) {
     }
   })
   api.onVideoProgress(({ videoidPk, state }) => {
-    const video = store.getState().videos.get(videoidPk)
-    if (video) store.setState({ videos: withEntry(store.getState().videos, videoidPk, { ...video, state }) })
+    pushed.set(videoidPk, (pushed.get(videoidPk) ?? 0) + 1)
+    const url = store.getState().videos.get(videoidPk)?.url ?? ''
+    store.setState({ videos: withEntry(store.getState().videos, videoidPk, { url, state }) })
   })
   return store
 }

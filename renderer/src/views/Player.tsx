@@ -134,11 +134,14 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
     )
   }
   const state = video?.state
+  // Asked of the media protocol once the first bytes are in: a case the Optimizer has no video for
+  // then says so in words, not as a broken player.
+  const playable = state?.status === 'ready' || (state?.status === 'downloading' && state.bytes > 0)
   return (
     <section className="card player" aria-labelledby={`${seekId}-title`}>
       <h2 id={`${seekId}-title`}>{t('player.title')}</h2>
       <div className="frame" ref={frame}>
-        {video && state?.status !== 'failed' && state?.status !== 'none' && (
+        {video?.url && playable && (
           // biome-ignore lint/a11y/useMediaCaption: the signer's recorded Video ID has no captions to offer
           <video
             ref={element}

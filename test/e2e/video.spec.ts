@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Page } from '@playwright/test'
+import { VIDEOS } from '../simulator/seed'
+import { expect, test } from './fixtures'
+import { setUpByKeyboard, tabTo } from './keyboard'
+
+const LUCIA = '16673,923056' // in review; her video is signer-a.mp4, 3 s, index at the front
+const video = (page: Page) => page.locator('video')
+const media = (page: Page) =>
+  video(page).evaluate((element: HTMLVideoElement) => ({
+    time: element.currentTime,
+    duration: element.duration,
+    paused: element.paused,
+    rate: element.playbackRate,
+  }))
+
+async function openFirstCase(page: Page) {
+  await tabTo(page, page.getByRole('listbox', { name: 'Cases' }))
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('heading', { name: 'Lucía García Moreno' })).toBeFocused()
+}
+
+test('the video downloads with progress, plays before it ends, and answers every control from the keyboard', async ({
+  app,
+  harness,
+  simulator,
+}) => {
+  await setUpByKeyboard(app)
+  await harness.cases.addPairs(LUCIA)
+  // A little faster than the video's own bit rate, so its 3 s take about 2.5 s to arrive.
+  simulator.setVideoRate(18 * 1024)
+  await openFirstCase(app)
+
+  // Downloading, with progress; space plays it, and it plays before the download ends.
+  await expect(app.getByRole('progressbar', { name: 'Download of the video' })).toBeVisible()
+  await expect(video(app)).toBeAttached()
+  await app.evaluate(() => {
+    const element = document.querySelector('video')
+    element?.addEventListener('timeupdate', () => {
+      if (element.currentTime > 0 && document.querySelector('progress'))
+        Object.assign(window, { playedWhileDownloading: true })
+    })
+  })
+  await app.keyboard.press('Space')
+  await expect(app.getByText(/^Saved on this computer/)).toBeVisible({ timeout: 20_000 })
+  expect(await app.evaluate(() => 'playedWhileDownloading' in window)).toBe(true)
+
+  // Seek to 75 %: the player's position lands there.
+  await app.keyboard.press('Space')
+  const { duration } = await media(app)
+  await app.getByRole('slider', { name: 'Position in the video' }).fill(String(duration * 0.75))
+  await expect.poll(async () => (await media(app)).time).toBeCloseTo(duration * 0.75, 1)
+  await app.keyboard.press('Escape') // leaves the slider, whose arrows are its own; the player's keys work again
+
+  // Speed: ] faster, [ slower.
+  await app.keyboard.press(']')
+  await expect.poll(async () => (await media(app)).rate).toBe(1.25)
+  await expect(app.getByLabel('Speed')).toHaveValue('1.25')
+  await app.keyboard.press('[')
+  await app.keyboard.press('[')
+  await expect.poll(async () => (await media(app)).rate).toBe(0.75)
+
+  // One frame forward while paused (the video has 15 frames a second), then back.
+  const before = (await media(app)).time
+  await app.keyboard.press('.')
+  await expect.poll(async () => (await media(app)).time - before).toBeGreaterThan(0.01)
+  expect((await media(app)).time - before).toBeLessThanOrEqual(1 / 15 + 0.001)
+  expect((await media(app)).paused).toBe(true)
+  await app.keyboard.press(',')
+  await expect.poll(async () => (await media(app)).time).toBeCloseTo(before, 2)
+
+  // A snapshot of the frame shown, kept with the case.
+  await app.keyboard.press('s')
+  await expect(app.getByText(/^Snapshot of 0:0\d kept with the case\./)).toBeVisible()
+  const snapshot = app.getByRole('img', { name: /^Frame at 0:0\d$/ })
+  await expect(snapshot).toBeVisible()
+  expect(await snapshot.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(320)
+
+  // The Optimizer goes away: the case opens again from the cache and plays.
+  await simulator.close()
+  await app.keyboard.press('Escape')
+  await expect(app.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
+  await app.keyboard.press('Enter')
+  await expect(app.getByText(/^Saved on this computer/)).toBeVisible()
+  await app.keyboard.press('Space')
+  await app.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0.2)
+  await expect(snapshot).toBeVisible()
+})
+
+test.describe('a video that cannot be played', () => {
+  test.use({ expectedPageErrors: [/Failed to load resource/] })
+
+  test('says so plainly and keeps the case open', async ({ app, harness, simulator }) => {
+    // An MP4's first box, then noise: it downloads as a video, and no player can decode it.
+    const corrupt = path.join(harness.dataDir, 'corrupt.mp4')
+    writeFileSync(corrupt, Buffer.concat([readFileSync(VIDEOS.a).subarray(0, 64), randomBytes(40_000)]))
+    simulator.attachVideo(16673, corrupt)
+    await setUpByKeyboard(app)
+    await harness.cases.addPairs(LUCIA)
+    await openFirstCase(app)
+    await expect(app.getByRole('alert')).toContainText('This video cannot be played')
+    await expect(app.getByRole('button', { name: 'Read again from the Optimizer' })).toBeEnabled()
+  })
+})
+
+test('the keys are listed in a help dialog and never fire while typing', async ({ app, harness }) => {
+  await setUpByKeyboard(app)
+  await harness.cases.addPairs(LUCIA)
+  await openFirstCase(app)
+  await expect(app.getByText(/^Saved on this computer/)).toBeVisible()
+  await app.keyboard.press('?')
+  const help = app.getByRole('dialog', { name: 'Keys on a case' })
+  await expect(help).toBeVisible()
+  await expect(help).toContainText('One frame back or forward')
+  await app.keyboard.press('Escape')
+  await expect(help).toBeHidden()
+  await expect(app.getByRole('heading', { name: 'Lucía García Moreno' })).toBeVisible()
+
+  await tabTo(app, app.getByLabel('Local note'))
+  await app.keyboard.type('s. f?')
+  await expect(app.getByLabel('Local note')).toHaveValue('s. f?')
+  await expect(help).toBeHidden()
+  await expect(app.getByText('No snapshot yet.', { exact: false })).toBeVisible()
+  expect(await media(app)).toMatchObject({ time: 0, paused: true })
+})
