@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { chromium } from 'playwright'
+import { startHarness } from '../harness/server'
+import { DEFAULT_RAO } from '../simulator/seed'
+import { startSimulator } from '../simulator/server'
+
+// `npm run bench:video`: a 500 MB MP4 with its index at the front (made now with ffmpeg), served by the
+// simulator at 100 Mbit/s like an office link; in Chromium through the harness, the time from the key
+// that opens the case to the first frame of its video painted. Five runs, each with an empty cache.
+// Needs ffmpeg (Debian: apt-get install ffmpeg). Prints each run, then the summary line last.
+const RUNS = 5
+const LINK_BYTES_PER_SECOND = 100_000_000 / 8
+const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file))
+
+const folder = mkdtempSync(path.join(tmpdir(), 'rao-bench-video-'))
+const file = path.join(folder, 'signer.mp4')
+// 100 s of 720p at a constant 40 Mbit/s (filler keeps the rate up): about 500 MB, index moved to the front.
+execFileSync('ffmpeg', [
+  ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30', '-t', '100'],
+  ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
+  ...['-b:v', '40M', '-minrate', '40M', '-maxrate', '40M', '-bufsize', '20M', '-x264-params', 'nal-hrd=cbr'],
+  ...['-movflags', '+faststart', file],
+])
+console.info(`video: ${(statSync(file).size / 1e6).toFixed(0)} MB, index at the front`)
+
+const simulator = await startSimulator()
+const lucia = simulator.state.cases.get(16673)
+if (!lucia) throw new Error('the simulator’s seed changed')
+simulator.attachVideo(lucia.videoidPk, file)
+simulator.setVideoRate(LINK_BYTES_PER_SECOND)
+const harness = await startHarness({ optimizerUrl: simulator.url })
+await harness.cases.addPairs(`${lucia.videoidPk},${lucia.requestPk}`)
+
+const browser = await chromium.launch({ ...(chromiumPath ? { executablePath: chromiumPath } : {}) })
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+await page.goto(harness.url)
+await page.getByLabel('RAO username').fill(DEFAULT_RAO.username)
+await page.getByLabel('Password', { exact: true }).fill(DEFAULT_RAO.password)
+await page.getByLabel('PIN').fill(DEFAULT_RAO.pin)
+await page.getByLabel('RAO id').fill(DEFAULT_RAO.rao)
+await page.getByRole('button', { name: 'Save credentials' }).click()
+
+const runs: number[] = []
+try {
+  for (let run = 0; run < RUNS; run++) {
+    await page.getByRole('option').first().waitFor()
+    await page.getByRole('listbox', { name: 'Cases' }).focus()
+    // The clock starts at the key that opens the case and stops at the first video frame presented.
+    await page.evaluate(() => {
+      Object.assign(window, { __firstFrameMs: undefined })
+      window.addEventListener(
+        'keydown',
+        (event) => {
+          const opened = event.timeStamp
+          const watch = new MutationObserver(() => {
+            const video = document.querySelector('video')
+            if (!video) return
+            watch.disconnect()
+            video.requestVideoFrameCallback((now) => Object.assign(window, { __firstFrameMs: now - opened }))
+          })
+          watch.observe(document.body, { childList: true, subtree: true })
+        },
+        { capture: true, once: true },
+      )
+    })
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(
+      () => (window as { __firstFrameMs?: number }).__firstFrameMs !== undefined,
+      null,
+      {
+        timeout: 60_000,
+      },
+    )
+    const ms = await page.evaluate(() => (window as unknown as { __firstFrameMs: number }).__firstFrameMs)
+    runs.push(ms)
+    const progress = await page.getByRole('progressbar', { name: 'Download of the video' }).count()
+    console.info(
+      `run ${run + 1}: first frame after ${ms.toFixed(0)} ms${progress ? ', download still running' : ''}`,
+    )
+    // The next run starts from an empty cache: stop this download and clear what it kept.
+    await page.evaluate(async () => {
+      await window.rao.cancelVideo({ videoidPk: 16673 })
+      await window.rao.clearVideoCache()
+    })
+    await page.keyboard.press('Escape')
+  }
+} finally {
+  await browser.close()
+  await harness.close()
+  await simulator.close()
+  rmSync(folder, { recursive: true, force: true })
+}
+const sorted = [...runs].sort((a, b) => a - b)
+console.info(`video: first_frame_ms=${(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN).toFixed(0)}`)
