@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMediaHandler } from '../../../main/media/media-protocol'
@@ -24,6 +24,7 @@ afterEach(async () => {
 
 const LUCIA = { videoidPk: 16673, requestPk: 923056 } // VIDEOREVIEW, signer-a.mp4
 const DIEGO = { videoidPk: 16678, requestPk: 923061 } // VIDEOPENDING, no video yet
+const JAVIER = { videoidPk: 16674, requestPk: 923057 } // VIDEOREVIEW, signer-b.mp4
 const source = readFileSync(VIDEOS.a)
 
 async function withCases(now?: () => Date) {
@@ -36,7 +37,7 @@ async function withCases(now?: () => Date) {
     now,
   )
   await app.handlers.addCases({
-    text: [LUCIA, DIEGO].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),
+    text: [LUCIA, DIEGO, JAVIER].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),
   })
   const handler = createMediaHandler({ video: app.video })
   const get = (pathname: string, range?: string) =>
@@ -134,6 +135,34 @@ describe('media protocol', () => {
 })
 
 describe('video cache', () => {
+  it('downloads several cases at once, each making progress', async () => {
+    const cases = await withCases()
+    simulator.setVideoRate(48 * 1024)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    expect(await cases.settled(JAVIER.videoidPk)).toMatchObject({ status: 'ready' })
+    expect(await cases.settled(LUCIA.videoidPk)).toMatchObject({ status: 'ready', bytes: source.length })
+    await cases.app.close()
+  })
+
+  it('never takes a download cut short by quitting for a whole video', async () => {
+    const cases = await withCases()
+    simulator.setVideoRate(16 * 1024)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await cases.app.close() // quitting: the download is stopped mid-way
+    const videos = path.join(dataDir, 'video-cache', 'videos')
+    expect(readdirSync(videos)).toEqual([])
+    // A piece left by a process that was killed outright is purged at the next start, never served.
+    writeFileSync(path.join(videos, 'abcdef012345-16673.video.0b1c.part'), source.subarray(0, 1000))
+    const restarted = servicesFor(dataDir, service, simulator.url)
+    expect(await restarted.video.purge()).toBe(1)
+    expect((await restarted.handlers.openVideo({ videoidPk: LUCIA.videoidPk })).state.status).toBe(
+      'downloading',
+    )
+    await restarted.close()
+  })
+
   it('keeps videos in a folder only the user can read', async () => {
     const cases = await withCases()
     const { app } = cases
