@@ -16,6 +16,7 @@ export const errorCodes = [
   'server_error',
   'cancelled',
   'storage',
+  'not_a_video',
   'case_book_damaged',
   'billing_missing',
   'credentials_missing',

@@ -116,9 +116,19 @@ async function receive(
   }
   if (total !== undefined && bytes !== total)
     throw unexpectedAnswer(`the video ended after ${bytes} of ${total} bytes`)
-  if (!looksLikeVideo(await readHead(part, 12)))
-    throw unexpectedAnswer('the download is not an MP4 or WebM video')
-  return { bytes, contentType: String(response.headers['content-type'] ?? 'application/octet-stream') }
+  const contentType = String(response.headers['content-type'] ?? 'application/octet-stream')
+  if (!looksLikeVideo(await readHead(part, 12))) {
+    // A page or a JSON answer where a video belongs is not the Optimizer serving a video (a proxy's login
+    // page, a wrong address); anything else is a video file that is empty or damaged.
+    if (/html|json|text\//i.test(contentType))
+      throw unexpectedAnswer('the download is not an MP4 or WebM video')
+    throw new AppError(
+      'not_a_video',
+      'The Optimizer sent a file that is empty or not a video.',
+      bytes === 0 ? 'the file is empty' : 'the file is neither MP4 nor WebM',
+    )
+  }
+  return { bytes, contentType }
 }
 
 /**

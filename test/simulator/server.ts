@@ -137,6 +137,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return
     }
     const size = (await stat(answer.file)).size
+    if (size === 0) {
+      response.writeHead(200, { 'Content-Type': answer.contentType, 'Content-Length': 0 }).end()
+      return
+    }
     const range = rangeSupport ? parseRange(request.headers.range, size) : undefined
     if (range === 'invalid') {
       response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()

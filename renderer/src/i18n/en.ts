@@ -342,6 +342,8 @@ export const en = {
     server_error: 'The Optimizer had an internal problem. Try again later.',
     cancelled: 'Cancelled.',
     storage: 'The video could not be saved on this computer. Check the free disk space and try again.',
+    not_a_video:
+      'The Optimizer sent a file that is empty or not a video RAO Desk can play. The case stays open: it can be decided on that ground.',
     case_book_damaged:
       'The case book cannot be read. It is kept as it was: restore the last good copy or start a new one.',
     billing_missing:

@@ -347,6 +347,8 @@ export const es: Messages = {
     cancelled: 'Cancelado.',
     storage:
       'No se ha podido guardar el vídeo en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
+    not_a_video:
+      'El Optimizer envió un archivo vacío o que no es un vídeo que RAO Desk pueda reproducir. El caso sigue abierto: se puede decidir por ese motivo.',
     case_book_damaged:
       'No se puede leer el libro de casos. Se conserva tal como estaba: restaure la última copia buena o empiece uno nuevo.',
     billing_missing:

@@ -145,6 +145,20 @@ describe('video cache', () => {
     await cases.app.close()
   })
 
+  it('says plainly when the Optimizer’s video is empty or not a video, and keeps nothing', async () => {
+    const cases = await withCases()
+    const empty = path.join(dataDir, 'empty.mp4')
+    writeFileSync(empty, '')
+    simulator.attachVideo(LUCIA.videoidPk, empty)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    expect(await cases.settled(LUCIA.videoidPk)).toMatchObject({
+      status: 'failed',
+      error: { code: 'not_a_video', detail: 'the file is empty' },
+    })
+    expect(readdirSync(path.join(dataDir, 'video-cache', 'videos'))).toEqual([])
+    await cases.app.close()
+  })
+
   it('never takes a download cut short by quitting for a whole video', async () => {
     const cases = await withCases()
     simulator.setVideoRate(16 * 1024)
