@@ -83,6 +83,7 @@ function start(): void {
     transport: { extraCaPem: readExtraCa(process.env.RAO_DESK_EXTRA_CA_FILE) },
     log,
     caseBookFile: path.join(app.getPath('userData'), 'case-book.jsonl'),
+    journalFile: path.join(app.getPath('userData'), 'decision-journal.jsonl'),
     cacheDir: path.join(app.getPath('userData'), 'video-cache'),
     mediaUrl: (mediaPath) => `${MEDIA_ORIGIN}${mediaPath}`,
     emit: createCheckedEmit(

@@ -5,6 +5,8 @@ import type { Environment } from '../shared/settings'
 import { createCaseService } from './cases/case-service'
 import { createKeyStore } from './cases/seal'
 import { createSync } from './cases/sync'
+import { createDecisionService } from './decisions/decision-service'
+import { journalCsv, openJournal } from './decisions/journal'
 import type { Emit, Handlers } from './ipc'
 import type { Logger } from './log'
 import { createVideoService } from './media/video-service'
@@ -20,6 +22,8 @@ export interface ServiceDependencies {
   store: KeyValueStore
   /** The case book's file, in the app's data folder. */
   caseBookFile: string
+  /** The decision journal's file, in the app's data folder. */
+  journalFile: string
   /** The private folder for the cases' videos and snapshots. */
   cacheDir: string
   /** The URL the page loads a media path from (main's media protocol in the app). */
@@ -71,11 +75,29 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
+  const decisions = createDecisionService({
+    journal: openJournal(deps.journalFile, deps.now),
+    cases,
+    oneshot,
+    credentials,
+    fourEyes: () => settings.read().fourEyes,
+    log: deps.log,
+  })
+  const settlePending = () =>
+    decisions.settlePending().catch((error: unknown) =>
+      deps.log.warn('settling decisions failed', {
+        code: error instanceof AppError ? error.code : 'internal',
+      }),
+    )
   const sync = createSync({
     cases,
     oneshot,
     intervalSeconds: () => settings.read().syncIntervalSeconds,
-    onState: (state) => deps.emit('syncChanged', state),
+    onState: (state) => {
+      deps.emit('syncChanged', state)
+      // The Optimizer answers again: a decision whose answer was lost can be settled now.
+      if (!state.running && state.online && !state.problem) void settlePending()
+    },
     log: deps.log,
   })
 
@@ -146,7 +168,7 @@ export function createServices(deps: ServiceDependencies) {
     getVideoIdDefaults: () => cases.videoIdDefaults(),
     createVideoId: (input) => cases.create(input),
     refreshCase: ({ videoidPk }) => cases.refresh(videoidPk),
-    cancelRequest: ({ videoidPk }) => cases.cancel(videoidPk),
+    cancelRequest: async ({ videoidPk }) => (await decisions.decide({ action: 'cancel', videoidPk })).case,
     saveCaseNote: ({ videoidPk, note }) => cases.setNote(videoidPk, note),
     syncCases: async () => {
       await sync.syncNow()
@@ -159,6 +181,11 @@ export function createServices(deps: ServiceDependencies) {
     listSnapshots: ({ videoidPk }) => video.snapshots(videoidPk),
     getVideoCache: () => video.cacheSize(),
     clearVideoCache: () => video.clear(),
+    decide: (input) => decisions.decide(input),
+    saveReasonDraft: ({ videoidPk, draft }) =>
+      cases.setReasonDraft(videoidPk, draft.text || draft.code ? draft : undefined),
+    getJournal: () => decisions.journal(),
+    exportJournal: () => ({ csv: journalCsv(decisions.journal().entries) }),
   }
 
   return {
@@ -169,6 +196,7 @@ export function createServices(deps: ServiceDependencies) {
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start()
+      void settlePending()
       void purge()
       purgeTimer = setInterval(() => void purge(), 6 * 3600 * 1000)
       purgeTimer.unref?.()

@@ -60,6 +60,8 @@ export const caseSchema = z.object({
   gone: z.boolean(),
   person: personSchema,
   note: z.string(),
+  /** A refusal reason being typed (sealed like the note), so that it survives a restart. */
+  reasonDraft: z.object({ code: z.string().optional(), text: z.string() }).optional(),
   /** The personal data could not be decrypted (the key was lost): re-read from the Optimizer at the next sync. */
   sealedUnreadable: z.boolean(),
 })

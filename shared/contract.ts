@@ -21,6 +21,12 @@ import {
   verificationSchema,
 } from './credentials'
 import {
+  decisionInputSchema,
+  decisionResultSchema,
+  journalStateSchema,
+  reasonDraftInputSchema,
+} from './decisions'
+import {
   clearedCacheSchema,
   openedVideoSchema,
   saveSnapshotInputSchema,
@@ -76,6 +82,10 @@ export const invokeChannels = {
   listSnapshots: channel(caseRefSchema, z.array(snapshotSchema)),
   getVideoCache: channel(nothing, videoCacheSchema),
   clearVideoCache: channel(nothing, clearedCacheSchema),
+  decide: channel(decisionInputSchema, decisionResultSchema),
+  saveReasonDraft: channel(reasonDraftInputSchema, caseSchema),
+  getJournal: channel(nothing, journalStateSchema),
+  exportJournal: channel(nothing, z.object({ csv: z.string() })),
 }
 
 export const eventChannels = {

@@ -40,6 +40,10 @@ export const settingsSchema = z.object({
   twoStepMode: z.boolean(),
   /** Days a case's video stays on this computer after the case reached a final state. */
   videoRetentionDays: z.number().int().min(1).max(365),
+  /** Two-step mode: the desk does not approve a case that the same officer validated. */
+  fourEyes: z.boolean(),
+  /** After a decision, the next pending case opens. */
+  openNextAfterDecision: z.boolean(),
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -50,4 +54,6 @@ export const defaultSettings: Settings = {
   syncIntervalSeconds: 60,
   twoStepMode: false,
   videoRetentionDays: 7,
+  fourEyes: false,
+  openNextAfterDecision: true,
 }

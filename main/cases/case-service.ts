@@ -1,6 +1,7 @@
 import {
   type AddCasesResult,
   type Case,
+  caseSchema,
   isFinalStatus,
   type NewVideoId,
   type PairResult,
@@ -27,7 +28,7 @@ export interface Scope {
 export interface CaseServiceOptions {
   file: string
   keys: KeyStore
-  oneshot: Pick<OneShotClient, 'getRequest' | 'createVideoId' | 'getSettings' | 'cancelRequest'>
+  oneshot: Pick<OneShotClient, 'getRequest' | 'createVideoId' | 'getSettings'>
   scope: () => Scope
   /** The officer's billing credentials, where they stored any. */
   billing: () => Promise<BillingCredentials | undefined>
@@ -47,10 +48,18 @@ const oldestFirst = (a: Case, b: Case) =>
 
 const sealedOf = (stored: StoredCase, key: SealKey | null) => {
   if (!stored.sealed) return { person: {}, note: '', unreadable: false }
-  const value = unseal(key, stored.sealed) as { person?: unknown; note?: unknown } | undefined
+  const value = unseal(key, stored.sealed) as
+    | { person?: unknown; note?: unknown; reasonDraft?: unknown }
+    | undefined
   const person = personSchema.safeParse(value?.person)
   if (!value || !person.success) return { person: {}, note: '', unreadable: true }
-  return { person: person.data, note: typeof value.note === 'string' ? value.note : '', unreadable: false }
+  const draft = caseSchema.shape.reasonDraft.safeParse(value.reasonDraft)
+  return {
+    person: person.data,
+    note: typeof value.note === 'string' ? value.note : '',
+    ...(draft.success && draft.data ? { reasonDraft: draft.data } : {}),
+    unreadable: false,
+  }
 }
 
 function personFrom(details: RequestDetails): Person {
@@ -84,6 +93,7 @@ export function createCaseService(options: CaseServiceOptions) {
       gone: stored.gone,
       person: sealed.person,
       note: sealed.note,
+      ...(sealed.reasonDraft ? { reasonDraft: sealed.reasonDraft } : {}),
       sealedUnreadable: sealed.unreadable,
     }
   }
@@ -135,7 +145,7 @@ export function createCaseService(options: CaseServiceOptions) {
         ...(item.syncedAt ? { syncedAt: item.syncedAt } : {}),
         ...(item.finalAt ? { finalAt: item.finalAt } : {}),
         gone: item.gone,
-        sealed: seal(key, { person: item.person, note: item.note }),
+        sealed: seal(key, { person: item.person, note: item.note, reasonDraft: item.reasonDraft }),
       })),
     )
     for (const item of cases) book.views.set(caseKey({ optimizer, environment, ...item }), item)
@@ -341,16 +351,21 @@ export function createCaseService(options: CaseServiceOptions) {
 
     refresh,
 
-    /** `DELETE /request/{pk}`, then the case is read again. */
-    async cancel(videoidPk: number): Promise<Case> {
-      const { item } = await find(videoidPk)
-      await oneshot.cancelRequest(item.requestPk)
-      return refresh(videoidPk)
-    },
+    /** One case of the Optimizer and environment in use; `not_found` if the book does not have it. */
+    get: async (videoidPk: number) => (await find(videoidPk)).item,
 
     async setNote(videoidPk: number, note: string): Promise<Case> {
       const { book, item } = await find(videoidPk)
       const updated = { ...item, note }
+      await store(book, [updated])
+      return updated
+    },
+
+    /** Keeps (or, with undefined, drops) the refusal reason being typed for a case. */
+    async setReasonDraft(videoidPk: number, draft: Case['reasonDraft']): Promise<Case> {
+      const { book, item } = await find(videoidPk)
+      const { reasonDraft: _old, ...rest } = item
+      const updated = draft ? { ...rest, reasonDraft: draft } : rest
       await store(book, [updated])
       return updated
     },

@@ -2,11 +2,12 @@ import { useEffect } from 'react'
 import { useTranslation } from 'react-i18next'
 import { RetryableError } from './components/ErrorMessage'
 import { applyLanguage, resolveLanguage } from './i18n'
-import { useCases, useCredentials, useNavigation, useSettings } from './stores/context'
+import { useCases, useCredentials, useDecisions, useNavigation, useSettings } from './stores/context'
 import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
 import { CaseView } from './views/CaseView'
+import { JournalView } from './views/JournalView'
 import { KeychainProblemView } from './views/KeychainProblemView'
 import { QueueView } from './views/QueueView'
 import { SettingsView } from './views/SettingsView'
@@ -21,13 +22,16 @@ export function App() {
   const page = useNavigation((state) => state.page)
   const go = useNavigation((state) => state.go)
   const loadCases = useCases((state) => state.ensureLoaded)
+  const loadJournal = useDecisions((state) => state.loadJournal)
+  const journal = useDecisions((state) => state.journal)
 
-  // All three at once: the case book does not wait for the keychain's answer about the credentials.
+  // All at once: the case book does not wait for the keychain's answer about the credentials.
   useEffect(() => {
     void loadSettings()
     void loadStatus()
     void loadCases()
-  }, [loadSettings, loadStatus, loadCases])
+    void loadJournal()
+  }, [loadSettings, loadStatus, loadCases, loadJournal])
   useEffect(() => {
     if (language) applyLanguage(resolveLanguage(language, navigator.languages))
   }, [language])
@@ -43,6 +47,7 @@ export function App() {
             current: ['queue', 'case'].includes(page.name),
           },
           { page: { name: 'add' } as Page, label: t('nav.add'), current: page.name === 'add' },
+          { page: { name: 'journal' } as Page, label: t('nav.journal'), current: page.name === 'journal' },
           { page: { name: 'account' } as Page, label: t('nav.account'), current: page.name === 'account' },
         ]
       : [{ page: { name: 'queue' } as Page, label: t('nav.setup'), current: page.name !== 'settings' }]),
@@ -78,6 +83,11 @@ export function App() {
           </span>
         )}
       </header>
+      {journal && 'chain' in journal && !journal.chain.ok && (
+        <p className="notice notice-error banner" role="alert">
+          {t('journal.chainBroken', { problem: journal.chain.problem })}
+        </p>
+      )}
       <main id="content" tabIndex={-1}>
         {page.name === 'settings' ? <SettingsView /> : <Home page={page} />}
       </main>
@@ -108,7 +118,8 @@ function Home({ page }: { page: Page }) {
   if (status.state === 'keychain_problem' && status.problem)
     return <KeychainProblemView problem={status.problem} />
   if (status.state !== 'ready') return <SetupView />
-  if (page.name === 'case') return <CaseView videoidPk={page.videoidPk} />
+  if (page.name === 'case') return <CaseView key={page.videoidPk} videoidPk={page.videoidPk} />
+  if (page.name === 'journal') return <JournalView />
   if (page.name === 'add') return <AddCasesView />
   if (page.name === 'account') return <AccountView />
   return <QueueView />

@@ -132,6 +132,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const services = createServices({
     store,
     caseBookFile: path.join(dataDir, 'case-book.jsonl'),
+    journalFile: path.join(dataDir, 'decision-journal.jsonl'),
     cacheDir: path.join(dataDir, 'video-cache'),
     mediaUrl: (mediaPath) => `${origin}${MEDIA_PATH}${mediaPath}`,
     log,

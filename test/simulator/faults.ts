@@ -1,5 +1,6 @@
 /** A misbehaviour the simulator puts on the next matching requests. */
 export type Fault =
+  /** The request is handled, then the answer waits `ms` before it is sent. */
   | { kind: 'latency'; ms: number }
   | { kind: 'status'; status: number }
   /** The request is handled, then the connection is cut in the middle of the answer's body. */

@@ -294,13 +294,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const fault = faults.take(method, apiPath)
     try {
-      if (fault?.kind === 'latency') await sleep(fault.ms)
       if (fault?.kind === 'status') {
         request.resume()
         await send(request, response, fail(fault.status, 'Service temporarily unavailable'), undefined)
         return
       }
-      await send(request, response, await route(request, method, apiPath), fault)
+      const answer = await route(request, method, apiPath)
+      // A slow Optimizer does the work, then answers late: a decision takes effect even if no one waits.
+      if (fault?.kind === 'latency') await sleep(fault.ms)
+      await send(request, response, answer, fault)
     } catch {
       if (!response.headersSent) await send(request, response, fail(500, 'Internal Server Error'), undefined)
       else response.destroy()

@@ -80,6 +80,10 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   listSnapshots: [sampleSnapshot],
   getVideoCache: { videos: 2, bytes: 3_145_728 },
   clearVideoCache: { freedBytes: 3_145_728 },
+  decide: { case: { ...sampleCase, status: 'ENROLLREADY' } },
+  saveReasonDraft: { ...sampleCase, reasonDraft: { code: 'face_mismatch', text: 'Chin differs' } },
+  getJournal: { entries: [], chain: { ok: true } },
+  exportJournal: { csv: 'seq,time\r\n' },
 }
 
 /** Handlers that answer the samples, each a spy the test can inspect. */

@@ -42,6 +42,8 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       syncIntervalSeconds: 60,
       twoStepMode: false,
       videoRetentionDays: 7,
+      fourEyes: false,
+      openNextAfterDecision: true,
     })
     expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
       'prod',

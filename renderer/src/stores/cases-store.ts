@@ -8,6 +8,7 @@ import type {
   SyncState,
   VideoIdDefaults,
 } from '../../../shared/cases'
+import type { RefusalReason } from '../../../shared/decisions'
 import type { AppErrorShape, IpcResult } from '../../../shared/errors'
 
 export type BookState =
@@ -40,6 +41,10 @@ export interface CasesState {
   refresh(videoidPk: number): Promise<void>
   cancel(videoidPk: number): Promise<void>
   saveNote(videoidPk: number, note: string): Promise<boolean>
+  /** Keeps the refusal reason being typed with the case in main. */
+  saveReasonDraft(videoidPk: number, draft: { code?: string; text: string }): Promise<void>
+  /** Takes a case main answered with (after a decision, say). */
+  takeCase(item: Case): void
 }
 
 const merged = (current: ReadonlyMap<number, Case>, changed: readonly Case[]) => {
@@ -130,6 +135,14 @@ export function createCasesStore(api: RaoApi) {
         await run('cancel', () => api.cancelRequest({ videoidPk }), takeCase)
       },
       saveNote: (videoidPk, note) => run('note', () => api.saveCaseNote({ videoidPk, note }), takeCase),
+      takeCase,
+      async saveReasonDraft(videoidPk, draft) {
+        const result = await api.saveReasonDraft({
+          videoidPk,
+          draft: { text: draft.text, ...(draft.code ? { code: draft.code as RefusalReason } : {}) },
+        })
+        if (result.ok) takeCase(result.value)
+      },
     }
   })
   api.onCasesChanged(({ cases }) => {

@@ -3,24 +3,30 @@ import { useStore } from 'zustand'
 import type { RaoApi } from '../../../shared/api'
 import { type CasesState, type CasesStore, createCasesStore } from './cases-store'
 import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
+import { createDecisionsStore, type DecisionsState, type DecisionsStore } from './decisions-store'
 import { createMediaStore, type MediaState, type MediaStore } from './media-store'
 import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
 
 export interface Stores {
+  /** `window.rao` itself, for the few calls that change no state (an export, say). */
+  api: RaoApi
   settings: SettingsStore
   credentials: CredentialsStore
   cases: CasesStore
   navigation: NavigationStore
   media: MediaStore
+  decisions: DecisionsStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
+  api,
   settings: createSettingsStore(api),
   credentials: createCredentialsStore(api),
   cases: createCasesStore(api),
   navigation: createNavigationStore(),
   media: createMediaStore(api),
+  decisions: createDecisionsStore(api),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -54,3 +60,9 @@ export function useNavigation<T>(selector: (state: NavigationState) => T): T {
 export function useMedia<T>(selector: (state: MediaState) => T): T {
   return useStore(useStores().media, selector)
 }
+
+export function useDecisions<T>(selector: (state: DecisionsState) => T): T {
+  return useStore(useStores().decisions, selector)
+}
+
+export const useStoresApi = (): RaoApi => useStores().api

@@ -5,6 +5,7 @@ export type Page =
   | { name: 'queue' }
   | { name: 'case'; videoidPk: number }
   | { name: 'add' }
+  | { name: 'journal' }
   | { name: 'account' }
   | { name: 'settings' }
 

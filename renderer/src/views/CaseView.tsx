@@ -7,6 +7,7 @@ import { isTyping } from '../components/typing'
 import { useCases, useNavigation, useSettings } from '../stores/context'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
+import { ReviewPanel } from './ReviewPanel'
 import { Snapshots } from './Snapshots'
 
 /** One case: the signer's data as last read, and what can be done with it so far. */
@@ -47,6 +48,7 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
             <StatusBadge item={item} twoStepMode={twoStepMode} />
           </p>
           <Player videoidPk={videoidPk} onHelp={openHelp} />
+          <ReviewPanel item={item} />
           <CaseBody item={item} />
           <Snapshots videoidPk={videoidPk} />
         </>

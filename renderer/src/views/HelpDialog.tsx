@@ -8,6 +8,9 @@ const KEYS = [
   ['[ ]', 'help.speed'],
   ['F', 'help.fullScreen'],
   ['S', 'help.snapshot'],
+  ['A  V', 'help.approve'],
+  ['R', 'help.refuse'],
+  ['N', 'help.next'],
   ['?', 'help.help'],
   ['Esc', 'help.back'],
 ] as const

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next'
 import type { VideoState } from '../../../shared/media'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { formatClock, formatSize } from '../components/format'
-import { isTyping } from '../components/typing'
+import { isOwnKey, isTyping } from '../components/typing'
 import { useMedia } from '../stores/context'
 
 export const SPEEDS = [0.5, 0.75, 1, 1.25, 1.5, 2] as const
@@ -100,7 +100,7 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
     if (element.current) element.current.playbackRate = speed
   }, [speed])
 
-  // The player's keys, wherever the focus is on the case, except in a field (and space on a button).
+  // The player's keys, wherever the focus is on the case, except in a field or on a control's own key.
   useEffect(() => {
     const keys = new Map<string, () => void>([
       [' ', () => latest.current.togglePlay()],
@@ -117,7 +117,7 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
     const onKey = (event: KeyboardEvent) => {
       const action = keys.get(event.key)
       if (!action || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return
-      if (event.key === ' ' && event.target instanceof HTMLButtonElement) return
+      if (isOwnKey(event)) return
       if (document.querySelector('dialog[open]')) return
       event.preventDefault()
       action()

@@ -60,7 +60,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const [draft, setDraft] = useState(saved)
   const [touched, setTouched] = useState(false)
   const [badNumbers, setBadNumbers] = useState<ReadonlySet<string>>(new Set())
-  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId(), twoStep: useId() }
+  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId() }
 
   // A save elsewhere (or the first load) replaces the draft.
   useEffect(() => setDraft(saved), [saved])
@@ -166,20 +166,23 @@ function SettingsForm({ saved }: { saved: Settings }) {
         {...numberField('videoRetentionDays')}
       />
 
-      <div className="field">
-        <label className="choice">
-          <input
-            type="checkbox"
-            checked={draft.twoStepMode}
-            aria-describedby={ids.twoStep}
-            onChange={(event) => update({ twoStepMode: event.target.checked })}
-          />
-          {t('settings.twoStep')}
-        </label>
-        <p id={ids.twoStep} className="hint">
-          {t('settings.twoStepHint')}
-        </p>
-      </div>
+      <Toggle
+        label={t('settings.twoStep')}
+        hint={t('settings.twoStepHint')}
+        checked={draft.twoStepMode}
+        onChange={(twoStepMode) => update({ twoStepMode })}
+      />
+      <Toggle
+        label={t('settings.fourEyes')}
+        hint={t('settings.fourEyesHint')}
+        checked={draft.fourEyes}
+        onChange={(fourEyes) => update({ fourEyes })}
+      />
+      <Toggle
+        label={t('settings.openNext')}
+        checked={draft.openNextAfterDecision}
+        onChange={(openNextAfterDecision) => update({ openNextAfterDecision })}
+      />
 
       <div className="actions">
         <button type="submit" className="primary" disabled={save.status === 'saving'}>
@@ -313,5 +316,38 @@ function VideoCachePanel() {
         {freed === null ? '' : t('settings.cleared', { size: formatSize(freed) })}
       </p>
     </section>
+  )
+}
+
+/** A setting that is on or off, with what it does. */
+function Toggle({
+  label,
+  hint,
+  checked,
+  onChange,
+}: {
+  label: string
+  hint?: string
+  checked: boolean
+  onChange: (checked: boolean) => void
+}) {
+  const id = useId()
+  return (
+    <div className="field">
+      <label className="choice">
+        <input
+          type="checkbox"
+          checked={checked}
+          {...(hint ? { 'aria-describedby': id } : {})}
+          onChange={(event) => onChange(event.target.checked)}
+        />
+        {label}
+      </label>
+      {hint && (
+        <p id={id} className="hint">
+          {hint}
+        </p>
+      )}
+    </div>
   )
 }

@@ -44,6 +44,7 @@ export function servicesFor(
   const services = createServices({
     store,
     caseBookFile: path.join(dataDir, 'case-book.jsonl'),
+    journalFile: path.join(dataDir, 'decision-journal.jsonl'),
     cacheDir: path.join(dataDir, 'video-cache'),
     mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
     keychain: keytar,

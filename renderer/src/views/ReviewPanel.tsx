@@ -1,0 +1,390 @@
+import { type RefObject, useEffect, useId, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { type Case, pendingStep } from '../../../shared/cases'
+import {
+  type Checklist,
+  checklistItems,
+  type DecisionAction,
+  isChecklistComplete,
+  type RefusalReason,
+  refusalReasons,
+  securityFeatures,
+} from '../../../shared/decisions'
+import { useCaseName, useStatusLabel } from '../components/CaseLabels'
+import { ErrorMessage } from '../components/ErrorMessage'
+import { formatClock } from '../components/format'
+import { isTyping } from '../components/typing'
+import { orderCases } from '../queue/queue-model'
+import { useCases, useDecisions, useMedia, useNavigation, useSettings } from '../stores/context'
+import { emptyChecklist } from '../stores/decisions-store'
+
+const DRAFT_SAVE_MS = 400
+
+/** The checklist, the decisions this case allows, and the way to the next one. */
+export function ReviewPanel({ item }: { item: Case }) {
+  const { t } = useTranslation()
+  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const openNext = useSettings((state) => state.settings?.openNextAfterDecision ?? true)
+  const checklist = useDecisions((state) => state.checklists.get(item.videoidPk)) ?? emptyChecklist()
+  const setChecklist = useDecisions((state) => state.setChecklist)
+  const sending = useDecisions((state) => state.sending)
+  const outcome = useDecisions((state) => state.outcome)
+  const decide = useDecisions((state) => state.decide)
+  const takeCase = useCases((state) => state.takeCase)
+  const cases = useCases((state) => state.cases)
+  const go = useNavigation((state) => state.go)
+  const name = useCaseName()
+  const statusLabel = useStatusLabel()
+  const [refusing, setRefusing] = useState(Boolean(item.reasonDraft))
+  const [reason, setReason] = useState<{ code: RefusalReason | ''; text: string }>({
+    code: (item.reasonDraft?.code as RefusalReason | undefined) ?? '',
+    text: item.reasonDraft?.text ?? '',
+  })
+  const [confirming, setConfirming] = useState<DecisionAction | null>(null)
+  const reasonSelect = useRef<HTMLSelectElement>(null)
+
+  const step = item.gone ? null : pendingStep(item.status, twoStepMode)
+  const canRefuse = !item.gone && ['VIDEOREVIEW', 'CREATED'].includes(item.status)
+  const complete = isChecklistComplete(checklist)
+  const reasonReady = reason.code !== '' && (reason.code !== 'other' || reason.text.trim() !== '')
+  const busy = sending !== null
+
+  const nextPending = () =>
+    orderCases(cases.values(), twoStepMode).find(
+      (other) => other.videoidPk !== item.videoidPk && !other.gone && pendingStep(other.status, twoStepMode),
+    )
+  const openNextCase = () => {
+    const next = nextPending()
+    go(next ? { name: 'case', videoidPk: next.videoidPk } : { name: 'queue' })
+  }
+
+  const send = async (action: DecisionAction) => {
+    setConfirming(null)
+    const ok = await decide(
+      action === 'refuse' && reason.code !== ''
+        ? { action, videoidPk: item.videoidPk, checklist, reason: { code: reason.code, text: reason.text } }
+        : action === 'cancel'
+          ? { action, videoidPk: item.videoidPk }
+          : { action: action as 'approve' | 'validate', videoidPk: item.videoidPk, checklist },
+      takeCase,
+    )
+    if (ok && action === 'refuse') setRefusing(false)
+    if (ok && openNext) openNextCase()
+  }
+
+  const ask = (action: DecisionAction) => {
+    if (busy) return
+    if ((action === 'approve' || action === 'validate') && (step !== action || !complete)) return
+    if (action === 'refuse' && !(canRefuse && reasonReady)) return
+    setConfirming(action)
+  }
+
+  // A, V, R and N on the case, never while typing or with a dialog open.
+  const latest = useRef({ ask, openNextCase, startRefusing: () => canRefuse && setRefusing(true) })
+  latest.current = { ask, openNextCase, startRefusing: () => canRefuse && setRefusing(true) }
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return
+      if (document.querySelector('dialog[open]')) return
+      const key = event.key.toLowerCase()
+      if (key === 'a') latest.current.ask('approve')
+      else if (key === 'v') latest.current.ask('validate')
+      else if (key === 'r') {
+        latest.current.startRefusing()
+        requestAnimationFrame(() => reasonSelect.current?.focus())
+      } else if (key === 'n') latest.current.openNextCase()
+      else return
+      event.preventDefault()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
+
+  const shown = outcome?.videoidPk === item.videoidPk ? outcome : null
+  return (
+    <section className="card review" aria-labelledby="review-title" aria-busy={busy}>
+      <h2 id="review-title">{t('review.title')}</h2>
+      <ChecklistFields
+        videoidPk={item.videoidPk}
+        checklist={checklist}
+        onChange={(next) => setChecklist(item.videoidPk, next)}
+      />
+      {step === null && !canRefuse ? (
+        <p className="muted">{t('review.noDecision', { status: statusLabel(item.status) })}</p>
+      ) : (
+        <>
+          {step && !complete && <p className="hint">{t('review.incomplete')}</p>}
+          <div className="actions">
+            {step === 'approve' && (
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || !complete}
+                aria-keyshortcuts="A"
+                onClick={() => ask('approve')}
+              >
+                {t('review.approve')}
+              </button>
+            )}
+            {step === 'validate' && (
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || !complete}
+                aria-keyshortcuts="V"
+                onClick={() => ask('validate')}
+              >
+                {t('review.validate')}
+              </button>
+            )}
+            {canRefuse && !refusing && (
+              <button type="button" disabled={busy} aria-keyshortcuts="R" onClick={() => setRefusing(true)}>
+                {t('review.refuse')}
+              </button>
+            )}
+            <button type="button" aria-keyshortcuts="N" onClick={openNextCase}>
+              {t('review.next')}
+            </button>
+          </div>
+          {refusing && canRefuse && (
+            <ReasonForm
+              item={item}
+              reason={reason}
+              onChange={setReason}
+              selectRef={reasonSelect}
+              disabled={busy || !reasonReady}
+              onRefuse={() => ask('refuse')}
+            />
+          )}
+        </>
+      )}
+      <div aria-live="polite">
+        {busy && sending === item.videoidPk && (
+          <p className="progress">
+            <span className="spinner" aria-hidden="true" />
+            {t('review.sending')}
+          </p>
+        )}
+        {shown?.ok && <p className="notice notice-ok">{t(`review.done.${shown.action}`)}</p>}
+      </div>
+      {shown && !shown.ok && (
+        <>
+          {shown.error.code === 'wrong_state' && (
+            <p className="notice notice-error">
+              {t('review.decidedElsewhere', { status: statusLabel(item.status) })}
+            </p>
+          )}
+          <ErrorMessage error={shown.error} />
+        </>
+      )}
+      <ConfirmDialog
+        action={confirming}
+        name={name(item)}
+        onConfirm={() => confirming && void send(confirming)}
+        onClose={() => setConfirming(null)}
+      />
+    </section>
+  )
+}
+
+function ChecklistFields({
+  videoidPk,
+  checklist,
+  onChange,
+}: {
+  videoidPk: number
+  checklist: Checklist
+  onChange: (checklist: Checklist) => void
+}) {
+  const { t } = useTranslation()
+  const snapshots = useMedia((state) => state.snapshots.get(videoidPk)) ?? []
+  const toggle = <T,>(list: readonly T[], value: T, on: boolean) =>
+    on ? [...list.filter((entry) => entry !== value), value] : list.filter((entry) => entry !== value)
+  return (
+    <fieldset className="checklist">
+      <legend>{t('review.checklistTitle')}</legend>
+      <p className="hint">{t('review.checklistIntro')}</p>
+      {checklistItems.map((item) => (
+        <div key={item} className="check-item">
+          <label className="choice">
+            <input
+              type="checkbox"
+              checked={checklist.checked.includes(item)}
+              onChange={(event) =>
+                onChange({ ...checklist, checked: toggle(checklist.checked, item, event.target.checked) })
+              }
+            />
+            {t(`review.items.${item}`)}
+          </label>
+          {item === 'document_genuine' && (
+            <fieldset className="features">
+              <legend>{t('review.featuresTitle')}</legend>
+              {securityFeatures.map((feature) => (
+                <label key={feature} className="choice">
+                  <input
+                    type="checkbox"
+                    checked={checklist.securityFeatures.includes(feature)}
+                    onChange={(event) =>
+                      onChange({
+                        ...checklist,
+                        securityFeatures: toggle(checklist.securityFeatures, feature, event.target.checked),
+                      })
+                    }
+                  />
+                  {t(`review.features.${feature}`)}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          {snapshots.length > 0 && (
+            <div className="attach">
+              {snapshots.map((snapshot) => {
+                const attached = checklist.snapshots[item] ?? []
+                return (
+                  <label key={snapshot.id} className="choice">
+                    <input
+                      type="checkbox"
+                      checked={attached.includes(snapshot.id)}
+                      onChange={(event) =>
+                        onChange({
+                          ...checklist,
+                          snapshots: {
+                            ...checklist.snapshots,
+                            [item]: toggle(attached, snapshot.id, event.target.checked),
+                          },
+                        })
+                      }
+                    />
+                    {t('review.attach', { time: formatClock(snapshot.videoTimeSeconds) })}
+                  </label>
+                )
+              })}
+            </div>
+          )}
+        </div>
+      ))}
+    </fieldset>
+  )
+}
+
+function ReasonForm({
+  item,
+  reason,
+  onChange,
+  selectRef,
+  disabled,
+  onRefuse,
+}: {
+  item: Case
+  reason: { code: RefusalReason | ''; text: string }
+  onChange: (reason: { code: RefusalReason | ''; text: string }) => void
+  selectRef: RefObject<HTMLSelectElement | null>
+  disabled: boolean
+  onRefuse: () => void
+}) {
+  const { t } = useTranslation()
+  const saveReasonDraft = useCases((state) => state.saveReasonDraft)
+  const ids = { code: useId(), text: useId() }
+  // The reason being typed is kept with the case in main, so that a restart does not lose it.
+  const first = useRef(true)
+  useEffect(() => {
+    if (first.current) {
+      first.current = false
+      return
+    }
+    const timer = setTimeout(() => {
+      void saveReasonDraft(item.videoidPk, {
+        ...(reason.code ? { code: reason.code } : {}),
+        text: reason.text,
+      })
+    }, DRAFT_SAVE_MS)
+    return () => clearTimeout(timer)
+  }, [saveReasonDraft, item.videoidPk, reason])
+  return (
+    <div className="reason">
+      <h3>{t('review.reasonTitle')}</h3>
+      <div className="field">
+        <label htmlFor={ids.code}>{t('review.reasonCode')}</label>
+        <select
+          id={ids.code}
+          ref={selectRef}
+          value={reason.code}
+          onChange={(event) => onChange({ ...reason, code: event.target.value as RefusalReason | '' })}
+        >
+          <option value="">{t('review.reasonChoose')}</option>
+          {refusalReasons.map((code) => (
+            <option key={code} value={code}>
+              {t(`review.reasons.${code}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={ids.text}>{t('review.reasonText')}</label>
+        <textarea
+          id={ids.text}
+          rows={3}
+          maxLength={2000}
+          value={reason.text}
+          aria-describedby={`${ids.text}-hint`}
+          onChange={(event) => onChange({ ...reason, text: event.target.value })}
+        />
+        <p id={`${ids.text}-hint`} className="hint">
+          {t('review.reasonTextHint')}
+        </p>
+      </div>
+      <button type="button" className="danger" disabled={disabled} onClick={onRefuse}>
+        {t('review.refuseConfirm')}
+      </button>
+    </div>
+  )
+}
+
+/** Names the person and the action; the safe answer has the focus. */
+function ConfirmDialog({
+  action,
+  name,
+  onConfirm,
+  onClose,
+}: {
+  action: DecisionAction | null
+  name: string
+  onConfirm: () => void
+  onClose: () => void
+}) {
+  const { t } = useTranslation()
+  const dialog = useRef<HTMLDialogElement>(null)
+  const back = useRef<HTMLButtonElement>(null)
+  useEffect(() => {
+    const element = dialog.current
+    if (!element) return
+    if (action && !element.open) {
+      element.showModal()
+      back.current?.focus()
+    }
+    if (!action && element.open) element.close()
+  }, [action])
+  const question = {
+    approve: 'review.confirmApprove',
+    validate: 'review.confirmValidate',
+    refuse: 'review.confirmRefuse',
+    cancel: 'review.confirmCancel',
+  } as const
+  return (
+    <dialog ref={dialog} className="confirm" aria-labelledby="confirm-question" onClose={onClose}>
+      <p id="confirm-question">{action ? t(question[action], { name }) : ''}</p>
+      <div className="actions">
+        <button
+          type="button"
+          className={action === 'approve' || action === 'validate' ? 'primary' : 'danger'}
+          onClick={onConfirm}
+        >
+          {action ? t(`review.confirmYes.${action}`) : ''}
+        </button>
+        <button type="button" ref={back} onClick={onClose}>
+          {t('review.confirmNo')}
+        </button>
+      </div>
+    </dialog>
+  )
+}
