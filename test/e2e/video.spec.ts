@@ -52,7 +52,8 @@ test('the video downloads with progress, plays before it ends, and answers every
   const { duration } = await media(app)
   await app.getByRole('slider', { name: 'Position in the video' }).fill(String(duration * 0.75))
   await expect.poll(async () => (await media(app)).time).toBeCloseTo(duration * 0.75, 1)
-  await app.keyboard.press('Escape') // leaves the slider, whose arrows are its own; the player's keys work again
+  // Off the slider (its arrows are its own) to a button: the player's keys work there.
+  await tabTo(app, app.getByRole('button', { name: 'Full screen' }))
 
   // Speed: ] faster, [ slower.
   await app.keyboard.press(']')
