@@ -1,5 +1,5 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron'
-import { invokeNames, ipcChannelOf } from '../shared/contract'
+import { invokeNames, ipcChannelOf } from '../shared/channels'
 import { isAppUrl } from './app-origin'
 import type { IpcBinding } from './ipc'
 

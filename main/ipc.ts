@@ -1,12 +1,10 @@
 import type { z } from 'zod'
+import { type EventName, type InvokeName, isInvokeName } from '../shared/channels'
 import {
-  type EventName,
   type EventPayload,
   eventChannels,
   type HandlerOutput,
-  type InvokeName,
   invokeChannels,
-  isInvokeName,
   type ParsedInput,
 } from '../shared/contract'
 import { AppError, type AppErrorShape, type IpcResult } from '../shared/errors'

@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron'
 import { createApi } from '../shared/api'
-import { eventChannelOf, ipcChannelOf } from '../shared/contract'
+import { eventChannelOf, ipcChannelOf } from '../shared/channels'
 import type { IpcResult } from '../shared/errors'
 
 // Exposes the contract's named functions and nothing else: no ipcRenderer, no generic invoke.

@@ -1,12 +1,5 @@
-import {
-  type EventName,
-  type EventPayload,
-  eventNames,
-  type InvokeInput,
-  type InvokeName,
-  type InvokeOutput,
-  invokeNames,
-} from './contract'
+import { type EventName, eventNames, type InvokeName, invokeNames } from './channels'
+import type { EventPayload, InvokeInput, InvokeOutput } from './contract'
 import type { IpcResult } from './errors'
 
 type InvokeMethod<N extends InvokeName> =
@@ -29,9 +22,6 @@ export type Subscribe = (name: EventName, listener: (payload: unknown) => void) 
 
 export const eventMethodName = <E extends EventName>(name: E): EventMethodName<E> =>
   `on${name.charAt(0).toUpperCase()}${name.slice(1)}` as EventMethodName<E>
-
-/** The names `window.rao` carries, and nothing else. */
-export const apiKeys: readonly string[] = [...invokeNames, ...eventNames.map(eventMethodName)]
 
 /**
  * Builds `window.rao` from the contract table. Answers are `IpcResult` values rather than rejections,

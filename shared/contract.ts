@@ -12,6 +12,7 @@ import {
   syncStateSchema,
   videoIdDefaultsSchema,
 } from './cases'
+import type { EventName, InvokeName } from './channels'
 import {
   credentialStatusSchema,
   credentialsPatchSchema,
@@ -86,7 +87,7 @@ export const invokeChannels = {
   saveReasonDraft: channel(reasonDraftInputSchema, caseSchema),
   getJournal: channel(nothing, journalStateSchema),
   exportJournal: channel(nothing, z.object({ csv: z.string() })),
-}
+} satisfies Record<InvokeName, { input: z.ZodType; output: z.ZodType }>
 
 export const eventChannels = {
   settingsChanged: settingsSchema,
@@ -95,10 +96,8 @@ export const eventChannels = {
   syncChanged: syncStateSchema,
   /** A case's video: download progress (a few times a second at most), the end, or a failure. */
   videoProgress: videoProgressSchema,
-}
+} satisfies Record<EventName, z.ZodType>
 
-export type InvokeName = keyof typeof invokeChannels
-export type EventName = keyof typeof eventChannels
 /** What the renderer passes. */
 export type InvokeInput<N extends InvokeName> = z.input<(typeof invokeChannels)[N]['input']>
 /** What a handler in main receives, after parsing. */
@@ -109,11 +108,4 @@ export type HandlerOutput<N extends InvokeName> = z.input<(typeof invokeChannels
 export type InvokeOutput<N extends InvokeName> = z.output<(typeof invokeChannels)[N]['output']>
 export type EventPayload<E extends EventName> = z.output<(typeof eventChannels)[E]>
 
-export const invokeNames = Object.keys(invokeChannels) as InvokeName[]
-export const eventNames = Object.keys(eventChannels) as EventName[]
-
-export const isInvokeName = (name: string): name is InvokeName => Object.hasOwn(invokeChannels, name)
-
-/** Electron IPC channel strings, derived so that they are never written twice. */
-export const ipcChannelOf = (name: InvokeName) => `rao:${name}`
-export const eventChannelOf = (name: EventName) => `rao-event:${name}`
+export type { EventName, InvokeName } from './channels'

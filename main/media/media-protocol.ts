@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { open, readFile } from 'node:fs/promises'
 import { type ByteRange, parseRange } from './range'
 import { type Transfer, type VideoService, videoTypeOf } from './video-service'
@@ -97,8 +98,8 @@ export function createMediaHandler(options: MediaHandlerOptions) {
     const source = await options.video.source(Number(video[1]))
     if (!source) return plain(404, 'This case has no video on this computer.', common)
     const transfer = 'transfer' in source ? source.transfer : undefined
-    const fileNow = () =>
-      'finalFile' in source && source.transfer.state.status === 'ready' ? source.finalFile : source.file
+    // A download that ends moves its file into place: from then on the whole file is the one to read.
+    const fileNow = () => ('finalFile' in source && !existsSync(source.file) ? source.finalFile : source.file)
     // The size is needed for every answer; a download that does not say it is served once it ends.
     if (transfer && transfer.total === undefined) await waitFor(transfer, Number.POSITIVE_INFINITY)
     const size = transfer ? (transfer.total ?? transfer.bytes) : 'size' in source ? source.size : 0
@@ -110,7 +111,7 @@ export function createMediaHandler(options: MediaHandlerOptions) {
     const served = range ?? { start: 0, end: size - 1 }
     const headers = {
       ...common,
-      'Content-Type': await videoTypeOf(fileNow()).catch(() => videoTypeOf(fileNow())),
+      'Content-Type': await videoTypeOf(fileNow()),
       'Accept-Ranges': 'bytes',
       'Content-Length': String(Math.max(0, served.end - served.start + 1)),
       ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),

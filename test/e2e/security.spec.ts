@@ -1,9 +1,9 @@
-import { apiKeys } from '../../shared/api'
+import { WINDOW_RAO } from '../window-rao'
 import { expect, test } from './fixtures'
 
 test('window.rao carries exactly the contract’s functions', async ({ app }) => {
   const keys = await app.evaluate(() => Object.keys(window.rao).sort())
-  expect(keys).toEqual([...apiKeys].sort())
+  expect(keys).toEqual(WINDOW_RAO)
 })
 
 test.describe('Content-Security-Policy', () => {

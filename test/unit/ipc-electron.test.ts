@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createIpcBinding } from '../../main/ipc'
 import { isAppWindowSender, registerIpc, type SenderIdentity } from '../../main/ipc-electron'
 import { createLogger } from '../../main/log'
-import { invokeNames, ipcChannelOf } from '../../shared/contract'
+import { invokeNames, ipcChannelOf } from '../../shared/channels'
 import { defaultSettings } from '../../shared/settings'
 import { sampleHandlers } from './contract-samples'
 

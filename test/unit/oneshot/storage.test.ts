@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../../simulator/server'
+import { skipBecause } from '../../skip'
 import { caseIn, clientFor, failureOf, TEST_RAO } from './helpers'
 
 // A disk that fills up mid-download: a 16 KiB tmpfs (smaller than every seeded video), which only root may mount (CI runs as root).
@@ -37,19 +38,17 @@ describe('video downloads that cannot be saved on this computer', () => {
     expect(error.detail).toMatch(/ENOENT/)
   })
 
-  it.skipIf(!mounted)(
-    'a disk that fills up says so, and leaves no partial file (needs root to mount)',
-    async () => {
-      const { client } = clientFor(simulator)
-      const error = await failureOf(
-        client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, path.join(smallDisk, 'v.mp4')),
-      )
-      expect(error.toShape()).toEqual({
-        code: 'storage',
-        message: 'The video could not be saved on this computer.',
-        detail: 'the disk is full',
-      })
-      expect(readdirSync(smallDisk)).toEqual([])
-    },
-  )
+  it('a disk that fills up says so, and leaves no partial file (needs root to mount)', async (context) => {
+    if (!mounted) skipBecause(context, 'a small tmpfs cannot be mounted here (not root)')
+    const { client } = clientFor(simulator)
+    const error = await failureOf(
+      client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, path.join(smallDisk, 'v.mp4')),
+    )
+    expect(error.toShape()).toEqual({
+      code: 'storage',
+      message: 'The video could not be saved on this computer.',
+      detail: 'the disk is full',
+    })
+    expect(readdirSync(smallDisk)).toEqual([])
+  })
 })

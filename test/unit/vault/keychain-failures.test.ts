@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { fromKeychainError } from '../../../main/vault/keychain'
+import { skipBecause } from '../../skip'
 import { newDataDir, readTree, SECRETS, testService } from './fixtures'
 
 const root = path.resolve(import.meta.dirname, '../../..')
@@ -34,7 +35,11 @@ function inFreshKeyring(
 }
 
 // Each keychain failure reproduced for real, on Linux's Secret Service, each in a process of its own.
-describe.skipIf(!canRunSessions)('keychain failures (real Secret Service sessions)', () => {
+describe('keychain failures (real Secret Service sessions)', () => {
+  beforeEach((context) => {
+    if (!canRunSessions) skipBecause(context, 'dbus-run-session and gnome-keyring-daemon are not installed')
+  })
+
   it('no Secret Service running: a clear message naming what to install, and no plaintext fallback', () => {
     const dataDir = newDataDir()
     const service = testService()
