@@ -236,6 +236,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await sendFetchResponse(response, answer, isHtml ? injectBridge : undefined)
     } catch (error) {
       log.error('harness request failed', { error: error instanceof Error ? error.message : 'unknown' })
+      // The harness's own failures are the test's to see: a 500 in the page would say nothing more.
+      process.stderr.write(
+        `harness: ${request.method} ${request.url?.split('?')[0]} failed: ${String(error)}\n`,
+      )
       if (!response.headersSent) response.writeHead(500)
       response.end()
     }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../../simulator/server'
@@ -166,7 +166,7 @@ describe('decisions', () => {
   it('settles at the next start a decision whose app was killed before the answer came', async () => {
     const app = await ready()
     await app.close()
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 1500 } })
+    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 8000 } })
     const child = spawn(
       process.execPath,
       [
@@ -180,16 +180,14 @@ describe('decisions', () => {
       ],
       { stdio: 'ignore' },
     )
-    const journalFile = path.join(dataDir, 'decision-journal.jsonl')
-    for (
-      let tries = 0;
-      tries < 200 && !(existsSync(journalFile) && readFileSync(journalFile, 'utf8').includes('"intended"'));
-      tries++
-    )
-      await new Promise((resolve) => setTimeout(resolve, 25))
+    // Killed once the Optimizer has taken the decision (so the journal has its intended entry), before the
+    // answer comes back.
+    await expect
+      .poll(() => simulator.state.cases.get(ONE_STEP.videoidPk)?.status, { timeout: 30_000 })
+      .toBe('ENROLLREADY')
     child.kill('SIGKILL')
     await new Promise((resolve) => child.on('exit', resolve))
-    await new Promise((resolve) => setTimeout(resolve, 1600)) // the Optimizer finishes the approval
+    expect(readFileSync(path.join(dataDir, 'decision-journal.jsonl'), 'utf8')).toContain('"intended"')
 
     const restarted = servicesFor(dataDir, service, simulator.url)
     expect(await phases(restarted)).toEqual([[ONE_STEP.videoidPk, 'approve', 'intended']])
