@@ -106,7 +106,10 @@ export function createOneShotClient(options: OneShotClientOptions) {
       put('billing', 'billing_username', parsed.billingUsername)
       put('billing', 'billing_password', parsed.billingPassword && base64(parsed.billingPassword))
       put('general', 'environment', parsed.environment)
-      await call('POST', '/settings', { body, secrets: [parsed.billingPassword ?? ''] })
+      const billingSecrets = parsed.billingPassword
+        ? [parsed.billingPassword, base64(parsed.billingPassword)]
+        : []
+      await call('POST', '/settings', { body, secrets: billingSecrets })
     },
 
     /** `POST /token`: stores the credentials on the Optimizer; answers the token's uid. */

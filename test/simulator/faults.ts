@@ -11,6 +11,11 @@ export type Fault =
   | { kind: 'malformed' }
   /** The request is handled, then the answer is an HTML page. */
   | { kind: 'wrongType' }
+  /**
+   * The request fails with the path and body it carried repeated inside the error's details, as the
+   * reference shows upstream RA errors coming back (oneshot-api-notes §6); the exact wording is ours.
+   */
+  | { kind: 'echo' }
 
 export interface FaultRule {
   /** `METHOD /path` with `*` for one path segment, e.g. `POST /videoid/ * /approve` without the spaces. */

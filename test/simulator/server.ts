@@ -294,6 +294,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const fault = faults.take(method, apiPath)
     try {
+      if (fault?.kind === 'echo') {
+        const body = (await readBody(request, MAX_JSON_BODY)).toString('utf8')
+        const upstream = JSON.stringify({
+          code: '500',
+          error: 'Invalid request',
+          path: apiPath,
+          request: body,
+        })
+        await send(request, response, fail(500, `Error from the RA: ${upstream}`), undefined)
+        return
+      }
       if (fault?.kind === 'status') {
         request.resume()
         await send(request, response, fail(fault.status, 'Service temporarily unavailable'), undefined)

@@ -100,4 +100,51 @@ describe('no secret ever reaches a log line, the console or an error', () => {
     expect(JSON.stringify(errors)).toContain('invalid_credentials')
     for (const secret of secrets) expect(everything).not.toContain(secret)
   })
+
+  it('masks what the Optimizer repeats of a request inside an error, for every call that carries a secret', async () => {
+    const { client, lines } = clientFor(simulator, { kind: 'credentials', ...RAO })
+    const token = await client.createToken({ username: RAO.username, password: RAO.password, pin: RAO.pin })
+    const byToken = clientFor(simulator, { kind: 'token', token, rao: RAO.rao })
+    const review = caseIn(simulator, 'VIDEOREVIEW').videoidPk
+    const calls: [string, () => Promise<unknown>][] = [
+      [
+        'POST /token',
+        () => client.createToken({ username: RAO.username, password: RAO.password, pin: RAO.pin }),
+      ],
+      ['GET /token/*', () => client.getToken(token)],
+      ['DELETE /token/*', () => client.deleteToken(token)],
+      ['POST /settings', () => client.updateSettings({ billingPassword: BILLING_PASSWORD })],
+      [
+        'POST /videoid',
+        () =>
+          client.createVideoId(
+            {
+              mobilePhoneNumber: '+34600000003',
+              email: 'c@example.org',
+              registrationAuthority: RAO.rao,
+              profile: 'P',
+            },
+            { billing: { username: 'billing@ra.example', password: BILLING_PASSWORD } },
+          ),
+      ],
+      ['POST /videoid/*/approve', () => client.approve(review)],
+      ['POST /videoid/*/validate', () => client.validate(review)],
+      ['POST /videoid/*/refuse', () => client.refuse(review, 'Document expired')],
+      ['POST /videoid/*/approve', () => byToken.client.approve(review)],
+    ]
+    for (const [route, call] of calls) {
+      simulator.inject({ route, fault: { kind: 'echo' } })
+      const error = await call().then(
+        () => undefined,
+        (failure: AppError) => failure,
+      )
+      expect(error?.code, route).toBe('server_error')
+      // The Optimizer did repeat the request (the mask shows where), and no secret is left in the words.
+      expect(error?.detail, route).toContain('•••')
+      for (const secret of [...secrets, token]) {
+        expect(error?.detail, route).not.toContain(secret)
+        expect([...lines, ...byToken.lines].join('\n'), route).not.toContain(secret)
+      }
+    }
+  })
 })
