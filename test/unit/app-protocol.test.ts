@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createRendererHandler, resolveInside } from '../../main/app-protocol'
 import { CONTENT_SECURITY_POLICY } from '../../main/csp'
 
-describe('17. app:// protocol instead of file://', () => {
+describe('18. app:// protocol instead of file://', () => {
   const base = mkdtempSync(path.join(tmpdir(), 'rao-protocol-'))
   const root = path.join(base, 'renderer')
   let handle: (request: Request) => Promise<Response>

@@ -13,7 +13,7 @@ const eventFrom = (webContentsId: number, frameUrl: string | null) =>
     senderFrame: frameUrl === null ? null : { url: frameUrl },
   }) as unknown as SenderIdentity
 
-describe('Electron IPC sender check', () => {
+describe('17. Electron IPC: the sender of every message is validated', () => {
   const trustedIds = new Set([7])
 
   it('trusts the app’s window showing the app’s page', () => {

@@ -29,7 +29,7 @@ describe('IPC binding', () => {
     expect(handlers.saveSettings).toHaveBeenCalledWith({ environment: 'prod' })
   })
 
-  it('rejects a sender that is not the app’s own window, and never runs the handler', async () => {
+  it('17. rejects a sender that is not the app’s own window, and never runs the handler', async () => {
     const { binding, handlers, logLines } = setup()
     for (const name of invokeNames) {
       const result = await binding.dispatch(name, undefined, { trusted: false })

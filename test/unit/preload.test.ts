@@ -19,7 +19,7 @@ vi.mock('electron', () => ({
 
 type Exposed = Record<string, (...args: unknown[]) => unknown>
 
-describe('19. preload exposes the contract’s named functions and nothing else', () => {
+describe('20. preload exposes the contract’s named functions and nothing else', () => {
   let rao: Exposed
 
   beforeAll(async () => {

@@ -61,7 +61,7 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
     expect(reopened.logLines.join('\n')).toContain('optimizerUrl')
   })
 
-  it('refuses to save an address that is not acceptable, keeping the old one', () => {
+  it('1. only secure content: refuses an address without HTTPS (but on this machine), keeping the old one', () => {
     const { service } = openTestStore()
     expect(() => service.save({ optimizerUrl: 'http://optimizer.example.org' })).toThrow()
     expect(service.read().optimizerUrl).toBe(defaultSettings.optimizerUrl)

@@ -28,7 +28,8 @@ describe('window options', () => {
   it('8. no insecure content', () => expect(prefs?.allowRunningInsecureContent).toBe(false))
   it('9. no experimental features', () => expect(prefs?.experimentalFeatures).toBe(false))
   it('10. no enableBlinkFeatures', () => expect(prefs).not.toHaveProperty('enableBlinkFeatures'))
-  it('11. no <webview>', () => expect(prefs?.webviewTag).toBe(false))
+  it('11., 12. no <webview>: none to give popups to, and none may attach', () =>
+    expect(prefs?.webviewTag).toBe(false))
   it('loads the preload given, and only it', () => expect(prefs?.preload).toBe('/app/preload/index.cjs'))
   it('dev tools only when asked for (not in packaged builds)', () => {
     expect(prefs?.devTools).toBe(false)
@@ -56,7 +57,7 @@ describe('7. Content-Security-Policy', () => {
 })
 
 describe('guards', () => {
-  it('12. navigation only within the app’s own origin', () => {
+  it('13. navigation only within the app’s own origin', () => {
     expect(isAllowedNavigation('app://rao-desk/index.html')).toBe(true)
     for (const url of [
       'https://evil.example/',
@@ -68,7 +69,7 @@ describe('guards', () => {
     }
   })
 
-  it('13. window.open never opens a window; 14. only allowlisted https links reach the browser', async () => {
+  it('14. window.open never opens a window; 15. only allowlisted https links reach the browser', async () => {
     const openExternal = vi.fn(async () => undefined)
     expect(decideWindowOpen('https://evil.example/', openExternal)).toEqual({ action: 'deny' })
     expect(decideWindowOpen('https://docs.namirial.app/products', openExternal)).toEqual({ action: 'deny' })
@@ -83,7 +84,7 @@ describe('guards', () => {
     'file:///C:/Windows/system32/calc.exe',
     'smb://share/x',
     'not a url',
-  ])('14. refuses to open %s externally', (url) => {
+  ])('15. refuses to open %s externally', (url) => {
     expect(isAllowedExternalUrl(url)).toBe(false)
   })
 
