@@ -40,6 +40,14 @@ const TOOK_EFFECT: Readonly<Record<DecisionAction, readonly string[]>> = {
   cancel: ['CANCELLED'],
 }
 
+/** The statuses in which a decision can be taken; outside them, a refusal is the wrong state's. */
+const ALLOWED_FROM: Readonly<Record<DecisionAction, readonly string[]>> = {
+  approve: ['VIDEOREVIEW', 'CREATED'],
+  validate: ['VIDEOREVIEW'],
+  refuse: ['VIDEOREVIEW', 'CREATED'],
+  cancel: ['VIDEOPENDING', 'VIDEOREVIEW', 'VIDEOINCOMPLETE', 'VIDEOERROR', 'CREATED', 'ENROLLREADY'],
+}
+
 /** Outcomes after which nothing is left to settle. */
 const FINAL_PHASES: ReadonlySet<JournalEntry['phase']> = new Set([
   'done',
@@ -180,8 +188,18 @@ export function createDecisionService(options: DecisionServiceOptions) {
     } catch (thrown) {
       const error = thrown instanceof AppError ? thrown : new AppError('internal', 'The decision failed.')
       if (answeredNo(error)) {
-        outcome(intended, 'refused', { errorCode: error.code })
-        await cases.refresh(item.videoidPk).catch(() => undefined)
+        // The Optimizer's words are not documented: the status, read again, tells a wrong state.
+        const now = await cases.refresh(item.videoidPk).catch(() => undefined)
+        const wrongState =
+          now !== undefined && !now.gone && !ALLOWED_FROM[input.action].includes(now.status)
+            ? new AppError(
+                'wrong_state',
+                'This Video ID is not in a state that allows this action.',
+                error.detail,
+              )
+            : undefined
+        outcome(intended, 'refused', { errorCode: (wrongState ?? error).code })
+        if (wrongState) throw wrongState
         // A token deleted on the Optimizer: back to the stored credentials, as the vault does, once.
         if (error.code === 'invalid_credentials' && mayRetry && (await dropDeletedToken()))
           return attempt(input, item, officer, false)

@@ -74,16 +74,17 @@ export function fromTransportError(error: unknown): AppError {
   return new AppError('unreachable', 'The Optimizer cannot be reached.', codes[0])
 }
 
-const WRONG_STATE = /invalid .*status|already in .* status/i
-
-/** A non-2xx answer, with the server's own words kept as detail. */
+/**
+ * A non-2xx answer, with the server's own words kept as detail. Only the status decides: the words are
+ * not documented, and a wrong state behind a 500 is told by re-reading the request (decision service).
+ */
 export function fromHttpStatus(status: number, serverMessage: string | undefined): AppError {
   const detail = serverMessage ? `HTTP ${status}: ${serverMessage}` : `HTTP ${status}`
   if (status === 403 || status === 401) {
     return new AppError('invalid_credentials', 'The Optimizer refused the RAO credentials.', detail)
   }
   if (status === 404) return new AppError('not_found', 'The Optimizer does not know this item.', detail)
-  if (status === 412 || (status >= 500 && serverMessage && WRONG_STATE.test(serverMessage))) {
+  if (status === 412) {
     return new AppError('wrong_state', 'This Video ID is not in a state that allows this action.', detail)
   }
   if (status >= 400 && status < 500)

@@ -141,6 +141,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       response.writeHead(200, { 'Content-Type': answer.contentType, 'Content-Length': 0 }).end()
       return
     }
+    // Guess (Q6): the Optimizer's video answers honour Range (switchable off) and carry an ETag.
     const range = rangeSupport ? parseRange(request.headers.range, size) : undefined
     if (range === 'invalid') {
       response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()

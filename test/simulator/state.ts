@@ -233,6 +233,7 @@ export class SimulatorState {
     return success('VideoID video uploaded')
   }
 
+  // Guess (open question Q4): validate in one-step mode answers 412.
   validate(target: VideoCase): Answer {
     if (target.mode !== 'two-step')
       return fail(412, 'Validation is not enabled for this Registration Authority (1-step mode)')
@@ -241,6 +242,7 @@ export class SimulatorState {
     return success('VideoID validated')
   }
 
+  // Guess (Q2, notes §6): a decision in the wrong state answers 500 with an RA-style message.
   approve(target: VideoCase): Answer {
     const ready = target.mode === 'two-step' ? 'CREATED' : 'VIDEOREVIEW'
     if (target.status !== ready) {
@@ -253,6 +255,7 @@ export class SimulatorState {
     return success('VideoID approved')
   }
 
+  // Guess (Q2): refuse answers 200 with no envelope (the current API shows no body for it).
   refuse(target: VideoCase, reason: unknown): Answer {
     if (typeof reason !== 'string' || !reason.trim()) return fail(400, 'No reason specified')
     if (!['VIDEOREVIEW', 'CREATED'].includes(target.status)) {
