@@ -1,5 +1,5 @@
 import { createApi, type RaoApi } from '../../shared/api'
-import type { InvokeName } from '../../shared/contract'
+import type { EventName, InvokeName } from '../../shared/contract'
 import type { IpcResult } from '../../shared/errors'
 
 type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
@@ -14,10 +14,18 @@ const defaults: Answers = {
   }),
 }
 
+type FakeApi = RaoApi & {
+  calls: InvokeName[]
+  inputs: unknown[]
+  /** Pushes an event to the page, as main would. */
+  emit(name: EventName, payload: unknown): void
+}
+
 /** A `window.rao` for component tests: built by the real `createApi`, answering from the test's table. */
-export function fakeApi(answers: Answers): RaoApi & { calls: InvokeName[]; inputs: unknown[] } {
+export function fakeApi(answers: Answers): FakeApi {
   const calls: InvokeName[] = []
   const inputs: unknown[] = []
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
   const api = createApi(
     async (name, input) => {
       calls.push(name)
@@ -26,10 +34,14 @@ export function fakeApi(answers: Answers): RaoApi & { calls: InvokeName[]; input
       if (!answer) throw new Error(`the test gave no answer for ${name}`)
       return answer()
     },
-    () => () => undefined,
+    (name, listener) => {
+      const set = listeners.get(name) ?? new Set()
+      listeners.set(name, set.add(listener))
+      return () => set.delete(listener)
+    },
   )
-  return Object.assign(Object.create(api), { calls, inputs }) as RaoApi & {
-    calls: InvokeName[]
-    inputs: unknown[]
+  const emit = (name: EventName, payload: unknown) => {
+    for (const listener of listeners.get(name) ?? []) listener(payload)
   }
+  return Object.assign(Object.create(api), { calls, inputs, emit }) as FakeApi
 }

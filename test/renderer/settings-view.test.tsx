@@ -91,4 +91,27 @@ describe('Settings screen states', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('took too long')
     expect(screen.getByRole('button', { name: 'Check connection' })).toBeEnabled()
   })
+
+  it('forgets the old address’s failed check once a new address is saved, whichever answer comes first', async () => {
+    const moved = { ...defaultSettings, optimizerUrl: 'https://optimizer.example.org/oneshot/api/v1' }
+    const api = fakeApi({
+      getCredentialStatus: () => ok(ready),
+      getSettings: () => ok(defaultSettings),
+      checkConnection: () => Promise.resolve({ ok: false, error: { code: 'unreachable', message: 'down' } }),
+      // Main announces the change before the save returns, as it does.
+      saveSettings: () => {
+        api.emit('settingsChanged', moved)
+        return ok(moved)
+      },
+    })
+    await renderApp(api)
+    await userEvent.click(await screen.findByRole('button', { name: 'Check connection' }))
+    expect(await screen.findByText('The connection check failed.')).toBeInTheDocument()
+    const address = screen.getByLabelText('Optimizer address')
+    await userEvent.clear(address)
+    await userEvent.type(address, moved.optimizerUrl)
+    await userEvent.click(screen.getByRole('button', { name: 'Save' }))
+    expect(await screen.findByText(`Checks the saved address: ${moved.optimizerUrl}`)).toBeInTheDocument()
+    expect(screen.queryByText('The connection check failed.')).not.toBeInTheDocument()
+  })
 })

@@ -32,6 +32,14 @@ export interface SettingsState {
 }
 
 export function createSettingsStore(api: RaoApi) {
+  /**
+   * New settings, and a connection check forgotten when the address changed: a check of the old address
+   * says nothing about the new one. The change may arrive as an event before the save's answer does.
+   */
+  const adopt = (settings: Settings): Partial<SettingsState> =>
+    settings.optimizerUrl === store.getState().settings?.optimizerUrl
+      ? { settings }
+      : { settings, connection: { status: 'idle' } }
   const store = createStore<SettingsState>()((set, get) => ({
     settings: null,
     load: { status: 'loading' },
@@ -52,13 +60,7 @@ export function createSettingsStore(api: RaoApi) {
         set({ save: { status: 'failed', error: result.error } })
         return false
       }
-      const addressChanged = result.value.optimizerUrl !== get().settings?.optimizerUrl
-      set({
-        settings: result.value,
-        save: { status: 'saved' },
-        // A check of the old address says nothing about the new one.
-        ...(addressChanged ? { connection: { status: 'idle' } } : {}),
-      })
+      set({ ...adopt(result.value), save: { status: 'saved' } })
       return true
     },
 
@@ -73,7 +75,7 @@ export function createSettingsStore(api: RaoApi) {
       })
     },
   }))
-  api.onSettingsChanged((settings) => store.setState({ settings }))
+  api.onSettingsChanged((settings) => store.setState(adopt(settings)))
   return store
 }
 
