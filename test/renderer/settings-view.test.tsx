@@ -55,7 +55,9 @@ describe('Settings screen states', () => {
     })
     await renderApp(api)
     expect(await screen.findByRole('alert')).toHaveTextContent('The settings could not be read.')
-    expect(screen.getByRole('alert')).toHaveTextContent('Details: EACCES')
+    // The plain sentence first; the system's own words behind the disclosure.
+    expect(screen.getByRole('alert')).toHaveTextContent('Something went wrong in RAO Desk.')
+    expect(screen.getByRole('group')).toHaveTextContent('DetailsEACCES')
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
     expect(await screen.findByLabelText('Optimizer address')).toBeInTheDocument()
     expect(attempts).toBe(2)

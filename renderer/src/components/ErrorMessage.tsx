@@ -1,14 +1,22 @@
 import { useTranslation } from 'react-i18next'
 import type { AppErrorShape } from '../../../shared/errors'
 
-/** An error from main, in the officer's language, with the server's own words as detail. */
+/**
+ * An error from main: a plain sentence in the officer's language that says what to do; the technical
+ * words (a server's message, a system error code) stay behind a "details" disclosure for support.
+ */
 export function ErrorMessage({ error, title }: { error: AppErrorShape; title?: string }) {
   const { t } = useTranslation()
   return (
     <div className="notice notice-error" role="alert">
       {title && <p className="notice-title">{title}</p>}
       <p>{t(`errors.${error.code}`)}</p>
-      {error.detail && <p className="notice-detail">{t('errors.detail', { detail: error.detail })}</p>}
+      {error.detail && (
+        <details className="notice-detail">
+          <summary>{t('errors.details')}</summary>
+          {error.detail}
+        </details>
+      )}
     </div>
   )
 }

@@ -467,7 +467,7 @@ export const en = {
     keychain_denied: 'Access to the system keychain was refused. Allow RAO Desk to use it, then try again.',
     keychain_error: 'The system keychain reported a problem.',
     internal: 'Something went wrong in RAO Desk.',
-    detail: 'Details: {{detail}}',
+    details: 'Details',
   },
 }
 

@@ -472,6 +472,6 @@ export const es: Messages = {
       'Se ha denegado el acceso al llavero del sistema. Permita que RAO Desk lo use y vuelva a intentarlo.',
     keychain_error: 'El llavero del sistema ha informado de un problema.',
     internal: 'Algo ha fallado en RAO Desk.',
-    detail: 'Detalles: {{detail}}',
+    details: 'Detalles',
   },
 }
