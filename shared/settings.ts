@@ -1,6 +1,28 @@
 import { z } from 'zod'
 
 export const SANDBOX_OPTIMIZER_URL = 'https://optimizer-developers.uanataca.com/oneshot/api/v1'
+/** Where the One-Shot API is mounted on an Optimizer. */
+export const API_PATH = '/oneshot/api/v1'
+
+/**
+ * Likely mistakes in an acceptable address, to warn about before saving: the API's path missing (every
+ * call would answer 404), or Uanataca's public sandbox chosen for production.
+ */
+export function addressWarnings(
+  value: string,
+  environment: Environment,
+): ('no_api_path' | 'sandbox_for_prod')[] {
+  if (!isAcceptableOptimizerUrl(value)) return []
+  const url = new URL(value)
+  const warnings: ('no_api_path' | 'sandbox_for_prod')[] = []
+  if (!url.pathname.replace(/\/+$/, '').endsWith(API_PATH)) warnings.push('no_api_path')
+  if (environment === 'prod' && url.host === new URL(SANDBOX_OPTIMIZER_URL).host)
+    warnings.push('sandbox_for_prod')
+  return warnings
+}
+
+/** The address with the API's path added after whatever path it has. */
+export const withApiPath = (value: string) => `${value.trim().replace(/\/+$/, '')}${API_PATH}`
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 

@@ -50,6 +50,24 @@ test('refuses an unsafe address with a clear message and keeps the saved one', a
   await expect(app.getByLabel('Optimizer address')).toHaveValue(simulator.url)
 })
 
+test('warns of an address without the API path, and of the sandbox chosen for production', async ({
+  app,
+  simulator,
+}) => {
+  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
+  const address = app.getByLabel('Optimizer address')
+  await address.fill(simulator.url.replace('/oneshot/api/v1', ''))
+  await expect(app.getByText('This address lacks the API’s path')).toBeVisible()
+  await app.getByRole('button', { name: 'Add /oneshot/api/v1' }).click()
+  await expect(address).toHaveValue(simulator.url)
+  await expect(app.getByText('This address lacks the API’s path')).toHaveCount(0)
+  await app.getByRole('button', { name: 'Use the public sandbox' }).click()
+  await app.getByLabel('Production').check()
+  await expect(
+    app.getByText('This is Uanataca’s public sandbox, but the environment chosen is Production.'),
+  ).toBeVisible()
+})
+
 test('works from the keyboard: Ctrl+S saves', async ({ app, simulator }) => {
   await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   await app.getByLabel('Optimizer address').fill(simulator.url)

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest'
 import { createLogger } from '../../main/log'
 import { openStore } from '../../main/settings/open-store'
 import { createSettingsService } from '../../main/settings/settings-service'
-import { defaultSettings, isAcceptableOptimizerUrl } from '../../shared/settings'
+import {
+  addressWarnings,
+  defaultSettings,
+  isAcceptableOptimizerUrl,
+  withApiPath,
+} from '../../shared/settings'
 
 function openTestStore(dir = mkdtempSync(path.join(tmpdir(), 'rao-settings-'))) {
   const store = new Conf<Record<string, unknown>>({
@@ -102,5 +107,25 @@ describe('an unreadable settings file', () => {
     expect(aside).toBeDefined()
     expect(readFileSync(path.join(dir, aside ?? ''), 'utf8')).toContain('optimizer.example.org')
     expect(lines.join('\n')).toContain('kept aside')
+  })
+})
+
+describe('address warnings before saving', () => {
+  it.each([
+    ['https://optimizer.example.org/oneshot/api/v1', 'prod', []],
+    ['https://optimizer.example.org/oneshot/api/v1/', 'sandbox', []],
+    ['https://optimizer.example.org', 'prod', ['no_api_path']],
+    ['https://optimizer.example.org/oneshot', 'sandbox', ['no_api_path']],
+    ['https://optimizer-developers.uanataca.com/oneshot/api/v1', 'prod', ['sandbox_for_prod']],
+    ['https://optimizer-developers.uanataca.com', 'prod', ['no_api_path', 'sandbox_for_prod']],
+    ['https://optimizer-developers.uanataca.com/oneshot/api/v1', 'sandbox', []],
+    ['not a url', 'prod', []],
+  ] as const)('%s in %s warns of %j', (url, environment, expected) => {
+    expect(addressWarnings(url, environment)).toEqual(expected)
+  })
+
+  it('adds the API path after the path the address has', () => {
+    expect(withApiPath('https://optimizer.example.org/')).toBe('https://optimizer.example.org/oneshot/api/v1')
+    expect(withApiPath(' https://host.example/proxy ')).toBe('https://host.example/proxy/oneshot/api/v1')
   })
 })

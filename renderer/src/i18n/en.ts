@@ -395,6 +395,10 @@ export const en = {
       'The base URL of the One-Shot API, ending in /oneshot/api/v1. HTTPS is required except on this computer.',
     useSandbox: 'Use the public sandbox',
     optimizerUrlInvalid: 'Enter a full https:// address (http:// only for this computer).',
+    noApiPath:
+      'This address lacks the API’s path, /oneshot/api/v1: every call would be answered “not found”.',
+    addApiPath: 'Add /oneshot/api/v1',
+    sandboxForProd: 'This is Uanataca’s public sandbox, but the environment chosen is Production.',
     environment: 'Environment',
     environmentSandbox: 'Sandbox (testing)',
     environmentProd: 'Production',

@@ -397,6 +397,10 @@ export const es: Messages = {
       'La URL base de la API One-Shot, terminada en /oneshot/api/v1. Se exige HTTPS salvo en este ordenador.',
     useSandbox: 'Usar el sandbox público',
     optimizerUrlInvalid: 'Escriba una dirección https:// completa (http:// solo para este ordenador).',
+    noApiPath:
+      'A esta dirección le falta la ruta de la API, /oneshot/api/v1: todas las llamadas responderían «no encontrado».',
+    addApiPath: 'Añadir /oneshot/api/v1',
+    sandboxForProd: 'Esta es la sandbox pública de Uanataca, pero el entorno elegido es Producción.',
     environment: 'Entorno',
     environmentSandbox: 'Sandbox (pruebas)',
     environmentProd: 'Producción',

@@ -2,12 +2,14 @@ import { type FormEvent, useEffect, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { z } from 'zod'
 import {
+  addressWarnings,
   type Environment,
   isAcceptableOptimizerUrl,
   type LanguagePreference,
   SANDBOX_OPTIMIZER_URL,
   type Settings,
   settingsSchema,
+  withApiPath,
 } from '../../../shared/settings'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { formatSize } from '../components/format'
@@ -91,6 +93,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
   useShortcut('s', () => void submit())
 
   const showUrlError = touched && !urlValid
+  const warnings = addressWarnings(draft.optimizerUrl.trim(), draft.environment)
   return (
     <form className="card" onSubmit={submit} noValidate>
       <div className="field">
@@ -122,6 +125,23 @@ function SettingsForm({ saved }: { saved: Settings }) {
             {t('settings.optimizerUrlInvalid')}
           </p>
         )}
+        <div aria-live="polite">
+          {warnings.includes('no_api_path') && (
+            <p className="notice notice-warning">
+              {t('settings.noApiPath')}{' '}
+              <button
+                type="button"
+                className="link"
+                onClick={() => update({ optimizerUrl: withApiPath(draft.optimizerUrl) })}
+              >
+                {t('settings.addApiPath')}
+              </button>
+            </p>
+          )}
+          {warnings.includes('sandbox_for_prod') && (
+            <p className="notice notice-warning">{t('settings.sandboxForProd')}</p>
+          )}
+        </div>
       </div>
 
       <fieldset className="field">
