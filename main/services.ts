@@ -40,6 +40,8 @@ export interface ServiceDependencies {
   dispatcher?: Dispatcher
   /** The clock; tests move it to see what happens days later. */
   now?: () => Date
+  /** The connection check's own limit, shorter than a call's: an officer waits on it. */
+  connectionCheckMs?: number
 }
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
@@ -114,6 +116,7 @@ export function createServices(deps: ServiceDependencies) {
     ...(deps.now ? { now: deps.now } : {}),
   })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
+  let connectionCheck: AbortController | undefined
   const purge = () =>
     video.purge().catch((error: unknown) =>
       deps.log.warn('video cache purge failed', {
@@ -147,8 +150,21 @@ export function createServices(deps: ServiceDependencies) {
       return saved
     },
     checkConnection: async () => {
-      const [greeting, info] = await Promise.all([oneshot.hello(), oneshot.version()])
-      return { greeting, ...info }
+      connectionCheck?.abort()
+      const check = new AbortController()
+      connectionCheck = check
+      const signal = AbortSignal.any([check.signal, AbortSignal.timeout(deps.connectionCheckMs ?? 10_000)])
+      try {
+        const [greeting, info] = await Promise.all([oneshot.hello(signal), oneshot.version(signal)])
+        return { greeting, ...info }
+      } finally {
+        if (connectionCheck === check) connectionCheck = undefined
+      }
+    },
+    cancelConnectionCheck: () => {
+      const running = connectionCheck !== undefined
+      connectionCheck?.abort()
+      return { cancelled: running }
     },
     getCredentialStatus: () => credentials.status(),
     setUpCredentials: (input) => credentials.setUp(input),

@@ -7,6 +7,7 @@ export const invokeNames = [
   'getSettings',
   'saveSettings',
   'checkConnection',
+  'cancelConnectionCheck',
   'getCredentialStatus',
   'setUpCredentials',
   'updateCredentials',

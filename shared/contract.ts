@@ -60,6 +60,8 @@ export const invokeChannels = {
   getSettings: channel(nothing, settingsSchema),
   saveSettings: channel(settingsSchema.partial().strict(), settingsSchema),
   checkConnection: channel(nothing, optimizerInfoSchema),
+  /** Stops a connection check under way (a stalled Optimizer); the check answers `cancelled`. */
+  cancelConnectionCheck: channel(nothing, z.object({ cancelled: z.boolean() })),
   getCredentialStatus: channel(nothing, credentialStatusSchema),
   setUpCredentials: channel(newCredentialsSchema, credentialStatusSchema),
   updateCredentials: channel(credentialsPatchSchema, credentialStatusSchema),

@@ -1,6 +1,7 @@
 /** Every function the page may call, and every event it may listen to: the whole surface, sorted. */
 export const WINDOW_RAO = [
   'addCases',
+  'cancelConnectionCheck',
   'cancelRequest',
   'cancelVideo',
   'checkConnection',

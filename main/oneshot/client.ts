@@ -76,16 +76,16 @@ export function createOneShotClient(options: OneShotClientOptions) {
 
   return {
     /** `GET /hello`: is the Optimizer up? Answers its greeting. */
-    async hello(): Promise<string> {
-      const envelope = await call('GET', '/hello')
+    async hello(signal?: AbortSignal): Promise<string> {
+      const envelope = await call('GET', '/hello', signal ? { signal } : {})
       const greeting = envelope && messageOf(envelope)
       if (!greeting) throw unexpectedAnswer('/hello answered without a greeting')
       return greeting
     },
 
     /** `GET /version`: the Optimizer's name and version. */
-    async version(): Promise<{ name: string; version: string }> {
-      return parsePayload(versionSchema, await call('GET', '/version'), '/version')
+    async version(signal?: AbortSignal): Promise<{ name: string; version: string }> {
+      return parsePayload(versionSchema, await call('GET', '/version', signal ? { signal } : {}), '/version')
     },
 
     /** `GET /settings`: the Optimizer's defaults; the billing password only as "set or not". */

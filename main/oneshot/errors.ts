@@ -51,6 +51,9 @@ function codesOf(error: unknown): string[] {
 export function fromTransportError(error: unknown): AppError {
   if (error instanceof AppError) return error
   const codes = codesOf(error)
+  // A caller's own limit (AbortSignal.timeout) ends the call as a timeout, not as a cancel.
+  if (error instanceof Error && error.name === 'TimeoutError')
+    return new AppError('timeout', 'The Optimizer took too long to answer.', 'the check’s own limit')
   if ((error instanceof Error && error.name === 'AbortError') || codes.includes('UND_ERR_ABORTED')) {
     return new AppError('cancelled', 'The operation was cancelled.')
   }

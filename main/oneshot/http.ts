@@ -24,6 +24,8 @@ export interface JsonCallOptions {
   emptyOk?: boolean
   /** How the path appears in the log, where it holds a secret (a token's uid). */
   logAs?: string
+  /** Ends the call early: a cancel, or a limit of the caller's own. */
+  signal?: AbortSignal
 }
 
 export async function readLimited(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
@@ -79,6 +81,7 @@ export async function callJson(
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.signal ? { signal: options.signal } : {}),
     })
     statusCode = response.statusCode
     contentType = String(response.headers['content-type'] ?? '')

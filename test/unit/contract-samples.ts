@@ -27,6 +27,7 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   getSettings: defaultSettings,
   saveSettings: defaultSettings,
   checkConnection: { name: 'OneShot Optimizer', version: '1.5.0', greeting: 'Hello' },
+  cancelConnectionCheck: { cancelled: true },
   getCredentialStatus: { environment: 'sandbox', state: 'none' },
   setUpCredentials: {
     environment: 'sandbox',

@@ -431,6 +431,8 @@ export const en = {
   connection: {
     title: 'Connection',
     check: 'Check connection',
+    cancel: 'Cancel the check',
+    cancelled: 'Check cancelled.',
     checking: 'Checking the connection…',
     checksSaved: 'Checks the saved address: {{url}}',
     ok: 'Connected to {{name}} {{version}}.',

@@ -433,6 +433,8 @@ export const es: Messages = {
   connection: {
     title: 'Conexión',
     check: 'Comprobar conexión',
+    cancel: 'Cancelar la comprobación',
+    cancelled: 'Comprobación cancelada.',
     checking: 'Comprobando la conexión…',
     checksSaved: 'Comprueba la dirección guardada: {{url}}',
     ok: 'Conectado a {{name}} {{version}}.',

@@ -12,6 +12,7 @@ export type LoadState =
 export type ConnectionState =
   | { status: 'idle' }
   | { status: 'checking' }
+  | { status: 'cancelled' }
   | { status: 'ok'; info: OptimizerInfo }
   | { status: 'failed'; error: AppErrorShape }
 
@@ -29,6 +30,7 @@ export interface SettingsState {
   loadSettings(): Promise<void>
   saveSettings(patch: Partial<Settings>): Promise<boolean>
   checkConnection(): Promise<void>
+  cancelConnectionCheck(): Promise<void>
 }
 
 export function createSettingsStore(api: RaoApi) {
@@ -71,8 +73,14 @@ export function createSettingsStore(api: RaoApi) {
       set({
         connection: result.ok
           ? { status: 'ok', info: result.value }
-          : { status: 'failed', error: result.error },
+          : result.error.code === 'cancelled'
+            ? { status: 'cancelled' }
+            : { status: 'failed', error: result.error },
       })
+    },
+
+    async cancelConnectionCheck() {
+      await api.cancelConnectionCheck()
     },
   }))
   api.onSettingsChanged((settings) => store.setState(adopt(settings)))

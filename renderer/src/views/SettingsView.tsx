@@ -222,6 +222,7 @@ function ConnectionPanel({ savedUrl }: { savedUrl: string }) {
   const { t } = useTranslation()
   const connection = useSettings((state) => state.connection)
   const checkConnection = useSettings((state) => state.checkConnection)
+  const cancelConnectionCheck = useSettings((state) => state.cancelConnectionCheck)
   const checking = connection.status === 'checking'
   return (
     <section className="card" aria-labelledby="connection-title" aria-busy={checking}>
@@ -231,12 +232,22 @@ function ConnectionPanel({ savedUrl }: { savedUrl: string }) {
         <button type="button" onClick={() => void checkConnection()} disabled={checking}>
           {t('connection.check')}
         </button>
+        {checking && (
+          <button type="button" onClick={() => void cancelConnectionCheck()}>
+            {t('connection.cancel')}
+          </button>
+        )}
       </div>
       <div aria-live="polite">
         {checking && (
           <p role="status" className="progress">
             <span className="spinner" aria-hidden="true" />
             {t('connection.checking')}
+          </p>
+        )}
+        {connection.status === 'cancelled' && (
+          <p role="status" className="muted">
+            {t('connection.cancelled')}
           </p>
         )}
         {connection.status === 'ok' && (

@@ -34,7 +34,7 @@ async function withCases(now?: () => Date) {
     service,
     simulator.url,
     (name, payload) => name === 'videoProgress' && states.push(payload as (typeof states)[number]),
-    now,
+    now ? { now } : {},
   )
   await app.handlers.addCases({
     text: [LUCIA, DIEGO, JAVIER].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),

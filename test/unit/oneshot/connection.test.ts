@@ -5,12 +5,13 @@ import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../../main/log'
 import { createOneShotClient } from '../../../main/oneshot/client'
 import { createDispatcher } from '../../../main/oneshot/transport'
 import { AppError } from '../../../shared/errors'
 import { OPTIMIZER_NAME, OPTIMIZER_VERSION, type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain, newDataDir, servicesFor, testService } from '../vault/fixtures'
 
 /** A fresh self-signed certificate for 127.0.0.1, as PEM. */
 function selfSignedCertificate(): { key: string; cert: string } {
@@ -192,5 +193,38 @@ describe('officers behind corporate networks', () => {
     proxy.closeAllConnections()
     proxy.close()
     await simulator.close()
+  })
+})
+
+describe('the connection check an officer waits on', () => {
+  let stalled: Simulator
+  let service: string
+  beforeEach(async () => {
+    stalled = await startSimulator()
+    service = testService()
+    // A stalled Optimizer: it takes the call, and answers long after anyone would wait.
+    stalled.inject({ route: 'GET /hello', fault: { kind: 'latency', ms: 20_000 }, times: 5 })
+  })
+  afterEach(async () => {
+    await stalled.close()
+    await cleanKeychain(service)
+  })
+
+  it('gives up after its own limit, shorter than a call’s', async () => {
+    const app = servicesFor(newDataDir(), service, stalled.url, undefined, { connectionCheckMs: 400 })
+    const started = Date.now()
+    await expect(app.handlers.checkConnection(undefined)).rejects.toMatchObject({ code: 'timeout' })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    await app.close()
+  })
+
+  it('can be cancelled while it waits', async () => {
+    const app = servicesFor(newDataDir(), service, stalled.url)
+    const check = app.handlers.checkConnection(undefined)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await app.handlers.cancelConnectionCheck(undefined)).toEqual({ cancelled: true })
+    await expect(check).rejects.toMatchObject({ code: 'cancelled' })
+    expect(await app.handlers.cancelConnectionCheck(undefined)).toEqual({ cancelled: false })
+    await app.close()
   })
 })

@@ -6,7 +6,7 @@ import keytar from '@github/keytar'
 import Conf from 'conf'
 import type { Emit } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
-import { createServices } from '../../../main/services'
+import { createServices, type ServiceDependencies } from '../../../main/services'
 
 // Recognisable secrets: none may ever show up outside the keychain.
 export const OFFICER = {
@@ -33,7 +33,7 @@ export function servicesFor(
   keychainService: string,
   optimizerUrl: string,
   emit: Emit = () => undefined,
-  now?: () => Date,
+  options: Pick<ServiceDependencies, 'now' | 'connectionCheckMs'> = {},
 ) {
   const lines: string[] = []
   const store = new Conf<Record<string, unknown>>({
@@ -51,7 +51,7 @@ export function servicesFor(
     keychainService,
     log: createLogger((line) => lines.push(line)),
     emit,
-    ...(now ? { now } : {}),
+    ...options,
   })
   services.handlers.saveSettings({ optimizerUrl })
   return { ...services, lines, store }
