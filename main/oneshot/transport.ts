@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls'
+import tls from 'node:tls'
 import { type Dispatcher, EnvHttpProxyAgent, interceptors } from 'undici'
 
 export interface Timeouts {
@@ -14,13 +14,32 @@ export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, headersMs: 30_000
 
 export interface TransportOptions {
   timeouts?: Timeouts
-  /** An extra trusted CA in PEM (a corporate TLS-inspecting proxy's), on top of the public roots. */
+  /** An extra trusted CA in PEM (a corporate TLS-inspecting proxy's), on top of the other roots. */
   extraCaPem?: string
   /** Proxies; by default read from HTTPS_PROXY, HTTP_PROXY and NO_PROXY, as officers' machines set them. */
   proxy?: { httpProxy?: string; httpsProxy?: string; noProxy?: string }
   /** Retries of a failed read; backoff doubles from `retryDelayMs`. */
   maxRetries?: number
   retryDelayMs?: number
+}
+
+/** `tls.getCACertificates`, where this Node has it (22.15 and 23.8 on, so in the Node that Electron ships). */
+const getCACertificates = (tls as { getCACertificates?: (type: 'default' | 'system') => string[] })
+  .getCACertificates
+
+/**
+ * The roots a connection trusts: Node's own, plus the operating system's store as Chromium trusts it (so a
+ * TLS-inspecting proxy whose CA the administrator installed works with no set-up), plus the extra CA
+ * given. Where this Node cannot read the system store, its bundled roots (and the extra CA) stand alone.
+ */
+export function trustedRoots(extraCaPem?: string): string[] | undefined {
+  const system = getCACertificates?.('system') ?? []
+  if (!system.length && !extraCaPem) return undefined
+  return [
+    ...(getCACertificates?.('default') ?? tls.rootCertificates),
+    ...system,
+    ...(extraCaPem ? [extraCaPem] : []),
+  ]
 }
 
 /**
@@ -31,11 +50,12 @@ export interface TransportOptions {
  */
 export function createDispatcher(options: TransportOptions = {}): Dispatcher {
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+  const ca = trustedRoots(options.extraCaPem)
   const agent = new EnvHttpProxyAgent({
     ...options.proxy,
     connect: {
       timeout: timeouts.connectMs,
-      ...(options.extraCaPem ? { ca: [...rootCertificates, options.extraCaPem] } : {}),
+      ...(ca ? { ca } : {}),
     },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,

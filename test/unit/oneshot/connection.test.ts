@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import tls from 'node:tls'
+import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createLogger } from '../../../main/log'
 import { createOneShotClient } from '../../../main/oneshot/client'
@@ -159,6 +161,30 @@ describe('officers behind corporate networks', () => {
       authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
     })
     expect(await client.hello()).toBe('Hello')
+    server.close()
+  })
+
+  it('trusts the operating system’s certificate store where this Node can read it, and falls back where not', async () => {
+    const { key, cert } = selfSignedCertificate()
+    const caFile = path.join(mkdtempSync(path.join(tmpdir(), 'rao-system-ca-')), 'ca.pem')
+    writeFileSync(caFile, cert)
+    const server = createHttpsServer({ key, cert }, (_request, response) =>
+      response
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end('{"status":"200 OK","details":"Hello"}'),
+    )
+    const host = await listen(server)
+    // The system store, as OpenSSL reads it, is the test's CA alone: set for a process of its own (and
+    // waited for without blocking: this process serves the HTTPS it calls).
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', path.join(import.meta.dirname, 'system-ca-child.ts'), `https://${host}`],
+      { env: { ...process.env, SSL_CERT_FILE: caFile }, encoding: 'utf8' },
+    )
+    const outcome = stdout.trim()
+    const readsSystemStore = typeof (tls as { getCACertificates?: unknown }).getCACertificates === 'function'
+    // Node 24 (Electron's) trusts the administrator's CA; Node 20 keeps to its bundled roots.
+    expect(outcome).toBe(readsSystemStore ? 'Hello' : 'tls')
     server.close()
   })
 
