@@ -209,6 +209,8 @@ export function createServices(deps: ServiceDependencies) {
     oneshot,
     cases,
     video,
+    /** Tokens kept to revoke later, revoked now if the Optimizer answers (also after each sync). */
+    revokeWaitingTokens: () => credentials.revokeWaitingTokens(),
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start()

@@ -15,7 +15,7 @@ import { credentialsLost, type OfficerSecrets, type Vault } from './vault'
 
 export interface CredentialsServiceOptions {
   vault: Vault
-  oneshot: Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken'>
+  oneshot: Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken' | 'listTokens'>
   /** The environment in force (a setting): each has its own credentials. */
   environment: () => Environment
   log: Logger
@@ -64,6 +64,42 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     environment: options.environment(),
   })
 
+  /** A token that could not be deleted now: its uid is kept in the keychain and deleted when possible. */
+  async function revokeLater(uid: string): Promise<void> {
+    const environment = options.environment()
+    const waiting = await vault.tokensToRevoke(environment)
+    if (!waiting.includes(uid)) await vault.setTokensToRevoke(environment, [...waiting, uid])
+    log.warn('optimizer token kept to revoke later')
+  }
+
+  /** Deletes a token, or keeps it to revoke later; true when it is gone from the Optimizer. */
+  const deleteOrKeep = (uid: string) =>
+    oneshot.deleteToken(uid).then(
+      () => true,
+      async (error: AppError) => {
+        if (error.code === 'not_found') return true
+        await revokeLater(uid)
+        return false
+      },
+    )
+
+  /**
+   * Creates a token. The Optimizer refuses a second token for the same credentials; one left over (a
+   * check whose delete failed, another workstation's) is found by username and deleted, then once more.
+   */
+  async function createTokenFor(secrets: OfficerSecrets): Promise<string> {
+    try {
+      return await oneshot.createToken(tokenRequest(secrets))
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'rejected') throw error
+      const leftovers = (await oneshot.listTokens()).filter((token) => token.username === secrets.username)
+      if (!leftovers.length) throw error
+      for (const token of leftovers) await oneshot.deleteToken(token.uid).catch(() => undefined)
+      log.info('leftover optimizer tokens deleted', { count: leftovers.length })
+      return oneshot.createToken(tokenRequest(secrets))
+    }
+  }
+
   /** The token is gone from the Optimizer: decisions go back to the full credentials. */
   async function dropToken(secrets: OfficerSecrets): Promise<void> {
     const { tokenUid: _gone, ...rest } = secrets
@@ -95,12 +131,8 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
       const environment = options.environment()
       const current = await vault.read(environment)
       let tokenRevoked: boolean | null = null
-      if (current.state === 'ready' && current.secrets.tokenUid) {
-        tokenRevoked = await oneshot.deleteToken(current.secrets.tokenUid).then(
-          () => true,
-          (error: AppError) => error.code === 'not_found',
-        )
-      }
+      if (current.state === 'ready' && current.secrets.tokenUid)
+        tokenRevoked = await deleteOrKeep(current.secrets.tokenUid)
       await vault.forget(environment)
       return { tokenRevoked }
     },
@@ -118,12 +150,9 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         }
       }
       try {
-        await oneshot.deleteToken(await oneshot.createToken(tokenRequest(secrets)))
+        await deleteOrKeep(await createTokenFor(secrets))
       } catch (error) {
         if (!(error instanceof AppError)) throw error
-        // The Optimizer already holds a token for exactly these credentials: it matched them.
-        if (error.code === 'rejected' && /already exist/i.test(error.detail ?? ''))
-          return { method: 'credentials' }
         if (error.code === 'not_found') {
           throw new AppError(
             'invalid_credentials',
@@ -141,7 +170,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
       const environment = options.environment()
       const secrets = await vault.requireSecrets(environment)
       if (!secrets.tokenUid) {
-        const tokenUid = await oneshot.createToken(tokenRequest(secrets))
+        const tokenUid = await createTokenFor(secrets)
         await vault.write(environment, { ...secrets, tokenUid })
       }
       return status()
@@ -171,5 +200,21 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     },
 
     authority: (): Promise<RaoAuthority> => vault.authority(options.environment()),
+
+    /** Revokes the tokens kept for later, now that the Optimizer may answer; keeps those it still cannot. */
+    async revokeWaitingTokens(): Promise<number> {
+      const environment = options.environment()
+      const waiting = await vault.tokensToRevoke(environment)
+      const left: string[] = []
+      for (const uid of waiting) {
+        const gone = await oneshot.deleteToken(uid).then(
+          () => true,
+          (error: AppError) => error.code === 'not_found',
+        )
+        if (!gone) left.push(uid)
+      }
+      if (left.length !== waiting.length) await vault.setTokensToRevoke(environment, left)
+      return waiting.length - left.length
+    },
   }
 }

@@ -38,6 +38,8 @@ export const credentialsLost = () =>
 
 const ACCOUNT = 'officer'
 const PROBE_ACCOUNT = 'rao-desk-probe'
+/** Optimizer tokens to delete once the Optimizer answers: their uids stand in for credentials. */
+const REVOKE_LATER_ACCOUNT = 'revoke-later'
 
 export interface VaultOptions {
   keychain: Keychain
@@ -116,6 +118,22 @@ export function createVault(options: VaultOptions) {
     read,
     write,
     requireSecrets,
+
+    /** Token uids waiting to be revoked on the Optimizer (kept in the keychain: a uid is a credential). */
+    async tokensToRevoke(environment: Environment): Promise<string[]> {
+      const stored = await guarded(() => keychain.getPassword(serviceName(environment), REVOKE_LATER_ACCOUNT))
+      const parsed = z.array(z.string()).safeParse(stored === null ? [] : JSON.parse(stored))
+      return parsed.success ? parsed.data : []
+    },
+
+    async setTokensToRevoke(environment: Environment, uids: readonly string[]): Promise<void> {
+      const service = serviceName(environment)
+      await guarded(() =>
+        uids.length
+          ? keychain.setPassword(service, REVOKE_LATER_ACCOUNT, JSON.stringify(uids))
+          : keychain.deletePassword(service, REVOKE_LATER_ACCOUNT).then(() => undefined),
+      )
+    },
 
     /** Removes the keychain entry and the record; nothing of the officer is left. */
     async forget(environment: Environment): Promise<void> {

@@ -362,7 +362,7 @@ export const en = {
       verified: 'The Optimizer accepted the credentials.',
       verifiedWithToken: 'The Optimizer still holds the token.',
       tokenNotRevoked:
-        'The credentials were forgotten, but the token could not be revoked on the Optimizer. Revoke it there when it is reachable.',
+        'The credentials were forgotten, but the Optimizer could not be reached to revoke the token, which holds your password and PIN. RAO Desk keeps only its id, in the keychain, and revokes it as soon as the Optimizer answers again.',
     },
   },
   keychain: {

@@ -364,7 +364,7 @@ export const es: Messages = {
       verified: 'El Optimizer ha aceptado las credenciales.',
       verifiedWithToken: 'El Optimizer sigue guardando el token.',
       tokenNotRevoked:
-        'Las credenciales se han olvidado, pero el token no se ha podido revocar en el Optimizer. Revóquelo allí cuando esté accesible.',
+        'Las credenciales se han olvidado, pero no se pudo contactar con el Optimizer para revocar el token, que guarda su contraseña y su PIN. RAO Desk conserva solo su id, en el llavero, y lo revoca en cuanto el Optimizer vuelva a responder.',
     },
   },
   keychain: {

@@ -60,7 +60,7 @@ export function servicesFor(
 /** Removes whatever a test left in the real keychain. */
 export async function cleanKeychain(keychainService: string): Promise<void> {
   for (const environment of ['sandbox', 'prod']) {
-    for (const account of ['officer', 'rao-desk-probe'])
+    for (const account of ['officer', 'rao-desk-probe', 'revoke-later'])
       await keytar.deletePassword(`${keychainService}.${environment}`, account)
   }
   await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')

@@ -157,4 +157,42 @@ describe('credential vault on the real keychain', () => {
     expect(await app.handlers.forgetCredentials(undefined)).toEqual({ tokenRevoked: true })
     expect(simulator.state.tokens.size).toBe(0)
   })
+
+  it('forgetting in token mode while the Optimizer is away keeps the token’s id, and revokes it later', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    await app.handlers.createOptimizerToken(undefined)
+    const [uid] = [...simulator.state.tokens.keys()]
+    const port = Number(new URL(simulator.url).port)
+    await simulator.close()
+    expect(await app.handlers.forgetCredentials(undefined)).toEqual({ tokenRevoked: false })
+    expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ state: 'none' })
+    // Only the uid is kept, in the keychain beside where the credentials were: never in a file.
+    expect(JSON.parse((await keytar.getPassword(`${service}.sandbox`, 'revoke-later')) ?? '[]')).toEqual([
+      uid,
+    ])
+    expect(readTree(dataDir)).not.toContain(uid)
+
+    simulator = await startSimulator({ raos: [OFFICER], port })
+    simulator.state.tokens.set(uid ?? '', {
+      username: OFFICER.username,
+      password: OFFICER.password,
+      pin: OFFICER.pin,
+    })
+    expect(await app.revokeWaitingTokens()).toBe(1)
+    expect(simulator.state.tokens.size).toBe(0)
+    expect(await keytar.getPassword(`${service}.sandbox`, 'revoke-later')).toBeNull()
+  })
+
+  it('recovers from a token a check left behind, rather than stalling on “already exists”', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await app.handlers.setUpCredentials(officerOnly)
+    simulator.inject({ route: 'DELETE /token/*', fault: { kind: 'status', status: 503 } })
+    expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'credentials' })
+    expect(simulator.state.tokens.size).toBe(1) // the check's own token, whose delete failed
+    expect(await app.handlers.createOptimizerToken(undefined)).toMatchObject({ mode: 'token' })
+    expect(simulator.state.tokens.size).toBe(1)
+    const status = await app.handlers.getTokenInfo(undefined)
+    expect(status).toMatchObject({ username: OFFICER.username, hasPassword: true, hasPin: true })
+  })
 })
