@@ -469,7 +469,8 @@ export const en = {
       'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',
     keychain_unavailable:
       'The system keychain cannot be reached. On Linux, install a Secret Service such as GNOME Keyring (packages gnome-keyring and libsecret-1-0) or KWallet, and sign in to a desktop session.',
-    keychain_locked: 'The system keychain is locked. Unlock it, then try again.',
+    keychain_locked:
+      'The system keychain is locked. Unlock it, then try again: on Linux, in Passwords and Keys (Seahorse), unlock the “Login” keyring; on macOS, in Keychain Access, unlock the “login” keychain; on Windows, sign out and back in.',
     keychain_denied: 'Access to the system keychain was refused. Allow RAO Desk to use it, then try again.',
     keychain_error: 'The system keychain reported a problem.',
     internal: 'Something went wrong in RAO Desk.',

@@ -473,7 +473,8 @@ export const es: Messages = {
       'Las credenciales de RAO guardadas ya no están en el llavero del sistema: se ha restablecido o cambiado, o se ha borrado la entrada. Configúrelas de nuevo.',
     keychain_unavailable:
       'No se puede acceder al llavero del sistema. En Linux, instale un Secret Service como GNOME Keyring (paquetes gnome-keyring y libsecret-1-0) o KWallet, e inicie una sesión de escritorio.',
-    keychain_locked: 'El llavero del sistema está bloqueado. Desbloquéelo y vuelva a intentarlo.',
+    keychain_locked:
+      'El llavero del sistema está bloqueado. Desbloquéelo y vuelva a intentarlo: en Linux, en Contraseñas y claves (Seahorse), desbloquee el depósito «Inicio de sesión»; en macOS, en Acceso a Llaveros, desbloquee el llavero «inicio de sesión»; en Windows, cierre la sesión y vuelva a entrar.',
     keychain_denied:
       'Se ha denegado el acceso al llavero del sistema. Permita que RAO Desk lo use y vuelva a intentarlo.',
     keychain_error: 'El llavero del sistema ha informado de un problema.',

@@ -78,6 +78,7 @@ const blank = { password: '', pin: '', billingPassword: '' }
 
 function ChangePanel() {
   const { t } = useTranslation()
+  const hasBilling = useCredentials((state) => Boolean(state.status?.billingUsername))
   const busy = useCredentials((state) => state.busy)
   const update = useCredentials((state) => state.update)
   const { bind, check, clear, error } = useCheckedForm(blank, credentialsPatchSchema)
@@ -95,7 +96,10 @@ function ChangePanel() {
       <p className="muted">{t('account.changeIntro')}</p>
       <Field label={t('account.newPassword')} type="password" {...bind('password')} />
       <Field label={t('account.newPin')} type="password" inputMode="numeric" {...bind('pin')} />
-      <Field label={t('account.newBillingPassword')} type="password" {...bind('billingPassword')} />
+      {/* A billing password to change only where a billing account was set. */}
+      {hasBilling && (
+        <Field label={t('account.newBillingPassword')} type="password" {...bind('billingPassword')} />
+      )}
       {error('form') && <p className="field-error">{error('form')}</p>}
       <div className="actions">
         <button type="submit" disabled={busy !== null}>
