@@ -18,6 +18,7 @@ import {
   credentialsPatchSchema,
   forgetResultSchema,
   newCredentialsSchema,
+  savedCredentialsSchema,
   tokenInfoSchema,
   verificationSchema,
 } from './credentials'
@@ -63,8 +64,8 @@ export const invokeChannels = {
   /** Stops a connection check under way (a stalled Optimizer); the check answers `cancelled`. */
   cancelConnectionCheck: channel(nothing, z.object({ cancelled: z.boolean() })),
   getCredentialStatus: channel(nothing, credentialStatusSchema),
-  setUpCredentials: channel(newCredentialsSchema, credentialStatusSchema),
-  updateCredentials: channel(credentialsPatchSchema, credentialStatusSchema),
+  setUpCredentials: channel(newCredentialsSchema, savedCredentialsSchema),
+  updateCredentials: channel(credentialsPatchSchema, savedCredentialsSchema),
   forgetCredentials: channel(nothing, forgetResultSchema),
   verifyCredentials: channel(nothing, verificationSchema),
   createOptimizerToken: channel(nothing, credentialStatusSchema),

@@ -60,6 +60,13 @@ export const credentialStatusSchema = z.object({
 })
 export type CredentialStatus = z.infer<typeof credentialStatusSchema>
 
+/** Saved credentials: their status, and whether the Optimizer checked them before they were saved. */
+export const savedCredentialsSchema = z.object({
+  status: credentialStatusSchema,
+  check: z.enum(['verified', 'not_checked']),
+})
+export type SavedCredentials = z.infer<typeof savedCredentialsSchema>
+
 export const tokenInfoSchema = z.object({
   username: z.string(),
   hasPassword: z.boolean(),

@@ -4,6 +4,7 @@ import {
   credentialsPatchSchema,
   type NewCredentials,
   newCredentialsSchema,
+  type SavedCredentials,
   type TokenInfo,
 } from '../../shared/credentials'
 import { AppError } from '../../shared/errors'
@@ -100,6 +101,38 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     }
   }
 
+  /** Asks the Optimizer whether it knows the credentials: a token made and deleted again. */
+  async function checkWithOptimizer(secrets: OfficerSecrets): Promise<void> {
+    try {
+      await deleteOrKeep(await createTokenFor(secrets))
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') {
+        throw new AppError(
+          'invalid_credentials',
+          'The Optimizer does not recognise these RAO credentials.',
+          error.detail,
+        )
+      }
+      throw error
+    }
+  }
+
+  /**
+   * Saves credentials after the Optimizer accepted them; ones it refuses are not saved. Where it cannot
+   * be asked now (offline, a fault of its own), they are saved, and the answer says they were not checked.
+   */
+  async function checkAndSave(secrets: OfficerSecrets): Promise<SavedCredentials> {
+    let check: SavedCredentials['check'] = 'verified'
+    try {
+      await checkWithOptimizer(secrets)
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === 'invalid_credentials') throw error
+      check = 'not_checked'
+    }
+    await vault.write(options.environment(), secrets)
+    return { status: await status(), check }
+  }
+
   /** The token is gone from the Optimizer: decisions go back to the full credentials. */
   async function dropToken(secrets: OfficerSecrets): Promise<void> {
     const { tokenUid: _gone, ...rest } = secrets
@@ -110,20 +143,15 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   return {
     status,
 
-    /** First set-up, or a new one after the credentials were lost or forgotten. Saving sends nothing. */
-    async setUp(input: NewCredentials): Promise<CredentialStatus> {
-      await vault.write(options.environment(), newCredentialsSchema.parse(input))
-      return status()
-    },
+    /** First set-up, or a new one after the credentials were lost or forgotten; checked before saving. */
+    setUp: (input: NewCredentials) => checkAndSave(newCredentialsSchema.parse(input)),
 
-    async update(patch: CredentialsPatch): Promise<CredentialStatus> {
-      const environment = options.environment()
-      const current = await vault.requireSecrets(environment)
+    async update(patch: CredentialsPatch): Promise<SavedCredentials> {
+      const current = await vault.requireSecrets(options.environment())
       const changes = Object.fromEntries(
         Object.entries(credentialsPatchSchema.parse(patch)).filter(([, value]) => value !== undefined),
       )
-      await vault.write(environment, { ...current, ...changes })
-      return status()
+      return checkAndSave({ ...current, ...changes })
     },
 
     /** Forgets everything; revokes the token on the Optimizer first where there is one. */
@@ -149,19 +177,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
           await dropToken(secrets)
         }
       }
-      try {
-        await deleteOrKeep(await createTokenFor(secrets))
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error
-        if (error.code === 'not_found') {
-          throw new AppError(
-            'invalid_credentials',
-            'The Optimizer does not recognise these RAO credentials.',
-            error.detail,
-          )
-        }
-        throw error
-      }
+      await checkWithOptimizer(secrets)
       return { method: 'credentials' }
     },
 

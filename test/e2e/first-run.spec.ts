@@ -56,7 +56,8 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
     await expect(page.getByRole('alert')).toContainText('refused the RAO credentials')
     await page.getByLabel('New PIN').fill('16180339')
     await page.getByRole('button', { name: 'Save changes' }).click()
-    await expect(page.getByText('Changes saved.')).toBeVisible()
+    // Checked with the Optimizer as it is saved.
+    await expect(page.getByText('Saved. The Optimizer accepted the credentials.')).toBeVisible()
     await expect(page.getByLabel('New PIN')).toHaveValue('')
     await page.getByRole('button', { name: 'Verify with the Optimizer' }).click()
     await expect(page.getByText('The Optimizer accepted the credentials.')).toBeVisible()

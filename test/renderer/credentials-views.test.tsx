@@ -71,11 +71,14 @@ describe('credential screens', () => {
       release({
         ok: true,
         value: {
-          environment: 'sandbox',
-          state: 'ready',
-          username: '9001800',
-          rao: '1400',
-          mode: 'credentials',
+          status: {
+            environment: 'sandbox',
+            state: 'ready',
+            username: '9001800',
+            rao: '1400',
+            mode: 'credentials',
+          },
+          check: 'verified',
         },
       }),
     )

@@ -361,6 +361,8 @@ export const en = {
     notes: {
       verified: 'The Optimizer accepted the credentials.',
       verifiedWithToken: 'The Optimizer still holds the token.',
+      savedVerified: 'Saved. The Optimizer accepted the credentials.',
+      savedNotChecked: 'Saved, but not checked: the Optimizer could not be reached. Verify them when it can.',
       tokenNotRevoked:
         'The credentials were forgotten, but the Optimizer could not be reached to revoke the token, which holds your password and PIN. RAO Desk keeps only its id, in the keychain, and revokes it as soon as the Optimizer answers again.',
     },

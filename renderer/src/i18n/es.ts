@@ -363,6 +363,9 @@ export const es: Messages = {
     notes: {
       verified: 'El Optimizer ha aceptado las credenciales.',
       verifiedWithToken: 'El Optimizer sigue guardando el token.',
+      savedVerified: 'Guardado. El Optimizer aceptó las credenciales.',
+      savedNotChecked:
+        'Guardado, pero sin comprobar: no se pudo contactar con el Optimizer. Verifíquelas cuando se pueda.',
       tokenNotRevoked:
         'Las credenciales se han olvidado, pero no se pudo contactar con el Optimizer para revocar el token, que guarda su contraseña y su PIN. RAO Desk conserva solo su id, en el llavero, y lo revoca en cuanto el Optimizer vuelva a responder.',
     },

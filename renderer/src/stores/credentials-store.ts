@@ -18,7 +18,7 @@ export type CredentialAction =
   | 'revokeToken'
 
 /** What a successful action has to say beyond "done". */
-type OutcomeNote = 'verified' | 'verifiedWithToken' | 'tokenNotRevoked'
+type OutcomeNote = 'verified' | 'verifiedWithToken' | 'tokenNotRevoked' | 'savedVerified' | 'savedNotChecked'
 
 /** The outcome of the last action, for the one message the screen shows about it. */
 export type Outcome =
@@ -41,6 +41,9 @@ export interface CredentialsState {
   loadTokenInfo(): Promise<void>
   revokeToken(): Promise<void>
 }
+
+const noteOf = (check: 'verified' | 'not_checked'): OutcomeNote =>
+  check === 'verified' ? 'savedVerified' : 'savedNotChecked'
 
 export function createCredentialsStore(api: RaoApi) {
   const store = createStore<CredentialsState>()((set, get) => {
@@ -81,13 +84,13 @@ export function createCredentialsStore(api: RaoApi) {
         run(
           'setUp',
           () => api.setUpCredentials(input),
-          (status) => ({ status, tokenInfo: null }),
+          ({ status, check }) => ({ status, tokenInfo: null, note: noteOf(check) }),
         ),
       update: (patch) =>
         run(
           'update',
           () => api.updateCredentials(patch),
-          (status) => ({ status }),
+          ({ status, check }) => ({ status, note: noteOf(check) }),
         ),
       async forget() {
         await run(

@@ -16,7 +16,7 @@ import { RetryableError } from '../components/ErrorMessage'
 import { isTyping } from '../components/typing'
 import { useNow } from '../components/useNow'
 import { countCases, orderCases, type QueueFilter, visibleCases, warmSearch } from '../queue/queue-model'
-import { useCases, useNavigation, useSettings } from '../stores/context'
+import { useCases, useCredentials, useNavigation, useSettings } from '../stores/context'
 import { CaseBookProblem } from './CaseBookProblem'
 import { SyncBar } from './SyncBar'
 
@@ -30,6 +30,10 @@ export function QueueView() {
   const ensureLoaded = useCases((state) => state.ensureLoaded)
   const cases = useCases((state) => state.cases)
   const go = useNavigation((state) => state.go)
+  // Credentials set up while the Optimizer was away were saved unchecked: the officer hears it here.
+  const setupNote = useCredentials((state) =>
+    state.outcome?.action === 'setUp' && state.outcome.ok ? state.outcome.note : undefined,
+  )
 
   // Read once; events keep the cases current from then on, so coming back from a case costs nothing.
   useEffect(() => {
@@ -65,6 +69,11 @@ export function QueueView() {
       <h1 id="queue-title" tabIndex={-1}>
         {t('queue.title')}
       </h1>
+      {setupNote === 'savedNotChecked' && (
+        <p role="status" className="notice notice-warning">
+          {t('account.notes.savedNotChecked')}
+        </p>
+      )}
       {book.state === 'open' && <SyncBar />}
       {body}
     </section>

@@ -10,7 +10,7 @@ const app = servicesFor(dataDir, keychainService, 'http://127.0.0.1:9/oneshot/ap
 try {
   const result =
     command === 'setup'
-      ? await app.handlers.setUpCredentials(OFFICER)
+      ? (await app.handlers.setUpCredentials(OFFICER)).status
       : await app.handlers.getCredentialStatus(undefined)
   process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`)
 } catch (error) {

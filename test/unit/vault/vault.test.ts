@@ -1,6 +1,5 @@
 import keytar from '@github/keytar'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { AppError } from '../../../shared/errors'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { cleanKeychain, newDataDir, OFFICER, readTree, SECRETS, servicesFor, testService } from './fixtures'
 
@@ -28,7 +27,9 @@ describe('credential vault on the real keychain', () => {
       environment: 'sandbox',
       state: 'none',
     })
-    const status = await app.handlers.setUpCredentials(OFFICER)
+    const { status, check } = await app.handlers.setUpCredentials(OFFICER)
+    // Checked with the Optimizer before it was saved (a token made and deleted again).
+    expect(check).toBe('verified')
     expect(status).toEqual({
       environment: 'sandbox',
       state: 'ready',
@@ -80,7 +81,7 @@ describe('credential vault on the real keychain', () => {
       problem: { code: 'credentials_lost' },
     })
     await expect(app.oneshot.approve(1)).rejects.toMatchObject({ code: 'credentials_lost' })
-    expect(await app.handlers.setUpCredentials(officerOnly)).toMatchObject({ state: 'ready' })
+    expect((await app.handlers.setUpCredentials(officerOnly)).status).toMatchObject({ state: 'ready' })
   })
 
   it('keeps sandbox and production apart', async () => {
@@ -109,11 +110,15 @@ describe('credential vault on the real keychain', () => {
     await app.handlers.setUpCredentials(officerOnly)
     expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'credentials' })
     expect(simulator.state.tokens.size).toBe(0)
-    await app.handlers.updateCredentials({ password: 'not-the-password' })
-    const failure = await Promise.resolve(app.handlers.verifyCredentials(undefined)).catch(
-      (error: AppError) => error,
+    // A wrong password is refused by the Optimizer as it is saved, and not saved.
+    await expect(app.handlers.updateCredentials({ password: 'not-the-password' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    })
+    expect(JSON.parse((await keytar.getPassword(`${service}.sandbox`, 'officer')) ?? '{}').password).toBe(
+      OFFICER.password,
     )
-    expect(failure).toMatchObject({ code: 'invalid_credentials' })
+    expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'credentials' })
+    expect(simulator.state.tokens.size).toBe(0)
   })
 
   it('token mode: create, read its parts, decide with it, revoke, and back to the credentials', async () => {
@@ -194,5 +199,15 @@ describe('credential vault on the real keychain', () => {
     expect(simulator.state.tokens.size).toBe(1)
     const status = await app.handlers.getTokenInfo(undefined)
     expect(status).toMatchObject({ username: OFFICER.username, hasPassword: true, hasPin: true })
+  })
+
+  it('saves credentials unchecked while the Optimizer is away, and says they were not checked', async () => {
+    const app = servicesFor(dataDir, service, simulator.url)
+    await simulator.close()
+    const saved = await app.handlers.setUpCredentials(officerOnly)
+    expect(saved).toMatchObject({
+      status: { state: 'ready', username: OFFICER.username },
+      check: 'not_checked',
+    })
   })
 })
