@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from '@testing-library/react'
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { App } from '../../renderer/src/App'
@@ -43,7 +43,11 @@ describe('credential screens', () => {
     await userEvent.type(screen.getByLabelText('RAO id'), 'R-14')
     await userEvent.click(screen.getByRole('button', { name: 'Save credentials' }))
     expect(descriptionOf('PIN')).toBe('Digits only, 4 to 16 of them.')
-    expect(descriptionOf('RAO id')).toMatch(/^Digits only\./)
+    expect(descriptionOf('RAO id')).toMatch(/^Digits only, 1 to 10 of them\./)
+    // The focus goes to the first field in error; its error state is set for assistive technology.
+    await waitFor(() => expect(screen.getByLabelText('RAO username')).toHaveFocus())
+    expect(screen.getByLabelText('RAO username')).toHaveAttribute('aria-invalid', 'true')
+    expect(screen.getByLabelText('RAO username')).toHaveAttribute('maxlength', '64')
     expect(api.calls).not.toContain('setUpCredentials')
   })
 

@@ -19,11 +19,10 @@ export function Field({ label, hint, error, ...input }: FieldProps) {
           {hint}
         </p>
       )}
-      {error && (
-        <p id={`${id}-error`} className="field-error">
-          {error}
-        </p>
-      )}
+      {/* Always in the page, its text changing: a live region is announced when its text changes. */}
+      <p id={`${id}-error`} className="field-error" aria-live="polite">
+        {error ?? ''}
+      </p>
     </div>
   )
 }

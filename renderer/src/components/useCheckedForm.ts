@@ -19,7 +19,13 @@ export function fieldErrors(schema: z.ZodType, value: Record<string, unknown>): 
     const field = String(issue.path[0] ?? 'form')
     if (errors[field]) continue
     const missing = issue.code === 'too_small' || (field !== 'form' && value[field] === undefined)
-    errors[field] = isKnown(issue.message) ? issue.message : missing ? 'required' : 'invalid'
+    errors[field] = isKnown(issue.message)
+      ? issue.message
+      : issue.code === 'too_big'
+        ? `too_long_max:${String((issue as { maximum?: unknown }).maximum)}`
+        : missing
+          ? 'required'
+          : 'invalid'
   }
   return errors
 }
@@ -29,8 +35,13 @@ export function useCheckedForm<F extends Record<string, string>>(initial: F, sch
   const { t } = useTranslation()
   const [form, setForm] = useState(initial)
   const [errors, setErrors] = useState<Record<string, string>>({})
-  const error = (field: keyof F | 'form') =>
-    errors[field as string] ? t(`validation.${errors[field as string]}` as 'validation.invalid') : undefined
+  const error = (field: keyof F | 'form') => {
+    const key = errors[field as string]
+    if (!key) return undefined
+    // A length limit names the limit: "At most 64 characters.", not "Not valid."
+    const [name, max] = key.split(':')
+    return max ? t('validation.too_long_max', { max }) : t(`validation.${name}` as 'validation.invalid')
+  }
   return {
     error,
     /** What a `<Field>` needs for one of the form's fields. */
@@ -41,13 +52,18 @@ export function useCheckedForm<F extends Record<string, string>>(initial: F, sch
       error: error(field),
       autoComplete: 'off',
     }),
-    /** The values given, if they pass; otherwise null, and the errors are shown. */
-    check(): Partial<F> | null {
+    /**
+     * The values given, if they pass; otherwise null: the errors are shown, and the focus moves to the
+     * first field in error of `formElement`.
+     */
+    check(formElement?: HTMLFormElement): Partial<F> | null {
       const given = Object.fromEntries(
         Object.entries(form).filter(([, value]) => value.trim() !== ''),
       ) as Partial<F>
       const found = fieldErrors(schema, given)
       setErrors(found)
+      if (Object.keys(found).length && formElement)
+        requestAnimationFrame(() => formElement.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus())
       return Object.keys(found).length ? null : given
     },
     /** Fills fields the officer has left blank (defaults that arrive after the form is shown). */

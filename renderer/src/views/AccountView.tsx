@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { credentialsPatchSchema } from '../../../shared/credentials'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
+import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
 import { useCredentials } from '../stores/context'
 import type { CredentialAction } from '../stores/credentials-store'
@@ -14,7 +15,9 @@ export function AccountView() {
   if (status?.state !== 'ready') return null
   return (
     <section aria-labelledby="account-title">
-      <h1 id="account-title">{t('account.title')}</h1>
+      <h1 id="account-title" tabIndex={-1} ref={focusOnArrival}>
+        {t('account.title')}
+      </h1>
       <dl className="card summary">
         <dt>{t('credentials.username')}</dt>
         <dd>{status.username}</dd>
@@ -85,7 +88,7 @@ function ChangePanel() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const patch = check()
+    const patch = check(event.currentTarget as HTMLFormElement)
     if (!patch) return
     clear(['password', 'pin', 'billingPassword'])
     await update(patch)
@@ -94,11 +97,22 @@ function ChangePanel() {
     <form className="card" onSubmit={submit} noValidate aria-labelledby="change-title">
       <h2 id="change-title">{t('account.changeTitle')}</h2>
       <p className="muted">{t('account.changeIntro')}</p>
-      <Field label={t('account.newPassword')} type="password" {...bind('password')} />
-      <Field label={t('account.newPin')} type="password" inputMode="numeric" {...bind('pin')} />
+      <Field label={t('account.newPassword')} type="password" maxLength={256} {...bind('password')} />
+      <Field
+        label={t('account.newPin')}
+        type="password"
+        inputMode="numeric"
+        maxLength={16}
+        {...bind('pin')}
+      />
       {/* A billing password to change only where a billing account was set. */}
       {hasBilling && (
-        <Field label={t('account.newBillingPassword')} type="password" {...bind('billingPassword')} />
+        <Field
+          label={t('account.newBillingPassword')}
+          type="password"
+          maxLength={256}
+          {...bind('billingPassword')}
+        />
       )}
       {error('form') && <p className="field-error">{error('form')}</p>}
       <div className="actions">

@@ -65,7 +65,7 @@ function NewVideoIdForm() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const input = check()
+    const input = check(event.currentTarget as HTMLFormElement)
     if (!input || busy) return
     setBusy(true)
     setFailure(null)
@@ -192,7 +192,7 @@ function ExistingForm() {
   }
   const addOne = async (event: FormEvent) => {
     event.preventDefault()
-    const given = pair.check()
+    const given = pair.check(event.currentTarget as HTMLFormElement)
     if (given && (await add(`${given.videoidPk},${given.requestPk}`))) pair.clear(['videoidPk', 'requestPk'])
   }
   const addPasted = async (event: FormEvent) => {

@@ -13,6 +13,7 @@ import { useTranslation } from 'react-i18next'
 import { type Case, KNOWN_STATUSES } from '../../../shared/cases'
 import { StatusBadge, useAge, useCaseName, useStatusLabel } from '../components/CaseLabels'
 import { RetryableError } from '../components/ErrorMessage'
+import { focusOnArrival } from '../components/focus'
 import { isTyping } from '../components/typing'
 import { useNow } from '../components/useNow'
 import { countCases, orderCases, type QueueFilter, visibleCases, warmSearch } from '../queue/queue-model'
@@ -66,7 +67,7 @@ export function QueueView() {
   }
   return (
     <section aria-labelledby="queue-title" className="queue-page">
-      <h1 id="queue-title" tabIndex={-1}>
+      <h1 id="queue-title" tabIndex={-1} ref={focusOnArrival}>
         {t('queue.title')}
       </h1>
       {setupNote === 'savedNotChecked' && (

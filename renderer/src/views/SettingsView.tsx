@@ -12,6 +12,7 @@ import {
   withApiPath,
 } from '../../../shared/settings'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
+import { focusOnArrival } from '../components/focus'
 import { formatSize } from '../components/format'
 import { useShortcut } from '../components/useShortcut'
 import { useMedia, useSettings } from '../stores/context'
@@ -25,7 +26,9 @@ export function SettingsView() {
   if (load.status === 'failed') {
     return (
       <section aria-labelledby="settings-title">
-        <h1 id="settings-title">{t('settings.title')}</h1>
+        <h1 id="settings-title" tabIndex={-1} ref={focusOnArrival}>
+          {t('settings.title')}
+        </h1>
         <RetryableError
           error={load.error}
           title={t('settings.loadFailed')}
@@ -37,7 +40,9 @@ export function SettingsView() {
   if (!settings) {
     return (
       <section aria-labelledby="settings-title" aria-busy="true">
-        <h1 id="settings-title">{t('settings.title')}</h1>
+        <h1 id="settings-title" tabIndex={-1} ref={focusOnArrival}>
+          {t('settings.title')}
+        </h1>
         <p role="status" className="muted">
           {t('common.loading')}
         </p>
@@ -46,7 +51,9 @@ export function SettingsView() {
   }
   return (
     <section aria-labelledby="settings-title">
-      <h1 id="settings-title">{t('settings.title')}</h1>
+      <h1 id="settings-title" tabIndex={-1} ref={focusOnArrival}>
+        {t('settings.title')}
+      </h1>
       <p className="muted">{t('settings.intro')}</p>
       <SettingsForm saved={settings} />
       <ConnectionPanel savedUrl={settings.optimizerUrl} />

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { type NewCredentials, newCredentialsSchema } from '../../../shared/credentials'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
+import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
 import { useCredentials } from '../stores/context'
 
@@ -22,7 +23,7 @@ export function SetupView() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    const credentials = check()
+    const credentials = check(event.currentTarget as HTMLFormElement)
     if (!credentials) return
     clear(['password', 'pin', 'billingPassword'])
     await setUp(credentials as NewCredentials)
@@ -30,7 +31,9 @@ export function SetupView() {
 
   return (
     <section aria-labelledby="setup-title">
-      <h1 id="setup-title">{t('setup.title')}</h1>
+      <h1 id="setup-title" tabIndex={-1} ref={focusOnArrival}>
+        {t('setup.title')}
+      </h1>
       {status?.state === 'lost' && status.problem ? (
         <ErrorMessage error={status.problem} title={t('setup.lostTitle')} />
       ) : (
@@ -40,20 +43,32 @@ export function SetupView() {
         <p className="muted">
           {t('setup.environment', { environment: t(`environment.${status?.environment ?? 'sandbox'}`) })}
         </p>
-        <Field label={t('credentials.username')} {...bind('username')} spellCheck={false} />
-        <Field label={t('credentials.password')} type="password" {...bind('password')} />
-        <Field label={t('credentials.pin')} type="password" inputMode="numeric" {...bind('pin')} />
+        <Field label={t('credentials.username')} maxLength={64} {...bind('username')} spellCheck={false} />
+        <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
+        <Field
+          label={t('credentials.pin')}
+          type="password"
+          inputMode="numeric"
+          maxLength={16}
+          {...bind('pin')}
+        />
         <Field
           label={t('credentials.rao')}
           inputMode="numeric"
+          maxLength={10}
           {...bind('rao')}
           hint={t('credentials.raoHint')}
         />
         <details>
           <summary>{t('credentials.billing')}</summary>
           <p className="hint">{t('credentials.billingHint')}</p>
-          <Field label={t('credentials.billingUsername')} {...bind('billingUsername')} />
-          <Field label={t('credentials.billingPassword')} type="password" {...bind('billingPassword')} />
+          <Field label={t('credentials.billingUsername')} maxLength={256} {...bind('billingUsername')} />
+          <Field
+            label={t('credentials.billingPassword')}
+            type="password"
+            maxLength={256}
+            {...bind('billingPassword')}
+          />
         </details>
         <p className="hint">{t('setup.keychainNote')}</p>
         <div className="actions">
