@@ -68,9 +68,10 @@ export const requestDetailsSchema = z
 export type RequestDetails = z.output<typeof requestDetailsSchema>
 
 /** `POST /token` answer: legacy a bare uid string, current `{token_uid}`. */
-export const createdTokenSchema = z
-  .union([text, z.looseObject({ token_uid: text }).transform((wire) => wire.token_uid)])
-  .transform((uid) => uid)
+export const createdTokenSchema = z.union([
+  text,
+  z.looseObject({ token_uid: text }).transform((wire) => wire.token_uid),
+])
 
 const tokenPartsSchema = z.looseObject({
   username: z.union([z.string(), z.number()]),

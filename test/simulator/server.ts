@@ -7,7 +7,7 @@ import path from 'node:path'
 import { readBody } from '../support/read-body'
 import { type Fault, FaultBook, type FaultRule } from './faults'
 import type { RaoAccount } from './seed'
-import { type Answer, contentTypeOf, envelope, fail, SimulatorState, type VideoCase } from './state'
+import { type Answer, contentTypeOf, fail, type Generation, SimulatorState, type VideoCase } from './state'
 
 /** Where the simulator mounts the API, as on the real Optimizer. */
 export const BASE_PATH = '/oneshot/api/v1'
@@ -20,6 +20,8 @@ export interface SimulatorOptions {
   dataDir?: string
   /** Start with the synthetic cases (default) or empty. */
   seed?: boolean
+  /** The API generation it speaks (the current one unless said); never both at once. */
+  generation?: Generation
   raos?: RaoAccount[]
 }
 
@@ -98,6 +100,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const state = new SimulatorState({
     ...(options.raos ? { raos: options.raos } : {}),
     seed: options.seed ?? true,
+    ...(options.generation ? { generation: options.generation } : {}),
   })
   const ownDataDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'oneshot-simulator-'))
@@ -201,9 +204,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const [first, second, third] = segments
     const pkOf = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : undefined)
 
-    if (method === 'GET' && apiPath === '/hello') return envelope(200, 'Hello')
+    if (method === 'GET' && apiPath === '/hello') return state.ok('Hello')
     if (method === 'GET' && apiPath === '/version') {
-      return envelope(200, {
+      return state.ok('Version', {
         version: OPTIMIZER_VERSION,
         name: OPTIMIZER_NAME,
         info: {
@@ -216,15 +219,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       })
     }
     if (apiPath === '/settings') {
-      if (method === 'GET') return envelope(200, state.settings())
+      if (method === 'GET') return state.ok('Settings', state.settings())
       if (method === 'POST') {
         const body = await jsonBody(request)
         return isAnswer(body) ? body : state.updateSettings(body as Record<string, Record<string, unknown>>)
       }
     }
     if (method === 'GET' && apiPath === '/tokens') {
-      return envelope(
-        200,
+      return state.ok(
+        'Tokens',
         Object.fromEntries([...state.tokens].map(([uid, token]) => [uid, state.tokenParts(token)])),
       )
     }
@@ -235,20 +238,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       const token = second ? state.tokens.get(second) : undefined
       if (segments.length === 2 && !token) return fail(404, `Token ${second} not found`)
-      if (token && method === 'GET')
-        return { status: 200, json: { status: 'success', details: state.tokenParts(token) } }
+      if (token && method === 'GET') return state.ok('Token', state.tokenParts(token))
       if (token && second && method === 'DELETE') {
         state.tokens.delete(second)
-        return envelope(200, 'Token deleted successfully')
+        return state.ok('Token deleted successfully')
       }
     }
     if (first === 'request' && segments.length === 2) {
       const target = state.byRequestPk(pkOf(second) ?? -1)
       if (!target) return fail(404, `Request ${second} not found`)
-      if (method === 'GET') return envelope(200, state.requestDetails(target))
+      if (method === 'GET') return state.ok('Request', state.requestDetails(target))
       if (method === 'DELETE') {
         target.status = 'CANCELLED'
-        return envelope(200, 'Request directory removed successfully')
+        return state.ok('Request directory removed successfully')
       }
     }
     if (first === 'videoid') {

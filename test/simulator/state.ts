@@ -38,12 +38,15 @@ const STATUS_TEXT: Record<number, string> = {
   412: 'Precondition Failed',
   500: 'Internal Server Error',
 }
+/** Errors keep the legacy shape in both generations (guess, Q8: the current API documents none). */
 export const fail = (status: number, details: string) => envelope(status, details)
-/** The current API's success envelope, typo and all, where the seed documents it. */
-const success = (message: string, extra: Record<string, unknown> = {}): Answer => ({
-  status: 200,
-  json: { status: 'success', message, ...extra },
-})
+
+/**
+ * The two API generations the simulator speaks, one per server, never mixed: the current 1.0.0
+ * (`{status:"success", message, details}`, its own field names) or the legacy v1 (`{status:"200 OK",
+ * details}`, legacy field names), as `oneshot-api-notes.md` §0 and §1 show them.
+ */
+export type Generation = 'current' | 'legacy'
 
 export interface Billing {
   username: string
@@ -65,9 +68,11 @@ export class SimulatorState {
   tsaUrl = 'https://tsa.sandbox.uanataca.com/tsa/tss01'
   private nextVideoidPk = 16673
   private nextRequestPk = 923056
+  readonly generation: Generation
 
-  constructor(options: { raos?: RaoAccount[]; seed?: boolean }) {
+  constructor(options: { raos?: RaoAccount[]; seed?: boolean; generation?: Generation }) {
     this.raos = options.raos ?? [DEFAULT_RAO]
+    this.generation = options.generation ?? 'current'
     if (options.seed !== false) {
       for (const seed of SEED_CASES) {
         const created = this.addCase({
@@ -84,6 +89,15 @@ export class SimulatorState {
           ...(seed.video ? { video: { file: seed.video, contentType: contentTypeOf(seed.video) } } : {}),
         })
       }
+    }
+  }
+
+  /** A success in this server's generation: its words, and what it carries. */
+  ok(message: string, details?: unknown): Answer {
+    if (this.generation === 'legacy') return envelope(200, details === undefined ? message : details)
+    return {
+      status: 200,
+      json: { status: 'success', message, ...(details === undefined ? {} : { details }) },
     }
   }
 
@@ -148,9 +162,10 @@ export class SimulatorState {
         return fail(400, 'A token with these credentials already exist!')
       }
     }
-    const uid = randomUUID()
+    // Legacy tokens are 32 hex digits, answered bare; current ones are UUIDs, in an object (§1.2).
+    const uid = this.generation === 'legacy' ? randomUUID().replaceAll('-', '') : randomUUID()
     this.tokens.set(uid, { username, ...(password ? { password } : {}), ...(pin ? { pin } : {}) })
-    return success('Token created', { details: { token_uid: uid } })
+    return this.ok('Token created', this.generation === 'legacy' ? uid : { token_uid: uid })
   }
 
   tokenParts(token: StoredToken) {
@@ -180,6 +195,14 @@ export class SimulatorState {
       registrationAuthority: body.registration_authority as string,
       profile: body.profile as string,
     })
+    if (this.generation === 'legacy') {
+      return this.ok('VideoID created', {
+        videoid_pk: created.videoidPk,
+        videoid_link: `https://cms.sandbox.uanataca.com/lcmpl/videoid/${created.videoidPk}`,
+        request_pk: created.requestPk,
+      })
+    }
+    // As the current API's page shows it, typo and odd field included (§1.5).
     return {
       status: 200,
       json: {
@@ -218,7 +241,7 @@ export class SimulatorState {
     target.person = { ...target.person, ...(ocr as Partial<Person>) }
     target.hasEvidences = true
     this.afterUpload(target)
-    return success('VideoID evidences uploaded')
+    return this.ok('VideoID evidences uploaded')
   }
 
   uploadVideo(target: VideoCase, file: string, contentType: string): Answer {
@@ -230,7 +253,7 @@ export class SimulatorState {
     }
     target.video = { file, contentType }
     this.afterUpload(target)
-    return success('VideoID video uploaded')
+    return this.ok('VideoID video uploaded')
   }
 
   // Guess (open question Q4): validate in one-step mode answers 412.
@@ -239,7 +262,7 @@ export class SimulatorState {
       return fail(412, 'Validation is not enabled for this Registration Authority (1-step mode)')
     if (target.status !== 'VIDEOREVIEW') return fail(412, `Invalid request status '${target.status}'`)
     target.status = 'CREATED'
-    return success('VideoID validated')
+    return this.ok('VideoID validated')
   }
 
   // Guess (Q2, notes §6): a decision in the wrong state answers 500 with an RA-style message.
@@ -252,7 +275,7 @@ export class SimulatorState {
       )
     }
     target.status = 'ENROLLREADY'
-    return success('VideoID approved')
+    return this.ok('VideoID approved')
   }
 
   // Guess (Q2): refuse answers 200 with no envelope (the current API shows no body for it).
@@ -315,7 +338,7 @@ export class SimulatorState {
     }
     if (typeof password === 'string') this.billing = { username: this.billing?.username ?? '', password }
     if (typeof environment === 'string') this.environment = environment
-    return envelope(200, 'Settings saved successfully')
+    return this.ok('Settings saved successfully')
   }
 }
 
@@ -326,5 +349,3 @@ function isBase64(value: string): boolean {
 export function contentTypeOf(file: string): string {
   return file.endsWith('.webm') ? 'video/webm' : 'video/mp4'
 }
-
-export { envelope, success }
