@@ -14,7 +14,7 @@ export function ErrorMessage({ error, title }: { error: AppErrorShape; title?: s
       {error.detail && (
         <details className="notice-detail">
           <summary>{t('errors.details')}</summary>
-          {error.detail}
+          <p>{error.detail}</p>
         </details>
       )}
     </div>

@@ -310,7 +310,7 @@ export const en = {
     lostTitle: 'Your saved credentials are gone',
     environment: 'For the {{environment}} environment.',
     keychainNote:
-      'Saving stores the credentials in the system keychain only. Nothing is sent to the Optimizer until you verify them or review a Video ID.',
+      'Saving checks them with the Optimizer where it can be reached, then stores them in the system keychain only, never in a file.',
     save: 'Save credentials',
     saving: 'Saving…',
   },

@@ -312,7 +312,7 @@ export const es: Messages = {
     lostTitle: 'Sus credenciales guardadas ya no están',
     environment: 'Para el entorno {{environment}}.',
     keychainNote:
-      'Al guardar, las credenciales solo se guardan en el llavero del sistema. No se envía nada al Optimizer hasta que las verifique o revise un Video ID.',
+      'Al guardar se comprueban con el Optimizer, si se puede contactar con él, y se guardan solo en el llavero del sistema, nunca en un archivo.',
     save: 'Guardar credenciales',
     saving: 'Guardando…',
   },

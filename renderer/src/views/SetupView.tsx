@@ -34,6 +34,12 @@ export function SetupView() {
       <h1 id="setup-title" tabIndex={-1} ref={focusOnArrival}>
         {t('setup.title')}
       </h1>
+      {/* After forgetting: what became of the Optimizer token, said where the officer now is. */}
+      {outcome?.action === 'forget' && outcome.ok && outcome.note && (
+        <p role="status" className="notice notice-warning">
+          {t(`account.notes.${outcome.note}`)}
+        </p>
+      )}
       {status?.state === 'lost' && status.problem ? (
         <ErrorMessage error={status.problem} title={t('setup.lostTitle')} />
       ) : (
