@@ -108,6 +108,25 @@ describe('credential screens', () => {
     expect(await screen.findByRole('heading', { name: 'Set up your RAO credentials' })).toBeInTheDocument()
   })
 
+  it('says where to unlock a locked keychain, on each system', async () => {
+    renderWith({
+      getCredentialStatus: () =>
+        ok({
+          environment: 'sandbox',
+          state: 'keychain_problem',
+          problem: {
+            code: 'keychain_locked',
+            message: 'x',
+            detail: 'Cannot create an item in a locked collection',
+          },
+        } satisfies CredentialStatus),
+    })
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('Passwords and Keys (Seahorse)')
+    expect(alert).toHaveTextContent('Keychain Access')
+    expect(alert).toHaveTextContent('Windows')
+  })
+
   it('says why when the saved credentials were lost, and keeps who they were', async () => {
     renderWith({
       getCredentialStatus: () =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { createIpcBinding, type Handlers } from '../../main/ipc'
+import { createCheckedEmit, createIpcBinding, type Handlers } from '../../main/ipc'
 import { createLogger } from '../../main/log'
 import { type InvokeName, invokeNames } from '../../shared/channels'
 import { invokeChannels } from '../../shared/contract'
@@ -120,5 +120,21 @@ describe('IPC binding', () => {
     const { binding } = setup({ checkConnection: async () => ({ name: 42 }) as never })
     const result = await binding.dispatch('checkConnection', undefined, trusted)
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ code: 'internal' }) })
+  })
+})
+
+describe('events to the page', () => {
+  it('pass the contract: a payload is stripped to its schema, and one that breaks it is not sent', () => {
+    const sent: [string, unknown][] = []
+    const lines: string[] = []
+    const emit = createCheckedEmit(
+      (name, payload) => sent.push([name, payload]),
+      createLogger((line) => lines.push(line)),
+    )
+    emit('syncChanged', { running: false, online: true, password: 'hunter2' } as never)
+    emit('videoProgress', { videoidPk: -1, state: { status: 'none' } })
+    expect(sent).toEqual([['syncChanged', { running: false, online: true }]])
+    expect(lines.join('\n')).toContain('event outside the contract: not sent')
+    expect(lines.join('\n')).not.toContain('hunter2')
   })
 })
