@@ -85,11 +85,20 @@ export function createServices(deps: ServiceDependencies) {
     fourEyes: () => settings.read().fourEyes,
     log: deps.log,
   })
+  /** Work that starts on its own (at start, after a sync): closing waits for it, so none outlives the services. */
+  const running = new Set<Promise<unknown>>()
+  const inBackground = (what: string, task: () => Promise<unknown>) => {
+    const promise: Promise<unknown> = task()
+      .catch((error: unknown) =>
+        deps.log.warn(`${what} failed`, { code: error instanceof AppError ? error.code : 'internal' }),
+      )
+      .finally(() => running.delete(promise))
+    running.add(promise)
+  }
+  /** What waits for the Optimizer to answer again: lost decisions to settle, tokens to revoke. */
   const settlePending = () =>
-    decisions.settlePending().catch((error: unknown) =>
-      deps.log.warn('settling decisions failed', {
-        code: error instanceof AppError ? error.code : 'internal',
-      }),
+    inBackground('settling with the Optimizer', () =>
+      Promise.all([decisions.settlePending(), credentials.revokeWaitingTokens()]),
     )
   const sync = createSync({
     cases,
@@ -98,7 +107,7 @@ export function createServices(deps: ServiceDependencies) {
     onState: (state) => {
       deps.emit('syncChanged', state)
       // The Optimizer answers again: a decision whose answer was lost can be settled now.
-      if (!state.running && state.online && !state.problem) void settlePending()
+      if (!state.running && state.online && !state.problem) settlePending()
     },
     log: deps.log,
   })
@@ -117,12 +126,7 @@ export function createServices(deps: ServiceDependencies) {
   })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   let connectionCheck: AbortController | undefined
-  const purge = () =>
-    video.purge().catch((error: unknown) =>
-      deps.log.warn('video cache purge failed', {
-        code: error instanceof AppError ? error.code : 'internal',
-      }),
-    )
+  const purge = () => inBackground('video cache purge', () => video.purge())
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
@@ -209,19 +213,18 @@ export function createServices(deps: ServiceDependencies) {
     oneshot,
     cases,
     video,
-    /** Tokens kept to revoke later, revoked now if the Optimizer answers (also after each sync). */
-    revokeWaitingTokens: () => credentials.revokeWaitingTokens(),
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start()
-      void settlePending()
-      void purge()
-      purgeTimer = setInterval(() => void purge(), 6 * 3600 * 1000)
+      settlePending()
+      purge()
+      purgeTimer = setInterval(purge, 6 * 3600 * 1000)
       purgeTimer.unref?.()
     },
     async close() {
       clearInterval(purgeTimer)
       await Promise.all([sync.stop(), video.stopAll()])
+      await Promise.allSettled([...running])
       await dispatcher.close()
     },
   }
