@@ -109,9 +109,15 @@ export function createMediaHandler(options: MediaHandlerOptions) {
     if (range === 'unsatisfiable')
       return plain(416, 'Range not satisfiable', { ...common, 'Content-Range': `bytes */${size}` })
     const served = range ?? { start: 0, end: size - 1 }
+    // Read again once: the file may move into place between the look and the read. A download stopped
+    // meanwhile (cancelled, the app quitting) leaves no file at all: then there is no video to serve.
+    const type = await videoTypeOf(fileNow())
+      .catch(() => videoTypeOf(fileNow()))
+      .catch(() => undefined)
+    if (!type) return plain(404, 'This case has no video on this computer.', common)
     const headers = {
       ...common,
-      'Content-Type': await videoTypeOf(fileNow()),
+      'Content-Type': type,
       'Accept-Ranges': 'bytes',
       'Content-Length': String(Math.max(0, served.end - served.start + 1)),
       ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${size}` } : {}),
