@@ -53,7 +53,7 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
     await expect(page.getByText('Settings saved.')).toBeVisible()
     await page.getByRole('navigation').getByRole('button', { name: 'My credentials' }).click()
     await page.getByRole('button', { name: 'Verify with the Optimizer' }).click()
-    await expect(page.getByRole('alert')).toContainText('refused the RAO credentials')
+    await expect(page.getByRole('alert').filter({ hasText: 'refused the RAO credentials' })).toBeVisible()
     await page.getByLabel('New PIN').fill('16180339')
     await page.getByRole('button', { name: 'Save changes' }).click()
     // Checked with the Optimizer as it is saved.

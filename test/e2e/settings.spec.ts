@@ -23,7 +23,7 @@ test('saves the Optimizer address, checks the connection, and survives the Optim
 
   await simulator.close()
   await app.getByRole('button', { name: 'Check connection' }).click()
-  const alert = app.getByRole('alert')
+  const alert = app.getByRole('alert').filter({ hasText: 'The connection check failed.' })
   await expect(alert).toContainText('The connection check failed.')
   await expect(alert).toContainText('Cannot reach the Optimizer')
   await expect(app.getByText('Connected to')).toHaveCount(0)

@@ -138,7 +138,8 @@ describe('credential screens', () => {
           problem: { code: 'credentials_lost', message: 'x' },
         } satisfies CredentialStatus),
     })
-    expect(await screen.findByRole('alert')).toHaveTextContent('no longer in the system keychain')
+    const lost = await screen.findByText(/no longer in the system keychain/)
+    expect(lost.closest('[role="alert"]')).toBeInTheDocument()
     expect(screen.getByLabelText('RAO username')).toHaveValue('9001800')
     expect(screen.getByText('For the Production environment.')).toBeInTheDocument()
   })

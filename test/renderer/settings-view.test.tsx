@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from '@testing-library/react'
+import { act, cleanup, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { App } from '../../renderer/src/App'
@@ -56,7 +56,9 @@ describe('Settings screen states', () => {
     await renderApp(api)
     expect(await screen.findByRole('alert')).toHaveTextContent('The settings could not be read.')
     // The plain sentence first; the system's own words behind the disclosure.
-    expect(screen.getByRole('alert')).toHaveTextContent('Something went wrong in RAO Desk.')
+    expect(
+      screen.getByText('Something went wrong in RAO Desk.').closest('[role="alert"]'),
+    ).toBeInTheDocument()
     expect(screen.getByRole('group')).toHaveTextContent('DetailsEACCES')
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }))
     expect(await screen.findByLabelText('Optimizer address')).toBeInTheDocument()
@@ -89,8 +91,14 @@ describe('Settings screen states', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Check connection' }))
     expect(screen.getByText('Checking the connection…')).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Check connection' })).toBeDisabled()
+    // The region that will announce a failure is in the page already, empty: its text changes.
+    const connection = screen.getByRole('region', { name: 'Connection' })
+    const announcer = within(connection).getByRole('alert')
+    expect(announcer).toBeEmptyDOMElement()
     await act(async () => release({ ok: false, error: { code: 'timeout', message: 'slow' } }))
-    expect(screen.getByRole('alert')).toHaveTextContent('took too long')
+    expect(within(connection).getByRole('alert')).toBe(announcer)
+    expect(announcer).toHaveTextContent('took too long')
+    expect(screen.getByText(/took too long/).closest('[role="alert"]')).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Check connection' })).toBeEnabled()
   })
 

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { AppErrorShape } from '../../../shared/errors'
 
@@ -5,10 +6,19 @@ import type { AppErrorShape } from '../../../shared/errors'
  * An error from main: a plain sentence in the officer's language that says what to do; the technical
  * words (a server's message, a system error code) stay behind a "details" disclosure for support.
  */
-export function ErrorMessage({ error, title }: { error: AppErrorShape; title?: string }) {
+export function ErrorMessage({
+  error,
+  title,
+  live = true,
+}: {
+  error: AppErrorShape
+  title?: string
+  /** False inside an `Announcer`, which is the live region that stays in the page. */
+  live?: boolean
+}) {
   const { t } = useTranslation()
   return (
-    <div className="notice notice-error" role="alert">
+    <div className="notice notice-error" {...(live ? { role: 'alert' } : {})}>
       {title && <p className="notice-title">{title}</p>}
       <p>{t(`errors.${error.code}`)}</p>
       {error.detail && (
@@ -40,4 +50,12 @@ export function RetryableError({
       </button>
     </>
   )
+}
+
+/**
+ * A live region that stays in the page while what it holds comes and goes: screen readers announce a
+ * change of its content reliably, where a region added with its message may go unheard.
+ */
+export function Announcer({ children, urgent = false }: { children: ReactNode; urgent?: boolean }) {
+  return <div {...(urgent ? { role: 'alert' } : { role: 'status' })}>{children}</div>
 }

@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { credentialsPatchSchema } from '../../../shared/credentials'
-import { ErrorMessage } from '../components/ErrorMessage'
+import { Announcer, ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
 import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
@@ -39,14 +39,14 @@ export function AccountView() {
 function Outcome({ action, success }: { action: CredentialAction; success?: string }) {
   const { t } = useTranslation()
   const outcome = useCredentials((state) => state.outcome)
-  if (outcome?.action !== action) return null
-  if (!outcome.ok) return <ErrorMessage error={outcome.error} />
-  const text = outcome.note ? t(`account.notes.${outcome.note}`) : success
-  return text ? (
-    <p role="status" className="notice notice-ok">
-      {text}
-    </p>
-  ) : null
+  const mine = outcome?.action === action ? outcome : null
+  const text = mine?.ok ? (mine.note ? t(`account.notes.${mine.note}`) : success) : undefined
+  return (
+    <Announcer urgent={mine?.ok === false}>
+      {mine && !mine.ok && <ErrorMessage error={mine.error} live={false} />}
+      {text && <p className="notice notice-ok">{text}</p>}
+    </Announcer>
+  )
 }
 
 function Busy({ action }: { action: CredentialAction }) {

@@ -11,7 +11,7 @@ import {
   settingsSchema,
   withApiPath,
 } from '../../../shared/settings'
-import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
+import { Announcer, ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { focusOnArrival } from '../components/focus'
 import { formatSize } from '../components/format'
 import { useShortcut } from '../components/useShortcut'
@@ -220,7 +220,9 @@ function SettingsForm({ saved }: { saved: Settings }) {
           {dirty ? t('settings.unsaved') : save.status === 'saved' ? t('settings.saved') : ''}
         </p>
       </div>
-      {save.status === 'failed' && <ErrorMessage error={save.error} />}
+      <Announcer urgent>
+        {save.status === 'failed' && <ErrorMessage error={save.error} live={false} />}
+      </Announcer>
     </form>
   )
 }
@@ -263,9 +265,11 @@ function ConnectionPanel({ savedUrl }: { savedUrl: string }) {
           </p>
         )}
       </div>
-      {connection.status === 'failed' && (
-        <ErrorMessage error={connection.error} title={t('connection.failed')} />
-      )}
+      <Announcer urgent>
+        {connection.status === 'failed' && (
+          <ErrorMessage error={connection.error} title={t('connection.failed')} live={false} />
+        )}
+      </Announcer>
     </section>
   )
 }

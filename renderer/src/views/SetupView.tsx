@@ -1,7 +1,7 @@
 import type { FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type NewCredentials, newCredentialsSchema } from '../../../shared/credentials'
-import { ErrorMessage } from '../components/ErrorMessage'
+import { Announcer, ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
 import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
@@ -82,7 +82,9 @@ export function SetupView() {
             {busy === 'setUp' ? t('setup.saving') : t('setup.save')}
           </button>
         </div>
-        {outcome?.action === 'setUp' && !outcome.ok && <ErrorMessage error={outcome.error} />}
+        <Announcer urgent>
+          {outcome?.action === 'setUp' && !outcome.ok && <ErrorMessage error={outcome.error} live={false} />}
+        </Announcer>
       </form>
     </section>
   )
