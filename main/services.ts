@@ -125,6 +125,7 @@ export function createServices(deps: ServiceDependencies) {
     ...(deps.now ? { now: deps.now } : {}),
   })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
+  let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
   const purge = () => inBackground('video cache purge', () => video.purge())
 
@@ -221,11 +222,15 @@ export function createServices(deps: ServiceDependencies) {
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
       purgeTimer.unref?.()
     },
-    async close() {
-      clearInterval(purgeTimer)
-      await Promise.all([sync.stop(), video.stopAll()])
-      await Promise.allSettled([...running])
-      await dispatcher.close()
+    /** Stops everything and waits for it; closing twice (a second signal at quit) waits for the first. */
+    close() {
+      closing ??= (async () => {
+        clearInterval(purgeTimer)
+        await Promise.all([sync.stop(), video.stopAll()])
+        await Promise.allSettled([...running])
+        await dispatcher.close()
+      })()
+      return closing
     },
   }
 }

@@ -23,7 +23,10 @@ if (simulator) {
 console.info(`Open RAO Desk in a browser: ${harness.url}`)
 console.info('Press Ctrl+C to stop.')
 
+let stopping = false
 const stop = async () => {
+  if (stopping) return
+  stopping = true
   await harness.close()
   await simulator?.close()
   process.exit(0)
