@@ -257,27 +257,31 @@ export function createVideoService(options: VideoServiceOptions) {
     },
 
     /**
-     * Deletes the videos of cases final for longer than the retention, of cases no longer in the book,
-     * and any piece a download left when the app quit before it ended.
+     * Deletes what the cache keeps of cases final for longer than the retention, or no longer in the
+     * book: their videos and their snapshots (a face and a document are personal data), and any piece
+     * a download left when the app quit before it ended. Returns how many files and folders went.
      */
     async purge(): Promise<number> {
       const keepUntil = now().getTime() - options.retentionDays() * 86_400_000
       const cases = new Map<string, CaseRetention>()
       for (const entry of await options.retention()) cases.set(stemOf(entry.videoidPk, entry), entry)
+      const expired = (stem: string) => {
+        const entry = cases.get(stem)
+        return !entry || (isFinalStatus(entry.status) && Date.parse(entry.finalAt ?? '') < keepUntil)
+      }
       let purged = 0
       for (const name of await readdir(videos)) {
         const stem = name.slice(0, name.indexOf('.'))
-        if (transfers.has(stem)) continue
-        const entry = cases.get(stem)
-        const expired =
-          !name.endsWith(VIDEO_SUFFIX) ||
-          !entry ||
-          (isFinalStatus(entry.status) && Date.parse(entry.finalAt ?? '') < keepUntil)
-        if (!expired) continue
+        if (transfers.has(stem) || (name.endsWith(VIDEO_SUFFIX) && !expired(stem))) continue
         await rm(path.join(videos, name), { force: true })
         purged++
       }
-      if (purged) log.info('video cache purged', { files: purged })
+      for (const stem of await readdir(snapshots)) {
+        if (!expired(stem)) continue
+        await rm(path.join(snapshots, stem), { recursive: true, force: true })
+        purged++
+      }
+      if (purged) log.info('video cache purged', { entries: purged })
       return purged
     },
   }

@@ -423,7 +423,7 @@ export const en = {
     fourEyes: 'Four eyes: do not approve a case I validated',
     fourEyesHint: 'In two-step mode, the approval must then be another officer’s.',
     openNext: 'After a decision, open the next pending case',
-    retention: 'Keep a case’s video for (days after the case is final)',
+    retention: 'Keep a case’s video and snapshots for (days after the case is final)',
     retentionHint: 'From 1 to 365 days. Videos are personal data: keep them only while needed.',
     retentionInvalid: 'A whole number of days from 1 to 365.',
     cacheTitle: 'Videos on this computer',

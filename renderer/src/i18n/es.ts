@@ -426,7 +426,7 @@ export const es: Messages = {
     fourEyes: 'Cuatro ojos: no aprobar un caso que validé yo',
     fourEyesHint: 'En el modo de dos pasos, la aprobación debe ser entonces de otro oficial.',
     openNext: 'Tras una decisión, abrir el siguiente caso pendiente',
-    retention: 'Conservar el vídeo de un caso (días después de que el caso sea final)',
+    retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
     retentionHint: 'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta.',
     retentionInvalid: 'Un número entero de días entre 1 y 365.',
     cacheTitle: 'Vídeos en este ordenador',

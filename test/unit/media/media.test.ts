@@ -192,7 +192,7 @@ describe('video cache', () => {
     await app.close()
   })
 
-  it('deletes a video the chosen number of days after its case became final, not before', async () => {
+  it('deletes a video and its snapshots the chosen number of days after its case became final, not before', async () => {
     let clock = new Date('2026-11-02T09:00:00Z')
     const cases = await withCases(() => clock)
     const { app } = cases
@@ -203,12 +203,15 @@ describe('video cache', () => {
     lucia.status = 'CANCELLED'
     clock = new Date('2026-11-03T09:00:00Z')
     await app.handlers.syncCases(undefined) // the case is seen final on 3 November
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).toString('base64')
+    await app.handlers.saveSnapshot({ videoidPk: LUCIA.videoidPk, videoTimeSeconds: 1, png })
     clock = new Date('2026-11-10T08:59:00Z')
     expect(await app.video.purge()).toBe(0)
     expect((await app.handlers.getVideoCache(undefined)).videos).toBe(1)
     clock = new Date('2026-11-10T09:01:00Z')
-    expect(await app.video.purge()).toBe(1)
+    expect(await app.video.purge()).toBe(2) // the video, and the folder of its snapshots
     expect((await app.handlers.getVideoCache(undefined)).videos).toBe(0)
+    expect(await app.handlers.listSnapshots({ videoidPk: LUCIA.videoidPk })).toEqual([])
     await app.close()
   })
 
