@@ -9,7 +9,7 @@ export const pkSchema = z.coerce
   .max(Number.MAX_SAFE_INTEGER, { message: 'pk_invalid' })
 
 /** States in which nothing more will happen to a request: sync stops reading them. */
-export const FINAL_STATUSES: readonly string[] = ['ENROLLREADY', 'ISSUED', 'CANCELLED']
+const FINAL_STATUSES: readonly string[] = ['ENROLLREADY', 'ISSUED', 'CANCELLED']
 export const isFinalStatus = (status: string) => FINAL_STATUSES.includes(status)
 
 /** The states the queue names; the API has more, which the queue shows as they come. */

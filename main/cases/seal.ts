@@ -62,7 +62,6 @@ export function createKeyStore(keychain: Keychain, service: string) {
       await guarded(() => keychain.setPassword(service, ACCOUNT, key.toString('base64')))
       return toKey(key)
     },
-    remove: () => guarded(() => keychain.deletePassword(service, ACCOUNT)),
   }
 }
 

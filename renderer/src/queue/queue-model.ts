@@ -38,7 +38,7 @@ export function warmSearch(cases: readonly Case[]): void {
 }
 
 /** Lower case without accents, so "garcia" finds "García". */
-export const normaliseQuery = (query: string) =>
+const normaliseQuery = (query: string) =>
   query
     .trim()
     .toLowerCase()
@@ -59,7 +59,7 @@ export function orderCases(cases: Iterable<Case>, twoStepMode: boolean): Case[] 
 export const isPending = (item: Case, twoStepMode: boolean) =>
   !item.gone && pendingStep(item.status, twoStepMode) !== null
 
-export function matchesFilter(item: Case, filter: QueueFilter, twoStepMode: boolean): boolean {
+function matchesFilter(item: Case, filter: QueueFilter, twoStepMode: boolean): boolean {
   if (filter.kind === 'all') return true
   if (filter.kind === 'pending') return isPending(item, twoStepMode)
   return item.status === filter.status
