@@ -8,10 +8,18 @@ const CHUNK = 256 * 1024
 const plain = (status: number, text: string, headers: Record<string, string> = {}) =>
   new Response(text, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...headers } })
 
-/** Waits until the transfer has `bytes` on disk, or has ended; says whether they are there. */
-async function waitFor(transfer: Transfer, bytes: number): Promise<boolean> {
-  while (transfer.state.status === 'downloading' && transfer.bytes < bytes) await transfer.next()
-  return transfer.state.status === 'ready' || transfer.bytes >= bytes
+/** How many bytes from `position` on are on disk: in order from the start, or in an index fetched ahead. */
+function onDisk(transfer: Transfer, position: number): number {
+  if (transfer.state.status === 'ready') return Number.POSITIVE_INFINITY
+  if (position < transfer.bytes) return transfer.bytes - position
+  const tail = transfer.tail
+  return tail && position >= tail.start && position <= tail.end ? tail.end - position + 1 : 0
+}
+
+/** Waits until the byte at `position` is on disk, or the download has ended; says whether it is there. */
+async function waitFor(transfer: Transfer, position: number): Promise<boolean> {
+  while (transfer.state.status === 'downloading' && onDisk(transfer, position) === 0) await transfer.next()
+  return onDisk(transfer, position) > 0
 }
 
 /**
@@ -36,10 +44,9 @@ function streamRange(
           // A download may end, and move its file into place, between the look and the open.
           handle ??= await open(fileNow(), 'r').catch(() => open(fileNow(), 'r'))
           const wanted = Math.min(CHUNK, range.end - position + 1)
-          if (transfer && !(await waitFor(transfer, position + 1)))
+          if (transfer && !(await waitFor(transfer, position)))
             throw new Error('the download ended before this part of the video')
-          const available =
-            transfer && transfer.state.status === 'downloading' ? transfer.bytes - position : wanted
+          const available = transfer ? onDisk(transfer, position) : wanted
           const buffer = Buffer.alloc(Math.min(wanted, available))
           const { bytesRead } = await handle.read(buffer, 0, buffer.length, position)
           if (bytesRead === 0) throw new Error('the video file is shorter than it said')
@@ -100,10 +107,11 @@ export function createMediaHandler(options: MediaHandlerOptions) {
     const transfer = 'transfer' in source ? source.transfer : undefined
     // A download that ends moves its file into place: from then on the whole file is the one to read.
     const fileNow = () => ('finalFile' in source && !existsSync(source.file) ? source.finalFile : source.file)
-    // The size is needed for every answer; a download that does not say it is served once it ends.
-    if (transfer && transfer.total === undefined) await waitFor(transfer, Number.POSITIVE_INFINITY)
+    // The size comes with the first piece; a download that never says it is served once it ends.
+    while (transfer && transfer.total === undefined && transfer.state.status === 'downloading')
+      await transfer.next()
     const size = transfer ? (transfer.total ?? transfer.bytes) : 'size' in source ? source.size : 0
-    if (transfer && (!(await waitFor(transfer, Math.min(4, size))) || transfer.state.status === 'failed'))
+    if (transfer && (!(await waitFor(transfer, Math.min(3, size - 1))) || transfer.state.status === 'failed'))
       return plain(404, 'This case has no video on this computer.', common)
     const range = parseRange(request.headers.get('range'), size)
     if (range === 'unsatisfiable')

@@ -8,6 +8,7 @@ import type { Snapshot, VideoState } from '../../shared/media'
 import type { Scope } from '../cases/case-service'
 import type { Logger } from '../log'
 import type { OneShotClient } from '../oneshot/client'
+import { indexAtEnd } from './mp4-layout'
 
 /** What the video cache needs to know of a case in the book, in any Optimizer and environment. */
 export interface CaseRetention extends Scope {
@@ -20,7 +21,7 @@ export interface CaseRetention extends Scope {
 export interface VideoServiceOptions {
   /** The app's private cache folder; made readable by the user only. */
   cacheDir: string
-  oneshot: Pick<OneShotClient, 'downloadVideo'>
+  oneshot: Pick<OneShotClient, 'downloadVideo' | 'readVideoRange'>
   /** Whether the case is in the case book (in the Optimizer and environment in use). */
   hasCase: (videoidPk: number) => Promise<boolean>
   /** Every case in the book, for the purge. */
@@ -38,14 +39,19 @@ export interface VideoServiceOptions {
 /** A download under way: how far it is, and who waits for more of it. */
 export interface Transfer {
   part: string | undefined
+  /** Bytes on disk from the start, in order. */
   bytes: number
   total: number | undefined
+  /** An MP4's index fetched ahead from the end, on disk already, where the index comes last. */
+  tail: { start: number; end: number } | undefined
   state: VideoState
   /** Resolves at the next piece, the end, or a failure. */
   next(): Promise<void>
 }
 
 const PROGRESS_EVERY_MS = 250
+/** How much of a video's start shows where its index is. */
+const HEAD_BYTES = 4096
 const SPEED_WINDOW_MS = 2000
 const VIDEO_SUFFIX = '.video'
 
@@ -98,6 +104,7 @@ export function createVideoService(options: VideoServiceOptions) {
       part: undefined as string | undefined,
       bytes: 0,
       total: undefined as number | undefined,
+      tail: undefined as Transfer['tail'],
       state: { status: 'downloading', bytes: 0, bytesPerSecond: 0 } as VideoState,
       abort,
       next: () => waiting,
@@ -108,6 +115,33 @@ export function createVideoService(options: VideoServiceOptions) {
       const woken = wake
       waiting = new Promise<void>((resolve) => (wake = resolve))
       woken()
+    }
+    /**
+     * An MP4 whose index comes last cannot play until the index is in: it is fetched ahead with a range
+     * of its own (where the Optimizer honours Range) and written in place, while the rest arrives.
+     */
+    let headRead = false
+    const fetchIndexAhead = async (total: number) => {
+      const part = transfer.part
+      if (!part) return
+      const indexStart = indexAtEnd(await readStart(part, HEAD_BYTES), total)
+      if (indexStart === undefined) return
+      // From the start of its 64 KiB block: a player asks for whole blocks (Chromium, 32 KiB ones).
+      const start = Math.floor(indexStart / 65_536) * 65_536
+      if (start < transfer.bytes) return
+      const index = await oneshot
+        .readVideoRange(videoidPk, start, total - 1, abort.signal)
+        .catch(() => undefined)
+      if (!index || transfer.state.status !== 'downloading' || transfer.part !== part) return
+      const handle = await open(part, 'r+')
+      try {
+        await handle.write(index, 0, index.length, start)
+      } finally {
+        await handle.close()
+      }
+      transfer.tail = { start, end: total - 1 }
+      settle(transfer.state)
+      log.info('video index fetched ahead', { bytes: index.length })
     }
     transfers.set(stem, transfer)
     transfer.done = oneshot
@@ -125,6 +159,10 @@ export function createVideoService(options: VideoServiceOptions) {
           transfer.bytes = bytes
           transfer.total = total
           settle({ status: 'downloading', bytes, ...(total === undefined ? {} : { total }), bytesPerSecond })
+          if (!headRead && total !== undefined && bytes >= Math.min(HEAD_BYTES, total)) {
+            headRead = true
+            void fetchIndexAhead(total).catch(() => undefined)
+          }
           if (at - lastReport >= PROGRESS_EVERY_MS) {
             lastReport = at
             options.onState(videoidPk, transfer.state)
@@ -288,6 +326,18 @@ export function createVideoService(options: VideoServiceOptions) {
 }
 
 export type VideoService = ReturnType<typeof createVideoService>
+
+/** The first bytes of a file, as many as it has up to `length`. */
+async function readStart(file: string, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r')
+  try {
+    const buffer = Buffer.alloc(length)
+    const { bytesRead } = await handle.read(buffer, 0, length, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
 
 /** MP4 unless the file starts as WebM/Matroska does. */
 export async function videoTypeOf(file: string): Promise<string> {

@@ -3,7 +3,7 @@ import { type NewVideoId, newVideoIdSchema } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
 import { type AuthoritySource, authorityFields, secretsOf } from './authority'
-import { type DownloadOptions, type DownloadResult, downloadVideo } from './download'
+import { type DownloadOptions, type DownloadResult, downloadVideo, readVideoRange } from './download'
 import { type Envelope, messageOf, payloadOf } from './envelope'
 import { unexpectedAnswer } from './errors'
 import { callJson, type HttpContext, type Method } from './http'
@@ -182,6 +182,11 @@ export function createOneShotClient(options: OneShotClientOptions) {
       downloadOptions?: DownloadOptions,
     ): Promise<DownloadResult> {
       return downloadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, target, downloadOptions)
+    },
+
+    /** One byte range of `GET /videoid/{pk}/video`, where the Optimizer honours `Range`; else undefined. */
+    readVideoRange(videoidPk: number, start: number, end: number, signal?: AbortSignal) {
+      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, start, end, signal)
     },
 
     /** `POST /videoid/{pk}/validate` (two-step mode): the RAO has checked the data and evidences. */

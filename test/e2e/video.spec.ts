@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { VIDEOS } from '../simulator/seed'
+import { VIDEOS, writeVideoWithIndexFar } from '../simulator/seed'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
 
@@ -88,6 +88,31 @@ test('the video downloads with progress, plays before it ends, and answers every
   await app.keyboard.press('Space')
   await app.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0.2)
   await expect(snapshot).toBeVisible()
+})
+
+test('a video whose index comes last starts playing while it downloads too', async ({
+  app,
+  harness,
+  simulator,
+}) => {
+  const late = path.join(harness.dataDir, 'index-last.mp4')
+  writeVideoWithIndexFar(late)
+  simulator.attachVideo(16673, late)
+  await setUpByKeyboard(app)
+  await harness.cases.addPairs(LUCIA)
+  simulator.setVideoRate(1_500_000) // about five and a half seconds for 8 MB
+  await openFirstCase(app)
+  await expect(video(app)).toBeAttached()
+  await app.evaluate(() => {
+    const element = document.querySelector('video')
+    element?.addEventListener('timeupdate', () => {
+      if (element.currentTime > 0 && document.querySelector('progress'))
+        Object.assign(window, { playedWhileDownloading: true })
+    })
+  })
+  await app.keyboard.press('Space')
+  await expect(app.getByText(/^Saved on this computer/)).toBeVisible({ timeout: 20_000 })
+  expect(await app.evaluate(() => 'playedWhileDownloading' in window)).toBe(true)
 })
 
 test.describe('a video that cannot be played', () => {

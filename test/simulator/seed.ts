@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 
 /** Synthetic people and cases: realistic in shape, belonging to no one. */
@@ -38,6 +39,25 @@ export const VIDEOS = {
   a: path.join(VIDEO_DIR, 'signer-a.mp4'),
   b: path.join(VIDEO_DIR, 'signer-b.mp4'),
   c: path.join(VIDEO_DIR, 'signer-c.webm'),
+  /** Like signer-a but without -movflags +faststart: its index (moov) comes after the media data. */
+  d: path.join(VIDEO_DIR, 'signer-d.mp4'),
+}
+
+/**
+ * signer-d.mp4 (ftyp, free, mdat, then moov) with `padding` more bytes of media data, written to
+ * `target`: a player asks for an index that far ahead separately (Chromium waits for one closer than
+ * about 5 MB), as it would in a real video. The samples stay where the index says; only the media data
+ * box grows, with zeros after them. Answers where its index (moov) starts.
+ */
+export function writeVideoWithIndexFar(target: string, padding = 8_000_000): number {
+  const source = readFileSync(VIDEOS.d)
+  const mdatAt = 32 + 8 // after ftyp (32 bytes) and free (8), as the file's boxes say
+  const size = source.readUInt32BE(mdatAt)
+  const end = mdatAt + size
+  const padded = Buffer.concat([source.subarray(0, end), Buffer.alloc(padding), source.subarray(end)])
+  padded.writeUInt32BE(size + padding, mdatAt)
+  writeFileSync(target, padded)
+  return end + padding
 }
 
 const DNI_LETTERS = 'TRWAGMYFPDXBNJZSQVHLCKE'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMediaHandler } from '../../../main/media/media-protocol'
 import type { VideoState } from '../../../shared/media'
-import { VIDEOS } from '../../simulator/seed'
+import { VIDEOS, writeVideoWithIndexFar } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { cleanKeychain, newDataDir, OFFICER, servicesFor, testService } from '../vault/fixtures'
 
@@ -44,7 +44,7 @@ async function withCases(now?: () => Date) {
     handler(new Request(`rao-media://media${pathname}`, range ? { headers: { range } } : {}))
   /** The first state pushed for a case's video that is no longer a download under way. */
   const settled = async (videoidPk: number) => {
-    for (let tries = 0; tries < 250; tries++) {
+    for (let tries = 0; tries < 1000; tries++) {
       const found = states.find(
         (event) => event.videoidPk === videoidPk && event.state.status !== 'downloading',
       )
@@ -110,6 +110,27 @@ describe('media protocol', () => {
     expect(Date.now() - asked).toBeGreaterThan(300)
     await app.close()
   })
+
+  it('fetches an MP4’s index ahead when it comes last, and serves it before the rest arrives', async () => {
+    const cases = await withCases()
+    const { app, get } = cases
+    const late = path.join(dataDir, 'index-last.mp4')
+    const indexAt = writeVideoWithIndexFar(late)
+    const file = readFileSync(late)
+    simulator.attachVideo(LUCIA.videoidPk, late)
+    simulator.setVideoRate(2_000_000) // about four seconds in order; the index is its last 2.5 kB
+    await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    const started = Date.now()
+    const index = await get('/case/16673/video', `bytes=${indexAt}-`)
+    expect(index.status).toBe(206)
+    expect(Buffer.from(await index.arrayBuffer()).equals(file.subarray(indexAt))).toBe(true)
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect((await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })).state.status).toBe('downloading')
+    // And the whole file, once in, is the file.
+    expect(await cases.settled(LUCIA.videoidPk)).toEqual({ status: 'ready', bytes: file.length })
+    expect(Buffer.from(await (await get('/case/16673/video')).arrayBuffer()).equals(file)).toBe(true)
+    await app.close()
+  }, 30_000)
 
   it('has nothing for a case without a video, and reaches nothing outside the cache', async () => {
     const { app, get, settled } = await withCases()
