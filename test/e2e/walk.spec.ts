@@ -151,3 +151,35 @@ for (const [language, text] of Object.entries(TEXT)) {
     })
   })
 }
+
+test.describe('a long (valid) username', () => {
+  const LONG = { ...DEFAULT_RAO, username: 'officer.with.a.rather.long.username@registration-authority.es' }
+  test.use({ simulatorRaos: [LONG] })
+
+  test('fits the top bar and the summary card at 1280 and at 900 px', async ({ app }) => {
+    await app.getByLabel('RAO username').fill(LONG.username)
+    await app.getByLabel('Password', { exact: true }).fill(LONG.password)
+    await app.getByLabel('PIN').fill(LONG.pin)
+    await app.getByLabel('RAO id').fill(LONG.rao)
+    await app.getByRole('button', { name: 'Save credentials' }).click()
+    await app.getByRole('navigation').getByRole('button', { name: 'My credentials' }).click()
+    for (const width of [1280, 900]) {
+      await app.setViewportSize({ width, height: 800 })
+      const fits = await app.evaluate(() => {
+        const inside = (selector: string) => {
+          const element = document.querySelector(selector) as HTMLElement
+          return element.scrollWidth <= element.clientWidth
+        }
+        return {
+          page: document.documentElement.scrollWidth <= window.innerWidth,
+          topBar: inside('.topbar'),
+          summary: inside('.summary'),
+        }
+      })
+      expect(fits, `at ${width} px`).toEqual({ page: true, topBar: true, summary: true })
+    }
+    // The whole name is still there, in the card and as the top bar's tooltip.
+    await expect(app.locator('.summary')).toContainText(LONG.username)
+    await expect(app.locator('.who')).toHaveAttribute('title', LONG.username)
+  })
+})
