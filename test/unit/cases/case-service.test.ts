@@ -1,28 +1,17 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import keytar from '@github/keytar'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import type { Case } from '../../../shared/cases'
 import { SEED_CASES } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
-import { cleanKeychain, newDataDir, OFFICER, servicesFor, testService } from '../vault/fixtures'
+import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
 
 // The case book through the app's own services, against the simulator over real HTTP and the real
 // keychain (a private GNOME Keyring under `npm test`), each test on a data folder and service of its own.
-let simulator: Simulator
-let service: string
-let dataDir: string
-beforeEach(async () => {
-  simulator = await startSimulator({ raos: [OFFICER] })
-  service = testService()
-  dataDir = newDataDir()
-})
-afterEach(async () => {
-  await simulator.close()
-  await cleanKeychain(service)
-})
+const world = eachTestWorld()
 
 const pairsOf = (sim: Simulator) =>
   [...sim.state.cases.values()].map((item) => `${item.videoidPk},${item.requestPk}`)
@@ -36,8 +25,8 @@ async function openCases(app: ReturnType<typeof servicesFor>) {
 
 describe('case book: ways in', () => {
   it('gives each pasted line its own result', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
-    const [first, second] = pairsOf(simulator)
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    const [first, second] = pairsOf(world.simulator)
     const result = await app.handlers.addCases({
       text: `${first}\n\n12x,44\n${first}\n999999,888888\n${second}\n`,
     })
@@ -68,7 +57,7 @@ describe('case book: ways in', () => {
   })
 
   it('reads a CSV with a header in any column order, and refuses one without the two columns', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
     const csv = 'request_pk;note;videoid_pk\n"923058";first;"16675"\n923059;second\n'
     expect(await app.handlers.addCases({ text: csv })).toEqual({
       kind: 'lines',
@@ -85,16 +74,16 @@ describe('case book: ways in', () => {
   })
 
   it('keeps a pair that cannot be checked while the Optimizer is away, for the next sync', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
-    const [first] = pairsOf(simulator)
-    await simulator.close()
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    const [first] = pairsOf(world.simulator)
+    await world.simulator.close()
     const result = await app.handlers.addCases({ text: first ?? '' })
     expect(result).toMatchObject({ results: [{ outcome: 'added_unchecked', videoidPk: 16673 }] })
     expect(byPk(await openCases(app), 16673)).toMatchObject({ status: 'UNKNOWN', requestPk: 923056 })
   })
 
   it('creates a Video ID on the Optimizer and adds its case', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
     await app.handlers.setUpCredentials(OFFICER)
     const defaults = await app.handlers.getVideoIdDefaults(undefined)
     expect(defaults).toEqual({
@@ -109,17 +98,17 @@ describe('case book: ways in', () => {
       registrationAuthority: '1400',
       profile: 'PFnubeQAFCiudadano',
     })
-    const onSimulator = simulator.state.cases.get(created.case.videoidPk)
+    const onSimulator = world.simulator.state.cases.get(created.case.videoidPk)
     expect(onSimulator).toMatchObject({ mobilePhoneNumber: '+34611222333', email: 'new.signer@example.org' })
     expect(created.case).toMatchObject({ status: 'VIDEOPENDING', requestPk: onSimulator?.requestPk })
     expect(byPk(await openCases(app), created.case.videoidPk)?.person.email).toBe('new.signer@example.org')
   })
 
   it('sends the officer’s billing credentials only where the Optimizer has none, and says when neither has', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
     const { billingUsername: _u, billingPassword: _p, ...withoutBilling } = OFFICER
     await app.handlers.setUpCredentials(withoutBilling)
-    simulator.state.billing = undefined
+    world.simulator.state.billing = undefined
     const input = {
       mobilePhoneNumber: '+34611222333',
       email: 'a@example.org',
@@ -127,13 +116,13 @@ describe('case book: ways in', () => {
       profile: 'P',
     }
     await expect(app.handlers.createVideoId(input)).rejects.toMatchObject({ code: 'billing_missing' })
-    expect(simulator.state.cases.size).toBe(SEED_CASES.length)
+    expect(world.simulator.state.cases.size).toBe(SEED_CASES.length)
     await app.handlers.updateCredentials({
       billingUsername: 'billing@ra.example',
       billingPassword: 'Bill-Pass-9',
     })
     const created = await app.handlers.createVideoId(input)
-    expect(simulator.state.cases.has(created.case.videoidPk)).toBe(true)
+    expect(world.simulator.state.cases.has(created.case.videoidPk)).toBe(true)
   })
 })
 
@@ -146,7 +135,7 @@ describe('case book: checks at the boundary', () => {
     })
 
   it('refuses a phone without its international prefix, an email without @, and a huge paste, changing nothing', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
     const ipc = binding(app)
     const base = { email: 'a@example.org', registrationAuthority: '1400', profile: 'P' }
     for (const [input, field] of [
@@ -160,21 +149,21 @@ describe('case book: checks at the boundary', () => {
     const huge = await ipc.dispatch('addCases', { text: '16673,923056\n'.repeat(800_000) }, null)
     expect(huge).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(await ipc.dispatch('refreshCase', { videoidPk: -3 }, null)).toMatchObject({ ok: false })
-    expect(simulator.state.cases.size).toBe(SEED_CASES.length)
+    expect(world.simulator.state.cases.size).toBe(SEED_CASES.length)
     expect(await openCases(app)).toEqual([])
   })
 })
 
 describe('case book: private at rest', () => {
   it('holds no signer’s name, document number, email, phone or note in its file', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
-    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     await app.handlers.saveCaseNote({ videoidPk: 16673, note: 'Signer called about the blurry document' })
     await app.close()
     // A restart keeps the last good copy too: both files are read.
-    await openCases(servicesFor(dataDir, service, simulator.url))
+    await openCases(servicesFor(world.dataDir, world.service, world.simulator.url))
     const text = ['case-book.jsonl', 'case-book.jsonl.last-good']
-      .map((name) => readFileSync(path.join(dataDir, name), 'utf8'))
+      .map((name) => readFileSync(path.join(world.dataDir, name), 'utf8'))
       .join('\n')
     for (const { person } of SEED_CASES) {
       for (const value of [
@@ -197,12 +186,12 @@ describe('case book: private at rest', () => {
   })
 
   it('rebuilds the signers’ data from the Optimizer when the key is lost, never from a plaintext copy', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
-    await app.handlers.addCases({ text: pairsOf(simulator).slice(0, 3).join('\n') })
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.addCases({ text: pairsOf(world.simulator).slice(0, 3).join('\n') })
     await app.close()
-    await keytar.deletePassword(`${service}.case-book`, 'case-book-key')
+    await keytar.deletePassword(`${world.service}.case-book`, 'case-book-key')
 
-    const restarted = servicesFor(dataDir, service, simulator.url)
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
     const locked = await openCases(restarted)
     expect(locked.map((item) => [item.videoidPk, item.status, item.sealedUnreadable])).toEqual([
       [16673, 'VIDEOREVIEW', true],
@@ -223,16 +212,16 @@ describe('case book: private at rest', () => {
 describe('case book: status sync', () => {
   it('pushes each change, marks a case the Optimizer no longer knows, and leaves final cases alone', async () => {
     const events: unknown[] = []
-    const app = servicesFor(dataDir, service, simulator.url, (name, payload) =>
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) =>
       events.push({ name, payload }),
     )
-    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
-    const pending = simulator.state.cases.get(16678)
-    const vanished = simulator.state.cases.get(16679)
-    const final = simulator.state.cases.get(16682)
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    const pending = world.simulator.state.cases.get(16678)
+    const vanished = world.simulator.state.cases.get(16679)
+    const final = world.simulator.state.cases.get(16682)
     if (!pending || !vanished || !final) throw new Error('the simulator’s seed changed')
     pending.status = 'VIDEOREVIEW'
-    simulator.state.cases.delete(16679)
+    world.simulator.state.cases.delete(16679)
     final.status = 'VIDEOREVIEW' // a final case is not read again, whatever happens on the Optimizer
     events.length = 0
 
@@ -249,15 +238,15 @@ describe('case book: status sync', () => {
   })
 
   it('says offline when the Optimizer is away, keeps every case, and comes back online', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
-    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
-    const url = simulator.url
-    await simulator.close()
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    const url = world.simulator.url
+    await world.simulator.close()
     const offline = await app.handlers.syncCases(undefined)
     expect(offline).toMatchObject({ online: false, problem: { code: 'unreachable' } })
     expect(await openCases(app)).toHaveLength(SEED_CASES.length)
 
-    simulator = await startSimulator({ raos: [OFFICER], port: Number(new URL(url).port) })
+    world.simulator = await startSimulator({ raos: [OFFICER], port: Number(new URL(url).port) })
     const back = await app.handlers.syncCases(undefined)
     expect(back.online).toBe(true)
     expect(back.problem).toBeUndefined()
@@ -265,11 +254,11 @@ describe('case book: status sync', () => {
   })
 
   it('does not mark cases gone when the address answers 404 for everything', async () => {
-    const app = servicesFor(dataDir, service, simulator.url)
-    await app.handlers.addCases({ text: pairsOf(simulator).join('\n') })
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     // What a mistaken address (a path without the API) looks like: 404 for every call.
-    simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 404 }, times: 100 })
-    simulator.inject({ route: 'GET /hello', fault: { kind: 'status', status: 404 }, times: 100 })
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 404 }, times: 100 })
+    world.simulator.inject({ route: 'GET /hello', fault: { kind: 'status', status: 404 }, times: 100 })
     const state = await app.handlers.syncCases(undefined)
     expect(state.problem?.code).toBe('unexpected_answer')
     expect((await openCases(app)).some((item) => item.gone)).toBe(false)

@@ -1,31 +1,19 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type Simulator, startSimulator } from '../../simulator/server'
-import { cleanKeychain, newDataDir, OFFICER, servicesFor, testService } from '../vault/fixtures'
+import { describe, expect, it } from 'vitest'
+import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
 import { FULL_CHECKLIST } from './checklist'
 
 // Decisions through the app's own services against the simulator over real HTTP and the real keychain.
-let simulator: Simulator
-let service: string
-let dataDir: string
-beforeEach(async () => {
-  simulator = await startSimulator({ raos: [OFFICER] })
-  service = testService()
-  dataDir = newDataDir()
-})
-afterEach(async () => {
-  await simulator.close()
-  await cleanKeychain(service)
-})
+const world = eachTestWorld()
 
 const ONE_STEP = { videoidPk: 16673, requestPk: 923056 } // Lucía, VIDEOREVIEW
 const TWO_STEP = { videoidPk: 16674, requestPk: 923057 } // Javier, VIDEOREVIEW, two-step
 const OTHER = { videoidPk: 16675, requestPk: 923058 } // Ana Isabel, VIDEOREVIEW
 
 async function ready() {
-  const app = servicesFor(dataDir, service, simulator.url)
+  const app = servicesFor(world.dataDir, world.service, world.simulator.url)
   await app.handlers.setUpCredentials(OFFICER)
   await app.handlers.addCases({
     text: [ONE_STEP, TWO_STEP, OTHER].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),
@@ -54,7 +42,7 @@ describe('decisions', () => {
     })
     expect(refused.case.status).toBe('CANCELLED')
     expect(refused.case.reasonDraft).toBeUndefined()
-    expect(simulator.state.cases.get(OTHER.videoidPk)?.refuseReason).toBe(
+    expect(world.simulator.state.cases.get(OTHER.videoidPk)?.refuseReason).toBe(
       'The face does not match the document photo: The chin and ears differ from the photo.',
     )
     const approved = await app.handlers.decide({
@@ -63,7 +51,7 @@ describe('decisions', () => {
       checklist: FULL_CHECKLIST,
     })
     expect(approved.case.status).toBe('ENROLLREADY')
-    expect(simulator.decisions).toEqual([
+    expect(world.simulator.decisions).toEqual([
       { action: 'refuse', videoidPk: OTHER.videoidPk },
       { action: 'approve', videoidPk: ONE_STEP.videoidPk },
     ])
@@ -74,7 +62,9 @@ describe('decisions', () => {
       [ONE_STEP.videoidPk, 'approve', 'done'],
     ])
     expect((await app.handlers.getJournal(undefined)).entries[0]).toMatchObject({ officer: OFFICER.username })
-    expect(readFileSync(path.join(dataDir, 'decision-journal.jsonl'), 'utf8')).not.toContain(OFFICER.password)
+    expect(readFileSync(path.join(world.dataDir, 'decision-journal.jsonl'), 'utf8')).not.toContain(
+      OFFICER.password,
+    )
   })
 
   it('sends nothing without a full checklist, or a reason for "other"', async () => {
@@ -94,7 +84,7 @@ describe('decisions', () => {
         reason: { code: 'other', text: '   ' },
       }),
     ).rejects.toMatchObject({ code: 'invalid_input' })
-    expect(simulator.decisions).toEqual([])
+    expect(world.simulator.decisions).toEqual([])
     expect(await phases(app)).toEqual([])
   })
 
@@ -117,30 +107,30 @@ describe('decisions', () => {
       checklist: FULL_CHECKLIST,
     })
     expect(approved.case.status).toBe('ENROLLREADY')
-    expect(simulator.decisions.map((decision) => decision.action)).toEqual(['validate', 'approve'])
+    expect(world.simulator.decisions.map((decision) => decision.action)).toEqual(['validate', 'approve'])
   })
 
   it('sends one request when the same decision is asked twice at once', async () => {
     const app = await ready()
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 300 } })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 300 } })
     const decide = () =>
       app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST })
     const [first, second] = await Promise.allSettled([decide(), decide()])
     expect(first.status).toBe('fulfilled')
     expect(second).toMatchObject({ status: 'rejected', reason: { code: 'decision_in_flight' } })
-    expect(simulator.decisions).toHaveLength(1)
+    expect(world.simulator.decisions).toHaveLength(1)
   })
 
   it('settles an answer lost after sending by re-reading the status, never by sending again', async () => {
     const app = await ready()
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
     const decided = await app.handlers.decide({
       action: 'approve',
       videoidPk: ONE_STEP.videoidPk,
       checklist: FULL_CHECKLIST,
     })
     expect(decided.case.status).toBe('ENROLLREADY')
-    expect(simulator.decisions).toHaveLength(1)
+    expect(world.simulator.decisions).toHaveLength(1)
     expect(await phases(app)).toEqual([
       [ONE_STEP.videoidPk, 'approve', 'intended'],
       [ONE_STEP.videoidPk, 'approve', 'unknown'],
@@ -150,8 +140,8 @@ describe('decisions', () => {
 
   it('says the outcome is unknown while the status cannot be read, and sends nothing until it can', async () => {
     const app = await ready()
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
-    simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 503 }, times: 3 })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 503 }, times: 3 })
     await expect(
       app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST }),
     ).rejects.toMatchObject({ code: 'outcome_unknown' })
@@ -159,23 +149,23 @@ describe('decisions', () => {
     await expect(
       app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST }),
     ).rejects.toMatchObject({ code: 'wrong_state' })
-    expect(simulator.decisions).toHaveLength(1)
+    expect(world.simulator.decisions).toHaveLength(1)
     expect((await phases(app)).at(-1)).toEqual([ONE_STEP.videoidPk, 'approve', 'settled_done'])
   })
 
   it('settles at the next start a decision whose app was killed before the answer came', async () => {
     const app = await ready()
     await app.close()
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 8000 } })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 8000 } })
     const child = spawn(
       process.execPath,
       [
         '--import',
         'tsx',
         path.join(import.meta.dirname, 'decide-child.ts'),
-        dataDir,
-        service,
-        simulator.url,
+        world.dataDir,
+        world.service,
+        world.simulator.url,
         String(ONE_STEP.videoidPk),
       ],
       { stdio: 'ignore' },
@@ -183,25 +173,25 @@ describe('decisions', () => {
     // Killed once the Optimizer has taken the decision (so the journal has its intended entry), before the
     // answer comes back.
     await expect
-      .poll(() => simulator.state.cases.get(ONE_STEP.videoidPk)?.status, { timeout: 30_000 })
+      .poll(() => world.simulator.state.cases.get(ONE_STEP.videoidPk)?.status, { timeout: 30_000 })
       .toBe('ENROLLREADY')
     child.kill('SIGKILL')
     await new Promise((resolve) => child.on('exit', resolve))
-    expect(readFileSync(path.join(dataDir, 'decision-journal.jsonl'), 'utf8')).toContain('"intended"')
+    expect(readFileSync(path.join(world.dataDir, 'decision-journal.jsonl'), 'utf8')).toContain('"intended"')
 
-    const restarted = servicesFor(dataDir, service, simulator.url)
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
     expect(await phases(restarted)).toEqual([[ONE_STEP.videoidPk, 'approve', 'intended']])
     restarted.start()
     await expect
       .poll(async () => (await phases(restarted)).at(-1))
       .toEqual([ONE_STEP.videoidPk, 'approve', 'settled_done'])
-    expect(simulator.decisions).toHaveLength(1)
+    expect(world.simulator.decisions).toHaveLength(1)
     await restarted.close()
   })
 
   it('shows another officer’s earlier decision as such, and records the refusal', async () => {
     const app = await ready()
-    const lucia = simulator.state.cases.get(ONE_STEP.videoidPk)
+    const lucia = world.simulator.state.cases.get(ONE_STEP.videoidPk)
     if (!lucia) throw new Error('the simulator’s seed changed')
     lucia.status = 'ENROLLREADY' // approved meanwhile by someone else, straight on the Optimizer
     await expect(
@@ -217,7 +207,7 @@ describe('decisions', () => {
   it('falls back to the stored credentials when the Optimizer deleted the token', async () => {
     const app = await ready()
     await app.handlers.createOptimizerToken(undefined)
-    simulator.state.tokens.clear()
+    world.simulator.state.tokens.clear()
     const approved = await app.handlers.decide({
       action: 'approve',
       videoidPk: ONE_STEP.videoidPk,

@@ -1,26 +1,14 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createMediaHandler } from '../../../main/media/media-protocol'
 import type { VideoState } from '../../../shared/media'
 import { VIDEOS, writeVideoWithIndexFar } from '../../simulator/seed'
-import { type Simulator, startSimulator } from '../../simulator/server'
-import { cleanKeychain, newDataDir, OFFICER, servicesFor, testService } from '../vault/fixtures'
+import { eachTestWorld, servicesFor } from '../vault/fixtures'
 
 // The video cache and main's media protocol, on the app's own services against the simulator over
 // real HTTP. The expected bytes are the simulator's own file, sliced by hand.
-let simulator: Simulator
-let service: string
-let dataDir: string
-beforeEach(async () => {
-  simulator = await startSimulator({ raos: [OFFICER] })
-  service = testService()
-  dataDir = newDataDir()
-})
-afterEach(async () => {
-  await simulator.close()
-  await cleanKeychain(service)
-})
+const world = eachTestWorld()
 
 const LUCIA = { videoidPk: 16673, requestPk: 923056 } // VIDEOREVIEW, signer-a.mp4
 const DIEGO = { videoidPk: 16678, requestPk: 923061 } // VIDEOPENDING, no video yet
@@ -30,9 +18,9 @@ const source = readFileSync(VIDEOS.a)
 async function withCases(now?: () => Date) {
   const states: { videoidPk: number; state: VideoState }[] = []
   const app = servicesFor(
-    dataDir,
-    service,
-    simulator.url,
+    world.dataDir,
+    world.service,
+    world.simulator.url,
     (name, payload) => name === 'videoProgress' && states.push(payload as (typeof states)[number]),
     now ? { now } : {},
   )
@@ -99,7 +87,7 @@ describe('media protocol', () => {
 
   it('waits for a range the download has not reached, then answers it', async () => {
     const { app, get } = await withCases()
-    simulator.setVideoRate(32 * 1024) // about a second and a half for this video
+    world.simulator.setVideoRate(32 * 1024) // about a second and a half for this video
     const opened = await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
     expect(opened.state.status).toBe('downloading')
     const size = source.length
@@ -114,11 +102,11 @@ describe('media protocol', () => {
   it('fetches an MP4’s index ahead when it comes last, and serves it before the rest arrives', async () => {
     const cases = await withCases()
     const { app, get } = cases
-    const late = path.join(dataDir, 'index-last.mp4')
+    const late = path.join(world.dataDir, 'index-last.mp4')
     const indexAt = writeVideoWithIndexFar(late)
     const file = readFileSync(late)
-    simulator.attachVideo(LUCIA.videoidPk, late)
-    simulator.setVideoRate(2_000_000) // about four seconds in order; the index is its last 2.5 kB
+    world.simulator.attachVideo(LUCIA.videoidPk, late)
+    world.simulator.setVideoRate(2_000_000) // about four seconds in order; the index is its last 2.5 kB
     await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
     const started = Date.now()
     const index = await get('/case/16673/video', `bytes=${indexAt}-`)
@@ -139,7 +127,7 @@ describe('media protocol', () => {
     expect(await settled(DIEGO.videoidPk)).toMatchObject({ status: 'failed', error: { code: 'not_found' } })
     expect((await get('/case/16678/video')).status).toBe(404)
     expect((await get('/case/99999/video')).status).toBe(404)
-    writeFileSync(path.join(dataDir, 'secret.txt'), 'not media')
+    writeFileSync(path.join(world.dataDir, 'secret.txt'), 'not media')
     for (const probe of [
       '/case/16673/../../secret.txt',
       '/case/%2e%2e/%2e%2e/secret.txt',
@@ -158,7 +146,7 @@ describe('media protocol', () => {
 describe('video cache', () => {
   it('downloads several cases at once, each making progress', async () => {
     const cases = await withCases()
-    simulator.setVideoRate(48 * 1024)
+    world.simulator.setVideoRate(48 * 1024)
     await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
     await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
     expect(await cases.settled(JAVIER.videoidPk)).toMatchObject({ status: 'ready' })
@@ -168,29 +156,29 @@ describe('video cache', () => {
 
   it('says plainly when the Optimizer’s video is empty or not a video, and keeps nothing', async () => {
     const cases = await withCases()
-    const empty = path.join(dataDir, 'empty.mp4')
+    const empty = path.join(world.dataDir, 'empty.mp4')
     writeFileSync(empty, '')
-    simulator.attachVideo(LUCIA.videoidPk, empty)
+    world.simulator.attachVideo(LUCIA.videoidPk, empty)
     await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
     expect(await cases.settled(LUCIA.videoidPk)).toMatchObject({
       status: 'failed',
       error: { code: 'not_a_video', detail: 'the file is empty' },
     })
-    expect(readdirSync(path.join(dataDir, 'video-cache', 'videos'))).toEqual([])
+    expect(readdirSync(path.join(world.dataDir, 'video-cache', 'videos'))).toEqual([])
     await cases.app.close()
   })
 
   it('never takes a download cut short by quitting for a whole video', async () => {
     const cases = await withCases()
-    simulator.setVideoRate(16 * 1024)
+    world.simulator.setVideoRate(16 * 1024)
     await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
     await new Promise((resolve) => setTimeout(resolve, 300))
     await cases.app.close() // quitting: the download is stopped mid-way
-    const videos = path.join(dataDir, 'video-cache', 'videos')
+    const videos = path.join(world.dataDir, 'video-cache', 'videos')
     expect(readdirSync(videos)).toEqual([])
     // A piece left by a process that was killed outright is purged at the next start, never served.
     writeFileSync(path.join(videos, 'abcdef012345-16673.video.0b1c.part'), source.subarray(0, 1000))
-    const restarted = servicesFor(dataDir, service, simulator.url)
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
     expect(await restarted.video.purge()).toBe(1)
     expect((await restarted.handlers.openVideo({ videoidPk: LUCIA.videoidPk })).state.status).toBe(
       'downloading',
@@ -202,7 +190,7 @@ describe('video cache', () => {
     const cases = await withCases()
     const { app } = cases
     await downloaded(cases, LUCIA.videoidPk)
-    const cache = path.join(dataDir, 'video-cache')
+    const cache = path.join(world.dataDir, 'video-cache')
     if (process.platform !== 'win32') {
       expect(statSync(cache).mode & 0o777).toBe(0o700)
       expect(statSync(path.join(cache, 'videos')).mode & 0o777).toBe(0o700)
@@ -219,7 +207,7 @@ describe('video cache', () => {
     const { app } = cases
     await downloaded(cases, LUCIA.videoidPk)
     app.handlers.saveSettings({ videoRetentionDays: 7 })
-    const lucia = simulator.state.cases.get(LUCIA.videoidPk)
+    const lucia = world.simulator.state.cases.get(LUCIA.videoidPk)
     if (!lucia) throw new Error('the simulator’s seed changed')
     lucia.status = 'CANCELLED'
     clock = new Date('2026-11-03T09:00:00Z')

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import Conf from 'conf'
+import { afterEach, beforeEach } from 'vitest'
 import type { Emit } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import { createServices, type ServiceDependencies } from '../../../main/services'
+import { type Simulator, startSimulator } from '../../simulator/server'
 
 // Recognisable secrets: none may ever show up outside the keychain.
 export const OFFICER = {
@@ -55,6 +57,32 @@ export function servicesFor(
   })
   services.handlers.saveSettings({ optimizerUrl })
   return { ...services, lines, store }
+}
+
+export interface TestWorld {
+  /** Knows OFFICER; a test may replace it (a restart on the same port, say), and the new one is closed. */
+  simulator: Simulator
+  /** A keychain service name of the test's own. */
+  service: string
+  dataDir: string
+}
+
+/**
+ * Gives each test of the file a simulator, a keychain service and a data folder of its own, and
+ * cleans up after it: the simulator closed, whatever the test stored in the real keychain removed.
+ */
+export function eachTestWorld(): TestWorld {
+  const world = {} as TestWorld
+  beforeEach(async () => {
+    world.simulator = await startSimulator({ raos: [OFFICER] })
+    world.service = testService()
+    world.dataDir = newDataDir()
+  })
+  afterEach(async () => {
+    await world.simulator.close()
+    await cleanKeychain(world.service)
+  })
+  return world
 }
 
 /** Removes whatever a test left in the real keychain. */
