@@ -8,6 +8,7 @@ import type { Snapshot, VideoState } from '../../shared/media'
 import type { Scope } from '../cases/case-service'
 import type { Logger } from '../log'
 import type { OneShotClient } from '../oneshot/client'
+import { readHead } from '../oneshot/download'
 import { indexAtEnd } from './mp4-layout'
 
 /** What the video cache needs to know of a case in the book, in any Optimizer and environment. */
@@ -124,7 +125,7 @@ export function createVideoService(options: VideoServiceOptions) {
     const fetchIndexAhead = async (total: number) => {
       const part = transfer.part
       if (!part) return
-      const indexStart = indexAtEnd(await readStart(part, HEAD_BYTES), total)
+      const indexStart = indexAtEnd(await readHead(part, HEAD_BYTES), total)
       if (indexStart === undefined) return
       // From the start of its 64 KiB block: a player asks for whole blocks (Chromium, 32 KiB ones).
       const start = Math.floor(indexStart / 65_536) * 65_536
@@ -326,18 +327,6 @@ export function createVideoService(options: VideoServiceOptions) {
 }
 
 export type VideoService = ReturnType<typeof createVideoService>
-
-/** The first bytes of a file, as many as it has up to `length`. */
-async function readStart(file: string, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r')
-  try {
-    const buffer = Buffer.alloc(length)
-    const { bytesRead } = await handle.read(buffer, 0, length, 0)
-    return buffer.subarray(0, bytesRead)
-  } finally {
-    await handle.close()
-  }
-}
 
 /** MP4 unless the file starts as WebM/Matroska does. */
 export async function videoTypeOf(file: string): Promise<string> {

@@ -35,7 +35,8 @@ export function looksLikeVideo(head: Buffer): boolean {
   return head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))
 }
 
-async function readHead(file: string, length: number): Promise<Buffer> {
+/** The first bytes of a file, as many as it has up to `length`. */
+export async function readHead(file: string, length: number): Promise<Buffer> {
   const handle = await open(file, 'r')
   try {
     const buffer = Buffer.alloc(length)

@@ -16,6 +16,21 @@ const media = (page: Page) =>
     rate: element.playbackRate,
   }))
 
+/** Space plays the video; answers whether it played while the download was still running. */
+async function playsWhileDownloading(page: Page): Promise<boolean> {
+  await expect(video(page)).toBeAttached()
+  await page.evaluate(() => {
+    const element = document.querySelector('video')
+    element?.addEventListener('timeupdate', () => {
+      if (element.currentTime > 0 && document.querySelector('progress'))
+        Object.assign(window, { playedWhileDownloading: true })
+    })
+  })
+  await page.keyboard.press('Space')
+  await expect(page.getByText(/^Saved on this computer/)).toBeVisible({ timeout: 20_000 })
+  return page.evaluate(() => 'playedWhileDownloading' in window)
+}
+
 async function openFirstCase(page: Page) {
   await tabTo(page, page.getByRole('listbox', { name: 'Cases' }))
   await page.keyboard.press('Enter')
@@ -35,17 +50,7 @@ test('the video downloads with progress, plays before it ends, and answers every
 
   // Downloading, with progress; space plays it, and it plays before the download ends.
   await expect(app.getByRole('progressbar', { name: 'Download of the video' })).toBeVisible()
-  await expect(video(app)).toBeAttached()
-  await app.evaluate(() => {
-    const element = document.querySelector('video')
-    element?.addEventListener('timeupdate', () => {
-      if (element.currentTime > 0 && document.querySelector('progress'))
-        Object.assign(window, { playedWhileDownloading: true })
-    })
-  })
-  await app.keyboard.press('Space')
-  await expect(app.getByText(/^Saved on this computer/)).toBeVisible({ timeout: 20_000 })
-  expect(await app.evaluate(() => 'playedWhileDownloading' in window)).toBe(true)
+  expect(await playsWhileDownloading(app)).toBe(true)
 
   // Seek to 75 %: the player's position lands there.
   await app.keyboard.press('Space')
@@ -102,17 +107,7 @@ test('a video whose index comes last starts playing while it downloads too', asy
   await harness.cases.addPairs(LUCIA)
   simulator.setVideoRate(1_500_000) // about five and a half seconds for 8 MB
   await openFirstCase(app)
-  await expect(video(app)).toBeAttached()
-  await app.evaluate(() => {
-    const element = document.querySelector('video')
-    element?.addEventListener('timeupdate', () => {
-      if (element.currentTime > 0 && document.querySelector('progress'))
-        Object.assign(window, { playedWhileDownloading: true })
-    })
-  })
-  await app.keyboard.press('Space')
-  await expect(app.getByText(/^Saved on this computer/)).toBeVisible({ timeout: 20_000 })
-  expect(await app.evaluate(() => 'playedWhileDownloading' in window)).toBe(true)
+  expect(await playsWhileDownloading(app)).toBe(true)
 })
 
 test.describe('a video that cannot be played', () => {
