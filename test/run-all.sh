@@ -6,12 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ "$(uname -s)" == Linux && -z "${RAO_DESK_TEST_SESSION:-}" ]] \
-  && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
-  export RAO_DESK_TEST_SESSION=1
-  exec dbus-run-session -- bash -c \
-    'export XDG_DATA_HOME="$(mktemp -d)"; eval "$(printf test | gnome-keyring-daemon --unlock --components=secrets)"; exec bash test/run-all.sh'
-fi
+if [[ -z "${RAO_DESK_TEST_SESSION:-}" ]]; then exec bash test/with-keyring.sh bash test/run-all.sh; fi
 
 mkdir -p out/test-results
 rm -f out/test-results/vitest.json out/test-results/playwright.json

@@ -1,18 +1,7 @@
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeSync,
-} from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { z } from 'zod'
 import { environmentSchema } from '../../shared/settings'
+import { appendDurably, copyFileDurably, renameDurably, writeFileDurably } from '../fs/durable'
 
 /**
  * One Video ID as the case book stores it. What rebuilds the book (both pks, status, dates) is readable;
@@ -44,23 +33,6 @@ export type OpenResult =
 
 /** The file beside the book that holds the state of the last successful open. */
 export const lastGoodFile = (file: string) => `${file}.last-good`
-
-function writeAll(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length; ) written += writeSync(fd, data, written)
-}
-
-/** Writes a whole file so that a crash leaves the old one or the new one, never a mix. */
-function writeAtomically(file: string, text: string): void {
-  const temporary = `${file}.tmp`
-  const fd = openSync(temporary, 'w', 0o600)
-  try {
-    writeAll(fd, Buffer.from(text))
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(temporary, file)
-}
 
 /** One line per write: a JSON array of the cases it changed, so a write counts whole or not at all. */
 const line = (entries: readonly StoredCase[]) => `${JSON.stringify(entries)}\n`
@@ -115,7 +87,7 @@ export function openCaseBook(file: string): OpenResult {
   if (!existsSync(file)) {
     const lastGood = describeLastGood(file)
     if (lastGood) return { state: 'damaged', reason: 'the case book file is missing', lastGood }
-    writeAtomically(file, serialise([]))
+    writeFileDurably(file, serialise([]))
     return { state: 'open', book: new CaseBook(file, new Map(), 0) }
   }
   const text = readFileSync(file, 'utf8')
@@ -128,17 +100,32 @@ export function openCaseBook(file: string): OpenResult {
   if (parsed.torn) truncateSync(file, Buffer.byteLength(text) - parsed.torn)
   const book = new CaseBook(file, parsed.entries, parsed.written)
   book.compact()
-  copyFileSync(file, `${lastGoodFile(file)}.tmp`)
-  renameSync(`${lastGoodFile(file)}.tmp`, lastGoodFile(file))
+  copyFileDurably(file, lastGoodFile(file))
   return { state: 'open', book }
 }
 
-/** Sets an unreadable book aside (never deletes it) and opens the last good copy or a new book. */
-export function recoverCaseBook(file: string, from: 'last_good' | 'empty', now: Date): OpenResult {
-  if (existsSync(file)) renameSync(file, `${file}.damaged-${now.toISOString().replaceAll(':', '-')}`)
-  if (from === 'last_good') copyFileSync(lastGoodFile(file), file)
-  else rmSync(lastGoodFile(file), { force: true })
-  return openCaseBook(file)
+const stamp = (date: Date) => date.toISOString().replaceAll(':', '-')
+
+/**
+ * Sets an unreadable book aside and opens the last good copy or a new book; nothing is deleted. A new
+ * book keeps the last good copy too, renamed with its date, since the next open would replace it.
+ * Answers the files kept aside, for the officer.
+ */
+export function recoverCaseBook(
+  file: string,
+  from: 'last_good' | 'empty',
+  now: Date,
+): { opened: OpenResult; keptAside: string[] } {
+  const keptAside: string[] = []
+  const aside = (source: string, target: string) => {
+    renameDurably(source, target)
+    keptAside.push(target)
+  }
+  if (existsSync(file)) aside(file, `${file}.damaged-${stamp(now)}`)
+  const lastGood = lastGoodFile(file)
+  if (from === 'last_good') copyFileDurably(lastGood, file)
+  else if (existsSync(lastGood)) aside(lastGood, `${lastGood}-${stamp(statSync(lastGood).mtime)}`)
+  return { opened: openCaseBook(file), keptAside }
 }
 
 /**
@@ -169,13 +156,7 @@ export class CaseBook {
   /** Appends the entries as one line and flushes it; once this returns, all of them survive a crash. */
   put(entries: readonly StoredCase[]): void {
     if (!entries.length) return
-    const fd = openSync(this.file, 'a', 0o600)
-    try {
-      writeAll(fd, Buffer.from(line(entries)))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
+    appendDurably(this.file, Buffer.from(line(entries)))
     for (const entry of entries) this.entries.set(caseKey(entry), entry)
     this.written += entries.length
     if (this.written > 2 * this.entries.size + 1000) this.compact()
@@ -184,7 +165,7 @@ export class CaseBook {
   /** Rewrites the file with one entry per case. */
   compact(): void {
     if (this.written === this.entries.size) return
-    writeAtomically(this.file, serialise(this.entries.values()))
+    writeFileDurably(this.file, serialise(this.entries.values()))
     this.written = this.entries.size
   }
 }

@@ -246,12 +246,14 @@ export function createCaseService(options: CaseServiceOptions) {
     damage: () => (damaged ? { file: options.file, ...damaged } : undefined),
 
     /** Sets the unreadable book aside and opens the last good copy, or a new book, as the officer chose. */
-    async recover(from: 'last_good' | 'empty'): Promise<void> {
+    async recover(from: 'last_good' | 'empty'): Promise<{ keptAside: string[] }> {
       if (!damaged) throw new AppError('invalid_input', 'The case book is not damaged.')
       if (from === 'last_good' && !damaged.lastGood)
         throw new AppError('invalid_input', 'There is no last good copy of the case book.')
-      adopt(recoverCaseBook(options.file, from, now()), await keys.read())
-      log.warn('case book recovered', { from })
+      const { opened: result, keptAside } = recoverCaseBook(options.file, from, now())
+      adopt(result, await keys.read())
+      log.warn('case book recovered', { from, keptAside: keptAside.length })
+      return { keptAside }
     },
 
     /** Pasted lines or a CSV: each line is checked on the Optimizer and gets its own result. */

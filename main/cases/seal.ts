@@ -37,8 +37,12 @@ export function unseal(key: SealKey | null, sealed: string): unknown {
   }
 }
 
-/** Reads and creates the case book's key in the keychain; a keychain failure is an error, never a fallback. */
-export function createKeyStore(keychain: Keychain, service: string) {
+/**
+ * Reads and creates a key kept in the keychain (the case book's, by default); a keychain failure is an
+ * error, never a fallback. Creation is single-flight: two first writes at once get the same key, never
+ * two keys of which one is then lost with what it sealed.
+ */
+export function createKeyStore(keychain: Keychain, service: string, account = ACCOUNT) {
   const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
     try {
       return await operation()
@@ -48,19 +52,27 @@ export function createKeyStore(keychain: Keychain, service: string) {
   }
   const read = () =>
     guarded(async () => {
-      const stored = await keychain.getPassword(service, ACCOUNT)
+      const stored = await keychain.getPassword(service, account)
       const key = stored === null ? null : Buffer.from(stored, 'base64')
       return key?.length === 32 ? toKey(key) : null
     })
+  let creating: Promise<SealKey> | undefined
   return {
     read,
     /** The key, made now if there is none. Read again first: a collection unlocked meanwhile may hold one. */
-    async readOrCreate(): Promise<SealKey> {
-      const existing = await read()
-      if (existing) return existing
-      const key = randomBytes(32)
-      await guarded(() => keychain.setPassword(service, ACCOUNT, key.toString('base64')))
-      return toKey(key)
+    readOrCreate(): Promise<SealKey> {
+      creating ??= (async () => {
+        try {
+          const existing = await read()
+          if (existing) return existing
+          const key = randomBytes(32)
+          await guarded(() => keychain.setPassword(service, account, key.toString('base64')))
+          return toKey(key)
+        } finally {
+          creating = undefined
+        }
+      })()
+      return creating
     },
   }
 }

@@ -90,7 +90,7 @@ describe('case book on disk', () => {
     expect(opened.state === 'damaged' && opened.lastGood?.cases).toBe(2)
     expect(readFileSync(file, 'utf8')).toBe(damagedText)
 
-    const recovered = recoverCaseBook(file, 'last_good', new Date('2026-11-29T10:00:00Z'))
+    const recovered = recoverCaseBook(file, 'last_good', new Date('2026-11-29T10:00:00Z')).opened
     if (recovered.state !== 'open') throw new Error('recovery failed')
     expect([...recovered.book.all()].map((item) => item.videoidPk).sort()).toEqual([11, 12])
     const aside = readdirSync(path.dirname(file)).find((name) => name.includes('.damaged-'))
