@@ -254,7 +254,6 @@ export function createServices(deps: ServiceDependencies) {
       await decisions.observe(item)
       return item
     },
-    cancelRequest: async ({ videoidPk }) => (await decisions.decide({ action: 'cancel', videoidPk })).case,
     saveCaseNote: ({ videoidPk, note }) => cases.setNote(videoidPk, note),
     syncCases: async () => {
       await sync.syncNow()

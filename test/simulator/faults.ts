@@ -27,7 +27,10 @@ export type Fault =
   | { kind: 'echo' }
 
 export interface FaultRule {
-  /** `METHOD /path` with `*` for one path segment, e.g. `POST /videoid/ * /approve` without the spaces. */
+  /**
+   * `METHOD /path` with `*` for one path segment, e.g. `POST /videoid/ * /approve` without the spaces;
+   * a lone `*` matches every request (a misconfigured proxy in front of the Optimizer, say).
+   */
   route: string
   fault: Fault
   /** How many matching requests get it; 1 unless said. */
@@ -38,7 +41,8 @@ export class FaultBook {
   private readonly rules: { pattern: RegExp; fault: Fault; left: number }[] = []
 
   add(rule: FaultRule): void {
-    const pattern = new RegExp(`^${rule.route.split('*').map(escapeRegExp).join('[^/]+')}$`)
+    const pattern =
+      rule.route === '*' ? /^/ : new RegExp(`^${rule.route.split('*').map(escapeRegExp).join('[^/]+')}$`)
     this.rules.push({ pattern, fault: rule.fault, left: rule.times ?? 1 })
   }
 

@@ -26,7 +26,7 @@ export interface SimulatorOptions {
 }
 
 export interface Decision {
-  action: 'validate' | 'approve' | 'refuse'
+  action: 'validate' | 'approve' | 'refuse' | 'cancel'
   videoidPk: number
 }
 
@@ -295,6 +295,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (decision && method === 'POST') {
       decisions.push({ videoidPk: Number(decision[1]), action: decision[2] as Decision['action'] })
     }
+    // A cancel is a decision too: `DELETE /request/{request_pk}`, counted by its Video ID.
+    const cancel = /^\/request\/(\d+)$/.exec(apiPath)
+    const cancelled = cancel && method === 'DELETE' ? state.byRequestPk(Number(cancel[1])) : undefined
+    if (cancelled) decisions.push({ videoidPk: cancelled.videoidPk, action: 'cancel' })
     const fault = faults.take(method, apiPath)
     try {
       if (fault?.kind === 'drop') {

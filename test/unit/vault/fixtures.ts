@@ -9,6 +9,9 @@ import type { Emit } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import { createServices, type ServiceDependencies } from '../../../main/services'
 import { type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain } from '../../support/keychain'
+
+export { cleanKeychain }
 
 // Recognisable secrets: none may ever show up outside the keychain.
 export const OFFICER = {
@@ -85,17 +88,6 @@ export function eachTestWorld(): TestWorld {
     await cleanKeychain(world.service)
   })
   return world
-}
-
-/** Removes whatever a test left in the real keychain. */
-export async function cleanKeychain(keychainService: string): Promise<void> {
-  for (const environment of ['sandbox', 'prod']) {
-    for (const account of ['officer', 'rao-desk-probe', 'revoke-later'])
-      await keytar.deletePassword(`${keychainService}.${environment}`, account)
-  }
-  await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
-  for (const account of ['journal-key', 'journal-head'])
-    await keytar.deletePassword(`${keychainService}.journal`, account)
 }
 
 /** Every file under a folder, as text, for scanning. */
