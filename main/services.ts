@@ -49,30 +49,40 @@ export function createServices(deps: ServiceDependencies) {
   const settings = createSettingsService(deps.store, deps.log)
   const environment = () => settings.read().environment
   const dispatcher = deps.dispatcher ?? createDispatcher(deps.transport)
+  const optimizerUrl = () => settings.read().optimizerUrl
   const vault = createVault({
     keychain: deps.keychain,
     store: deps.store,
     log: deps.log,
     serviceName: (name: Environment) => `${deps.keychainService}.${name}`,
+    addressInSettings: optimizerUrl,
   })
   const oneshot = createOneShotClient({
-    baseUrl: () => settings.read().optimizerUrl,
+    baseUrl: optimizerUrl,
     dispatcher,
     log: deps.log,
-    authority: () => credentials.authority(),
+    authority: () => credentials.authority(optimizerUrl()),
   })
-  const credentials = createCredentialsService({ vault, oneshot, environment, log: deps.log })
+  const credentials = createCredentialsService({
+    vault,
+    // Credentials operations keep the address they began with, whatever is saved meanwhile.
+    oneshotAt: (address) =>
+      createOneShotClient({
+        baseUrl: () => address,
+        dispatcher,
+        log: deps.log,
+        authority: () => credentials.authority(address),
+      }),
+    environment,
+    optimizerUrl,
+    log: deps.log,
+  })
   const cases = createCaseService({
     file: deps.caseBookFile,
     keys: createKeyStore(deps.keychain, `${deps.keychainService}.case-book`),
     oneshot,
     scope: () => ({ optimizer: settings.read().optimizerUrl, environment: environment() }),
-    billing: async () => {
-      const secrets = await vault.requireSecrets(environment()).catch(() => undefined)
-      return secrets?.billingUsername && secrets.billingPassword
-        ? { username: secrets.billingUsername, password: secrets.billingPassword }
-        : undefined
-    },
+    billing: () => credentials.billing(optimizerUrl()).catch(() => undefined),
     onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
