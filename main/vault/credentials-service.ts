@@ -8,22 +8,20 @@ import {
   type TokenInfo,
 } from '../../shared/credentials'
 import { AppError, type ErrorCode } from '../../shared/errors'
-import type { Environment } from '../../shared/settings'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { BillingCredentials, OneShotClient } from '../oneshot/client'
+import type { Scope } from '../scope'
 import { credentialsLost, type OfficerSecrets, sameOptimizer, type Vault } from './vault'
 
 type TokenCalls = Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken' | 'listTokens'>
 
 export interface CredentialsServiceOptions {
   vault: Vault
-  /** The token calls, to one Optimizer address: an operation reads the address once and keeps it. */
-  oneshotAt: (optimizerUrl: string) => TokenCalls
-  /** The environment in force (a setting): each has its own credentials. */
-  environment: () => Environment
-  /** The Optimizer address in use (a setting). */
-  optimizerUrl: () => string
+  /** The token calls, to one scope's Optimizer: an operation takes its scope once and keeps it. */
+  oneshotFor: (scope: Scope) => TokenCalls
+  /** The Optimizer address and environment in use (settings); each environment has its own credentials. */
+  scope: () => Scope
   log: Logger
 }
 
@@ -45,11 +43,7 @@ const foreignToken = (detail: string | undefined) =>
 const NOT_REACHED: ReadonlySet<ErrorCode> = new Set(['unreachable', 'timeout', 'tls'])
 
 /** Where one operation acts: the environment's credentials, at the address in use when it began. */
-interface Scope {
-  environment: Environment
-  optimizer: string
-  oneshot: TokenCalls
-}
+type Bound = Scope & { oneshot: TokenCalls }
 
 const authorityOf = (secrets: OfficerSecrets): RaoAuthority =>
   secrets.tokenUid
@@ -71,9 +65,9 @@ const authorityOf = (secrets: OfficerSecrets): RaoAuthority =>
 export function createCredentialsService(options: CredentialsServiceOptions) {
   const { vault, log } = options
 
-  const scopeNow = (): Scope => {
-    const optimizer = options.optimizerUrl()
-    return { environment: options.environment(), optimizer, oneshot: options.oneshotAt(optimizer) }
+  const scopeNow = (): Bound => {
+    const scope = options.scope()
+    return { ...scope, oneshot: options.oneshotFor(scope) }
   }
 
   /** Operations that change the keychain run one at a time: a token list read and written twice at once loses one. */
@@ -85,7 +79,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   }
 
   async function status(): Promise<CredentialStatus> {
-    const environment = options.environment()
+    const { environment, optimizer } = options.scope()
     try {
       const current = await vault.read(environment)
       if (current.state === 'none') return { environment, state: 'none' }
@@ -99,7 +93,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         }
       }
       const { secrets } = current
-      const here = sameOptimizer(secrets.optimizer, options.optimizerUrl())
+      const here = sameOptimizer(secrets.optimizer, optimizer)
       return {
         environment,
         state: here ? 'ready' : 'other_optimizer',
@@ -117,7 +111,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   }
 
   /** The stored credentials, if they are bound to the scope's Optimizer; never sent elsewhere. */
-  async function requireHere(scope: Scope): Promise<OfficerSecrets> {
+  async function requireHere(scope: Bound): Promise<OfficerSecrets> {
     const secrets = await vault.requireSecrets(scope.environment)
     if (!sameOptimizer(secrets.optimizer, scope.optimizer)) throw credentialsOtherOptimizer()
     return secrets
@@ -139,7 +133,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   }
 
   /** Deletes a token of this desk's at the scope's Optimizer, or keeps it to revoke later; true when gone. */
-  async function deleteOwnToken(scope: Scope, uid: string): Promise<boolean> {
+  async function deleteOwnToken(scope: Bound, uid: string): Promise<boolean> {
     const gone = await scope.oneshot.deleteToken(uid).then(
       () => true,
       (error: AppError) => error.code === 'not_found',
@@ -153,7 +147,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   }
 
   /** A token no longer in use: deleted where it is held if that is the scope's Optimizer, else kept to revoke there. */
-  async function retire(scope: Scope, previous: OfficerSecrets): Promise<void> {
+  async function retire(scope: Bound, previous: OfficerSecrets): Promise<void> {
     if (!previous.tokenUid) return
     if (sameOptimizer(previous.optimizer, scope.optimizer)) await deleteOwnToken(scope, previous.tokenUid)
     else await keepToRevoke(scope, previous.tokenUid, previous.optimizer)
@@ -165,7 +159,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
    * 400 among others; its words are not relied on): the token list then tells whose the first is.
    * Only this desk's are deleted; another's (a workstation's, the RA's back end's) is left alone.
    */
-  async function createOwnToken(scope: Scope, secrets: OfficerSecrets): Promise<string> {
+  async function createOwnToken(scope: Bound, secrets: OfficerSecrets): Promise<string> {
     const create = async () => {
       const uid = await scope.oneshot
         .createToken({
@@ -213,7 +207,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   }
 
   /** Asks the Optimizer whether it knows the credentials: a token made and deleted again. */
-  async function checkWithOptimizer(scope: Scope, secrets: OfficerSecrets): Promise<void> {
+  async function checkWithOptimizer(scope: Bound, secrets: OfficerSecrets): Promise<void> {
     await deleteOwnToken(scope, await createOwnToken(scope, secrets))
   }
 
@@ -225,7 +219,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
    * never carry stale secrets. Any token of `previous` not kept is retired.
    */
   async function checkAndSave(
-    scope: Scope,
+    scope: Bound,
     secrets: Omit<OfficerSecrets, 'optimizer' | 'tokenUid'>,
     { previous, keepToken }: { previous: OfficerSecrets | undefined; keepToken: boolean },
   ): Promise<SavedCredentials> {
@@ -266,7 +260,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
   }
 
   /** The token is gone from the Optimizer: decisions go back to the full credentials. */
-  async function dropToken(scope: Scope, secrets: OfficerSecrets): Promise<void> {
+  async function dropToken(scope: Bound, secrets: OfficerSecrets): Promise<void> {
     const { tokenUid: _gone, ...rest } = secrets
     await vault.write(scope.environment, rest)
     log.info('optimizer token gone; back to full credentials')
@@ -382,15 +376,15 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
 
     /** What a decision carries to `optimizerUrl`: only credentials bound to that address, else a typed error. */
     async authority(optimizerUrl: string): Promise<RaoAuthority> {
-      const secrets = await vault.requireSecrets(options.environment())
+      const secrets = await vault.requireSecrets(options.scope().environment)
       if (!sameOptimizer(secrets.optimizer, optimizerUrl)) throw credentialsOtherOptimizer()
       return authorityOf(secrets)
     },
 
-    /** The officer's billing credentials for `optimizerUrl`, where they stored any bound to it. */
-    async billing(optimizerUrl: string): Promise<BillingCredentials | undefined> {
-      const current = await vault.read(options.environment())
-      if (current.state !== 'ready' || !sameOptimizer(current.secrets.optimizer, optimizerUrl))
+    /** The officer's billing credentials for a scope, where they stored any bound to its Optimizer. */
+    async billing(scope: Scope): Promise<BillingCredentials | undefined> {
+      const current = await vault.read(scope.environment)
+      if (current.state !== 'ready' || !sameOptimizer(current.secrets.optimizer, scope.optimizer))
         return undefined
       const { billingUsername, billingPassword } = current.secrets
       return billingUsername && billingPassword

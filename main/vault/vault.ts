@@ -124,8 +124,10 @@ export function createVault(options: VaultOptions) {
       }
       if (secrets.optimizer !== undefined)
         return { state: 'ready', secrets: { ...secrets, optimizer: secrets.optimizer } }
+      // Saved before entries were bound: bound now, with the uids waiting beside it, to the settings' address.
       const bound = { ...secrets, optimizer: addressInSettings() }
       await keychain.setPassword(service, ACCOUNT, JSON.stringify(bound))
+      await bindTokens(environment, bound.optimizer)
       log.info('saved credentials bound to the address in the settings')
       return { state: 'ready', secrets: bound }
     })
@@ -159,25 +161,38 @@ export function createVault(options: VaultOptions) {
     )
   }
 
-  /**
-   * Tokens this desk made and must still delete, each with the Optimizer that holds it (kept in the
-   * keychain: a uid is a credential). Uids kept before binding are bound to the address in the settings,
-   * once, when first read.
-   */
-  async function tokensToRevoke(environment: Environment): Promise<TokenToRevoke[]> {
+  async function storedTokens(environment: Environment): Promise<z.infer<typeof tokensToRevokeSchema>> {
     const stored = await guarded(() => keychain.getPassword(serviceName(environment), REVOKE_LATER_ACCOUNT))
-    let parsed: z.infer<typeof tokensToRevokeSchema>
     try {
-      parsed = tokensToRevokeSchema.parse(stored === null ? [] : JSON.parse(stored))
+      return tokensToRevokeSchema.parse(stored === null ? [] : JSON.parse(stored))
     } catch {
       log.warn('tokens to revoke unreadable; ignored')
       return []
     }
-    const bound = parsed.map((token) =>
-      typeof token === 'string' ? { uid: token, optimizer: addressInSettings() } : token,
-    )
-    if (parsed.some((token) => typeof token === 'string')) await setTokensToRevoke(environment, bound)
+  }
+
+  /** Binds the uids kept before binding to `optimizer`; answers them all. */
+  async function bindTokens(environment: Environment, optimizer: string): Promise<TokenToRevoke[]> {
+    const stored = await storedTokens(environment)
+    const bound = stored.map((token) => (typeof token === 'string' ? { uid: token, optimizer } : token))
+    if (stored.some((token) => typeof token === 'string')) await setTokensToRevoke(environment, bound)
     return bound
+  }
+
+  /**
+   * Tokens this desk made and must still delete, each with the Optimizer that holds it (kept in the
+   * keychain: a uid is a credential). Uids kept before binding go with the officer's entry, bound once
+   * at its first read; with no entry, to the address in the settings.
+   */
+  async function tokensToRevoke(environment: Environment): Promise<TokenToRevoke[]> {
+    const stored = await storedTokens(environment)
+    const bound = stored.filter((token): token is TokenToRevoke => typeof token !== 'string')
+    if (bound.length === stored.length) return bound
+    const officer = await read(environment)
+    return bindTokens(
+      environment,
+      officer.state === 'ready' ? officer.secrets.optimizer : addressInSettings(),
+    )
   }
 
   return {

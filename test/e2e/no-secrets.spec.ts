@@ -47,8 +47,9 @@ test('no secret reaches the data folder, the logs or any IPC message', async ({
   const toApprove = cases.find((item) => item.status === 'VIDEOREVIEW' && item.mode === 'one-step')
   const toRefuse = cases.find((item) => item.status === 'VIDEOREVIEW' && item !== toApprove)
   if (!toApprove || !toRefuse) throw new Error('the simulator has no cases to decide')
-  await harness.oneshot.approve(toApprove.videoidPk)
-  await harness.oneshot.refuse(toRefuse.videoidPk, 'The document photo does not match the face.')
+  const authority = await harness.credentials.authority(simulator.url)
+  await harness.oneshot.approve(toApprove.videoidPk, authority)
+  await harness.oneshot.refuse(toRefuse.videoidPk, 'The document photo does not match the face.', authority)
   expect([toApprove.status, toRefuse.status]).toEqual(['ENROLLREADY', 'CANCELLED'])
   await harness.oneshot.createVideoId(
     {

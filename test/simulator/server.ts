@@ -322,8 +322,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const fault = faults.take(method, apiPath)
     try {
+      if (fault?.kind === 'drop') {
+        response.socket?.destroy()
+        return
+      }
       if (fault?.kind === 'echo') {
         await send(request, response, fail(500, echoOf(apiPath, body, fault.as)), undefined)
+        return
+      }
+      if (fault?.kind === 'status' && fault.handled) {
+        await route(request, method, apiPath, raw)
+        await send(request, response, fail(fault.status, 'Bad gateway'), undefined)
         return
       }
       if (fault?.kind === 'status') {

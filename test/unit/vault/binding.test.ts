@@ -1,6 +1,7 @@
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../../simulator/server'
+import { FULL_CHECKLIST } from '../decisions/checklist'
 import { eachTestWorld, keychainEntries, OFFICER, servicesFor } from './fixtures'
 
 // The credentials (and their token, and the tokens waiting to be revoked) are bound to the Optimizer
@@ -47,10 +48,21 @@ describe('credentials bound to the Optimizer address they were checked with', ()
       await expect(app.handlers.revokeOptimizerToken(undefined)).rejects.toMatchObject(elsewhere)
       await expect(app.handlers.createOptimizerToken(undefined)).rejects.toMatchObject(elsewhere)
       await expect(app.handlers.updateCredentials({ pin: OFFICER.pin })).rejects.toMatchObject(elsewhere)
-      await expect(app.oneshot.approve(reviewCase(second))).rejects.toMatchObject(elsewhere)
-      await expect(app.oneshot.refuse(reviewCase(second), 'Document expired')).rejects.toMatchObject(
-        elsewhere,
-      )
+      // Decisions read the authority first: none is given for this address, and nothing is sent.
+      await expect(app.credentials.authority(second.url)).rejects.toMatchObject(elsewhere)
+      await app.handlers.addCases({ text: '16673,923056,lucia.garcia@example.org' })
+      await expect(
+        app.handlers.decide({ action: 'approve', videoidPk: 16673, checklist: FULL_CHECKLIST }),
+      ).rejects.toMatchObject(elsewhere)
+      await expect(
+        app.handlers.decide({
+          action: 'refuse',
+          videoidPk: 16673,
+          checklist: { checked: [], securityFeatures: [], snapshots: {} },
+          reason: { code: 'face_mismatch', text: '' },
+          language: 'en',
+        }),
+      ).rejects.toMatchObject(elsewhere)
       await expect(
         app.handlers.createVideoId({
           mobilePhoneNumber: '+34600000009',
@@ -95,7 +107,7 @@ describe('credentials bound to the Optimizer address they were checked with', ()
       })
       // Entered again for it: now, and only now, they reach the second Optimizer.
       expect(second.requestsCarrying(OFFICER.password, OFFICER.pin)).toBeGreaterThan(0)
-      await app.oneshot.approve(reviewCase(second))
+      await app.oneshot.approve(reviewCase(second), await app.credentials.authority(second.url))
       // The first Optimizer's token never went to the second; it waits, bound to its own.
       expect(second.requestsCarrying(token ?? '')).toBe(0)
       expect((await keychainEntries(world.service)).revokeLater).toEqual([
@@ -134,7 +146,7 @@ describe('credentials bound to the Optimizer address they were checked with', ()
       app.handlers.saveSettings({ optimizerUrl: second.url })
       // Bound once: a later address does not take them over.
       expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ state: 'other_optimizer' })
-      await expect(app.oneshot.approve(reviewCase(second))).rejects.toMatchObject({
+      await expect(app.credentials.authority(second.url)).rejects.toMatchObject({
         code: 'credentials_other_optimizer',
       })
       await app.handlers.syncCases(undefined)
@@ -147,5 +159,30 @@ describe('credentials bound to the Optimizer address they were checked with', ()
     } finally {
       await second.close()
     }
+  })
+
+  it('keeps uids saved before binding with the address their entry was first bound to, whatever follows', async () => {
+    const first = world.simulator
+    const { billingUsername: _u, billingPassword: _p, ...legacy } = OFFICER
+    await keytar.setPassword(`${world.service}.sandbox`, 'officer', JSON.stringify(legacy))
+    first.state.tokens.set('legacy-token-uid', { username: OFFICER.username })
+    await keytar.setPassword(`${world.service}.sandbox`, 'revoke-later', JSON.stringify(['legacy-token-uid']))
+    // The first Optimizer cannot delete it yet, so it stays waiting.
+    first.inject({ route: 'DELETE /token/*', fault: { kind: 'status', status: 503 }, times: 100 })
+    const app = servicesFor(world.dataDir, world.service, first.url)
+    expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ optimizer: first.url })
+
+    // Entered again for an address that cannot be reached: saved there unchecked, no token list read.
+    const nowhere = 'http://127.0.0.1:9/oneshot/api/v1'
+    app.handlers.saveSettings({ optimizerUrl: nowhere })
+    expect(await app.handlers.setUpCredentials(legacy)).toMatchObject({ check: 'not_checked' })
+    expect((await keychainEntries(world.service)).revokeLater).toEqual([
+      { uid: 'legacy-token-uid', optimizer: first.url },
+    ])
+    first.clearFaults()
+    app.handlers.saveSettings({ optimizerUrl: first.url })
+    await app.handlers.syncCases(undefined)
+    await app.close()
+    expect(first.state.tokens.has('legacy-token-uid')).toBe(false)
   })
 })

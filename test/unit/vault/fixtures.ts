@@ -36,7 +36,12 @@ export function servicesFor(
   keychainService: string,
   optimizerUrl: string,
   emit: Emit = () => undefined,
-  options: Pick<ServiceDependencies, 'now' | 'connectionCheckMs' | 'transport'> = {},
+  options: Partial<
+    Pick<
+      ServiceDependencies,
+      'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain' | 'transport'
+    >
+  > = {},
 ) {
   const lines: string[] = []
   const store = new Conf<Record<string, unknown>>({
@@ -50,7 +55,7 @@ export function servicesFor(
     journalFile: path.join(dataDir, 'decision-journal.jsonl'),
     cacheDir: path.join(dataDir, 'video-cache'),
     mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
-    keychain: keytar,
+    keychain: options.keychain ?? keytar,
     keychainService,
     log: createLogger((line) => lines.push(line)),
     emit,
@@ -93,6 +98,8 @@ export async function cleanKeychain(keychainService: string): Promise<void> {
       await keytar.deletePassword(`${keychainService}.${environment}`, account)
   }
   await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
+  for (const account of ['journal-key', 'journal-head'])
+    await keytar.deletePassword(`${keychainService}.journal`, account)
 }
 
 /** Every file under a folder, as text (UTF-8, as a secret with non-ASCII would be written), for scanning. */

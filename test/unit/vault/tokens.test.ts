@@ -74,7 +74,7 @@ describe('Optimizer tokens: only this desk’s are ever deleted', () => {
       (item) => item.status === 'VIDEOREVIEW' && item.mode === 'one-step',
     )
     if (!target) throw new Error('no case to approve')
-    await app.oneshot.approve(target.videoidPk)
+    await app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url))
     expect(target.status).toBe('ENROLLREADY')
   })
 
