@@ -67,7 +67,7 @@ export function createServices(deps: ServiceDependencies) {
     serviceName: (name: Environment) => `${deps.keychainService}.${name}`,
     addressInSettings: () => settings.read().optimizerUrl,
   })
-  /** The client of the address in use, for what follows the settings (credentials, the connection check). */
+  /** The client of the address in use, for what follows the settings (the connection check). */
   const oneshot = createOneShotClient({
     baseUrl: () => settings.read().optimizerUrl,
     dispatcher,

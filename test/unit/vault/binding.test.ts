@@ -63,6 +63,11 @@ describe('credentials bound to the Optimizer address they were checked with', ()
           language: 'en',
         }),
       ).rejects.toMatchObject(elsewhere)
+      // Journaled as never sent, so nothing waits to be settled.
+      const phases = (await app.handlers.getJournal(undefined)).entries.flatMap((entry) =>
+        entry.type === 'decision' ? [entry.phase] : [],
+      )
+      expect(phases).toEqual(['intended', 'not_sent', 'intended', 'not_sent'])
       await expect(
         app.handlers.createVideoId({
           mobilePhoneNumber: '+34600000009',
