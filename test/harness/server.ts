@@ -50,6 +50,8 @@ export interface Harness {
   readonly transcript: readonly string[]
   /** Main's One-Shot client, for tests that act where the renderer has no screen yet. */
   readonly oneshot: ReturnType<typeof createServices>['oneshot']
+  /** Main's credentials, for the authority a decision through `oneshot` carries. */
+  readonly credentials: ReturnType<typeof createServices>['credentials']
   /** Main's case book, for seeding it (`npm run harness`, benchmarks). */
   readonly cases: ReturnType<typeof createServices>['cases']
   close(): Promise<void>
@@ -265,6 +267,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keychainService,
     transcript,
     oneshot: services.oneshot,
+    credentials: services.credentials,
     cases: services.cases,
     async close() {
       for (const stream of eventStreams) stream.end()

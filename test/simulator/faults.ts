@@ -1,3 +1,5 @@
+import type { EchoForm } from './echo'
+
 /** A misbehaviour the simulator puts on the next matching requests. */
 export type Fault =
   /** The request is handled, then the answer waits `ms` before it is sent. */
@@ -22,9 +24,10 @@ export type Fault =
   | { kind: 'wrongType' }
   /**
    * The request fails with the path and body it carried repeated inside the error's details, as the
-   * reference shows upstream RA errors coming back (oneshot-api-notes §6); the exact wording is ours.
+   * reference shows upstream RA errors coming back (oneshot-api-notes §6), in the form given (`json`
+   * unless said, see `EchoForm`); the exact wording is ours.
    */
-  | { kind: 'echo' }
+  | { kind: 'echo'; as?: EchoForm }
 
 export interface FaultRule {
   /**
