@@ -1,0 +1,412 @@
+import pg from 'pg'
+import type { z } from 'zod'
+import { AppError } from '../../shared/errors'
+import {
+  deskIdSchema,
+  type JournalCheck,
+  readJournalInputSchema,
+  type SharedCase,
+  shareCasesInputSchema,
+  type TeamCase,
+  type TeamConnection,
+  type TeamIntendedInput,
+  type TeamJournalEntry,
+  type TeamLinkState,
+  type TeamOutcomeInput,
+  type TeamScope,
+  type TeamSettings,
+  type TeamSettingsChange,
+  teamConnectionSchema,
+  teamIntendedInputSchema,
+  teamOutcomeInputSchema,
+  teamPkSchema,
+  teamScopeSchema,
+  teamSettingsChangeSchema,
+} from '../../shared/team'
+import type { Logger } from '../log'
+import { clientConfig, parseTeamUrl } from './config'
+import { teamError } from './errors'
+import { createLink } from './link'
+import { CASE_COLUMNS, toJournalEntry, toSettings, toTeamCase } from './rows'
+
+/** What a desk reads after a wake-up: the cases that changed in its scope, and the settings if they did. */
+export interface TeamChanges {
+  cases: TeamCase[]
+  settings: TeamSettings | null
+  /** Remember it: a store opened with it later sends only what changed after. */
+  cursor: string
+  /** Everything in scope (a first look, another scope, or a database restored to an earlier point). */
+  full: boolean
+}
+
+export type ClaimResult = { claimed: true; case: TeamCase } | { claimed: false; case: TeamCase }
+
+export interface TeamStoreOptions {
+  connection: TeamConnection
+  /** This installation's id, written beside its claims and journal entries. */
+  desk: string
+  /** The Optimizer and environment the desk works on, read at each call. */
+  scope: () => TeamScope
+  /** RAO_DESK_EXTRA_CA_FILE's PEM, trusted beside Node's roots and the system's store. */
+  extraCaPem?: string
+  /** How long a claim lasts unless renewed (30 to 900 seconds; 180 unless said). */
+  leaseSeconds?: number
+  /** Where a previous run's changes stopped (`TeamChanges.cursor`). */
+  cursor?: string
+  onChanges?: (changes: TeamChanges) => void
+  onState?: (state: TeamLinkState) => void
+  log: Logger
+  backoff?: { firstMs: number; maxMs: number }
+  pollMs?: number
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success)
+    throw new AppError('invalid_input', 'Some of the values are not valid.', parsed.error.issues[0]?.message)
+  return parsed.data
+}
+
+const BATCH = 500
+
+/**
+ * The team database as the app uses it: shared cases, claims and take-next, the team's decision journal
+ * and settings, and a live feed of what other desks change. Every rule (claims as oneself, a live claim
+ * for an intended decision, four eyes, append-only journal, settings by the admin role) is enforced by
+ * the database itself; this store only asks. Inputs are checked here before any statement is sent.
+ */
+export function createTeamStore(options: TeamStoreOptions) {
+  const connection = parse(teamConnectionSchema, options.connection)
+  const desk = parse(deskIdSchema, options.desk)
+  const address = parseTeamUrl(connection.url)
+  const lease = options.leaseSeconds ?? 180
+  if (!Number.isInteger(lease) || lease < 30 || lease > 900)
+    throw new AppError('invalid_input', 'A claim lasts 30 to 900 seconds.', String(lease))
+  const config = clientConfig({
+    address,
+    user: connection.user,
+    password: connection.password,
+    ...(options.extraCaPem ? { extraCaPem: options.extraCaPem } : {}),
+    applicationName: `rao-desk ${desk}`,
+  })
+  const { log } = options
+  const pool = new pg.Pool({ ...config, max: 2, idleTimeoutMillis: 30_000 })
+  // An idle connection that the server closes must not bring the app down: the next call reconnects.
+  pool.on('error', (error) => log.warn('team database connection closed', { code: teamError(error).code }))
+
+  let state: TeamLinkState = { online: false, problem: null, retryInMs: null }
+  let cursor = options.cursor && /^\d{1,20}$/.test(options.cursor) ? options.cursor : '0'
+  let cursorScope: string | undefined = options.cursor ? JSON.stringify(options.scope()) : undefined
+  /** Shared cases not yet written, latest first-class: replayed when the database answers again. */
+  const unsent = new Map<number, SharedCase>()
+
+  const scope = () => parse(teamScopeSchema, options.scope())
+
+  async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+    try {
+      return await pool.query<R>(text, values)
+    } catch (error) {
+      throw teamError(error)
+    }
+  }
+
+  async function readCase(where: string, values: unknown[]): Promise<TeamCase | null> {
+    const { rows } = await query(`SELECT ${CASE_COLUMNS} FROM rao_team.case_view WHERE ${where}`, values)
+    return rows[0] ? toTeamCase(rows[0]) : null
+  }
+
+  const byPk = (videoidPk: number) => {
+    const { optimizer, environment } = scope()
+    return readCase('optimizer = $1 AND environment = $2 AND videoid_pk = $3', [
+      optimizer,
+      environment,
+      videoidPk,
+    ])
+  }
+
+  async function writeUnsent(): Promise<number> {
+    const { optimizer, environment } = scope()
+    let written = 0
+    const pending = [...unsent.values()]
+    for (let start = 0; start < pending.length; start += BATCH) {
+      const batch = pending.slice(start, start + BATCH)
+      await query(
+        `INSERT INTO rao_team.cases AS c (optimizer, environment, videoid_pk, request_pk, pair_verified, status)
+         SELECT $1, $2, v, r, p, s FROM unnest($3::bigint[], $4::bigint[], $5::boolean[], $6::text[]) AS t(v, r, p, s)
+         ON CONFLICT (optimizer, environment, videoid_pk) DO UPDATE
+           SET request_pk = excluded.request_pk, pair_verified = excluded.pair_verified, status = excluded.status`,
+        [
+          optimizer,
+          environment,
+          batch.map((item) => item.videoidPk),
+          batch.map((item) => item.requestPk),
+          batch.map((item) => item.pairVerified),
+          batch.map((item) => item.status),
+        ],
+      )
+      for (const item of batch) if (unsent.get(item.videoidPk) === item) unsent.delete(item.videoidPk)
+      written += batch.length
+    }
+    return written
+  }
+
+  /** Reads what changed since the cursor, in one snapshot, and moves the cursor to that snapshot's horizon. */
+  async function pullOnce(client: pg.Client) {
+    const current = scope()
+    const scopeKey = JSON.stringify(current)
+    let full = cursorScope !== scopeKey || cursor === '0'
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    try {
+      const horizon = await client.query<{ xmin: string; xmax: string }>(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
+      )
+      const { xmin, xmax } = horizon.rows[0] ?? { xmin: '0', xmax: '0' }
+      // A cursor ahead of the database's transactions: it was restored to an earlier point. Start over.
+      if (full || BigInt(cursor) > BigInt(xmax)) full = true
+      const since = full ? '0' : cursor
+      const cases = await client.query(
+        `SELECT ${CASE_COLUMNS} FROM rao_team.case_view
+         WHERE optimizer = $1 AND environment = $2 AND id IN (
+           SELECT id FROM rao_team.cases WHERE xid >= $3::xid8
+           UNION SELECT case_id FROM rao_team.claims WHERE xid >= $3::xid8)
+         ORDER BY status_since, videoid_pk`,
+        [current.optimizer, current.environment, since],
+      )
+      const settings = await client.query('SELECT * FROM rao_team.settings WHERE xid >= $1::xid8', [since])
+      await client.query('COMMIT')
+      cursor = xmin
+      cursorScope = scopeKey
+      if (cases.rows.length || settings.rows[0] || full)
+        options.onChanges?.({
+          cases: cases.rows.map(toTeamCase),
+          settings: settings.rows[0] ? toSettings(settings.rows[0]) : null,
+          cursor,
+          full,
+        })
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+  }
+
+  // One read at a time; wake-ups during a read make one more read after it, however many there were.
+  let pulling: Promise<void> | undefined
+  let again = false
+  function wake(): Promise<void> {
+    if (pulling) {
+      again = true
+      return pulling
+    }
+    pulling = (async () => {
+      do {
+        again = false
+        const client = link.client()
+        if (!client) return
+        try {
+          await pullOnce(client)
+        } catch (error) {
+          link.fail(client, error)
+          return
+        }
+      } while (again)
+    })().finally(() => {
+      pulling = undefined
+    })
+    return pulling
+  }
+
+  const link = createLink({
+    config,
+    onWake: () => void wake(),
+    async onConnected(client) {
+      if (unsent.size) await writeUnsent()
+      await pullOnce(client)
+    },
+    onState(next) {
+      state = next
+      options.onState?.(next)
+    },
+    log,
+    ...(options.backoff ? { backoff: options.backoff } : {}),
+    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+  })
+
+  return {
+    /** Connects the live feed (and keeps it connected); the calls below work without it too. */
+    start: () => link.start(),
+    state: (): TeamLinkState => state,
+    cursor: () => cursor,
+
+    /**
+     * Shares cases (new ones, and status read from the Optimizer): an upsert by Optimizer, environment and
+     * videoid_pk, so sending the same again changes nothing. While the database cannot be reached they are
+     * kept and written when it answers again.
+     */
+    async shareCases(cases: SharedCase[]): Promise<{ written: number; queued: number }> {
+      for (const item of parse(shareCasesInputSchema, cases)) unsent.set(item.videoidPk, item)
+      try {
+        return { written: await writeUnsent(), queued: unsent.size }
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'team_unreachable')
+          return { written: 0, queued: unsent.size }
+        throw error
+      }
+    },
+
+    /** Claims a case, or renews this officer's claim; another officer's live claim is left as it is. */
+    async claim(videoidPk: number): Promise<ClaimResult> {
+      const pk = parse(teamPkSchema, videoidPk)
+      const { optimizer, environment } = scope()
+      const { rowCount } = await query(
+        `UPDATE rao_team.claims cl SET officer = current_user, desk = $4, until = now() + make_interval(secs => $5)
+         FROM rao_team.cases c
+         WHERE cl.case_id = c.id AND c.optimizer = $1 AND c.environment = $2 AND c.videoid_pk = $3
+           AND (cl.officer = current_user OR cl.until <= now())`,
+        [optimizer, environment, pk, desk, lease],
+      )
+      const found = await byPk(pk)
+      if (!found) throw new AppError('not_found', 'The team database does not know this case.', String(pk))
+      return { claimed: Boolean(rowCount), case: found }
+    },
+
+    /** Ends this officer's claim on a case (leaving it, or after deciding); false when there was none. */
+    async release(videoidPk: number): Promise<boolean> {
+      const pk = parse(teamPkSchema, videoidPk)
+      const { optimizer, environment } = scope()
+      const { rowCount } = await query(
+        `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c
+         WHERE cl.case_id = c.id AND c.optimizer = $1 AND c.environment = $2 AND c.videoid_pk = $3
+           AND cl.officer = current_user AND cl.until > now()`,
+        [optimizer, environment, pk],
+      )
+      return Boolean(rowCount)
+    },
+
+    /** The oldest unclaimed pending case, claimed for this officer in the same statement; null when none. */
+    async takeNext(): Promise<TeamCase | null> {
+      const { optimizer, environment } = scope()
+      const { rows } = await query<{ id: string | null }>('SELECT rao_team.take_next($1, $2, $3, $4) AS id', [
+        optimizer,
+        environment,
+        desk,
+        lease,
+      ])
+      const id = rows[0]?.id
+      return id ? readCase('id = $1', [id]) : null
+    },
+
+    /** One case as the team sees it now. */
+    readCase: (videoidPk: number) => byPk(parse(teamPkSchema, videoidPk)),
+
+    /**
+     * The intended entry a decision needs before it is sent. The database accepts it only under this
+     * officer's live claim (extended to cover the send) and, with four eyes on, refuses an approval by the
+     * officer who validated; both in the statement that writes it.
+     */
+    async recordIntended(input: TeamIntendedInput): Promise<{ seq: number; hash: string }> {
+      const entry = parse(teamIntendedInputSchema, input)
+      const { optimizer, environment } = scope()
+      const { rows } = await query<{ seq: string; hash: string }>(
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase, reason, attempt, local_seq, local_mac, local_time)
+         SELECT $4, id, $5, 'intended', $6, $7, $8, $9, $10 FROM rao_team.cases
+         WHERE optimizer = $1 AND environment = $2 AND videoid_pk = $3
+         RETURNING seq, hash`,
+        [
+          optimizer,
+          environment,
+          entry.videoidPk,
+          desk,
+          entry.action,
+          entry.reason ?? null,
+          entry.attempt ?? null,
+          entry.local?.seq ?? null,
+          entry.local?.mac ?? null,
+          entry.local?.time ?? null,
+        ],
+      )
+      const row = rows[0]
+      if (!row)
+        throw new AppError('not_found', 'The team database does not know this case.', String(entry.videoidPk))
+      return { seq: Number(row.seq), hash: row.hash }
+    },
+
+    /** What became of an intended entry; `done` moves the case on and releases the claim. */
+    async recordOutcome(input: TeamOutcomeInput): Promise<{ seq: number; hash: string }> {
+      const entry = parse(teamOutcomeInputSchema, input)
+      const { rows } = await query<{ seq: string; hash: string }>(
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase, intended_seq, error_code, status_read, attempt,
+           local_seq, local_mac, local_time)
+         SELECT $1, case_id, action, $2, seq, $3, $4, $5, $6, $7, $8 FROM rao_team.journal WHERE seq = $9
+         RETURNING seq, hash`,
+        [
+          desk,
+          entry.phase,
+          entry.errorCode ?? null,
+          entry.status ?? null,
+          entry.attempt ?? null,
+          entry.local?.seq ?? null,
+          entry.local?.mac ?? null,
+          entry.local?.time ?? null,
+          entry.intendedSeq,
+        ],
+      )
+      const row = rows[0]
+      if (!row)
+        throw new AppError(
+          'not_found',
+          'No such intended entry in the team journal.',
+          String(entry.intendedSeq),
+        )
+      return { seq: Number(row.seq), hash: row.hash }
+    },
+
+    /** The team's journal in order, a page at a time. */
+    async readJournal(input: { afterSeq?: number; limit?: number } = {}): Promise<TeamJournalEntry[]> {
+      const { afterSeq, limit } = parse(readJournalInputSchema, input)
+      const { rows } = await query(
+        `SELECT j.*, c.optimizer, c.environment FROM rao_team.journal j JOIN rao_team.cases c ON c.id = j.case_id
+         WHERE j.seq > $1 ORDER BY j.seq LIMIT $2`,
+        [afterSeq, limit],
+      )
+      return rows.map(toJournalEntry)
+    },
+
+    /** The journal's chain, recomputed by the database: whole, or the first entry that does not match. */
+    async checkJournal(): Promise<JournalCheck> {
+      const { rows } = await query<{ seq: string; problem: string }>(
+        'SELECT seq, problem FROM rao_team.journal_check ORDER BY seq LIMIT 1',
+      )
+      const broken = rows[0]
+      if (broken) return { ok: false, brokenAt: Number(broken.seq), problem: broken.problem }
+      const count = await query<{ n: string }>('SELECT count(*) AS n FROM rao_team.journal')
+      return { ok: true, entries: Number(count.rows[0]?.n ?? 0) }
+    },
+
+    async settings(): Promise<TeamSettings> {
+      const { rows } = await query('SELECT * FROM rao_team.settings')
+      if (!rows[0]) throw new AppError('team_schema_old', 'The team settings are missing.')
+      return toSettings(rows[0])
+    },
+
+    /** Two-step mode and four eyes for the whole team: the database lets only the admin role change them. */
+    async changeSettings(change: TeamSettingsChange): Promise<TeamSettings> {
+      const { twoStepMode, fourEyes } = parse(teamSettingsChangeSchema, change)
+      const { rows } = await query(
+        `UPDATE rao_team.settings SET two_step = coalesce($1, two_step), four_eyes = coalesce($2, four_eyes)
+         RETURNING *`,
+        [twoStepMode ?? null, fourEyes ?? null],
+      )
+      if (!rows[0]) throw new AppError('team_forbidden', 'The team settings cannot be changed by this role.')
+      return toSettings(rows[0])
+    },
+
+    /** Ends the live feed and every connection; claims are left to expire (or released by the caller first). */
+    async close() {
+      await link.close()
+      await pulling
+      await pool.end().catch(() => undefined)
+    },
+  }
+}
+
+export type TeamStore = ReturnType<typeof createTeamStore>
