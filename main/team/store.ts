@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import type { z } from 'zod'
 import { AppError } from '../../shared/errors'
@@ -49,7 +50,7 @@ export interface TeamStoreOptions {
   scope: () => TeamScope
   /** RAO_DESK_EXTRA_CA_FILE's PEM, trusted beside Node's roots and the system's store. */
   extraCaPem?: string
-  /** How long a claim lasts unless renewed (30 to 900 seconds; 180 unless said). */
+  /** How long a claim lasts unless renewed (up to 900 seconds; 180 unless said). */
   leaseSeconds?: number
   /** Where a previous run's changes stopped (`TeamChanges.cursor`). */
   cursor?: string
@@ -80,8 +81,8 @@ export function createTeamStore(options: TeamStoreOptions) {
   const desk = parse(deskIdSchema, options.desk)
   const address = parseTeamUrl(connection.url)
   const lease = options.leaseSeconds ?? 180
-  if (!Number.isInteger(lease) || lease < 30 || lease > 900)
-    throw new AppError('invalid_input', 'A claim lasts 30 to 900 seconds.', String(lease))
+  if (!Number.isInteger(lease) || lease < 1 || lease > 900)
+    throw new AppError('invalid_input', 'A claim lasts 1 to 900 seconds.', String(lease))
   const config = clientConfig({
     address,
     user: connection.user,
@@ -95,12 +96,15 @@ export function createTeamStore(options: TeamStoreOptions) {
   pool.on('error', (error) => log.warn('team database connection closed', { code: teamError(error).code }))
 
   let state: TeamLinkState = { online: false, problem: null, retryInMs: null }
-  let cursor = options.cursor && /^\d{1,20}$/.test(options.cursor) ? options.cursor : '0'
-  let cursorScope: string | undefined = options.cursor ? JSON.stringify(options.scope()) : undefined
-  /** Shared cases not yet written, latest first-class: replayed when the database answers again. */
+  // The cursor names the scope it was read in: given back with another scope, it means "from the start".
+  const resumed = /^(\d{1,20})@([0-9a-f]{16})$/.exec(options.cursor ?? '')
+  let horizon = resumed?.[1] ?? '0'
+  let horizonScope = resumed?.[2]
+  /** Shared cases not yet written (the latest of each): written when the database answers again. */
   const unsent = new Map<number, SharedCase>()
 
   const scope = () => parse(teamScopeSchema, options.scope())
+  const cursor = () => (horizonScope ? `${horizon}@${horizonScope}` : '')
 
   async function query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
     try {
@@ -150,20 +154,26 @@ export function createTeamStore(options: TeamStoreOptions) {
     return written
   }
 
-  /** Reads what changed since the cursor, in one snapshot, and moves the cursor to that snapshot's horizon. */
+  /**
+   * Reads what changed since the horizon, in one snapshot, and moves the horizon to that snapshot's oldest
+   * running transaction: whatever commits later, in any order, has an id at or above it.
+   */
   async function pullOnce(client: pg.Client) {
     const current = scope()
-    const scopeKey = JSON.stringify(current)
-    let full = cursorScope !== scopeKey || cursor === '0'
+    const scopeTag = createHash('sha256')
+      .update(JSON.stringify([current.optimizer, current.environment]))
+      .digest('hex')
+      .slice(0, 16)
+    let full = horizonScope !== scopeTag || horizon === '0'
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
     try {
-      const horizon = await client.query<{ xmin: string; xmax: string }>(
+      const snapshot = await client.query<{ xmin: string; xmax: string }>(
         `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
       )
-      const { xmin, xmax } = horizon.rows[0] ?? { xmin: '0', xmax: '0' }
-      // A cursor ahead of the database's transactions: it was restored to an earlier point. Start over.
-      if (full || BigInt(cursor) > BigInt(xmax)) full = true
-      const since = full ? '0' : cursor
+      const { xmin, xmax } = snapshot.rows[0] ?? { xmin: '0', xmax: '0' }
+      // A horizon ahead of the database's transactions: it was restored to an earlier point. Start over.
+      if (BigInt(horizon) > BigInt(xmax)) full = true
+      const since = full ? '0' : horizon
       const cases = await client.query(
         `SELECT ${CASE_COLUMNS} FROM rao_team.case_view
          WHERE optimizer = $1 AND environment = $2 AND id IN (
@@ -174,13 +184,13 @@ export function createTeamStore(options: TeamStoreOptions) {
       )
       const settings = await client.query('SELECT * FROM rao_team.settings WHERE xid >= $1::xid8', [since])
       await client.query('COMMIT')
-      cursor = xmin
-      cursorScope = scopeKey
+      horizon = xmin
+      horizonScope = scopeTag
       if (cases.rows.length || settings.rows[0] || full)
         options.onChanges?.({
           cases: cases.rows.map(toTeamCase),
           settings: settings.rows[0] ? toSettings(settings.rows[0]) : null,
-          cursor,
+          cursor: cursor(),
           full,
         })
     } catch (error) {
@@ -235,7 +245,8 @@ export function createTeamStore(options: TeamStoreOptions) {
     /** Connects the live feed (and keeps it connected); the calls below work without it too. */
     start: () => link.start(),
     state: (): TeamLinkState => state,
-    cursor: () => cursor,
+    /** Where the changes read so far stop, to give back as `cursor` next time. */
+    cursor,
 
     /**
      * Shares cases (new ones, and status read from the Optimizer): an upsert by Optimizer, environment and
