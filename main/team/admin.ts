@@ -21,6 +21,12 @@ export function scramVerifier(password: string, salt = randomBytes(16), iteratio
  * the schema at this app's version. Run again, it only upgrades. Needs a role that may create roles.
  */
 export async function initTeam(client: ClientBase): Promise<{ from: number; to: number }> {
+  await createRoles(client)
+  return migrate(client)
+}
+
+/** The group roles and the database rights they need; what exists already is left as it is. */
+export async function createRoles(client: ClientBase): Promise<void> {
   const { rows } = await client.query<{ database: string; allowed: boolean }>(
     `SELECT current_database() AS database,
        (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) AS allowed`,
@@ -43,7 +49,6 @@ export async function initTeam(client: ClientBase): Promise<{ from: number; to: 
   await client.query(
     `GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.admin}, ${ROLES.officer}`,
   )
-  return migrate(client)
 }
 
 /**

@@ -55,14 +55,15 @@ export async function canMigrate(client: ClientBase): Promise<boolean> {
 }
 
 /**
- * Brings the schema to this app's version, in one transaction under a transaction-level advisory lock:
- * two desks upgrading at once take turns, and the second finds nothing left to do. Objects are made as
- * the owner role. A schema newer than the app is left alone and reported.
+ * Brings the schema to this app's version under an advisory lock: two desks upgrading at once take turns,
+ * and the second finds nothing left to do. The lock is the session's, taken before the transaction, so
+ * that the transaction starts after the other's commit and reads the catalogue as it now is. The upgrade
+ * is one transaction, made as the owner role. A schema newer than the app is left alone and reported.
  */
 export async function migrate(client: ClientBase): Promise<{ from: number; to: number }> {
-  await client.query('BEGIN')
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query('BEGIN')
     const from = await schemaVersion(client)
     if (from > SCHEMA_VERSION) throw schemaTooNew(from)
     if (from < SCHEMA_VERSION) {
@@ -81,6 +82,8 @@ export async function migrate(client: ClientBase): Promise<{ from: number; to: n
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined)
     throw error
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
   }
 }
 
