@@ -1,9 +1,12 @@
 import type { TeamAction, TeamCase, TeamJournalEntry, TeamPhase, TeamSettings } from '../../shared/team'
 
-/** node-postgres gives bigint as a string and timestamptz as a Date; the app's values are plain JSON. */
+/**
+ * Rows come as node-postgres gives them (bigint as a string, timestamptz as a Date) or as the database's
+ * JSON (numbers, timestamps as text with an offset); the app's values are plain JSON either way.
+ */
 const num = (value: unknown) => Number(value)
 const numOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value))
-const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value))
+const iso = (value: unknown) => (value instanceof Date ? value : new Date(String(value))).toISOString()
 const isoOrNull = (value: unknown) => (value === null || value === undefined ? null : iso(value))
 const textOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value))
 

@@ -59,6 +59,8 @@ export interface TeamStoreOptions {
   log: Logger
   backoff?: { firstMs: number; maxMs: number }
   pollMs?: number
+  /** How long a wake-up waits for more changes before reading them (100 ms unless said). */
+  gatherMs?: number
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
@@ -164,42 +166,48 @@ export function createTeamStore(options: TeamStoreOptions) {
       .update(JSON.stringify([current.optimizer, current.environment]))
       .digest('hex')
       .slice(0, 16)
-    let full = horizonScope !== scopeTag || horizon === '0'
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-    try {
-      const snapshot = await client.query<{ xmin: string; xmax: string }>(
-        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
-      )
-      const { xmin, xmax } = snapshot.rows[0] ?? { xmin: '0', xmax: '0' }
-      // A horizon ahead of the database's transactions: it was restored to an earlier point. Start over.
-      if (BigInt(horizon) > BigInt(xmax)) full = true
-      const since = full ? '0' : horizon
-      const cases = await client.query(
-        `SELECT ${CASE_COLUMNS} FROM rao_team.case_view
-         WHERE optimizer = $1 AND environment = $2 AND id IN (
-           SELECT id FROM rao_team.cases WHERE xid >= $3::xid8
-           UNION SELECT case_id FROM rao_team.claims WHERE xid >= $3::xid8)
-         ORDER BY status_since, videoid_pk`,
-        [current.optimizer, current.environment, since],
-      )
-      const settings = await client.query('SELECT * FROM rao_team.settings WHERE xid >= $1::xid8', [since])
-      await client.query('COMMIT')
-      horizon = xmin
-      horizonScope = scopeTag
-      if (cases.rows.length || settings.rows[0] || full)
-        options.onChanges?.({
-          cases: cases.rows.map(toTeamCase),
-          settings: settings.rows[0] ? toSettings(settings.rows[0]) : null,
-          cursor: cursor(),
-          full,
-        })
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    }
+    // One statement, so one snapshot; a horizon ahead of the database's transactions means it was
+    // restored to an earlier point, and the desk starts over.
+    const { rows } = await client.query<{
+      xmin: string
+      full: boolean
+      cases: unknown[] | null
+      settings: unknown
+    }>(
+      `WITH snap AS (
+         SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin, pg_snapshot_xmax(pg_current_snapshot()) AS xmax
+       ), since AS (
+         SELECT $4 OR $3::xid8 > snap.xmax AS full,
+           CASE WHEN $4 OR $3::xid8 > snap.xmax THEN '0'::xid8 ELSE $3::xid8 END AS xid
+         FROM snap
+       )
+       SELECT snap.xmin::text AS xmin, since.full,
+         (SELECT json_agg(v ORDER BY v.status_since, v.videoid_pk) FROM (
+            SELECT ${CASE_COLUMNS} FROM rao_team.case_view
+            WHERE optimizer = $1 AND environment = $2 AND id IN (
+              SELECT id FROM rao_team.cases WHERE xid >= since.xid
+              UNION SELECT case_id FROM rao_team.claims WHERE xid >= since.xid)) v) AS cases,
+         (SELECT row_to_json(s) FROM rao_team.settings s WHERE s.xid >= since.xid) AS settings
+       FROM snap, since`,
+      [current.optimizer, current.environment, horizon, horizonScope !== scopeTag || horizon === '0'],
+    )
+    const row = rows[0]
+    if (!row) throw new AppError('internal', 'The team database gave no changes.')
+    horizon = row.xmin
+    horizonScope = scopeTag
+    const cases = (row.cases ?? []) as Record<string, unknown>[]
+    if (cases.length || row.settings || row.full)
+      options.onChanges?.({
+        cases: cases.map(toTeamCase),
+        settings: row.settings ? toSettings(row.settings as Record<string, unknown>) : null,
+        cursor: cursor(),
+        full: row.full,
+      })
   }
 
-  // One read at a time; wake-ups during a read make one more read after it, however many there were.
+  // One read at a time, a few milliseconds after the first wake-up, so that a burst of changes (a busy
+  // team) costs one read; wake-ups during a read make one more read after it, however many there were.
+  const gatherMs = options.gatherMs ?? 100
   let pulling: Promise<void> | undefined
   let again = false
   function wake(): Promise<void> {
@@ -210,6 +218,7 @@ export function createTeamStore(options: TeamStoreOptions) {
     pulling = (async () => {
       do {
         again = false
+        await new Promise((resolve) => setTimeout(resolve, gatherMs))
         const client = link.client()
         if (!client) return
         try {
@@ -296,14 +305,13 @@ export function createTeamStore(options: TeamStoreOptions) {
     /** The oldest unclaimed pending case, claimed for this officer in the same statement; null when none. */
     async takeNext(): Promise<TeamCase | null> {
       const { optimizer, environment } = scope()
-      const { rows } = await query<{ id: string | null }>('SELECT rao_team.take_next($1, $2, $3, $4) AS id', [
+      const { rows } = await query(`SELECT ${CASE_COLUMNS} FROM rao_team.take_next($1, $2, $3, $4)`, [
         optimizer,
         environment,
         desk,
         lease,
       ])
-      const id = rows[0]?.id
-      return id ? readCase('id = $1', [id]) : null
+      return rows[0] ? toTeamCase(rows[0]) : null
     },
 
     /** One case as the team sees it now. */

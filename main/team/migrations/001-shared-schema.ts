@@ -340,9 +340,9 @@ GRANT SELECT ON rao_team.case_view TO rao_team_officer, rao_team_admin;
 -- Take next: the oldest unclaimed pending case, claimed in the same statement. Both rows are locked
 -- with SKIP LOCKED, so officers pressing at once each get another case; a row changed meanwhile is
 -- checked again as it now stands. LIMIT under row locks may come back empty while a case is free
--- (the one it read was taken), so it looks again while any is.
+-- (the one it read was taken), so it looks again while any is. It answers the case as now claimed.
 CREATE FUNCTION rao_team.take_next(p_optimizer text, p_environment text, p_desk text, p_lease_seconds integer)
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS SETOF rao_team.case_view LANGUAGE plpgsql AS $$
 DECLARE
   s rao_team.settings;
   taken bigint;
@@ -364,7 +364,8 @@ BEGIN
     FROM candidate WHERE cl.case_id = candidate.id
     RETURNING cl.case_id INTO taken;
     IF taken IS NOT NULL THEN
-      RETURN taken;
+      RETURN QUERY SELECT * FROM rao_team.case_view WHERE id = taken;
+      RETURN;
     END IF;
     IF NOT EXISTS (
       SELECT 1 FROM rao_team.cases c JOIN rao_team.claims cl ON cl.case_id = c.id
@@ -373,10 +374,9 @@ BEGIN
         AND cl.until <= now()
         AND NOT (c.status = 'CREATED' AND s.four_eyes AND rao_team.validated_by(c.id, current_user))
     ) THEN
-      RETURN NULL;
+      RETURN;
     END IF;
   END LOOP;
-  RETURN NULL;
 END $$;
 GRANT EXECUTE ON FUNCTION rao_team.take_next(text, text, text, integer) TO rao_team_officer;
 `
