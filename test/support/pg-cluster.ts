@@ -1,12 +1,31 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 
-/** Where Debian's PostgreSQL 15 puts its programs; `RAO_DESK_PG_BIN` names another. */
-const PG_BIN = process.env.RAO_DESK_PG_BIN ?? '/usr/lib/postgresql/15/bin'
+/** The newest PostgreSQL that Debian's packages installed (15 on bookworm); `RAO_DESK_PG_BIN` names another. */
+function postgresBin(): string {
+  if (process.env.RAO_DESK_PG_BIN) return process.env.RAO_DESK_PG_BIN
+  const root = '/usr/lib/postgresql'
+  const versions = existsSync(root) ? readdirSync(root).filter((name) => /^\d+$/.test(name)) : []
+  const newest = versions
+    .sort((a, b) => Number(b) - Number(a))
+    .find((name) => existsSync(path.join(root, name, 'bin', 'initdb')))
+  if (!newest) throw new Error('PostgreSQL is not installed: apt-get install postgresql (see .ci/run)')
+  return path.join(root, newest, 'bin')
+}
+const PG_BIN = postgresBin()
 const SUPERUSER = 'rao_test_superuser'
 
 /**

@@ -134,7 +134,7 @@ describe('the connection check against a real server with TLS', () => {
       extraCaPem: certificate.cert,
     })
     expect(info).toEqual({
-      serverVersion: expect.stringMatching(/^15\.\d+/),
+      serverVersion: expect.stringMatching(/^\d+\.\d+/),
       schemaVersion: 1,
       appSchemaVersion: 1,
       role: 'ana',

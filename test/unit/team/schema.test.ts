@@ -100,7 +100,7 @@ describe('the schema is the app’s: versioned, upgraded on connect under a lock
       officer: true,
       admin: false,
       tls: false,
-      serverVersion: expect.stringMatching(/^15\./),
+      serverVersion: expect.stringMatching(/^\d+\.\d+/),
     })
   }, 40_000)
 
