@@ -69,9 +69,12 @@ describe('claims and take-next', () => {
     // Case 1029 has waited longest: it comes first.
     await seedCases(team.admin, 1029, 1)
     await seedCases(team.admin, 1000, 29)
+    await seedCases(team.admin, 1030, 90)
     const desks = officers.map((_, index) => desk(index))
+    // Connections open beforehand, so that the presses arrive together.
+    await Promise.all(desks.map((store) => Promise.all([store.settings(), store.settings()])))
     const rounds: (number | null)[][] = []
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 12; round++) {
       const taken = await Promise.all(desks.map((store) => store.takeNext()))
       rounds.push(taken.map((item) => item?.videoidPk ?? null))
       // Each officer keeps the case taken, so the next round must find others.
@@ -80,12 +83,17 @@ describe('claims and take-next', () => {
     }
     const all = rounds.flat()
     const got = all.filter((pk): pk is number => pk !== null)
-    expect(got).toHaveLength(30)
-    expect(new Set(got).size).toBe(30)
-    expect(all.filter((pk) => pk === null)).toHaveLength(6)
+    expect(new Set(got).size).toBe(got.length)
+    expect(got).toHaveLength(120)
+    expect(all.filter((pk) => pk === null)).toHaveLength(12 * 12 - 120)
     expect(rounds[0]).toContain(1029)
-    // Nothing is left: every pending case is claimed.
+    // Nothing is left: every pending case is claimed, each by the officer take-next gave it to.
     expect(await desks[0]?.takeNext()).toBeNull()
+    const holders = await team.admin.query<{ n: string }>(
+      `SELECT count(DISTINCT cl.case_id) AS n FROM rao_team.claims cl JOIN rao_team.cases c ON c.id = cl.case_id
+       WHERE c.status = 'VIDEOREVIEW' AND cl.until > now()`,
+    )
+    expect(Number(holders.rows[0]?.n)).toBe(120)
   })
 
   it('takes approvals in two-step mode only, and never gives an officer a case they validated', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deskStore, type Officer, SCOPE, seedCases, teamCluster, waitFor } from './fixtures'
+import { connectAs, deskStore, type Officer, SCOPE, seedCases, teamCluster, waitFor } from './fixtures'
 
 describe('the live feed', () => {
   let team: Awaited<ReturnType<typeof teamCluster>>
@@ -56,6 +56,25 @@ describe('the live feed', () => {
     await a.store.shareCases([{ videoidPk: 50, requestPk: 5050, status: 'ENROLLREADY', pairVerified: true }])
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(b.changes.length).toBe(before)
+  })
+
+  it('misses no commit, whatever order transactions finish in', async () => {
+    const b = deskStore(team.cluster, ben, { pollMs: 600_000 })
+    team.track(b.store)
+    b.store.start()
+    await online(b)
+    // Ana's transaction starts first (it has the older id) and commits last.
+    const slow = team.track(await connectAs(team.cluster, ana))
+    await slow.query('BEGIN')
+    await slow.query(
+      `UPDATE rao_team.claims SET officer = current_user, desk = 'slow', until = now() + interval '5 minutes'
+       WHERE case_id = (SELECT id FROM rao_team.cases WHERE videoid_pk = 4)`,
+    )
+    const quick = team.track(deskStore(team.cluster, ana).store)
+    await quick.claim(5)
+    await waitFor(() => b.seen(5)?.claim?.officer === 'ana', 1_000)
+    await slow.query('COMMIT')
+    await waitFor(() => b.seen(4)?.claim?.officer === 'ana', 1_000)
   })
 
   it('never takes a case back a stage, nor un-verifies a pair, whichever desk read last', async () => {
