@@ -59,7 +59,7 @@ export interface TeamStoreOptions {
   log: Logger
   backoff?: { firstMs: number; maxMs: number }
   pollMs?: number
-  /** How long a wake-up waits for more changes before reading them (100 ms unless said). */
+  /** How long a wake-up waits for more changes before reading them (200 ms unless said). */
   gatherMs?: number
 }
 
@@ -207,7 +207,7 @@ export function createTeamStore(options: TeamStoreOptions) {
 
   // One read at a time, a few milliseconds after the first wake-up, so that a burst of changes (a busy
   // team) costs one read; wake-ups during a read make one more read after it, however many there were.
-  const gatherMs = options.gatherMs ?? 100
+  const gatherMs = options.gatherMs ?? 200
   let pulling: Promise<void> | undefined
   let again = false
   function wake(): Promise<void> {

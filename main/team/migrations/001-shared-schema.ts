@@ -164,7 +164,12 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER stamp BEFORE UPDATE ON rao_team.claims FOR EACH ROW EXECUTE FUNCTION rao_team.claims_stamp();
-CREATE TRIGGER notify AFTER UPDATE ON rao_team.claims FOR EACH STATEMENT EXECUTE FUNCTION rao_team.notify_change();
+-- A new holder, or a claim ended, wakes the desks; a renewal (and the extension an intended entry makes)
+-- does not: with hundreds of desks renewing every minute, it would wake everyone for nothing. Desks read
+-- the later expiry with their next read.
+CREATE TRIGGER notify AFTER UPDATE ON rao_team.claims FOR EACH ROW
+  WHEN (OLD.officer IS DISTINCT FROM NEW.officer OR OLD.since IS DISTINCT FROM NEW.since OR NEW.until <= now())
+  EXECUTE FUNCTION rao_team.notify_change();
 
 ------------------------------------------------------------------------------------------------------
 -- The decision journal: every desk's entries, append-only, in one chain. Each row's hash covers the
@@ -318,7 +323,6 @@ CREATE VIEW rao_team.journal_check WITH (security_invoker = true) AS
   WHERE h.seq <> coalesce(l.seq, 0) OR h.hash <> coalesce(l.hash, repeat('0', 64));
 GRANT SELECT ON rao_team.journal_check TO rao_team_officer, rao_team_admin;
 
-CREATE TRIGGER notify AFTER INSERT ON rao_team.journal FOR EACH STATEMENT EXECUTE FUNCTION rao_team.notify_change();
 
 ------------------------------------------------------------------------------------------------------
 -- What desks read: a case with its live claim and who validated it.
