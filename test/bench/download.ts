@@ -47,7 +47,6 @@ const client = createOneShotClient({
   baseUrl: () => server.url,
   dispatcher: createDispatcher(),
   log: createLogger(() => undefined),
-  authority: () => Promise.reject(new Error('not needed for downloads')),
 })
 const videoUrl = `${server.url}/videoid/${server.videoidPk}/video`
 const target = path.join(folder, 'download.mp4')
