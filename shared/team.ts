@@ -108,7 +108,13 @@ const localEntrySchema = z.strictObject({
 export const teamIntendedInputSchema = z.strictObject({
   videoidPk: teamPkSchema,
   action: z.enum(teamActions),
+  /** The exact text a refusal sends, and its language. */
   reason: z.string().max(4000).optional(),
+  language: z.enum(['es', 'en']).optional(),
+  /** The officer confirmed the person and document of a pair added without a check. */
+  pairConfirmed: z.boolean().optional(),
+  /** A new attempt sent after an earlier one (its local seq) whose fate no answer confirmed. */
+  resendOf: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   /** The local attempt number (the local intended entry's seq). */
   attempt: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   local: localEntrySchema.optional(),
@@ -142,6 +148,9 @@ export interface TeamJournalEntry {
   intendedSeq: number | null
   attempt: number | null
   reason: string | null
+  language: string | null
+  pairConfirmed: boolean | null
+  resendOf: number | null
   errorCode: string | null
   status: string | null
   /** The claim an intended entry was accepted under. */

@@ -326,8 +326,9 @@ export function createTeamStore(options: TeamStoreOptions) {
       const entry = parse(teamIntendedInputSchema, input)
       const { optimizer, environment } = scope()
       const { rows } = await query<{ seq: string; hash: string }>(
-        `INSERT INTO rao_team.journal (desk, case_id, action, phase, reason, attempt, local_seq, local_mac, local_time)
-         SELECT $4, id, $5, 'intended', $6, $7, $8, $9, $10 FROM rao_team.cases
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase, reason, reason_language, pair_confirmed,
+           resend_of, attempt, local_seq, local_mac, local_time)
+         SELECT $4, id, $5, 'intended', $6, $7, $8, $9, $10, $11, $12, $13 FROM rao_team.cases
          WHERE optimizer = $1 AND environment = $2 AND videoid_pk = $3
          RETURNING seq, hash`,
         [
@@ -337,6 +338,9 @@ export function createTeamStore(options: TeamStoreOptions) {
           desk,
           entry.action,
           entry.reason ?? null,
+          entry.language ?? null,
+          entry.pairConfirmed ?? null,
+          entry.resendOf ?? null,
           entry.attempt ?? null,
           entry.local?.seq ?? null,
           entry.local?.mac ?? null,

@@ -71,8 +71,8 @@ async function desk(data: DeskData) {
     baseUrl: () => data.simulatorUrl,
     dispatcher: createDispatcher({ maxRetries: 0 }),
     log: quiet,
-    authority: async () => ({ kind: 'credentials', ...DEFAULT_RAO }),
   })
+  const authority = { kind: 'credentials' as const, ...DEFAULT_RAO }
   store.start()
   while (!store.state().online) await new Promise((resolve) => setTimeout(resolve, 20))
   port.postMessage('ready')
@@ -90,7 +90,7 @@ async function desk(data: DeskData) {
     let phase: 'done' | 'refused' | 'unknown' = 'done'
     let errorCode: string | undefined
     try {
-      await oneshot.approve(taken.videoidPk)
+      await oneshot.approve(taken.videoidPk, authority)
     } catch (error) {
       errorCode = error instanceof AppError ? error.code : 'internal'
       phase = errorCode === 'timeout' || errorCode === 'unreachable' ? 'unknown' : 'refused'

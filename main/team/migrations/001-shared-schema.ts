@@ -189,6 +189,9 @@ CREATE TABLE rao_team.journal (
   intended_seq bigint REFERENCES rao_team.journal (seq),
   attempt bigint CHECK (attempt > 0),
   reason text CHECK (length(reason) <= 4000),
+  reason_language text CHECK (reason_language IN ('es', 'en')),
+  pair_confirmed boolean,
+  resend_of bigint CHECK (resend_of > 0),
   error_code text CHECK (length(error_code) <= 64),
   status_read text CHECK (status_read ~ '^[A-Z_]{1,40}$'),
   claim_since timestamptz,
@@ -204,8 +207,9 @@ CREATE TABLE rao_team.journal (
 CREATE INDEX journal_case ON rao_team.journal (case_id, seq);
 CREATE INDEX journal_intended ON rao_team.journal (intended_seq);
 ALTER TABLE rao_team.journal ENABLE ROW LEVEL SECURITY;
-GRANT SELECT, INSERT (desk, case_id, action, phase, intended_seq, attempt, reason, error_code, status_read,
-  local_seq, local_mac, local_time) ON rao_team.journal TO rao_team_officer;
+GRANT SELECT, INSERT (desk, case_id, action, phase, intended_seq, attempt, reason, reason_language,
+  pair_confirmed, resend_of, error_code, status_read, local_seq, local_mac, local_time) ON rao_team.journal
+  TO rao_team_officer;
 GRANT SELECT ON rao_team.journal TO rao_team_admin;
 CREATE POLICY read_all ON rao_team.journal FOR SELECT USING (true);
 CREATE POLICY as_oneself ON rao_team.journal FOR INSERT
@@ -222,7 +226,8 @@ GRANT SELECT ON rao_team.journal_head TO rao_team_officer, rao_team_admin;
 CREATE FUNCTION rao_team.journal_hash(j rao_team.journal) RETURNS text LANGUAGE sql STABLE AS $$
   SELECT encode(sha256(convert_to(json_build_array(
     j.prev_hash, j.seq, rao_team.utc(j.at), j.officer, j.desk, j.case_id, j.videoid_pk, j.request_pk,
-    j.action, j.phase, j.intended_seq, j.attempt, j.reason, j.error_code, j.status_read,
+    j.action, j.phase, j.intended_seq, j.attempt, j.reason, j.reason_language, j.pair_confirmed, j.resend_of,
+    j.error_code, j.status_read,
     rao_team.utc(j.claim_since), rao_team.utc(j.claim_until), j.local_seq, j.local_mac, rao_team.utc(j.local_time)
   )::text, 'UTF8')), 'hex')
 $$;

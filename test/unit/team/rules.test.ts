@@ -198,6 +198,76 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     expect(taken.rowCount).toBe(0)
   })
 
+  it('carries a local journal entry’s fields as the desk wrote them', async () => {
+    const store = team.track(deskStore(team.cluster, ben).store)
+    expect((await store.claim(105)).claimed).toBe(true)
+    const reason = `El documento no es legible — "copia" con \\ y '; DROP TABLE x; --`
+    const intended = await store.recordIntended({
+      videoidPk: 105,
+      action: 'refuse',
+      reason,
+      language: 'es',
+      pairConfirmed: true,
+      resendOf: 41,
+      attempt: 42,
+      local: { seq: 42, mac: 'a'.repeat(64), time: '2026-03-01T10:00:00.123Z' },
+    })
+    const outcome = await store.recordOutcome({
+      intendedSeq: intended.seq,
+      phase: 'unknown',
+      errorCode: 'timeout',
+      attempt: 42,
+      local: { seq: 43, mac: 'b'.repeat(64), time: '2026-03-01T10:00:31.000Z' },
+    })
+    const settled = await store.recordOutcome({
+      intendedSeq: intended.seq,
+      phase: 'settled_done',
+      status: 'CANCELLED',
+      attempt: 42,
+    })
+    const entries = (await store.readJournal({ afterSeq: intended.seq - 1 })).filter(
+      (entry) => entry.videoidPk === 105,
+    )
+    expect(entries).toEqual([
+      expect.objectContaining({
+        seq: intended.seq,
+        officer: 'ben',
+        desk: 'desk-ben',
+        optimizer: SCOPE.optimizer,
+        environment: SCOPE.environment,
+        videoidPk: 105,
+        requestPk: 500105,
+        action: 'refuse',
+        phase: 'intended',
+        intendedSeq: null,
+        reason,
+        language: 'es',
+        pairConfirmed: true,
+        resendOf: 41,
+        attempt: 42,
+        errorCode: null,
+        local: { seq: 42, mac: 'a'.repeat(64), time: '2026-03-01T10:00:00.123Z' },
+      }),
+      expect.objectContaining({
+        seq: outcome.seq,
+        phase: 'unknown',
+        intendedSeq: intended.seq,
+        errorCode: 'timeout',
+        local: { seq: 43, mac: 'b'.repeat(64), time: '2026-03-01T10:00:31.000Z' },
+      }),
+      expect.objectContaining({
+        seq: settled.seq,
+        phase: 'settled_done',
+        status: 'CANCELLED',
+        claimSince: null,
+      }),
+    ])
+    expect(entries[0]?.claimUntil).not.toBeNull()
+    // The settled outcome moved the case on and ended the claim.
+    expect(await store.readCase(105)).toMatchObject({ status: 'CANCELLED', claim: null })
+    expect(await store.checkJournal()).toMatchObject({ ok: true })
+  })
+
   it('keeps the journal chained, hashed by the database, and finds an entry changed behind its back', async () => {
     const store = team.track(deskStore(team.cluster, ana).store)
     expect(await store.checkJournal()).toEqual({ ok: true, entries: expect.any(Number) })
