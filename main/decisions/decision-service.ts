@@ -226,24 +226,29 @@ export function createDecisionService(options: DecisionServiceOptions) {
     return task
   }
 
-  /** Settles every unsettled attempt whose next read is due, except those of a decision on its way. */
-  async function settleDue(): Promise<void> {
-    await journal.load()
-    const due = attempts
+  /** Unsettled attempts that settling may read for: not those of a decision on its way (it settles its own). */
+  const settleable = () =>
+    attempts
       .unsettled()
-      .filter(
-        (attempt) =>
-          !inFlight.has(caseKey(scopeOf(attempt.intended), attempt.intended.videoidPk)) &&
-          nextCheck(attempt) <= now().getTime(),
-      )
-    await Promise.all(due.map((attempt) => settle(attempt)))
+      .filter((attempt) => !inFlight.has(caseKey(scopeOf(attempt.intended), attempt.intended.videoidPk)))
+
+  /** Settles every settleable attempt whose next read is due. */
+  async function settleDue(): Promise<void> {
+    try {
+      await journal.load()
+      const due = settleable().filter((attempt) => nextCheck(attempt) <= now().getTime())
+      await Promise.all(due.map((attempt) => settle(attempt)))
+    } finally {
+      // A timer may fire a little before its read is due: it is set again, never dropped.
+      reschedule()
+    }
   }
 
-  /** The timer waits for the earliest next read of an unsettled attempt. */
+  /** The timer waits for the earliest next read of a settleable attempt. */
   function reschedule(): void {
     clearTimeout(timer)
     if (stopped) return
-    const next = Math.min(...attempts.unsettled().map(nextCheck))
+    const next = Math.min(...settleable().map(nextCheck))
     if (!Number.isFinite(next)) return
     timer = setTimeout(() => void settleDue().catch(() => undefined), Math.max(0, next - now().getTime()))
     timer.unref?.()
@@ -333,7 +338,6 @@ export function createDecisionService(options: DecisionServiceOptions) {
       await outcome(intended, classified.phase, { errorCode: classified.errorCode })
       if (classified.phase === 'unknown') {
         lastRead.set(intended.seq, now().getTime())
-        reschedule()
         throw outcomeUnknown(stateOf(scope, item.videoidPk).unknown?.windowEndsAt)
       }
       if (classified.phase === 'refused' && classified.errorCode === 'wrong_state')
@@ -397,6 +401,8 @@ export function createDecisionService(options: DecisionServiceOptions) {
       } finally {
         inFlight.delete(key)
         notify(scope, input.videoidPk)
+        // An answer lost just now is the timer's from here on.
+        reschedule()
       }
     },
 
@@ -421,9 +427,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
     /** Starts the timer that reads lost answers' statuses until they settle. */
     start(): void {
       stopped = false
-      void settleDue()
-        .catch(() => undefined)
-        .finally(reschedule)
+      void settleDue().catch(() => undefined)
     },
 
     /** Stops the timer and waits for settlements under way. */
