@@ -210,6 +210,11 @@ export function createTeamStore(options: TeamStoreOptions) {
   const gatherMs = options.gatherMs ?? 200
   let pulling: Promise<void> | undefined
   let again = false
+  let gathering: { timer: NodeJS.Timeout; done: () => void } | undefined
+  const gather = () =>
+    new Promise<void>((resolve) => {
+      gathering = { timer: setTimeout(resolve, gatherMs), done: resolve }
+    })
   function wake(): Promise<void> {
     if (pulling) {
       again = true
@@ -218,7 +223,7 @@ export function createTeamStore(options: TeamStoreOptions) {
     pulling = (async () => {
       do {
         again = false
-        await new Promise((resolve) => setTimeout(resolve, gatherMs))
+        await gather()
         const client = link.client()
         if (!client) return
         try {
@@ -426,6 +431,11 @@ export function createTeamStore(options: TeamStoreOptions) {
     /** Ends the live feed and every connection; claims are left to expire (or released by the caller first). */
     async close() {
       await link.close()
+      // A read waiting to gather changes ends now: there is no connection left to read on.
+      if (gathering) {
+        clearTimeout(gathering.timer)
+        gathering.done()
+      }
       await pulling
       await pool.end().catch(() => undefined)
     },
