@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { AppErrorShape } from './errors'
 import { environmentSchema } from './settings'
 
 /**

@@ -1,7 +1,7 @@
 import pg from 'pg'
 import { AppError } from '../../shared/errors'
 import { type TeamConnection, type TeamConnectionInfo, teamConnectionSchema } from '../../shared/team'
-import { clientConfig, parseTeamUrl } from './config'
+import { clientConfig, parseDeskUrl } from './config'
 import { teamError } from './errors'
 import { canMigrate, ROLES, SCHEMA_VERSION, schemaTooNew, schemaTooOld, schemaVersion } from './schema'
 
@@ -18,7 +18,7 @@ export async function checkTeamConnection(options: {
   if (!parsed.success)
     throw new AppError('invalid_input', 'Some of the values are not valid.', parsed.error.issues[0]?.message)
   const { url, user, password } = parsed.data
-  const address = parseTeamUrl(url)
+  const address = parseDeskUrl(url)
   const client = new pg.Client(
     clientConfig({
       address,

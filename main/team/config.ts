@@ -68,6 +68,13 @@ export function parseTeamUrl(text: string): TeamAddress {
   }
 }
 
+/** A desk's address: the user is given apart (and the password from the keychain), never inside it. */
+export function parseDeskUrl(text: string): TeamAddress {
+  const address = parseTeamUrl(text)
+  if (address.user) throw invalid('The address must not hold a user: the database user is set apart.')
+  return address
+}
+
 export interface ClientSettings {
   address: TeamAddress
   user: string

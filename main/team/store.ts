@@ -25,7 +25,7 @@ import {
   teamSettingsChangeSchema,
 } from '../../shared/team'
 import type { Logger } from '../log'
-import { clientConfig, parseTeamUrl } from './config'
+import { clientConfig, parseDeskUrl } from './config'
 import { teamError } from './errors'
 import { createLink } from './link'
 import { CASE_COLUMNS, toJournalEntry, toSettings, toTeamCase } from './rows'
@@ -81,7 +81,7 @@ const BATCH = 500
 export function createTeamStore(options: TeamStoreOptions) {
   const connection = parse(teamConnectionSchema, options.connection)
   const desk = parse(deskIdSchema, options.desk)
-  const address = parseTeamUrl(connection.url)
+  const address = parseDeskUrl(connection.url)
   const lease = options.leaseSeconds ?? 180
   if (!Number.isInteger(lease) || lease < 1 || lease > 900)
     throw new AppError('invalid_input', 'A claim lasts 1 to 900 seconds.', String(lease))

@@ -91,6 +91,7 @@ describe('the address and its TLS policy', () => {
   it('refuses a password in the address, and other bad input, with a clear message', async () => {
     const bad = [
       { url: 'postgres://ana:secret@127.0.0.1/rao', user: 'ana', password: 'p' },
+      { url: 'postgres://ben@127.0.0.1/rao', user: 'ana', password: 'p' },
       { url: 'http://127.0.0.1/rao', user: 'ana', password: 'p' },
       { url: 'postgres://127.0.0.1/', user: 'ana', password: 'p' },
       { url: 'postgres://127.0.0.1/rao?options=-c%20role%3Dx', user: 'ana', password: 'p' },
