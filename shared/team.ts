@@ -181,11 +181,7 @@ export interface TeamConnectionInfo {
   tls: boolean
 }
 
-/** The live link's state: deciding needs `online`. */
+/** The live link's state: `online` once connected, listening and caught up; otherwise why, and when it tries again. */
 export type TeamLinkState =
   | { online: true }
-  | {
-      online: false
-      problem: { code: string; message: string; detail?: string } | null
-      retryInMs: number | null
-    }
+  | { online: false; problem: AppErrorShape | null; retryInMs: number | null }
