@@ -14,7 +14,7 @@ describe('the live feed', () => {
   }, 60_000)
   afterAll(() => team?.close())
 
-  const online = (desk: ReturnType<typeof deskStore>) => waitFor(() => desk.store.state().online, 10_000)
+  const online = (desk: ReturnType<typeof deskStore>) => waitFor(() => desk.store.state().online, 15_000)
 
   it('shows a case added, claimed, released or decided on one desk to the others within a second', async () => {
     // A poll far away: what arrives comes from the notification.
@@ -89,7 +89,7 @@ describe('the live feed', () => {
   it('after the database restarts mid-work: reconnects, listens again, catches up, and loses no add', async () => {
     // Ben's desk comes back slowly, so that others work while it is away.
     const a = deskStore(team.cluster, ana, { pollMs: 600_000 })
-    const b = deskStore(team.cluster, ben, { pollMs: 600_000, backoff: { firstMs: 4_000, maxMs: 4_000 } })
+    const b = deskStore(team.cluster, ben, { pollMs: 600_000, backoff: { firstMs: 8_000, maxMs: 8_000 } })
     team.track(a.store)
     team.track(b.store)
     a.store.start()
