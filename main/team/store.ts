@@ -102,8 +102,11 @@ export function createTeamStore(options: TeamStoreOptions) {
   const resumed = /^(\d{1,20})@([0-9a-f]{16})$/.exec(options.cursor ?? '')
   let horizon = resumed?.[1] ?? '0'
   let horizonScope = resumed?.[2]
-  /** Shared cases not yet written (the latest of each): written when the database answers again. */
-  const unsent = new Map<number, SharedCase>()
+  /**
+   * Shared cases not yet written (the latest of each), with the scope they were shared in: written when
+   * the database answers again, to that scope, whatever the desk works on by then.
+   */
+  const unsent = new Map<string, { scope: TeamScope; item: SharedCase }>()
 
   const scope = () => parse(teamScopeSchema, options.scope())
   const cursor = () => (horizonScope ? `${horizon}@${horizonScope}` : '')
@@ -131,26 +134,27 @@ export function createTeamStore(options: TeamStoreOptions) {
   }
 
   async function writeUnsent(): Promise<number> {
-    const { optimizer, environment } = scope()
     let written = 0
-    const pending = [...unsent.values()]
+    const pending = [...unsent.entries()]
     for (let start = 0; start < pending.length; start += BATCH) {
       const batch = pending.slice(start, start + BATCH)
+      const at = (pick: (entry: { scope: TeamScope; item: SharedCase }) => unknown) =>
+        batch.map(([, entry]) => pick(entry))
       await query(
         `INSERT INTO rao_team.cases AS c (optimizer, environment, videoid_pk, request_pk, pair_verified, status)
-         SELECT $1, $2, v, r, p, s FROM unnest($3::bigint[], $4::bigint[], $5::boolean[], $6::text[]) AS t(v, r, p, s)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[], $6::text[])
          ON CONFLICT (optimizer, environment, videoid_pk) DO UPDATE
            SET request_pk = excluded.request_pk, pair_verified = excluded.pair_verified, status = excluded.status`,
         [
-          optimizer,
-          environment,
-          batch.map((item) => item.videoidPk),
-          batch.map((item) => item.requestPk),
-          batch.map((item) => item.pairVerified),
-          batch.map((item) => item.status),
+          at((entry) => entry.scope.optimizer),
+          at((entry) => entry.scope.environment),
+          at((entry) => entry.item.videoidPk),
+          at((entry) => entry.item.requestPk),
+          at((entry) => entry.item.pairVerified),
+          at((entry) => entry.item.status),
         ],
       )
-      for (const item of batch) if (unsent.get(item.videoidPk) === item) unsent.delete(item.videoidPk)
+      for (const [key, entry] of batch) if (unsent.get(key) === entry) unsent.delete(key)
       written += batch.length
     }
     return written
@@ -268,7 +272,13 @@ export function createTeamStore(options: TeamStoreOptions) {
      * kept and written when it answers again.
      */
     async shareCases(cases: SharedCase[]): Promise<{ written: number; queued: number }> {
-      for (const item of parse(shareCasesInputSchema, cases)) unsent.set(item.videoidPk, item)
+      const items = parse(shareCasesInputSchema, cases)
+      const current = scope()
+      for (const item of items)
+        unsent.set(JSON.stringify([current.optimizer, current.environment, item.videoidPk]), {
+          scope: current,
+          item,
+        })
       try {
         return { written: await writeUnsent(), queued: unsent.size }
       } catch (error) {
