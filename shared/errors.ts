@@ -17,6 +17,7 @@ export const errorCodes = [
   'cancelled',
   'storage',
   'not_a_video',
+  'media_damaged',
   'case_book_damaged',
   'outcome_unknown',
   'decision_in_flight',

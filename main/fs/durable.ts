@@ -1,15 +1,38 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 
 /**
  * The file system calls that make a write durable, in one object so that a test can record their order
  * (and see a missing fsync) without patching `node:fs`. Nothing else in this module calls `node:fs`.
  */
-export const fsCalls = { openSync, writeSync, fsyncSync, closeSync, renameSync, copyFileSync, existsSync }
+export const fsCalls = {
+  openSync,
+  writeSync,
+  fsyncSync,
+  fsync,
+  closeSync,
+  renameSync,
+  copyFileSync,
+  existsSync,
+}
 
 /** A write may take only part of a buffer (a disk filling up does that): the rest goes in another. */
 export function writeAll(fd: number, data: Buffer): void {
   for (let written = 0; written < data.length; ) written += fsCalls.writeSync(fd, data, written)
+}
+
+/** Flushes an open file's data in the thread pool: a large file (a video) takes a while to reach the disk. */
+export function flushFile(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsCalls.fsync(fd, (error) => (error ? reject(error) : resolve())))
 }
 
 /**

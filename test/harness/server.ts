@@ -272,6 +272,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           await keytar.deletePassword(`${keychainService}.${environment}`, 'officer').catch(() => false)
         }
         await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key').catch(() => false)
+        await keytar.deletePassword(`${keychainService}.media`, 'media-key').catch(() => false)
       }
     },
   }

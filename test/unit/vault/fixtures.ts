@@ -92,6 +92,7 @@ export async function cleanKeychain(keychainService: string): Promise<void> {
       await keytar.deletePassword(`${keychainService}.${environment}`, account)
   }
   await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
+  await keytar.deletePassword(`${keychainService}.media`, 'media-key')
 }
 
 /** Every file under a folder, as text, for scanning. */
