@@ -129,7 +129,7 @@ export const en = {
     snapshotAt: 'At {{time}} of the video, taken {{taken}}',
     downloadAgain: 'Download it again',
     copiesLost:
-      'The key that protected the videos and snapshots saved on this computer is no longer in the system keychain (it was reset, or the entry was removed), so they could not be read: {{videos}} saved videos and {{snapshots}} snapshots were deleted. This video is downloading again; take the snapshots again if you need them.',
+      'The key that protected the videos and snapshots saved on this computer is no longer in the system keychain (it was reset, or the entry was removed), so they could not be read and were deleted (videos: {{videos}}, snapshots: {{snapshots}}). This video is downloading again; take the snapshots again if you need them.',
     keychainNoFallback:
       'RAO Desk keeps the key to its saved videos and snapshots only in the system keychain, and never saves them unprotected. Fix the problem above, then try again.',
   },

@@ -131,7 +131,7 @@ export const es: Messages = {
     snapshotAt: 'En el {{time}} del vídeo, tomada el {{taken}}',
     downloadAgain: 'Descargarlo de nuevo',
     copiesLost:
-      'La clave que protegía los vídeos y las capturas guardados en este ordenador ya no está en el llavero del sistema (se restableció o se eliminó la entrada), así que no se podían leer: se borraron {{videos}} vídeos guardados y {{snapshots}} capturas. Este vídeo se está descargando de nuevo; repita las capturas si las necesita.',
+      'La clave que protegía los vídeos y las capturas guardados en este ordenador ya no está en el llavero del sistema (se restableció o se eliminó la entrada), así que no se podían leer y se borraron (vídeos: {{videos}}, capturas: {{snapshots}}). Este vídeo se está descargando de nuevo; repita las capturas si las necesita.',
     keychainNoFallback:
       'RAO Desk guarda la clave de sus vídeos y capturas solo en el llavero del sistema, y nunca los guarda sin protección. Resuelva el problema indicado y vuelva a intentarlo.',
   },
