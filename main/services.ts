@@ -1,17 +1,19 @@
 import type { Dispatcher } from 'undici'
 import type { CaseBookState } from '../shared/cases'
 import { AppError } from '../shared/errors'
-import type { Environment } from '../shared/settings'
+import type { Environment, Settings } from '../shared/settings'
 import { createCaseService } from './cases/case-service'
+import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
 import { createSync } from './cases/sync'
 import { createDecisionService } from './decisions/decision-service'
-import { journalCsv, openJournal } from './decisions/journal'
+import { createHeadStore, journalCsv, journalHeadForAudit, openJournal } from './decisions/journal'
 import type { Emit, Handlers } from './ipc'
 import type { Logger } from './log'
 import { createVideoService } from './media/video-service'
-import { createOneShotClient } from './oneshot/client'
+import { createOneShotClient, type OneShotClient } from './oneshot/client'
 import { createDispatcher, type TransportOptions } from './oneshot/transport'
+import { type Scope, scopeKey } from './scope'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
 import { createCredentialsService } from './vault/credentials-service'
 import type { Keychain } from './vault/keychain'
@@ -42,12 +44,21 @@ export interface ServiceDependencies {
   now?: () => Date
   /** The connection check's own limit, shorter than a call's: an officer waits on it. */
   connectionCheckMs?: number
+  /** Tests shorten the settle window of a lost answer (the setting is in minutes) and its reads. */
+  settle?: { windowMs: number; readEveryMs: number }
+  /** Tests shorten the wait before a missing request counts as gone. */
+  gonePolicy?: GonePolicy
 }
+
+/** Settings whose change weakens or strengthens a control: each change is a journal entry. */
+const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes'] as const
+const SETTLE_READ_EVERY_MS = 60_000
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
   const settings = createSettingsService(deps.store, deps.log)
   const environment = () => settings.read().environment
+  const scope = (): Scope => ({ optimizer: settings.read().optimizerUrl, environment: environment() })
   const dispatcher = deps.dispatcher ?? createDispatcher(deps.transport)
   const vault = createVault({
     keychain: deps.keychain,
@@ -55,35 +66,64 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
     serviceName: (name: Environment) => `${deps.keychainService}.${name}`,
   })
+  /** The client of the address in use, for what follows the settings (credentials, the connection check). */
   const oneshot = createOneShotClient({
     baseUrl: () => settings.read().optimizerUrl,
     dispatcher,
     log: deps.log,
-    authority: () => credentials.authority(),
   })
+  /** A client bound to one scope's address, for an operation that took its scope at its start. */
+  const clients = new Map<string, OneShotClient>()
+  const oneshotFor = (bound: Scope) => {
+    const key = scopeKey(bound)
+    let client = clients.get(key)
+    if (!client) {
+      client = createOneShotClient({ baseUrl: () => bound.optimizer, dispatcher, log: deps.log })
+      clients.set(key, client)
+    }
+    return client
+  }
   const credentials = createCredentialsService({ vault, oneshot, environment, log: deps.log })
+  const officer = async () => (await credentials.status()).username ?? ''
+  const journalService = `${deps.keychainService}.journal`
+  const journal = openJournal({
+    file: deps.journalFile,
+    keys: createKeyStore(deps.keychain, journalService, 'journal-key'),
+    head: createHeadStore(deps.keychain, journalService),
+    log: deps.log,
+    onAppend: (entry) => deps.emit('journalAppended', { entries: [entry] }),
+    ...(deps.now ? { now: deps.now } : {}),
+  })
   const cases = createCaseService({
     file: deps.caseBookFile,
     keys: createKeyStore(deps.keychain, `${deps.keychainService}.case-book`),
-    oneshot,
-    scope: () => ({ optimizer: settings.read().optimizerUrl, environment: environment() }),
-    billing: async () => {
-      const secrets = await vault.requireSecrets(environment()).catch(() => undefined)
+    oneshotFor,
+    scope,
+    billing: async (bound) => {
+      const secrets = await vault.requireSecrets(bound).catch(() => undefined)
       return secrets?.billingUsername && secrets.billingPassword
         ? { username: secrets.billingUsername, password: secrets.billingPassword }
         : undefined
     },
+    journal,
+    officer,
     onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
     log: deps.log,
+    ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   })
   const decisions = createDecisionService({
-    journal: openJournal(deps.journalFile, deps.now),
+    journal,
     cases,
-    oneshot,
+    oneshotFor,
     credentials,
+    scope,
     fourEyes: () => settings.read().fourEyes,
+    settleWindowMs: () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000,
+    settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
+    onChange: (state) => deps.emit('decisionsChanged', state),
     log: deps.log,
+    ...(deps.now ? { now: deps.now } : {}),
   })
   /** Work that starts on its own (at start, after a sync): closing waits for it, so none outlives the services. */
   const running = new Set<Promise<unknown>>()
@@ -98,11 +138,12 @@ export function createServices(deps: ServiceDependencies) {
   /** What waits for the Optimizer to answer again: lost decisions to settle, tokens to revoke. */
   const settlePending = () =>
     inBackground('settling with the Optimizer', () =>
-      Promise.all([decisions.settlePending(), credentials.revokeWaitingTokens()]),
+      Promise.all([decisions.settleDue(), credentials.revokeWaitingTokens()]),
     )
   const sync = createSync({
     cases,
-    oneshot,
+    oneshotFor,
+    scope,
     intervalSeconds: () => settings.read().syncIntervalSeconds,
     onState: (state) => {
       deps.emit('syncChanged', state)
@@ -118,7 +159,7 @@ export function createServices(deps: ServiceDependencies) {
     keys: createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key'),
     hasCase: (videoidPk) => cases.has(videoidPk),
     retention: () => cases.retention(),
-    scope: () => ({ optimizer: settings.read().optimizerUrl, environment: environment() }),
+    scope,
     mediaUrl: deps.mediaUrl,
     retentionDays: () => settings.read().videoRetentionDays,
     onState: (videoidPk, state) => deps.emit('videoProgress', { videoidPk, state }),
@@ -143,16 +184,36 @@ export function createServices(deps: ServiceDependencies) {
     }
   }
 
+  /** A change to a control (four eyes off, the settle window) is written in the journal, by whom. */
+  async function journalControls(before: Settings, after: Settings): Promise<void> {
+    const changed = CONTROL_SETTINGS.filter((setting) => before[setting] !== after[setting])
+    if (!changed.length) return
+    const by = await officer().catch(() => '')
+    for (const setting of changed)
+      await journal.append({
+        type: 'setting',
+        officer: by,
+        setting,
+        from: before[setting],
+        to: after[setting],
+      })
+  }
+
   const handlers: Handlers = {
     getSettings: () => settings.read(),
-    saveSettings: (patch) => {
+    saveSettings: async (patch) => {
       const before = settings.read()
       const saved = settings.save(patch)
       deps.emit('settingsChanged', saved)
-      // Another Optimizer or environment is another set of cases: read them at once.
+      // Another Optimizer or environment is another set of cases: read them at once, in a fresh round.
       if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
-        void sync.syncNow()
+        sync.scopeChanged()
       else sync.reschedule()
+      await journalControls(before, saved).catch((error: unknown) =>
+        deps.log.error('a control setting changed but could not be journaled', {
+          code: error instanceof AppError ? error.code : 'internal',
+        }),
+      )
       return saved
     },
     checkConnection: async () => {
@@ -182,14 +243,18 @@ export function createServices(deps: ServiceDependencies) {
     revokeOptimizerToken: () => credentials.revokeToken(),
     getCaseBook: caseBook,
     recoverCaseBook: async ({ from }) => {
-      await cases.recover(from)
+      const { keptAside } = await cases.recover(from)
       void sync.syncNow()
-      return caseBook()
+      return { book: await caseBook(), keptAside }
     },
     addCases: ({ text }) => cases.addPairs(text),
     getVideoIdDefaults: () => cases.videoIdDefaults(),
     createVideoId: (input) => cases.create(input),
-    refreshCase: ({ videoidPk }) => cases.refresh(videoidPk),
+    refreshCase: async ({ videoidPk }) => {
+      const item = await cases.refresh(videoidPk)
+      await decisions.observe(item)
+      return item
+    },
     cancelRequest: async ({ videoidPk }) => (await decisions.decide({ action: 'cancel', videoidPk })).case,
     saveCaseNote: ({ videoidPk, note }) => cases.setNote(videoidPk, note),
     syncCases: async () => {
@@ -207,17 +272,25 @@ export function createServices(deps: ServiceDependencies) {
     saveReasonDraft: ({ videoidPk, draft }) =>
       cases.setReasonDraft(videoidPk, draft.text || draft.code ? draft : undefined),
     getJournal: () => decisions.journal(),
-    exportJournal: () => ({ csv: journalCsv(decisions.journal().entries) }),
+    exportJournal: async () => ({ csv: journalCsv((await decisions.journal()).entries) }),
+    exportJournalAudit: async () => {
+      const { entries, integrity } = await decisions.journal()
+      const record = { ...journalHeadForAudit(entries, new Date()), integrity, lines: entries }
+      return { json: JSON.stringify(record, null, 2) }
+    },
+    getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
   }
 
   return {
     handlers,
     oneshot,
+    credentials,
     cases,
     video,
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start()
+      decisions.start()
       settlePending()
       purge()
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
@@ -227,7 +300,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        await Promise.all([sync.stop(), video.stopAll()])
+        await Promise.all([sync.stop(), video.stopAll(), decisions.stop()])
         await Promise.allSettled([...running])
         await dispatcher.close()
       })()

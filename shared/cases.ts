@@ -56,8 +56,21 @@ export const caseSchema = z.object({
   syncedAt: z.string().optional(),
   /** When the case was first seen in a final state: the video cache keeps its video some days after. */
   finalAt: z.string().optional(),
-  /** The Optimizer answered that it no longer knows the request: kept and marked, never dropped. */
+  /** When this desk first saw the case in its current status: how long it has waited in it. */
+  statusSince: z.string().optional(),
+  /**
+   * The Optimizer itself answered that it does not know the request, at this time; read again before the
+   * case is marked gone (one answer may be a proxy's or a passing fault).
+   */
+  missingSince: z.string().optional(),
+  /** The Optimizer said twice, some time apart, that it no longer knows the request: kept and marked, never dropped. */
   gone: z.boolean(),
+  /**
+   * The pair was checked against the RA's own data (a check given with it), or the Video ID was created
+   * here. An unverified pair may put one person's data beside another person's video: a decision on it
+   * asks the officer to confirm the person first.
+   */
+  pairVerified: z.boolean(),
   person: personSchema,
   note: z.string(),
   /** A refusal reason being typed (sealed like the note), so that it survives a restart. */
@@ -84,6 +97,10 @@ export const pairOutcomes = [
   'already_known',
   'not_found',
   'malformed',
+  /** The check given with the pair names someone else than the request: not added. */
+  'check_mismatch',
+  /** A check was given, but the Optimizer could not be asked now: not added, nothing was compared. */
+  'check_unavailable',
 ] as const
 export const pairResultSchema = z.object({
   line: z.number().int().positive(),

@@ -35,9 +35,18 @@ export const invokeNames = [
   'saveReasonDraft',
   'getJournal',
   'exportJournal',
+  'exportJournalAudit',
+  'getCaseDecisions',
 ] as const
 
-export const eventNames = ['settingsChanged', 'casesChanged', 'syncChanged', 'videoProgress'] as const
+export const eventNames = [
+  'settingsChanged',
+  'casesChanged',
+  'syncChanged',
+  'videoProgress',
+  'decisionsChanged',
+  'journalAppended',
+] as const
 
 export type InvokeName = (typeof invokeNames)[number]
 export type EventName = (typeof eventNames)[number]

@@ -23,8 +23,10 @@ import {
   verificationSchema,
 } from './credentials'
 import {
+  caseDecisionsSchema,
   decisionInputSchema,
   decisionResultSchema,
+  journalEntrySchema,
   journalStateSchema,
   reasonDraftInputSchema,
 } from './decisions'
@@ -72,7 +74,11 @@ export const invokeChannels = {
   getTokenInfo: channel(nothing, tokenInfoSchema),
   revokeOptimizerToken: channel(nothing, credentialStatusSchema),
   getCaseBook: channel(nothing, caseBookStateSchema),
-  recoverCaseBook: channel(recoverInputSchema, caseBookStateSchema),
+  /** The book reopened, and where the files set aside (the damaged book, a last good copy) are kept. */
+  recoverCaseBook: channel(
+    recoverInputSchema,
+    z.object({ book: caseBookStateSchema, keptAside: z.array(z.string()) }),
+  ),
   addCases: channel(addCasesInputSchema, addCasesResultSchema),
   getVideoIdDefaults: channel(nothing, videoIdDefaultsSchema),
   createVideoId: channel(newVideoIdSchema, createdCaseSchema),
@@ -90,6 +96,9 @@ export const invokeChannels = {
   saveReasonDraft: channel(reasonDraftInputSchema, caseSchema),
   getJournal: channel(nothing, journalStateSchema),
   exportJournal: channel(nothing, z.object({ csv: z.string() })),
+  /** The journal's lines as written, its head and how to check them: a record an auditor can verify. */
+  exportJournalAudit: channel(nothing, z.object({ json: z.string() })),
+  getCaseDecisions: channel(caseRefSchema, caseDecisionsSchema),
 } satisfies Record<InvokeName, { input: z.ZodType; output: z.ZodType }>
 
 export const eventChannels = {
@@ -99,6 +108,10 @@ export const eventChannels = {
   syncChanged: syncStateSchema,
   /** A case's video: download progress (a few times a second at most), the end, or a failure. */
   videoProgress: videoProgressSchema,
+  /** A case's decisions changed: an attempt, an outcome, a lost answer settled. */
+  decisionsChanged: caseDecisionsSchema,
+  /** Entries appended to the journal, in order: the journal view grows without reading it again. */
+  journalAppended: z.object({ entries: z.array(journalEntrySchema) }),
 } satisfies Record<EventName, z.ZodType>
 
 /** What the renderer passes. */

@@ -20,6 +20,12 @@ export const errorCodes = [
   'media_damaged',
   'case_book_damaged',
   'outcome_unknown',
+  /** A new decision after one whose fate no answer confirmed: the officer must say so first. */
+  'resend_unconfirmed',
+  /** A pair added without a check: the officer must confirm the video shows this person first. */
+  'pair_unconfirmed',
+  /** A Video ID the Optimizer created that could not be written into the case book: its pks are in the detail. */
+  'created_not_saved',
   'decision_in_flight',
   'four_eyes',
   'billing_missing',
@@ -46,12 +52,15 @@ export type AppErrorShape = z.infer<typeof appErrorSchema>
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly detail: string | undefined
+  /** The HTTP status of the answer this error comes from; undefined when no answer came. Never crosses. */
+  readonly httpStatus: number | undefined
 
-  constructor(code: ErrorCode, message: string, detail?: string) {
+  constructor(code: ErrorCode, message: string, detail?: string, httpStatus?: number) {
     super(message)
     this.name = 'AppError'
     this.code = code
     this.detail = detail
+    this.httpStatus = httpStatus
   }
 
   toShape(): AppErrorShape {

@@ -66,6 +66,13 @@ export const settingsSchema = z.object({
   fourEyes: z.boolean(),
   /** After a decision, the next pending case opens. */
   openNextAfterDecision: z.boolean(),
+  /**
+   * A decision whose answer was lost counts as not done only after the request's status has shown the
+   * state before it for this long, counted from the lost answer: a server can still be signing.
+   */
+  settleWindowMinutes: z.number().int().min(1).max(60),
+  /** The language a refusal's reason is sent in; `ui` follows the officer's language. */
+  reasonLanguage: z.enum(['ui', 'es', 'en']),
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -78,4 +85,6 @@ export const defaultSettings: Settings = {
   videoRetentionDays: 7,
   fourEyes: false,
   openNextAfterDecision: true,
+  settleWindowMinutes: 10,
+  reasonLanguage: 'ui',
 }

@@ -16,7 +16,11 @@ export const storedCaseSchema = z.object({
   addedAt: z.string(),
   syncedAt: z.string().optional(),
   finalAt: z.string().optional(),
+  statusSince: z.string().optional(),
+  missingSince: z.string().optional(),
   gone: z.boolean(),
+  /** Absent on entries written before pairs were checked: those count as not verified. */
+  verified: z.boolean().optional(),
   sealed: z.string().optional(),
 })
 export type StoredCase = z.infer<typeof storedCaseSchema>

@@ -1,13 +1,15 @@
 import type { SyncState } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
 import type { Logger } from '../log'
-import type { OneShotClient } from '../oneshot/client'
-import type { CaseRead, CaseService } from './case-service'
+import { type Scope, sameScope } from '../scope'
+import type { CaseClient, CaseRead, CaseService } from './case-service'
 import { mapLimited } from './limit'
 
 export interface SyncOptions {
   cases: Pick<CaseService, 'toSync' | 'apply'>
-  oneshot: Pick<OneShotClient, 'getRequest' | 'hello'>
+  oneshotFor: (scope: Scope) => Pick<CaseClient, 'getRequest' | 'hello'>
+  /** The Optimizer and environment in use; a round takes them once, at its start. */
+  scope: () => Scope
   /** The setting, read at every round. */
   intervalSeconds: () => number
   onState: (state: SyncState) => void
@@ -29,14 +31,17 @@ const isOffline = (error: unknown) =>
 /**
  * Keeps the case book's statuses current: a round re-reads every case not yet final, with bounded
  * concurrency, on start, on an interval and on demand. When the Optimizer cannot be reached the round
- * stops, the state says offline, and the next round comes sooner, backing off up to the interval.
+ * stops, the state says offline, and the next round comes sooner, backing off up to the interval. A round
+ * reads and writes one scope; when the settings move to another, the round is dropped and a fresh one
+ * starts.
  */
 export function createSync(options: SyncOptions) {
-  const { cases, oneshot, log } = options
+  const { cases, log } = options
   const concurrency = options.concurrency ?? CONCURRENCY
   const retryDelayMs = options.retryDelayMs ?? 5000
   let state: SyncState = { running: false, online: true }
   let round: Promise<void> | undefined
+  let again = false
   let timer: ReturnType<typeof setTimeout> | undefined
   let failures = 0
   let stopped = true
@@ -56,41 +61,35 @@ export function createSync(options: SyncOptions) {
     timer.unref?.()
   }
 
-  /**
-   * A 404 for a request is believed only from an Optimizer that answers: a wrong address gives 404s
-   * too, and must not mark every case gone.
-   */
-  async function optimizerAnswers(): Promise<boolean> {
-    try {
-      await oneshot.hello()
-      return true
-    } catch {
-      return false
-    }
-  }
-
   async function runRound(): Promise<void> {
+    const scope = options.scope()
+    const client = options.oneshotFor(scope)
+    const moved = () => !sameScope(scope, options.scope())
     publish({ running: true })
     let offline: AppError | undefined
     let pending: CaseRead[] = []
     let lastFlush = Date.now()
-    let confirmed: Promise<boolean> | undefined
+    // A 404 is believed only from an address that answers as an Optimizer: a wrong one answers 404 to all.
+    let answers: Promise<boolean> | undefined
     const flush = async () => {
       const batch = pending
       pending = []
       lastFlush = Date.now()
-      await cases.apply(batch)
+      if (!moved()) await cases.apply(batch, scope)
     }
     try {
-      const targets = await cases.toSync()
+      const targets = await cases.toSync(scope)
       await mapLimited(targets, concurrency, async (target) => {
-        if (offline) return
+        if (offline || moved()) return
         try {
-          pending.push({ videoidPk: target.videoidPk, details: await oneshot.getRequest(target.requestPk) })
+          pending.push({ videoidPk: target.videoidPk, details: await client.getRequest(target.requestPk) })
         } catch (error) {
           if (error instanceof AppError && error.code === 'not_found') {
-            confirmed ??= optimizerAnswers()
-            if (await confirmed) pending.push({ videoidPk: target.videoidPk, gone: true })
+            answers ??= client.hello().then(
+              () => true,
+              () => false,
+            )
+            if (await answers) pending.push({ videoidPk: target.videoidPk, notFound: true })
             else
               offline ??= new AppError('unexpected_answer', 'The Optimizer address does not answer as one.')
           } else if (isOffline(error)) offline ??= error as AppError
@@ -105,6 +104,12 @@ export function createSync(options: SyncOptions) {
     } catch (error) {
       offline ??= error instanceof AppError ? error : new AppError('internal', 'The case sync failed.')
     }
+    if (moved()) {
+      log.info('case sync: round dropped, the Optimizer or environment changed')
+      again = true
+      publish({ running: false })
+      return
+    }
     failures = offline ? failures + 1 : 0
     if (offline) log.warn('case sync: round stopped', { code: offline.code })
     const { problem: _previous, ...rest } = state
@@ -116,11 +121,14 @@ export function createSync(options: SyncOptions) {
     })
   }
 
-  /** Runs a round now; while one runs, waits for it instead of starting another. */
+  /** Runs a round now; while one runs, waits for it (and for the fresh one a change of scope asks for). */
   function syncNow(): Promise<void> {
     round ??= runRound().finally(() => {
       round = undefined
-      schedule()
+      if (again && !stopped) {
+        again = false
+        void syncNow()
+      } else schedule()
     })
     return round
   }
@@ -135,6 +143,11 @@ export function createSync(options: SyncOptions) {
     /** A changed interval applies from now. */
     reschedule: () => {
       if (!round) schedule()
+    },
+    /** Another Optimizer or environment: a round under way is dropped and a fresh one starts. */
+    scopeChanged(): void {
+      if (round) again = true
+      else void syncNow()
     },
     /** Stops the timer, and waits for a round under way to end. */
     async stop(): Promise<void> {

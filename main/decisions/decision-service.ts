@@ -1,124 +1,178 @@
 import type { Case } from '../../shared/cases'
 import type { CredentialStatus } from '../../shared/credentials'
 import {
+  type CaseDecisions,
   type DecisionAction,
+  type DecisionEntry,
   type DecisionInput,
   isChecklistComplete,
-  type JournalEntry,
-  type RefusalReason,
+  reasonText,
 } from '../../shared/decisions'
 import { AppError } from '../../shared/errors'
 import type { Logger } from '../log'
+import type { RaoAuthority } from '../oneshot/authority'
 import type { OneShotClient } from '../oneshot/client'
+import { type Scope, sameScope, scopeKey } from '../scope'
+import { ALLOWED_FROM, type Attempt, createAttemptIndex, finalOf, TOOK_EFFECT } from './attempts'
 import type { Journal } from './journal'
 
-/** The words a refusal carries to the Optimizer for each reason of the catalogue. */
-export const REASON_TEXT: Readonly<Record<RefusalReason, string>> = {
-  document_not_legible: 'The identity document is not legible',
-  face_mismatch: 'The face does not match the document photo',
-  liveness_not_shown: 'Liveness was not shown',
-  prerecorded_or_manipulated: 'The video looks pre-recorded or manipulated',
-  document_falsified: 'The document shows signs of falsification',
-  document_expired: 'The document has expired',
-  data_mismatch: 'The data does not match the request',
-  video_incomplete: 'The video is incomplete or corrupt',
-  suspected_fraud: 'Suspected fraud',
-  other: 'Other',
-}
-
-/** The reason sent: the catalogue's words, then the officer's own where they gave any. Never blank. */
-export function reasonText(reason: { code: RefusalReason; text: string }): string {
-  const own = reason.text.trim()
-  return own ? `${REASON_TEXT[reason.code]}: ${own}` : REASON_TEXT[reason.code]
-}
-
-/** The statuses that show a decision took effect (a later step counts: the request moved on from it). */
-const TOOK_EFFECT: Readonly<Record<DecisionAction, readonly string[]>> = {
-  approve: ['ENROLLREADY', 'ISSUED'],
-  validate: ['CREATED', 'ENROLLREADY', 'ISSUED'],
-  refuse: ['CANCELLED'],
-  cancel: ['CANCELLED'],
-}
-
-/** The statuses in which a decision can be taken; outside them, a refusal is the wrong state's. */
-const ALLOWED_FROM: Readonly<Record<DecisionAction, readonly string[]>> = {
-  approve: ['VIDEOREVIEW', 'CREATED'],
-  validate: ['VIDEOREVIEW'],
-  refuse: ['VIDEOREVIEW', 'CREATED'],
-  cancel: ['VIDEOPENDING', 'VIDEOREVIEW', 'VIDEOINCOMPLETE', 'VIDEOERROR', 'CREATED', 'ENROLLREADY'],
-}
-
-/** Outcomes after which nothing is left to settle. */
-const FINAL_PHASES: ReadonlySet<JournalEntry['phase']> = new Set([
-  'done',
-  'refused',
-  'not_sent',
-  'settled_done',
-  'settled_not_done',
-])
-
-/** Failures that mean the request never reached the Optimizer, so nothing was decided. */
+/** Failures that mean the request never left the desk (no connection was made), so nothing was decided. */
 const neverSent = (error: AppError) =>
   error.code === 'tls' ||
   (error.code === 'unreachable' &&
     /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(error.detail ?? ''))
 
-/** The Optimizer answered, and said no: nothing was decided. */
-const answeredNo = (error: AppError) =>
-  ['invalid_credentials', 'wrong_state', 'rejected', 'not_found', 'server_error', 'invalid_input'].includes(
-    error.code,
-  )
+export type Classified =
+  | { phase: 'not_sent' | 'refused'; errorCode: string }
+  | { phase: 'settled_done'; status: string }
+  | { phase: 'unknown'; errorCode: string }
 
-export const outcomeUnknown = () =>
+/**
+ * What a failed send means, from the error and, where one could be read, the request's status read again
+ * after it. The status was read just before sending too, in the state before the decision, so its effect
+ * now is this attempt's, and always wins: a decision that took effect is done, whatever the answer said.
+ * An answer the Optimizer gave (4xx) said no; a 5xx (a proxy in front of a server still signing, say) or
+ * no answer at all decides nothing until the settle window has passed.
+ */
+export function classifyFailure(
+  action: DecisionAction,
+  error: AppError,
+  status: string | undefined,
+): Classified {
+  if (neverSent(error)) return { phase: 'not_sent', errorCode: error.code }
+  if (status !== undefined && TOOK_EFFECT[action].includes(status)) return { phase: 'settled_done', status }
+  if (error.httpStatus === undefined) return { phase: 'unknown', errorCode: error.code }
+  if (status !== undefined && !ALLOWED_FROM[action].includes(status))
+    return { phase: 'refused', errorCode: 'wrong_state' }
+  if (error.httpStatus < 500) return { phase: 'refused', errorCode: error.code }
+  return { phase: 'unknown', errorCode: error.code }
+}
+
+export const outcomeUnknown = (windowEndsAt?: string) =>
   new AppError(
     'outcome_unknown',
     'The answer to this decision was lost, and the Optimizer cannot tell yet whether it took effect.',
+    windowEndsAt ? `settled by ${windowEndsAt} at the latest` : undefined,
   )
 
 export interface DecisionServiceOptions {
   journal: Journal
   cases: {
-    get(videoidPk: number): Promise<Case>
-    refresh(videoidPk: number): Promise<Case>
-    setReasonDraft(videoidPk: number, draft: Case['reasonDraft']): Promise<Case>
+    get(videoidPk: number, scope: Scope): Promise<Case>
+    /** Reads the case from the Optimizer now (and keeps what it read). */
+    refresh(videoidPk: number, scope: Scope): Promise<Case>
+    setReasonDraft(videoidPk: number, draft: Case['reasonDraft'], scope: Scope): Promise<Case>
   }
-  oneshot: Pick<OneShotClient, 'approve' | 'validate' | 'refuse' | 'cancelRequest' | 'getRequest'>
-  credentials: { status(): Promise<CredentialStatus>; tokenInfo(): Promise<unknown> }
+  oneshotFor: (scope: Scope) => Pick<OneShotClient, 'approve' | 'validate' | 'refuse' | 'cancelRequest'>
+  credentials: {
+    status(): Promise<CredentialStatus>
+    authority(optimizer: string): Promise<RaoAuthority>
+    tokenInfo(): Promise<unknown>
+  }
+  /** The address and environment in use: each decision takes them once, at its start. */
+  scope: () => Scope
   /** The four-eyes setting: an officer does not approve a case they validated. */
   fourEyes: () => boolean
+  /** How long a lost answer's status must show the state before the decision to count as not done. */
+  settleWindowMs: () => number
+  /** How long between two reads of a lost answer's status. */
+  settleReadEveryMs: () => number
+  /** Told when a case's decisions change (an attempt, an outcome, a settlement), for the renderer. */
+  onChange: (state: CaseDecisions) => void
   log: Logger
+  now?: () => Date
 }
 
 /**
- * Decisions on cases, through main only: write-ahead in the journal (an intended entry flushed before
- * anything is sent, the outcome after), one at a time per case whatever the renderer sends, and never
- * sent again while its outcome is unknown: a lost answer is settled by re-reading the request's status.
+ * Decisions on cases, through main only: the authority read first, then an `intended` entry flushed to the
+ * journal before anything is sent, then the outcome. One at a time per case whatever the renderer sends.
+ * A decision whose answer was lost stays outcome unknown, and is never sent again, until the request's
+ * status shows it took effect (done) or has shown the state before it for the whole settle window,
+ * counted from the lost answer's journal entry (not done). Settling is single-flight per attempt.
  */
 export function createDecisionService(options: DecisionServiceOptions) {
-  const { journal, cases, oneshot, log } = options
-  const inFlight = new Set<number>()
+  const { journal, cases, credentials, log } = options
+  const now = () => (options.now ?? (() => new Date()))()
+  const attempts = createAttemptIndex(() => journal.entries())
+  const inFlight = new Set<string>()
+  const settling = new Map<number, Promise<void>>()
+  /** When each unsettled attempt's status was last read (in memory: a restart reads at once). */
+  const lastRead = new Map<number, number>()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = true
 
-  /** Intended entries of a case whose outcome is not known yet (lost answer, or the app was killed). */
-  const unsettled = (videoidPk?: number) => {
-    const closed = new Set(
-      journal
-        .entries()
-        .filter((entry) => entry.attempt !== undefined && FINAL_PHASES.has(entry.phase))
-        .map((entry) => entry.attempt),
-    )
-    return journal
-      .entries()
-      .filter(
-        (entry) =>
-          entry.phase === 'intended' &&
-          !closed.has(entry.seq) &&
-          (videoidPk === undefined || entry.videoidPk === videoidPk),
-      )
+  const caseKey = (scope: Scope, videoidPk: number) => `${scopeKey(scope)} ${videoidPk}`
+  const scopeOf = (entry: DecisionEntry): Scope =>
+    entry.optimizer && entry.environment
+      ? { optimizer: entry.optimizer, environment: entry.environment }
+      : options.scope()
+
+  const windowStart = (attempt: Attempt) =>
+    Date.parse((attempt.outcomes.find((entry) => entry.phase === 'unknown') ?? attempt.intended).time)
+  const windowEnd = (attempt: Attempt) => windowStart(attempt) + options.settleWindowMs()
+  const nextCheck = (attempt: Attempt) => {
+    const read = lastRead.get(attempt.intended.seq)
+    return read === undefined ? now().getTime() : read + options.settleReadEveryMs()
   }
 
-  const outcome = (intended: JournalEntry, phase: JournalEntry['phase'], extra: Partial<JournalEntry> = {}) =>
+  /** The case's decisions as the renderer shows them. */
+  function stateOf(scope: Scope, videoidPk: number): CaseDecisions {
+    const all = attempts.ofCase(scope, videoidPk)
+    const pending = all.find((attempt) => !finalOf(attempt))
+    const latest = all.at(-1)
+    const latestFinal = latest && finalOf(latest)
+    const records = all.flatMap((attempt) => {
+      const outcome = finalOf(attempt)
+      if (outcome?.phase !== 'done' && outcome?.phase !== 'settled_done') return []
+      const { intended } = attempt
+      return [
+        {
+          attempt: intended.seq,
+          outcomeSeq: outcome.seq,
+          action: intended.action,
+          officer: intended.officer,
+          at: outcome.time,
+          settledByStatus: outcome.phase === 'settled_done',
+          ...(intended.reason ? { reason: intended.reason } : {}),
+          ...(intended.language ? { language: intended.language } : {}),
+          ...(intended.checklist ? { checklist: intended.checklist } : {}),
+          ...(intended.pairConfirmed !== undefined ? { pairConfirmed: intended.pairConfirmed } : {}),
+        },
+      ]
+    })
+    return {
+      videoidPk,
+      ...(pending
+        ? {
+            unknown: {
+              attempt: pending.intended.seq,
+              action: pending.intended.action,
+              windowEndsAt: new Date(windowEnd(pending)).toISOString(),
+              nextCheckAt: new Date(Math.max(nextCheck(pending), now().getTime())).toISOString(),
+            },
+          }
+        : {}),
+      ...(latest && latestFinal?.phase === 'settled_not_done'
+        ? { unconfirmed: { attempt: latest.intended.seq, action: latest.intended.action } }
+        : {}),
+      records,
+    }
+  }
+
+  function notify(scope: Scope, videoidPk: number): void {
+    if (sameScope(scope, options.scope())) options.onChange(stateOf(scope, videoidPk))
+  }
+
+  const outcome = (
+    intended: DecisionEntry,
+    phase: DecisionEntry['phase'],
+    extra: Partial<DecisionEntry> = {},
+  ) =>
     journal.append({
+      type: 'decision',
       officer: intended.officer,
+      ...(intended.optimizer ? { optimizer: intended.optimizer } : {}),
+      ...(intended.environment ? { environment: intended.environment } : {}),
       videoidPk: intended.videoidPk,
       requestPk: intended.requestPk,
       action: intended.action,
@@ -127,104 +181,185 @@ export function createDecisionService(options: DecisionServiceOptions) {
       ...extra,
     })
 
-  /** Re-reads the request and writes what its status shows; false when the Optimizer cannot tell now. */
-  async function settle(intended: JournalEntry): Promise<'done' | 'not_done' | false> {
-    let status: string
+  /**
+   * Reads the request's status once and writes what it shows, if it shows anything: the decision's effect
+   * (done), another state (not done: decided otherwise), or the state before it once the whole window has
+   * passed (not done). Single-flight per attempt: whoever asks (sync, start, the timer, the case page)
+   * shares the one read, and an attempt gets one settled entry.
+   */
+  function settle(attempt: Attempt, read?: Case): Promise<void> {
+    const seq = attempt.intended.seq
+    const running = settling.get(seq)
+    if (running) return running
+    const task = (async () => {
+      if (finalOf(attempt)) return
+      const { intended } = attempt
+      const scope = scopeOf(intended)
+      const readAt = now().getTime()
+      lastRead.set(seq, readAt)
+      let item: Case
+      try {
+        item = read ?? (await cases.refresh(intended.videoidPk, scope))
+      } catch (error) {
+        log.info('decision not settled yet: status unreadable', {
+          code: error instanceof AppError ? error.code : 'internal',
+        })
+        return
+      }
+      // Checked again after the read: what the single flight does not cover (an outcome the decision itself
+      // wrote meanwhile) must not be settled twice.
+      if (finalOf(attempt) || item.status === 'UNKNOWN') return
+      const { status } = item
+      if (TOOK_EFFECT[intended.action].includes(status)) {
+        await outcome(intended, 'settled_done', { status })
+      } else if (!ALLOWED_FROM[intended.action].includes(status) || readAt >= windowEnd(attempt)) {
+        await outcome(intended, 'settled_not_done', { status })
+      } else return
+      lastRead.delete(seq)
+      log.info('decision settled by the request status', { videoidPk: intended.videoidPk, status })
+    })().finally(() => {
+      settling.delete(seq)
+      notify(scopeOf(attempt.intended), attempt.intended.videoidPk)
+      reschedule()
+    })
+    settling.set(seq, task)
+    return task
+  }
+
+  /** Unsettled attempts that settling may read for: not those of a decision on its way (it settles its own). */
+  const settleable = () =>
+    attempts
+      .unsettled()
+      .filter((attempt) => !inFlight.has(caseKey(scopeOf(attempt.intended), attempt.intended.videoidPk)))
+
+  /** Settles every settleable attempt whose next read is due. */
+  async function settleDue(): Promise<void> {
     try {
-      status = (await oneshot.getRequest(intended.requestPk)).status
-    } catch {
-      return false
+      await journal.load()
+      const due = settleable().filter((attempt) => nextCheck(attempt) <= now().getTime())
+      await Promise.all(due.map((attempt) => settle(attempt)))
+    } finally {
+      // A timer may fire a little before its read is due: it is set again, never dropped.
+      reschedule()
     }
-    const done = TOOK_EFFECT[intended.action].includes(status)
-    outcome(intended, done ? 'settled_done' : 'settled_not_done', { status })
-    log.info('decision settled by the request status', { videoidPk: intended.videoidPk, done })
-    await cases.refresh(intended.videoidPk).catch(() => undefined)
-    return done ? 'done' : 'not_done'
   }
 
-  function send(input: DecisionInput, requestPk: number): Promise<void> {
-    if (input.action === 'approve') return oneshot.approve(input.videoidPk)
-    if (input.action === 'validate') return oneshot.validate(input.videoidPk)
-    if (input.action === 'refuse') return oneshot.refuse(input.videoidPk, reasonText(input.reason))
-    return oneshot.cancelRequest(requestPk)
+  /** The timer waits for the earliest next read of a settleable attempt. */
+  function reschedule(): void {
+    clearTimeout(timer)
+    if (stopped) return
+    const next = Math.min(...settleable().map(nextCheck))
+    if (!Number.isFinite(next)) return
+    timer = setTimeout(() => void settleDue().catch(() => undefined), Math.max(0, next - now().getTime()))
+    timer.unref?.()
   }
 
-  function checkAllowed(input: DecisionInput, officer: string): void {
+  function send(input: DecisionInput, item: Case, scope: Scope, authority: RaoAuthority): Promise<void> {
+    const client = options.oneshotFor(scope)
+    if (input.action === 'approve') return client.approve(input.videoidPk, authority)
+    if (input.action === 'validate') return client.validate(input.videoidPk, authority)
+    if (input.action === 'refuse')
+      return client.refuse(input.videoidPk, reasonText(input.reason, input.language), authority)
+    return client.cancelRequest(item.requestPk)
+  }
+
+  /** What main refuses before anything is written: the checklist, a reason, the pair, four eyes, a resend. */
+  function checkAllowed(input: DecisionInput, item: Case, scope: Scope, officer: string): void {
     if ((input.action === 'approve' || input.action === 'validate') && !isChecklistComplete(input.checklist))
       throw new AppError('invalid_input', 'Every item of the review checklist must be ticked first.')
     if (input.action === 'refuse' && input.reason.code === 'other' && !input.reason.text.trim())
       throw new AppError('invalid_input', 'Say why the Video ID is refused.')
-    if (input.action !== 'approve' || !options.fourEyes()) return
-    const validatedHere = journal
-      .entries()
-      .some(
-        (entry) =>
-          entry.videoidPk === input.videoidPk &&
-          entry.action === 'validate' &&
-          entry.officer === officer &&
-          (entry.phase === 'done' || entry.phase === 'settled_done'),
+    if (!item.pairVerified && !input.pairConfirmed)
+      throw new AppError(
+        'pair_unconfirmed',
+        'This pair was added without a check: confirm that the video shows this person and document.',
       )
-    if (validatedHere)
+    const state = stateOf(scope, input.videoidPk)
+    if (state.unconfirmed && !input.resendConfirmed)
+      throw new AppError(
+        'resend_unconfirmed',
+        'The first attempt was never confirmed by an answer. Confirm that you want to send it again.',
+      )
+    if (input.action !== 'approve' || !options.fourEyes()) return
+    if (state.records.some((record) => record.action === 'validate' && record.officer === officer))
       throw new AppError('four_eyes', 'Four eyes: another officer must approve a case you validated.')
   }
 
   async function attempt(
     input: DecisionInput,
     item: Case,
+    scope: Scope,
     officer: string,
     mayRetry: boolean,
   ): Promise<Case> {
-    const intended = journal.append({
+    const resendOf = stateOf(scope, input.videoidPk).unconfirmed?.attempt
+    const record = {
+      type: 'decision' as const,
       officer,
+      optimizer: scope.optimizer,
+      environment: scope.environment,
       videoidPk: item.videoidPk,
       requestPk: item.requestPk,
       action: input.action,
-      phase: 'intended',
-      ...(input.action === 'refuse' ? { reason: reasonText(input.reason) } : {}),
+      ...(input.action === 'refuse'
+        ? { reason: reasonText(input.reason, input.language), language: input.language }
+        : {}),
       ...('checklist' in input ? { checklist: input.checklist } : {}),
-    })
+      ...(item.pairVerified ? {} : { pairConfirmed: true }),
+      ...(resendOf ? { resendOf } : {}),
+    }
+    // The authority first: a keychain that cannot give it means nothing left the desk.
+    let authority: RaoAuthority
     try {
-      await send(input, item.requestPk)
+      authority = await credentials.authority(scope.optimizer)
+    } catch (error) {
+      const failure = error instanceof AppError ? error : new AppError('internal', 'The decision failed.')
+      const intended = (await journal.append({ ...record, phase: 'intended' })) as DecisionEntry
+      await outcome(intended, 'not_sent', { errorCode: failure.code })
+      throw failure
+    }
+    const intended = (await journal.append({ ...record, phase: 'intended' })) as DecisionEntry
+    notify(scope, item.videoidPk)
+    try {
+      await send(input, item, scope, authority)
     } catch (thrown) {
       const error = thrown instanceof AppError ? thrown : new AppError('internal', 'The decision failed.')
-      if (answeredNo(error)) {
-        // The Optimizer's words are not documented: the status, read again, tells a wrong state.
-        const now = await cases.refresh(item.videoidPk).catch(() => undefined)
-        const wrongState =
-          now !== undefined && !now.gone && !ALLOWED_FROM[input.action].includes(now.status)
-            ? new AppError(
-                'wrong_state',
-                'This Video ID is not in a state that allows this action.',
-                error.detail,
-              )
-            : undefined
-        outcome(intended, 'refused', { errorCode: (wrongState ?? error).code })
-        if (wrongState) throw wrongState
-        // A token deleted on the Optimizer: back to the stored credentials, as the vault does, once.
-        if (error.code === 'invalid_credentials' && mayRetry && (await dropDeletedToken()))
-          return attempt(input, item, officer, false)
-        throw error
+      const status = neverSent(error)
+        ? undefined
+        : await cases.refresh(item.videoidPk, scope).then(
+            (read) => (read.status === 'UNKNOWN' ? undefined : read.status),
+            () => undefined,
+          )
+      const classified = classifyFailure(input.action, error, status)
+      if (classified.phase === 'settled_done') {
+        await outcome(intended, 'settled_done', { status: classified.status, errorCode: error.code })
+        return cases.get(item.videoidPk, scope)
       }
-      if (neverSent(error)) {
-        outcome(intended, 'not_sent', { errorCode: error.code })
-        throw error
+      await outcome(intended, classified.phase, { errorCode: classified.errorCode })
+      if (classified.phase === 'unknown') {
+        lastRead.set(intended.seq, now().getTime())
+        throw outcomeUnknown(stateOf(scope, item.videoidPk).unknown?.windowEndsAt)
       }
-      outcome(intended, 'unknown', { errorCode: error.code })
-      const settled = await settle(intended)
-      if (settled === 'done') return cases.get(item.videoidPk)
-      // Settled as not done: sending again is safe, and the error's own words invite it.
-      if (settled === 'not_done') throw error
-      throw outcomeUnknown()
+      if (classified.phase === 'refused' && classified.errorCode === 'wrong_state')
+        throw new AppError(
+          'wrong_state',
+          'This Video ID is not in a state that allows this action.',
+          error.detail,
+        )
+      // A token deleted on the Optimizer: back to the stored credentials, as the vault does, once.
+      if (error.code === 'invalid_credentials' && mayRetry && (await dropDeletedToken()))
+        return attempt(input, item, scope, officer, false)
+      throw error
     }
-    outcome(intended, 'done')
-    return cases.refresh(item.videoidPk).catch(() => cases.get(item.videoidPk))
+    await outcome(intended, 'done')
+    return cases.refresh(item.videoidPk, scope).catch(() => cases.get(item.videoidPk, scope))
   }
 
   /** In token mode, reading the token drops it from the vault if the Optimizer deleted it. */
   async function dropDeletedToken(): Promise<boolean> {
-    if ((await options.credentials.status()).mode !== 'token') return false
+    if ((await credentials.status()).mode !== 'token') return false
     try {
-      await options.credentials.tokenInfo()
+      await credentials.tokenInfo()
       return false
     } catch (error) {
       return error instanceof AppError && error.code === 'not_found'
@@ -233,38 +368,79 @@ export function createDecisionService(options: DecisionServiceOptions) {
 
   return {
     async decide(input: DecisionInput): Promise<{ case: Case }> {
-      if (inFlight.has(input.videoidPk))
+      const scope = options.scope()
+      const key = caseKey(scope, input.videoidPk)
+      if (inFlight.has(key))
         throw new AppError('decision_in_flight', 'A decision on this case is already on its way.')
-      inFlight.add(input.videoidPk)
+      inFlight.add(key)
       try {
-        const item = await cases.get(input.videoidPk)
-        for (const pending of unsettled(input.videoidPk)) {
-          const settled = await settle(pending)
-          if (settled === false) throw outcomeUnknown()
-          if (settled === 'done') throw new AppError('wrong_state', 'This decision was already taken.')
+        await journal.load()
+        const item = await cases.get(input.videoidPk, scope)
+        // A lost answer first: settled now if its status can tell, else nothing is sent.
+        for (const pending of attempts.ofCase(scope, input.videoidPk).filter((each) => !finalOf(each))) {
+          if (nextCheck(pending) <= now().getTime()) await settle(pending)
+          if (!finalOf(pending)) throw outcomeUnknown(new Date(windowEnd(pending)).toISOString())
+          if (finalOf(pending)?.phase === 'settled_done')
+            throw new AppError('wrong_state', 'This decision was already taken.')
         }
-        const officer = (await options.credentials.status()).username ?? 'unknown'
-        checkAllowed(input, officer)
-        const decided = await attempt(input, item, officer, true)
+        const officer = (await credentials.status()).username ?? 'unknown'
+        checkAllowed(input, item, scope, officer)
+        // The status now, not as the book last read it: a case decided elsewhere meanwhile is not sent to,
+        // and a status that shows the effect after a failed answer then means this attempt's.
+        const current = await cases.refresh(input.videoidPk, scope)
+        if (!ALLOWED_FROM[input.action].includes(current.status))
+          throw new AppError(
+            'wrong_state',
+            'This Video ID is not in a state that allows this action.',
+            current.status,
+          )
+        const decided = await attempt(input, current, scope, officer, true)
         if (input.action === 'refuse' && decided.reasonDraft)
-          return { case: await cases.setReasonDraft(input.videoidPk, undefined) }
+          return { case: await cases.setReasonDraft(input.videoidPk, undefined, scope) }
         return { case: decided }
       } finally {
-        inFlight.delete(input.videoidPk)
+        inFlight.delete(key)
+        notify(scope, input.videoidPk)
+        // An answer lost just now is the timer's from here on.
+        reschedule()
       }
     },
 
-    /** Settles every decision whose answer was lost or whose app was killed: at start, and after syncs. */
-    async settlePending(): Promise<number> {
-      let settled = 0
-      for (const pending of unsettled()) {
-        if (inFlight.has(pending.videoidPk)) continue
-        if ((await settle(pending)) !== false) settled++
-      }
-      return settled
+    /** Where a case's decisions stand, in the scope in use. */
+    async caseDecisions(videoidPk: number): Promise<CaseDecisions> {
+      await journal.load().catch(() => undefined)
+      return stateOf(options.scope(), videoidPk)
     },
 
-    journal: () => ({ entries: [...journal.entries()], chain: journal.chain() }),
+    /** Settles what is due: at start, after each sync round, and on the timer. */
+    settleDue,
+
+    /** A case just read again (the officer asked): its status settles what it can, with no read of its own. */
+    async observe(item: Case): Promise<void> {
+      await journal.load()
+      const scope = options.scope()
+      if (inFlight.has(caseKey(scope, item.videoidPk))) return
+      const pending = attempts.ofCase(scope, item.videoidPk).filter((attempt) => !finalOf(attempt))
+      await Promise.all(pending.map((attempt) => settle(attempt, item)))
+    },
+
+    /** Starts the timer that reads lost answers' statuses until they settle. */
+    start(): void {
+      stopped = false
+      void settleDue().catch(() => undefined)
+    },
+
+    /** Stops the timer and waits for settlements under way. */
+    async stop(): Promise<void> {
+      stopped = true
+      clearTimeout(timer)
+      await Promise.allSettled([...settling.values()])
+    },
+
+    async journal() {
+      await journal.load().catch(() => undefined)
+      return { entries: [...journal.entries()], integrity: journal.integrity() }
+    },
   }
 }
 

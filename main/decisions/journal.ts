@@ -1,81 +1,301 @@
-import { createHash } from 'node:crypto'
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs'
-import { type JournalEntry, type JournalState, journalEntrySchema } from '../../shared/decisions'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { existsSync, readFileSync, truncateSync } from 'node:fs'
+import { z } from 'zod'
+import {
+  type JournalEntry,
+  type JournalIntegrity,
+  type JournalProblem,
+  journalEntrySchema,
+} from '../../shared/decisions'
+import { AppError } from '../../shared/errors'
+import type { KeyStore, SealKey } from '../cases/seal'
+import { appendDurably } from '../fs/durable'
+import type { Logger } from '../log'
+import { fromKeychainError, type Keychain } from '../vault/keychain'
 
 /** What a caller writes; the journal adds the number, the time and the chain. */
-export type JournalRecord = Omit<JournalEntry, 'seq' | 'time' | 'prevHash' | 'hash'>
+export type JournalRecord = JournalEntry extends infer E
+  ? E extends JournalEntry
+    ? Omit<E, 'seq' | 'time' | 'prevHash' | 'hash' | 'prev' | 'mac'>
+    : never
+  : never
+
+/** The last entry written, kept in the keychain so that a journal cut short or put back shows. */
+export interface JournalHead {
+  seq: number
+  mac: string
+}
+const headSchema = z.object({ seq: z.number().int().positive(), mac: z.string() })
+
+export interface HeadStore {
+  read(): Promise<JournalHead | null>
+  write(head: JournalHead): Promise<void>
+}
+
+/** The journal's head in the keychain, beside its key; a keychain failure is a typed error. */
+export function createHeadStore(keychain: Keychain, service: string, account = 'journal-head'): HeadStore {
+  const guarded = async <T>(operation: () => Promise<T>) => {
+    try {
+      return await operation()
+    } catch (error) {
+      throw error instanceof AppError ? error : fromKeychainError(error)
+    }
+  }
+  return {
+    read: () =>
+      guarded(async () => {
+        const stored = await keychain.getPassword(service, account)
+        if (stored === null) return null
+        const parsed = headSchema.safeParse(safeJson(stored))
+        return parsed.success ? parsed.data : null
+      }),
+    write: (head) => guarded(() => keychain.setPassword(service, account, JSON.stringify(head))),
+  }
+}
+
+export interface JournalOptions {
+  file: string
+  /** The chain's key, in the keychain (never on disk). */
+  keys: KeyStore
+  head: HeadStore
+  log: Logger
+  /** Told of every entry appended, to push it to the renderer. */
+  onAppend?: (entry: JournalEntry) => void
+  now?: () => Date
+}
 
 const GENESIS = '0'.repeat(64)
 
-/** An entry's hash covers every field but itself, in the order written, and so the hash before it. */
-const hashOf = (entry: Omit<JournalEntry, 'hash'>) =>
-  createHash('sha256').update(JSON.stringify(entry)).digest('hex')
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+const hmac = (key: SealKey, text: string) => createHmac('sha256', key.key).update(text).digest('hex')
+const sameHex = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'))
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+type Raw = Record<string, unknown>
+
+/** An entry's link to the one before it, and its own seal: `mac` since the chain is keyed, `hash` before. */
+const sealOf = (raw: Raw) => (typeof raw.mac === 'string' ? raw.mac : String(raw.hash ?? ''))
+
+/** Words for the record of a problem, written into the journal itself so that it outlives the head. */
+export function describeProblem(problem: JournalProblem): string {
+  switch (problem.kind) {
+    case 'entry_changed':
+      return `entry ${problem.seq} was changed`
+    case 'entry_out_of_place':
+      return `entry ${problem.seq} does not follow the entry before it: entries were removed, added or moved`
+    case 'line_unreadable':
+      return `line ${problem.line} cannot be read`
+    case 'cut_off':
+      return `the journal ends at entry ${problem.lastSeq}, but entry ${problem.headSeq} was written: entries were cut off or an older copy was put back`
+    case 'replaced':
+      return `entry ${problem.seq} is not the one written: the journal was replaced by another copy`
+    case 'head_missing':
+      return 'the record of the last entry is missing from the keychain'
+    case 'key_missing':
+      return 'the journal key is missing from the keychain: earlier entries cannot be checked'
+  }
+}
 
 /**
- * The decision journal: append-only, one line per attempt and per outcome, each carrying the hash of
- * the one before, so that a removed or edited entry breaks the chain. Each line is flushed to disk
- * before `append` returns; a last line without its newline is a write cut short by a crash, and is
- * dropped. A broken chain is reported, never repaired, and the journal keeps working after it.
+ * Checks the lines of a journal: each entry follows the one before it (its `prev` is that entry's MAC, or
+ * its `prevHash` that entry's hash, before the chain was keyed), its MAC or hash matches its content, and
+ * its number is the next. Answers what it found wrong, first break of each entry only.
  */
-export function openJournal(file: string, now: () => Date = () => new Date()) {
+function verifyLines(raws: readonly (Raw | undefined)[], key: SealKey | null): JournalProblem[] {
+  const problems: JournalProblem[] = []
+  // Entries before the chain was keyed anew (its key lost from the keychain) cannot be checked: they are
+  // still linked and numbered, and the entry that says so is itself checked.
+  const rekeyedAt = raws.findLastIndex((raw) => raw?.type === 'chain' && raw.event === 'rekeyed')
+  let previous = GENESIS
+  let keyed = false
+  for (const [index, raw] of raws.entries()) {
+    if (!raw) {
+      problems.push({ kind: 'line_unreadable', line: index + 1 })
+      previous = ''
+      continue
+    }
+    const seq = Number(raw.seq)
+    if (typeof raw.mac === 'string') {
+      keyed = true
+      const { mac, ...body } = raw
+      const checkable = index >= rekeyedAt
+      if (checkable && !key) {
+        if (!problems.some((problem) => problem.kind === 'key_missing'))
+          problems.push({ kind: 'key_missing' })
+      } else if (checkable && key && !sameHex(hmac(key, JSON.stringify(body)), mac)) {
+        problems.push({ kind: 'entry_changed', seq })
+      } else if (body.prev !== previous || seq !== index + 1) {
+        problems.push({ kind: 'entry_out_of_place', seq })
+      }
+    } else {
+      const { hash, ...body } = raw
+      // A plain-hash entry after the chain was keyed was not written by the app.
+      if (keyed || typeof hash !== 'string' || sha256(JSON.stringify(body)) !== hash)
+        problems.push({ kind: 'entry_changed', seq })
+      else if (body.prevHash !== previous || seq !== index + 1)
+        problems.push({ kind: 'entry_out_of_place', seq })
+    }
+    previous = sealOf(raw)
+  }
+  return problems
+}
+
+/** What the keychain's head says of the journal's end. */
+function checkHead(raws: readonly (Raw | undefined)[], head: JournalHead | null): JournalProblem[] {
+  const keyed = raws.some((raw) => typeof raw?.mac === 'string')
+  if (!head) return keyed ? [{ kind: 'head_missing' }] : []
+  const lastSeq = raws.length
+  if (lastSeq < head.seq) return [{ kind: 'cut_off', lastSeq, headSeq: head.seq }]
+  const atHead = raws[head.seq - 1]
+  return atHead && atHead.mac === head.mac ? [] : [{ kind: 'replaced', seq: head.seq }]
+}
+
+/**
+ * The decision journal: append-only, one line per entry (an attempt, an outcome, a setting changed, a
+ * Video ID created, a lock), flushed before `append` returns. Each entry carries an HMAC-SHA-256, with a
+ * key kept in the OS keychain, over itself and the previous entry's MAC; the keychain also keeps the
+ * chain's head (last number and MAC) after each append. So an edited entry (even with every MAC
+ * recomputed, without the key), a journal cut short and an older copy put back all show at start. A
+ * journal written before the chain was keyed is checked with its own SHA-256 chain and carried over. A
+ * last line without its newline is a write cut short by a crash, and is dropped. Problems are reported
+ * (and recorded in the journal itself), never repaired; the journal keeps working.
+ */
+export function openJournal(options: JournalOptions) {
+  const { file, keys, head, log } = options
+  const now = () => (options.now ?? (() => new Date()))()
+  const raws: (Raw | undefined)[] = []
   const entries: JournalEntry[] = []
-  let chain: JournalState['chain'] = { ok: true }
-  if (existsSync(file)) {
+  let key: SealKey | null = null
+  let integrity: JournalIntegrity = {
+    state: 'unchecked',
+    problem: new AppError('internal', 'The journal has not been checked yet.').toShape(),
+  }
+  let loading: Promise<void> | undefined
+  let headWriting: Promise<void> = Promise.resolve()
+
+  function readFile(): void {
+    if (!existsSync(file)) return
     const text = readFileSync(file, 'utf8')
     const lines = text.split('\n')
     const torn = lines.pop() ?? ''
     if (torn) truncateSync(file, Buffer.byteLength(text) - Buffer.byteLength(torn))
-    let previous = GENESIS
-    for (const [index, line] of lines.entries()) {
-      let parsed: ReturnType<typeof journalEntrySchema.safeParse>
-      try {
-        parsed = journalEntrySchema.safeParse(JSON.parse(line))
-      } catch {
-        parsed = journalEntrySchema.safeParse(undefined)
-      }
-      if (!parsed.success) {
-        if (chain.ok) chain = { ok: false, brokenAt: index + 1, problem: `line ${index + 1} cannot be read` }
-        continue
-      }
-      const { hash, ...rest } = parsed.data
-      if (chain.ok && (rest.prevHash !== previous || hashOf(rest) !== hash || rest.seq !== index + 1)) {
-        chain = {
-          ok: false,
-          brokenAt: rest.seq,
-          problem:
-            rest.prevHash !== previous || rest.seq !== index + 1
-              ? `an entry before ${rest.seq} was removed or changed`
-              : `entry ${rest.seq} was changed`,
-        }
-      }
-      previous = hash
-      entries.push(parsed.data)
+    for (const line of lines) {
+      const raw = safeJson(line)
+      // Lines written before entries had types were all decisions.
+      const typed = raw && typeof raw === 'object' && !('type' in raw) ? { ...raw, type: 'decision' } : raw
+      const parsed = journalEntrySchema.safeParse(typed)
+      raws.push(parsed.success ? (raw as Raw) : undefined)
+      if (parsed.success) entries.push(parsed.data)
     }
   }
 
-  return {
-    entries: (): readonly JournalEntry[] => entries,
-    chain: () => chain,
+  /** The head after the last entry; written in order, so it never goes back. */
+  function writeHead(): Promise<void> {
+    headWriting = headWriting
+      .then(() => {
+        const last = raws.at(-1)
+        return last && typeof last.mac === 'string'
+          ? head.write({ seq: Number(last.seq), mac: last.mac })
+          : undefined
+      })
+      .catch((error: unknown) =>
+        log.warn('journal head not kept in the keychain', {
+          code: error instanceof AppError ? error.code : 'internal',
+        }),
+      )
+    return headWriting
+  }
 
-    /** Appends one entry and flushes it; once this returns, it survives a crash. */
-    append(record: JournalRecord): JournalEntry {
-      const last = entries.at(-1)
-      const body = {
-        seq: (last?.seq ?? 0) + 1,
-        time: now().toISOString(),
-        ...record,
-        prevHash: last?.hash ?? GENESIS,
-      }
-      const entry = { ...body, hash: hashOf(body) }
-      const fd = openSync(file, 'a', 0o600)
+  /** Writes one entry, chained to the last; synchronous from the number to the flush, so appends never interleave. */
+  function write(record: JournalRecord, signingKey: SealKey): JournalEntry {
+    const last = raws.at(-1)
+    const body = {
+      seq: raws.length + 1,
+      time: now().toISOString(),
+      ...record,
+      prev: last ? sealOf(last) : GENESIS,
+    }
+    const raw = { ...body, mac: hmac(signingKey, JSON.stringify(body)) }
+    appendDurably(file, Buffer.from(`${JSON.stringify(raw)}\n`))
+    const entry = journalEntrySchema.parse(raw)
+    raws.push(raw)
+    entries.push(entry)
+    options.onAppend?.(entry)
+    return entry
+  }
+
+  /** Checks the chain with the keychain's key and head; carries a plain chain over; records what it found. */
+  async function check(): Promise<void> {
+    const keyedBefore = raws.some((raw) => typeof raw?.mac === 'string')
+    const [storedKey, storedHead] = await Promise.all([keys.read(), head.read()])
+    const problems = [...verifyLines(raws, storedKey), ...checkHead(raws, storedHead)]
+    key = storedKey ?? (await keys.readOrCreate())
+    integrity = problems.length ? { state: 'problems', problems } : { state: 'verified' }
+    const detail = problems.map(describeProblem).join('; ')
+    if (problems.some((problem) => problem.kind === 'key_missing')) {
+      // Keyed anew: what follows is checked with the new key; the entry says why the earlier ones cannot be.
+      write({ type: 'chain', event: 'rekeyed', officer: '', detail }, key)
+      log.error('journal key missing: the chain goes on with a new key')
+    } else if (problems.length) {
+      log.error('journal check found problems', { problems: problems.length })
+      // Recorded in the journal itself, so it outlives the head that moves on with the next entry.
+      const recorded = entries.findLast((entry) => entry.type === 'chain' && entry.event === 'problems_found')
+      if (recorded?.type !== 'chain' || recorded.detail !== detail)
+        write({ type: 'chain', event: 'problems_found', officer: '', detail }, key)
+    } else if (raws.length && !keyedBefore) {
+      write(
+        {
+          type: 'chain',
+          event: 'keyed',
+          officer: '',
+          detail: `entries 1 to ${raws.length}, chained with SHA-256, checked and carried over`,
+        },
+        key,
+      )
+      log.info('journal chain keyed', { carried: raws.length - 1 })
+    }
+    await writeHead()
+  }
+
+  /** Reads the file once; checks the chain until the keychain lets it (a locked keychain is asked again later). */
+  function load(): Promise<void> {
+    if (integrity.state !== 'unchecked') return Promise.resolve()
+    loading ??= (async () => {
       try {
-        const line = Buffer.from(`${JSON.stringify(entry)}\n`)
-        for (let written = 0; written < line.length; ) written += writeSync(fd, line, written)
-        fsyncSync(fd)
+        if (!entries.length && !raws.length) readFile()
+        await check()
+      } catch (error) {
+        const failure = error instanceof AppError ? error : fromKeychainError(error)
+        integrity = { state: 'unchecked', problem: failure.toShape() }
+        log.warn('journal not checked: keychain', { code: failure.code })
+        throw failure
       } finally {
-        closeSync(fd)
+        loading = undefined
       }
-      entries.push(entry)
+    })()
+    return loading
+  }
+
+  return {
+    /** Opens and checks the journal; rejects while the keychain cannot give its key. */
+    load,
+    entries: (): readonly JournalEntry[] => entries,
+    integrity: () => integrity,
+
+    /** Appends one entry and flushes it; once this returns, it survives a crash, and the head is kept. */
+    async append(record: JournalRecord): Promise<JournalEntry> {
+      await load()
+      if (!key) throw new AppError('keychain_error', 'The journal key could not be read.')
+      const entry = write(record, key)
+      await writeHead()
       return entry
     },
   }
@@ -87,16 +307,20 @@ const CSV_COLUMNS = [
   'seq',
   'time',
   'officer',
+  'type',
+  'event',
   'videoidPk',
   'requestPk',
   'action',
-  'phase',
   'attempt',
   'reason',
+  'language',
   'checklist',
+  'pairConfirmed',
   'errorCode',
   'status',
-  'hash',
+  'detail',
+  'seal',
 ] as const
 
 /** One CSV field: quoted, and never read by a spreadsheet as a formula. */
@@ -106,12 +330,57 @@ function csvField(value: unknown): string {
   return `"${text.replaceAll('"', '""')}"`
 }
 
+/** An entry's columns, whatever its type: the phase or event in one, the rest where they apply. */
+function csvRow(entry: JournalEntry): Record<(typeof CSV_COLUMNS)[number], unknown> {
+  const row = entry as Partial<Record<string, unknown>>
+  return {
+    seq: entry.seq,
+    time: entry.time,
+    officer: entry.officer,
+    type: entry.type,
+    event: entry.type === 'setting' ? entry.setting : (row.phase ?? row.event),
+    videoidPk: row.videoidPk,
+    requestPk: row.requestPk,
+    action: row.action,
+    attempt: row.attempt,
+    reason: row.reason,
+    language: row.language,
+    checklist: entry.type === 'decision' && entry.checklist ? entry.checklist.checked.join(' ') : undefined,
+    pairConfirmed: row.pairConfirmed,
+    errorCode: row.errorCode,
+    status: row.status,
+    detail:
+      entry.type === 'setting'
+        ? `${String(entry.from)} → ${String(entry.to)}`
+        : entry.type === 'chain' || entry.type === 'lock'
+          ? (row.detail ?? row.cause)
+          : undefined,
+    seal: entry.mac ?? entry.hash,
+  }
+}
+
 /** The journal as CSV that a spreadsheet opens: a header, then one row per entry. */
 export function journalCsv(entries: readonly JournalEntry[]): string {
-  const rows = entries.map((entry) =>
-    CSV_COLUMNS.map((column) =>
-      csvField(column === 'checklist' && entry.checklist ? entry.checklist.checked.join(' ') : entry[column]),
-    ).join(','),
-  )
+  const rows = entries.map((entry) => {
+    const row = csvRow(entry)
+    return CSV_COLUMNS.map((column) => csvField(row[column])).join(',')
+  })
   return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`
+}
+
+/** What an auditor needs beside the journal's lines to check them: the head, and how. */
+export function journalHeadForAudit(entries: readonly JournalEntry[], exportedAt: Date) {
+  const last = entries.at(-1)
+  return {
+    exportedAt: exportedAt.toISOString(),
+    entries: entries.length,
+    head: last ? { seq: last.seq, mac: last.mac ?? last.hash ?? '' } : null,
+    howToVerify: [
+      'The file decision-journal.jsonl holds one JSON object per line, in order, numbered from 1 by "seq".',
+      'Lines with "mac": mac = HMAC-SHA-256(journal key, the line with its "mac" field removed, as written), in hex; "prev" is the previous line\'s "mac" (or "hash"), or 64 zeros for the first line.',
+      'Lines with "hash" (written before the chain was keyed): hash = SHA-256(the line with its "hash" field removed), in hex; "prevHash" is the previous line\'s "hash", or 64 zeros.',
+      'The journal key is 32 bytes, base64, in the operating system keychain: service "<app>.journal", account "journal-key" (com.raodesk.app.journal in the app). `npm run journal:verify -- <journal> <head.json>` checks a copy on a desk that holds the key.',
+      'The journal is whole when every line verifies, "seq" runs 1, 2, 3 … with no gap, and the last line matches "head" here; a journal later found with fewer lines, or another MAC at head.seq, was cut off or replaced.',
+    ],
+  }
 }

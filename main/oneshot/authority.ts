@@ -6,9 +6,6 @@ export type RaoAuthority =
   | { kind: 'credentials'; username: string; password: string; pin: string; rao: string }
   | { kind: 'token'; token: string; rao: string }
 
-/** Where the client takes the authority from at the moment of a decision: the credential vault. */
-export type AuthoritySource = () => Promise<RaoAuthority>
-
 /** The body fields the API reads the authority from. */
 export function authorityFields(authority: RaoAuthority): Record<string, string> {
   return authority.kind === 'credentials'

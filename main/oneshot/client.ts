@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import { type NewVideoId, newVideoIdSchema } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
-import { type AuthoritySource, authorityFields, secretsOf } from './authority'
+import { authorityFields, type RaoAuthority, secretsOf } from './authority'
 import { type DownloadOptions, type DownloadResult, downloadVideo, readVideoRange } from './download'
 import { type Envelope, messageOf, payloadOf } from './envelope'
 import { unexpectedAnswer } from './errors'
@@ -26,10 +26,7 @@ import {
 } from './schemas'
 import { type UploadOptions, uploadVideo } from './upload'
 
-export interface OneShotClientOptions extends HttpContext {
-  /** The RAO's authority for decisions, read from the credential vault at the moment of the call. */
-  authority: AuthoritySource
-}
+export type OneShotClientOptions = HttpContext
 
 export interface BillingCredentials {
   username: string
@@ -67,9 +64,14 @@ export function createOneShotClient(options: OneShotClientOptions) {
   const call = (method: Method, path: string, callOptions?: Parameters<typeof callJson>[3]) =>
     callJson(options, method, path, callOptions)
 
-  async function decide(action: 'validate' | 'approve' | 'refuse', videoidPk: number, reason?: string) {
+  /** A decision carries the RAO's authority, which the caller read (and journaled) before sending. */
+  async function decide(
+    action: 'validate' | 'approve' | 'refuse',
+    videoidPk: number,
+    authority: RaoAuthority,
+    reason?: string,
+  ) {
     const path = `/videoid/${pkPath(videoidPk)}/${action}`
-    const authority = await options.authority()
     const body = { ...authorityFields(authority), ...(reason === undefined ? {} : { reason }) }
     await call('POST', path, { body, secrets: secretsOf(authority), emptyOk: true })
   }
@@ -195,15 +197,15 @@ export function createOneShotClient(options: OneShotClientOptions) {
     },
 
     /** `POST /videoid/{pk}/validate` (two-step mode): the RAO has checked the data and evidences. */
-    validate: (videoidPk: number) => decide('validate', videoidPk),
+    validate: (videoidPk: number, authority: RaoAuthority) => decide('validate', videoidPk, authority),
 
     /** `POST /videoid/{pk}/approve`: the request becomes ready to sign. */
-    approve: (videoidPk: number) => decide('approve', videoidPk),
+    approve: (videoidPk: number, authority: RaoAuthority) => decide('approve', videoidPk, authority),
 
     /** `POST /videoid/{pk}/refuse`: refused with a reason, which is required and checked before sending. */
-    refuse(videoidPk: number, reason: string) {
+    refuse(videoidPk: number, reason: string, authority: RaoAuthority) {
       if (!reason.trim()) return Promise.reject(new AppError('invalid_input', 'A refusal needs a reason.'))
-      return decide('refuse', videoidPk, reason.trim())
+      return decide('refuse', videoidPk, authority, reason.trim())
     },
 
     /** `GET /request/{pk}`: the request's status and the signer's data. */

@@ -1,4 +1,4 @@
-import { AppError } from '../../shared/errors'
+import { AppError, type AppErrorShape } from '../../shared/errors'
 
 /** Node's names for certificate problems, in words an officer can pass to their IT department. */
 const TLS_PROBLEMS: Readonly<Record<string, string>> = {
@@ -83,16 +83,15 @@ export function fromTransportError(error: unknown): AppError {
  */
 export function fromHttpStatus(status: number, serverMessage: string | undefined): AppError {
   const detail = serverMessage ? `HTTP ${status}: ${serverMessage}` : `HTTP ${status}`
-  if (status === 403 || status === 401) {
-    return new AppError('invalid_credentials', 'The Optimizer refused the RAO credentials.', detail)
-  }
-  if (status === 404) return new AppError('not_found', 'The Optimizer does not know this item.', detail)
-  if (status === 412) {
-    return new AppError('wrong_state', 'This Video ID is not in a state that allows this action.', detail)
-  }
-  if (status >= 400 && status < 500)
-    return new AppError('rejected', 'The Optimizer rejected the request.', detail)
-  return new AppError('server_error', 'The Optimizer had an internal problem.', detail)
+  const answered = (code: AppErrorShape['code'], message: string) =>
+    new AppError(code, message, detail, status)
+  if (status === 403 || status === 401)
+    return answered('invalid_credentials', 'The Optimizer refused the RAO credentials.')
+  if (status === 404) return answered('not_found', 'The Optimizer does not know this item.')
+  if (status === 412)
+    return answered('wrong_state', 'This Video ID is not in a state that allows this action.')
+  if (status >= 400 && status < 500) return answered('rejected', 'The Optimizer rejected the request.')
+  return answered('server_error', 'The Optimizer had an internal problem.')
 }
 
 export const unexpectedAnswer = (detail: string) =>

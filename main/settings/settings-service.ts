@@ -16,11 +16,13 @@ export interface SettingsService {
 }
 
 /**
- * Non-secret preferences. A stored value that no longer parses (edited by hand, written by an older
- * version) falls back to its default field by field, so one bad field never costs the others.
+ * Non-secret preferences, held in memory once read (every call and case lookup asks for them) and written
+ * through when saved. A stored value that no longer parses (edited by hand, written by an older version)
+ * falls back to its default field by field, so one bad field never costs the others.
  */
 export function createSettingsService(store: KeyValueStore, log: Logger): SettingsService {
-  const read = (): Settings => {
+  let held: Settings | undefined
+  const load = (): Settings => {
     const stored = store.get(SETTINGS_KEY)
     const record = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {}
     const settings = { ...defaultSettings }
@@ -32,11 +34,16 @@ export function createSettingsService(store: KeyValueStore, log: Logger): Settin
     }
     return settings
   }
+  const read = () => {
+    held ??= load()
+    return held
+  }
   return {
     read,
     save(patch) {
       const next = settingsSchema.parse({ ...read(), ...patch })
       store.set(SETTINGS_KEY, next)
+      held = next
       return next
     },
   }

@@ -215,7 +215,8 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
       return status()
     },
 
-    authority: (): Promise<RaoAuthority> => vault.authority(options.environment()),
+    /** The authority a decision to this Optimizer carries. */
+    authority: (_optimizer: string): Promise<RaoAuthority> => vault.authority(options.environment()),
 
     /** Revokes the tokens kept for later, now that the Optimizer may answer; keeps those it still cannot. */
     async revokeWaitingTokens(): Promise<number> {

@@ -7,7 +7,8 @@ import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
 import { CaseView } from './views/CaseView'
-import { JournalView } from './views/JournalView'
+import { DecisionAnnouncement } from './views/DecisionAnnouncement'
+import { JournalView, useProblemWords } from './views/JournalView'
 import { KeychainProblemView } from './views/KeychainProblemView'
 import { QueueView } from './views/QueueView'
 import { SettingsView } from './views/SettingsView'
@@ -24,6 +25,7 @@ export function App() {
   const loadCases = useCases((state) => state.ensureLoaded)
   const loadJournal = useDecisions((state) => state.loadJournal)
   const journal = useDecisions((state) => state.journal)
+  const problemWords = useProblemWords()
 
   // All at once: the case book does not wait for the keychain's answer about the credentials.
   useEffect(() => {
@@ -83,11 +85,12 @@ export function App() {
           </span>
         )}
       </header>
-      {journal && 'chain' in journal && !journal.chain.ok && (
+      {journal && 'integrity' in journal && journal.integrity.state === 'problems' && (
         <p className="notice notice-error banner" role="alert">
-          {t('journal.chainBroken', { problem: journal.chain.problem })}
+          {t('journal.chainBroken', { problem: problemWords(journal.integrity) })}
         </p>
       )}
+      <DecisionAnnouncement />
       <main id="content" tabIndex={-1}>
         {page.name === 'settings' ? <SettingsView /> : <Home page={page} />}
       </main>

@@ -50,7 +50,6 @@ const client = createOneShotClient({
   baseUrl: () => server.url,
   dispatcher: createDispatcher(),
   log: createLogger(() => undefined),
-  authority: () => Promise.reject(new Error('not needed for downloads')),
 })
 const videoUrl = `${server.url}/videoid/${server.videoidPk}/video`
 /** The video cache's writer, under a media key of the benchmark's own (the keychain is not measured). */

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
+import type { Checklist } from '../../shared/decisions'
 import { expect, test } from './fixtures'
 
 // Recognisable secrets: after a whole flow, none may be found outside the keychain.
@@ -42,23 +43,50 @@ test('no secret reaches the data folder, the logs or any IPC message', async ({
   await app.getByRole('button', { name: 'Verify with the Optimizer' }).click()
   await expect(app.getByText('The Optimizer accepted the credentials.')).toBeVisible()
 
-  // Decisions with the full credentials (there is no review screen yet: main's client, as it will be called).
+  // Decisions and a new Video ID with the full credentials, through the page's own window.rao.
   const cases = [...simulator.state.cases.values()]
   const toApprove = cases.find((item) => item.status === 'VIDEOREVIEW' && item.mode === 'one-step')
   const toRefuse = cases.find((item) => item.status === 'VIDEOREVIEW' && item !== toApprove)
   if (!toApprove || !toRefuse) throw new Error('the simulator has no cases to decide')
-  await harness.oneshot.approve(toApprove.videoidPk)
-  await harness.oneshot.refuse(toRefuse.videoidPk, 'The document photo does not match the face.')
-  expect([toApprove.status, toRefuse.status]).toEqual(['ENROLLREADY', 'CANCELLED'])
-  await harness.oneshot.createVideoId(
-    {
-      mobilePhoneNumber: '+34 600 123 456',
-      email: 'signer@example.org',
-      registrationAuthority: OFFICER.rao,
-      profile: 'P',
+  // The Optimizer holds no billing account: the officer's own goes with the new Video ID.
+  simulator.state.billing = undefined
+  const pairs = [toApprove, toRefuse].map((item) => `${item.videoidPk},${item.requestPk},${item.email}`)
+  const answers = await app.evaluate(
+    async ({ pairs, approve, refuse }) => {
+      const checklist: Checklist = {
+        checked: [
+          'face_matches',
+          'person_live',
+          'document_genuine',
+          'document_in_force',
+          'document_not_copy',
+          'data_matches',
+        ],
+        securityFeatures: ['optically_variable', 'personalisation', 'security_print'],
+        snapshots: {},
+      }
+      return [
+        await window.rao.addCases({ text: pairs.join('\n') }),
+        await window.rao.decide({ action: 'approve', videoidPk: approve, checklist }),
+        await window.rao.decide({
+          action: 'refuse',
+          videoidPk: refuse,
+          checklist: { checked: [], securityFeatures: [], snapshots: {} },
+          reason: { code: 'face_mismatch', text: 'The document photo does not match the face.' },
+          language: 'en',
+        }),
+        await window.rao.createVideoId({
+          mobilePhoneNumber: '+34 600 123 456',
+          email: 'signer@example.org',
+          registrationAuthority: '1466',
+          profile: 'P',
+        }),
+      ].map((answer) => answer.ok)
     },
-    { billing: { username: 'billing@ra.example', password: BILLING_PASSWORD } },
+    { pairs, approve: toApprove.videoidPk, refuse: toRefuse.videoidPk },
   )
+  expect(answers).toEqual([true, true, true, true])
+  expect([toApprove.status, toRefuse.status]).toEqual(['ENROLLREADY', 'CANCELLED'])
 
   await app.getByRole('button', { name: 'Use an Optimizer token' }).click()
   await expect(app.getByText('Calls carry an Optimizer token.')).toBeVisible()

@@ -39,7 +39,7 @@ describe('Settings screen states', () => {
       getSettings: () => new Promise((resolve) => (release = resolve)),
     })
     await renderApp(api)
-    expect(screen.getByRole('status')).toHaveTextContent('Loading…')
+    expect(within(screen.getByRole('main')).getByRole('status')).toHaveTextContent('Loading…')
     await act(async () => release({ ok: true, value: defaultSettings }))
     expect(screen.getByLabelText('Optimizer address')).toHaveValue(defaultSettings.optimizerUrl)
   })

@@ -2,9 +2,18 @@
 export type Fault =
   /** The request is handled, then the answer waits `ms` before it is sent. */
   | { kind: 'latency'; ms: number }
-  | { kind: 'status'; status: number }
+  /**
+   * The answer is this status. With `handled`, the request is handled first (a proxy's 502 after the
+   * server did the work); without, nothing happens.
+   */
+  | { kind: 'status'; status: number; handled?: boolean }
   /** The request is handled, then the connection is cut in the middle of the answer's body. */
   | { kind: 'reset' }
+  /**
+   * The request arrives and is counted, the connection is cut with no answer, and nothing happens yet:
+   * a server still working on it (a test then moves the case on, or leaves it, as a slow server would).
+   */
+  | { kind: 'drop' }
   /** The request is handled, then the answer's body stops halfway and never ends. */
   | { kind: 'stall' }
   /** The request is handled, then the answer is cut-off JSON. */

@@ -297,6 +297,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     const fault = faults.take(method, apiPath)
     try {
+      if (fault?.kind === 'drop') {
+        request.resume()
+        request.on('end', () => response.socket?.destroy())
+        return
+      }
       if (fault?.kind === 'echo') {
         const body = (await readBody(request, MAX_JSON_BODY)).toString('utf8')
         const upstream = JSON.stringify({
@@ -306,6 +311,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           request: body,
         })
         await send(request, response, fail(500, `Error from the RA: ${upstream}`), undefined)
+        return
+      }
+      if (fault?.kind === 'status' && fault.handled) {
+        await route(request, method, apiPath)
+        await send(request, response, fail(fault.status, 'Bad gateway'), undefined)
         return
       }
       if (fault?.kind === 'status') {

@@ -56,6 +56,7 @@ export interface Billing {
 
 export class SimulatorState {
   readonly cases = new Map<number, VideoCase>()
+  private readonly byRequest = new Map<number, VideoCase>()
   readonly tokens = new Map<string, StoredToken>()
   readonly raos: RaoAccount[]
   billing: Billing | undefined = {
@@ -113,12 +114,14 @@ export class SimulatorState {
       hasEvidences: false,
     }
     this.cases.set(created.videoidPk, created)
+    this.byRequest.set(created.requestPk, created)
     return created
   }
 
+  /** A case removed from `cases` (a test's request the Optimizer forgot) is gone from here too. */
   byRequestPk(requestPk: number): VideoCase | undefined {
-    for (const candidate of this.cases.values()) if (candidate.requestPk === requestPk) return candidate
-    return undefined
+    const found = this.byRequest.get(requestPk)
+    return found && this.cases.get(found.videoidPk) === found ? found : undefined
   }
 
   /** The RAO a decision's body speaks for: full credentials, or a token plus what it lacks. */

@@ -10,6 +10,7 @@ const sampleCase: Case = {
   status: 'VIDEOREVIEW',
   addedAt: '2026-11-02T09:15:00.000Z',
   gone: false,
+  pairVerified: true,
   person: { givenName: 'Lucía', surname1: 'García', serialNumber: '48213957A' },
   note: '',
   sealedUnreadable: false,
@@ -55,7 +56,10 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
     mode: 'credentials',
   },
   getCaseBook: { state: 'open', cases: [sampleCase], sync: sampleSync },
-  recoverCaseBook: { state: 'open', cases: [], sync: sampleSync },
+  recoverCaseBook: {
+    book: { state: 'open', cases: [], sync: sampleSync },
+    keptAside: ['/data/case-book.jsonl.damaged-2026-11-02T09-20-00.000Z'],
+  },
   addCases: {
     kind: 'lines',
     results: [{ line: 1, text: '16673,923056', outcome: 'added', videoidPk: 16673 }],
@@ -77,8 +81,10 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   clearVideoCache: { freedBytes: 3_145_728 },
   decide: { case: { ...sampleCase, status: 'ENROLLREADY' } },
   saveReasonDraft: { ...sampleCase, reasonDraft: { code: 'face_mismatch', text: 'Chin differs' } },
-  getJournal: { entries: [], chain: { ok: true } },
+  getJournal: { entries: [], integrity: { state: 'verified' } },
   exportJournal: { csv: 'seq,time\r\n' },
+  exportJournalAudit: { json: '{"head":null}' },
+  getCaseDecisions: { videoidPk: 16673, records: [] },
 }
 
 /** Handlers that answer the samples, each a spy the test can inspect. */

@@ -49,6 +49,8 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       videoRetentionDays: 7,
       fourEyes: false,
       openNextAfterDecision: true,
+      settleWindowMinutes: 10,
+      reasonLanguage: 'ui',
     })
     expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
       'prod',

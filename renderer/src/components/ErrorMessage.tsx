@@ -2,6 +2,9 @@ import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { AppErrorShape } from '../../../shared/errors'
 
+/** Errors whose detail is for the officer, not support: a created Video ID's numbers to copy. */
+const OFFICER_DETAIL: ReadonlySet<AppErrorShape['code']> = new Set(['created_not_saved'])
+
 /**
  * An error from main: a plain sentence in the officer's language that says what to do; the technical
  * words (a server's message, a system error code) stay behind a "details" disclosure for support.
@@ -21,11 +24,17 @@ export function ErrorMessage({
     <div className="notice notice-error" {...(live ? { role: 'alert' } : {})}>
       {title && <p className="notice-title">{title}</p>}
       <p>{t(`errors.${error.code}`)}</p>
-      {error.detail && (
-        <details className="notice-detail">
-          <summary>{t('errors.details')}</summary>
-          <p>{error.detail}</p>
-        </details>
+      {error.detail && OFFICER_DETAIL.has(error.code) ? (
+        <p className="notice-strong">
+          <strong>{error.detail}</strong>
+        </p>
+      ) : (
+        error.detail && (
+          <details className="notice-detail">
+            <summary>{t('errors.details')}</summary>
+            <p>{error.detail}</p>
+          </details>
+        )
       )}
     </div>
   )

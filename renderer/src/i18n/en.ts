@@ -47,6 +47,8 @@ export const en = {
     noName: 'Name not read yet',
     unreadable: 'Data being read again',
     gone: 'Unknown to the Optimizer',
+    filterGone: 'Gone',
+    unverified: 'Pair not verified',
     ageNow: 'just now',
     ageMinutes: '{{minutes}} min',
     ageHours: '{{hours}} h {{minutes}} min',
@@ -81,6 +83,8 @@ export const en = {
     notRead: '—',
     notInBook: 'This case is not in the case book.',
     goneNotice: 'The Optimizer no longer knows this request. The case is kept here as it was last read.',
+    missingNotice:
+      'The Optimizer did not find this request when it was last read ({{time}}). RAO Desk reads it again before it takes the case off the queue.',
     unreadableNotice:
       'This case’s data could not be decrypted: the key in the keychain was lost. It is read again from the Optimizer at the next sync.',
     actions: 'Actions',
@@ -214,13 +218,80 @@ export const en = {
     },
     decidedElsewhere: 'This case was already decided elsewhere: it is now “{{status}}”.',
     noDecision: 'There is nothing to decide on this case in its state (“{{status}}”).',
+    unknownTitle: 'The answer to “{{action}}” was lost',
+    unknownBody:
+      'RAO Desk does not know yet whether it took effect, so nothing can be sent on this case meanwhile. It reads the request’s status again at {{next}}. If the status still shows the state before the decision at {{end}}, it can be sent again.',
+    unconfirmedTitle: 'The earlier “{{action}}” was never confirmed by an answer',
+    unconfirmedBody:
+      'Its answer was lost, and the request’s status showed it did not take effect throughout the wait. Sending a decision again asks you to confirm that you know this.',
+    resendConfirm:
+      'I know that the first attempt’s fate was never confirmed by an answer, and I send this decision again.',
+    pairUnverifiedTitle: 'Pair not verified',
+    pairUnverifiedBody:
+      'This case was added without a check (email, mobile number or document number), so its data may belong to another request than its video. Make sure the video shows this person and this document.',
+    pairConfirm: 'I checked that the video shows {{name}} with the document {{document}}.',
+    sentTitle: 'What is sent to the Optimizer',
+    sentAction: '{{action}} Video ID {{videoidPk}} (request {{requestPk}}).',
+    sentReason: 'The reason, word for word ({{language}}):',
+    languages: { es: 'Spanish', en: 'English' },
+    announce: {
+      done: '{{name}}: {{action}} — done.',
+      unknown:
+        '{{name}}: {{action}} — the answer was lost; RAO Desk reads the status before anything else is sent.',
+      failed: '{{name}}: {{action}} — not done. Open the case to see why.',
+    },
+    recordTitle: 'Decision record',
+    recordAction: '{{action}} by {{officer}}',
+    recordAt: 'On {{time}}',
+    recordSettled: 'The answer was lost; the request’s status showed it took effect.',
+    recordEntry: 'Journal entry {{seq}}',
+    recordReason: 'Reason sent',
+    recordChecklist: 'Checked',
+    recordPairConfirmed: 'Pair not verified: the officer confirmed the person and the document.',
+    actionNames: { approve: 'Approve', validate: 'Validate', refuse: 'Refuse', cancel: 'Cancel the request' },
   },
   journal: {
     title: 'Decision journal',
-    intro: 'Every decision attempt and its outcome, in order. Each entry is chained to the one before it.',
-    chainOk: 'The chain of entries is whole.',
+    intro:
+      'Every decision attempt and its outcome, in order, with changes to the controls, Video IDs created and the desk’s lock. Each entry is sealed to the one before it with a key kept in this computer’s keychain.',
+    chainOk: 'Checked at start: every entry is as it was written, and none is missing.',
     chainBroken:
       'The decision journal was altered: {{problem}}. RAO Desk keeps working; tell your security officer.',
+    chainUnchecked: 'The journal could not be checked yet: the keychain did not give its key.',
+    problems: {
+      entry_changed: 'entry {{seq}} was changed',
+      entry_out_of_place: 'entry {{seq}} does not follow the one before it (entries removed, added or moved)',
+      line_unreadable: 'line {{line}} cannot be read',
+      cut_off:
+        'it ends at entry {{lastSeq}}, but entry {{headSeq}} was written: entries were cut off, or an older copy was put back',
+      replaced: 'entry {{seq}} is not the one written: the journal was replaced by another copy',
+      head_missing: 'the record of its last entry is missing from the keychain',
+      key_missing: 'its key is missing from the keychain, so earlier entries cannot be checked',
+    },
+    filterType: 'Kind',
+    types: {
+      decision: 'Decision',
+      setting: 'Setting changed',
+      creation: 'Video ID created',
+      lock: 'Desk lock',
+      chain: 'Journal',
+    },
+    exportAudit: 'Export for an auditor',
+    exportAuditHint:
+      'The journal as written, its last entry and how to check it, in one JSON file; the CSV is for reading.',
+    settingChange: '{{setting}}: {{from}} → {{to}}',
+    creationPhases: {
+      intended: 'About to create',
+      created: 'Created',
+      failed: 'Refused by the Optimizer',
+      unknown: 'Answer lost',
+    },
+    lockEvents: { locked: 'Locked', unlocked: 'Unlocked', unlock_failed: 'Wrong PIN at the lock' },
+    chainEvents: {
+      keyed: 'Sealed with the keychain’s key from here on',
+      rekeyed: 'Sealed with a new key: the old one was lost',
+      problems_found: 'Problems found at start',
+    },
     filterAction: 'Action',
     filterPhase: 'Outcome',
     filterSearch: 'Case or officer',
@@ -274,24 +345,32 @@ export const en = {
     videoidPk: 'Video ID pk',
     requestPk: 'Request pk',
     addOne: 'Add',
-    paste: 'Many at once: one videoid_pk,request_pk per line',
+    check: 'Check (email, mobile or document number)',
+    checkHint:
+      'As your RA’s own system knows the signer. It is compared with the request before the case is added.',
+    whyCheck:
+      'A pair with a typo puts one person’s data beside another person’s video, and a decision would go to the wrong person. Give a check with each pair where you can: a pair without one is marked “not verified”, and every decision on it asks you to confirm the person.',
+    paste: 'Many at once: one videoid_pk,request_pk,check per line (the check is optional)',
     addPasted: 'Add these lines',
     csv: 'Choose a CSV file…',
-    csvHint: 'A CSV file with the columns videoid_pk and request_pk.',
+    csvHint: 'A CSV file with the columns videoid_pk and request_pk, and check where you have it.',
     tooLarge: 'That is too much at once ({{size}}). Add at most {{limit}} at a time.',
     wrongColumns: 'The CSV needs the columns videoid_pk and request_pk. Nothing was added.',
     empty: 'There is nothing to add.',
     checking: 'Checking with the Optimizer…',
     results: 'Results',
     summary:
-      '{{added}} added, {{known}} already known, {{notFound}} not found on the Optimizer, {{malformed}} malformed.',
+      '{{added}} added, {{known}} already known, {{notFound}} not found on the Optimizer, {{malformed}} malformed, {{refused}} refused by their check.',
     line: 'Line {{line}}',
     outcome: {
       added: 'Added',
       added_unchecked: 'Added, not checked yet: the Optimizer cannot be reached',
       already_known: 'Already in the case book',
       not_found: 'Not found on the Optimizer',
-      malformed: 'Malformed: not two whole numbers',
+      malformed: 'Malformed: not two whole numbers (and an optional check)',
+      check_mismatch:
+        'Not added: the check does not match this request’s email, mobile or document number. Check the pair.',
+      check_unavailable: 'Not added: the Optimizer cannot be reached to compare the check. Try again later.',
     },
   },
   caseBook: {
@@ -301,7 +380,8 @@ export const en = {
     restore: 'Restore the last good copy',
     startEmpty: 'Set the file aside and start a new case book',
     startEmptyHint:
-      'The unreadable file stays on disk beside the new book. Add your Video IDs again afterwards.',
+      'The unreadable file and the last good copy stay on disk beside the new book, renamed with their dates. Add your Video IDs again afterwards.',
+    keptAside: 'Kept aside, not deleted:',
     keychainTitle: 'The case book’s key cannot be read',
   },
   environment: {
@@ -389,6 +469,7 @@ export const en = {
     pk_invalid: 'A whole number above zero.',
     too_long_max: 'At most {{max}} characters.',
     too_long: 'Too long.',
+    no_separators: 'Without commas, semicolons or tabs.',
   },
   common: {
     loading: 'Loading…',
@@ -428,6 +509,12 @@ export const en = {
     fourEyes: 'Four eyes: do not approve a case I validated',
     fourEyesHint: 'In two-step mode, the approval must then be another officer’s.',
     openNext: 'After a decision, open the next pending case',
+    settleWindow: 'When a decision’s answer is lost, wait (minutes)',
+    settleWindowHint:
+      'A decision whose answer was lost can be sent again only after the request’s status has shown, for this long, that it did not take effect. From 1 to 60 minutes; changes are written in the journal.',
+    settleWindowInvalid: 'A whole number of minutes from 1 to 60.',
+    reasonLanguage: 'Language of the refusal reasons sent',
+    reasonLanguageUi: 'The language I use RAO Desk in',
     retention: 'Keep a case’s video and snapshots for (days after the case is final)',
     retentionHint: 'From 1 to 365 days. Videos are personal data: keep them only while needed.',
     retentionInvalid: 'A whole number of days from 1 to 365.',
@@ -473,6 +560,12 @@ export const en = {
       'The answer to this decision was lost. RAO Desk will read the request’s status before anything is sent again; do not decide it elsewhere meanwhile.',
     decision_in_flight: 'A decision on this case is already on its way. Wait for its answer.',
     four_eyes: 'Four eyes: you validated this case, so another officer must approve it.',
+    resend_unconfirmed:
+      'The earlier attempt on this case was never confirmed by an answer. Confirm that you send it again.',
+    pair_unconfirmed:
+      'This pair was added without a check: confirm that the video shows this person and document.',
+    created_not_saved:
+      'The Video ID was created on the Optimizer, but it could not be saved on this computer. Copy its numbers now; RAO Desk adds it to the case book again at its next start.',
     case_book_damaged:
       'The case book cannot be read. It is kept as it was: restore the last good copy or start a new one.',
     billing_missing:

@@ -48,6 +48,8 @@ export const es: Messages = {
     noName: 'Nombre aún no leído',
     unreadable: 'Datos en relectura',
     gone: 'Desconocido para el Optimizer',
+    filterGone: 'Desaparecidos',
+    unverified: 'Pareja sin verificar',
     ageNow: 'ahora mismo',
     ageMinutes: '{{minutes}} min',
     ageHours: '{{hours}} h {{minutes}} min',
@@ -83,6 +85,8 @@ export const es: Messages = {
     notInBook: 'Este caso no está en el libro de casos.',
     goneNotice:
       'El Optimizer ya no conoce esta solicitud. El caso se conserva aquí tal como se leyó por última vez.',
+    missingNotice:
+      'El Optimizer no encontró esta solicitud la última vez que se leyó ({{time}}). RAO Desk la vuelve a leer antes de quitar el caso de la cola.',
     unreadableNotice:
       'Los datos de este caso no se pudieron descifrar: se perdió la clave del llavero. Se vuelven a leer del Optimizer en la próxima sincronización.',
     actions: 'Acciones',
@@ -215,13 +219,90 @@ export const es: Messages = {
     },
     decidedElsewhere: 'Este caso ya se decidió en otro sitio: ahora está «{{status}}».',
     noDecision: 'No hay nada que decidir en este caso en su estado («{{status}}»).',
+    unknownTitle: 'Se perdió la respuesta a «{{action}}»',
+    unknownBody:
+      'RAO Desk aún no sabe si surtió efecto, así que mientras tanto no se puede enviar nada sobre este caso. Vuelve a leer el estado de la solicitud a las {{next}}. Si a las {{end}} el estado sigue mostrando el estado anterior a la decisión, se podrá enviar de nuevo.',
+    unconfirmedTitle: 'El «{{action}}» anterior nunca se confirmó con una respuesta',
+    unconfirmedBody:
+      'Se perdió su respuesta, y el estado de la solicitud mostró durante toda la espera que no surtió efecto. Para enviar de nuevo una decisión tendrá que confirmar que lo sabe.',
+    resendConfirm:
+      'Sé que ninguna respuesta confirmó qué pasó con el primer intento, y envío esta decisión de nuevo.',
+    pairUnverifiedTitle: 'Pareja sin verificar',
+    pairUnverifiedBody:
+      'Este caso se añadió sin comprobación (email, móvil o número de documento), así que sus datos podrían ser de otra solicitud que su vídeo. Asegúrese de que el vídeo muestra a esta persona y este documento.',
+    pairConfirm: 'He comprobado que el vídeo muestra a {{name}} con el documento {{document}}.',
+    sentTitle: 'Lo que se envía al Optimizer',
+    sentAction: '{{action}} el Video ID {{videoidPk}} (solicitud {{requestPk}}).',
+    sentReason: 'El motivo, palabra por palabra ({{language}}):',
+    languages: { es: 'español', en: 'inglés' },
+    announce: {
+      done: '{{name}}: {{action}}, hecho.',
+      unknown:
+        '{{name}}: {{action}}, se perdió la respuesta; RAO Desk lee el estado antes de enviar nada más.',
+      failed: '{{name}}: {{action}}, no se hizo. Abra el caso para ver por qué.',
+    },
+    recordTitle: 'Registro de la decisión',
+    recordAction: '{{action}}, por {{officer}}',
+    recordAt: 'El {{time}}',
+    recordSettled: 'Se perdió la respuesta; el estado de la solicitud mostró que surtió efecto.',
+    recordEntry: 'Entrada {{seq}} del registro',
+    recordReason: 'Motivo enviado',
+    recordChecklist: 'Comprobado',
+    recordPairConfirmed: 'Pareja sin verificar: el oficial confirmó la persona y el documento.',
+    actionNames: {
+      approve: 'Aprobar',
+      validate: 'Validar',
+      refuse: 'Rechazar',
+      cancel: 'Cancelar la solicitud',
+    },
   },
   journal: {
     title: 'Registro de decisiones',
-    intro: 'Cada intento de decisión y su resultado, en orden. Cada entrada está encadenada a la anterior.',
-    chainOk: 'La cadena de entradas está íntegra.',
+    intro:
+      'Cada intento de decisión y su resultado, en orden, con los cambios de los controles, los Video IDs creados y el bloqueo del puesto. Cada entrada va sellada con la anterior con una clave guardada en el llavero de este ordenador.',
+    chainOk: 'Comprobado al iniciar: cada entrada está como se escribió, y no falta ninguna.',
     chainBroken:
       'El registro de decisiones se ha alterado: {{problem}}. RAO Desk sigue funcionando; avise a su responsable de seguridad.',
+    chainUnchecked: 'Aún no se pudo comprobar el registro: el llavero no dio su clave.',
+    problems: {
+      entry_changed: 'la entrada {{seq}} se modificó',
+      entry_out_of_place:
+        'la entrada {{seq}} no sigue a la anterior (se quitaron, añadieron o movieron entradas)',
+      line_unreadable: 'la línea {{line}} no se puede leer',
+      cut_off:
+        'acaba en la entrada {{lastSeq}}, pero se escribió la entrada {{headSeq}}: se cortaron entradas, o se repuso una copia anterior',
+      replaced: 'la entrada {{seq}} no es la que se escribió: el registro se sustituyó por otra copia',
+      head_missing: 'falta en el llavero la constancia de su última entrada',
+      key_missing: 'falta su clave en el llavero, así que las entradas anteriores no se pueden comprobar',
+    },
+    filterType: 'Tipo',
+    types: {
+      decision: 'Decisión',
+      setting: 'Ajuste cambiado',
+      creation: 'Video ID creado',
+      lock: 'Bloqueo del puesto',
+      chain: 'Registro',
+    },
+    exportAudit: 'Exportar para una auditoría',
+    exportAuditHint:
+      'El registro tal como se escribió, su última entrada y cómo comprobarlo, en un archivo JSON; el CSV es para leerlo.',
+    settingChange: '{{setting}}: {{from}} → {{to}}',
+    creationPhases: {
+      intended: 'A punto de crear',
+      created: 'Creado',
+      failed: 'Rechazado por el Optimizer',
+      unknown: 'Respuesta perdida',
+    },
+    lockEvents: {
+      locked: 'Bloqueado',
+      unlocked: 'Desbloqueado',
+      unlock_failed: 'PIN incorrecto en el bloqueo',
+    },
+    chainEvents: {
+      keyed: 'Sellado desde aquí con la clave del llavero',
+      rekeyed: 'Sellado con una clave nueva: se perdió la anterior',
+      problems_found: 'Problemas encontrados al iniciar',
+    },
     filterAction: 'Acción',
     filterPhase: 'Resultado',
     filterSearch: 'Caso u oficial',
@@ -275,24 +356,32 @@ export const es: Messages = {
     videoidPk: 'Pk del Video ID',
     requestPk: 'Pk de la solicitud',
     addOne: 'Añadir',
-    paste: 'Varios a la vez: un videoid_pk,request_pk por línea',
+    check: 'Comprobación (email, móvil o número de documento)',
+    checkHint: 'Tal como lo conoce el sistema de su AR. Se compara con la solicitud antes de añadir el caso.',
+    whyCheck:
+      'Una pareja con una errata pone los datos de una persona junto al vídeo de otra, y una decisión iría a la persona equivocada. Dé una comprobación con cada pareja siempre que pueda: una pareja sin ella se marca como «sin verificar», y cada decisión sobre ella le pide confirmar la persona.',
+    paste: 'Varios a la vez: un videoid_pk,request_pk,comprobación por línea (la comprobación es opcional)',
     addPasted: 'Añadir estas líneas',
     csv: 'Elegir un archivo CSV…',
-    csvHint: 'Un archivo CSV con las columnas videoid_pk y request_pk.',
+    csvHint: 'Un archivo CSV con las columnas videoid_pk y request_pk, y check cuando la tenga.',
     tooLarge: 'Es demasiado de una vez ({{size}}). Añada como mucho {{limit}} cada vez.',
     wrongColumns: 'El CSV necesita las columnas videoid_pk y request_pk. No se añadió nada.',
     empty: 'No hay nada que añadir.',
     checking: 'Comprobando con el Optimizer…',
     results: 'Resultados',
     summary:
-      '{{added}} añadidos, {{known}} ya conocidos, {{notFound}} no encontrados en el Optimizer, {{malformed}} mal formados.',
+      '{{added}} añadidos, {{known}} ya conocidos, {{notFound}} no encontrados en el Optimizer, {{malformed}} mal formados, {{refused}} rechazados por su comprobación.',
     line: 'Línea {{line}}',
     outcome: {
       added: 'Añadido',
       added_unchecked: 'Añadido, sin comprobar: no se puede contactar con el Optimizer',
       already_known: 'Ya está en el libro de casos',
       not_found: 'No encontrado en el Optimizer',
-      malformed: 'Mal formado: no son dos números enteros',
+      malformed: 'Mal formado: no son dos números enteros (y una comprobación opcional)',
+      check_mismatch:
+        'No añadido: la comprobación no coincide con el email, el móvil ni el número de documento de esta solicitud. Revise la pareja.',
+      check_unavailable:
+        'No añadido: no se puede contactar con el Optimizer para comparar la comprobación. Inténtelo más tarde.',
     },
   },
   caseBook: {
@@ -303,7 +392,8 @@ export const es: Messages = {
     restore: 'Restaurar la última copia buena',
     startEmpty: 'Apartar el archivo y empezar un libro de casos nuevo',
     startEmptyHint:
-      'El archivo ilegible se queda en el disco junto al libro nuevo. Después vuelva a añadir sus Video IDs.',
+      'El archivo ilegible y la última copia buena se quedan en el disco junto al libro nuevo, renombrados con su fecha. Después vuelva a añadir sus Video IDs.',
+    keptAside: 'Apartados, no borrados:',
     keychainTitle: 'No se puede leer la clave del libro de casos',
   },
   environment: {
@@ -392,6 +482,7 @@ export const es: Messages = {
     pk_invalid: 'Un número entero mayor que cero.',
     too_long_max: 'Como mucho {{max}} caracteres.',
     too_long: 'Demasiado largo.',
+    no_separators: 'Sin comas, puntos y coma ni tabuladores.',
   },
   common: {
     loading: 'Cargando…',
@@ -431,6 +522,12 @@ export const es: Messages = {
     fourEyes: 'Cuatro ojos: no aprobar un caso que validé yo',
     fourEyesHint: 'En el modo de dos pasos, la aprobación debe ser entonces de otro oficial.',
     openNext: 'Tras una decisión, abrir el siguiente caso pendiente',
+    settleWindow: 'Si se pierde la respuesta a una decisión, esperar (minutos)',
+    settleWindowHint:
+      'Una decisión cuya respuesta se perdió solo se puede enviar de nuevo cuando el estado de la solicitud haya mostrado durante este tiempo que no surtió efecto. De 1 a 60 minutos; los cambios quedan en el registro.',
+    settleWindowInvalid: 'Un número entero de minutos de 1 a 60.',
+    reasonLanguage: 'Idioma de los motivos de rechazo enviados',
+    reasonLanguageUi: 'El idioma en que uso RAO Desk',
     retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
     retentionHint: 'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta.',
     retentionInvalid: 'Un número entero de días entre 1 y 365.',
@@ -478,6 +575,12 @@ export const es: Messages = {
       'Se perdió la respuesta a esta decisión. RAO Desk leerá el estado de la solicitud antes de volver a enviar nada; no la decida en otro sitio mientras tanto.',
     decision_in_flight: 'Ya hay una decisión en curso sobre este caso. Espere su respuesta.',
     four_eyes: 'Cuatro ojos: usted validó este caso, así que debe aprobarlo otro oficial.',
+    resend_unconfirmed:
+      'Ninguna respuesta confirmó el intento anterior sobre este caso. Confirme que lo envía de nuevo.',
+    pair_unconfirmed:
+      'Esta pareja se añadió sin comprobación: confirme que el vídeo muestra a esta persona y este documento.',
+    created_not_saved:
+      'El Video ID se creó en el Optimizer, pero no se pudo guardar en este ordenador. Copie ahora sus números; RAO Desk lo vuelve a añadir al libro de casos en su próximo inicio.',
     case_book_damaged:
       'No se puede leer el libro de casos. Se conserva tal como estaba: restaure la última copia buena o empiece uno nuevo.',
     billing_missing:

@@ -1,7 +1,11 @@
 import { type Case, pendingStep } from '../../../shared/cases'
 
-/** What the queue shows: what waits for this workstation, one state, or everything. */
-export type QueueFilter = { kind: 'pending' } | { kind: 'all' } | { kind: 'status'; status: string }
+/** What the queue shows: what waits for this workstation, one state, the gone ones, or everything. */
+export type QueueFilter =
+  | { kind: 'pending' }
+  | { kind: 'all' }
+  | { kind: 'gone' }
+  | { kind: 'status'; status: string }
 
 const haystacks = new WeakMap<Case, string>()
 
@@ -62,7 +66,8 @@ export const isPending = (item: Case, twoStepMode: boolean) =>
 function matchesFilter(item: Case, filter: QueueFilter, twoStepMode: boolean): boolean {
   if (filter.kind === 'all') return true
   if (filter.kind === 'pending') return isPending(item, twoStepMode)
-  return item.status === filter.status
+  if (filter.kind === 'gone') return item.gone
+  return !item.gone && item.status === filter.status
 }
 
 /** The cases the queue lists for a filter and a search, in queue order. */
@@ -79,17 +84,19 @@ export function visibleCases(
   )
 }
 
-/** How many cases each filter holds: pending, all, and one count per state present. */
+/** How many cases each filter holds: pending, all, gone, and one count per state present. */
 export function countCases(cases: Iterable<Case>, twoStepMode: boolean) {
   const byStatus = new Map<string, number>()
   let pending = 0
   let all = 0
+  let gone = 0
   for (const item of cases) {
     all++
+    if (item.gone) gone++
+    else byStatus.set(item.status, (byStatus.get(item.status) ?? 0) + 1)
     if (isPending(item, twoStepMode)) pending++
-    byStatus.set(item.status, (byStatus.get(item.status) ?? 0) + 1)
   }
-  return { pending, all, byStatus }
+  return { pending, all, gone, byStatus }
 }
 
 /** An age as days, hours and minutes, the two largest units that apply. */

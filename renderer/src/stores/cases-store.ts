@@ -30,6 +30,8 @@ export interface CasesState {
   sync: SyncState | null
   busy: CaseAction | null
   outcome: CaseOutcome | null
+  /** The files a recovery set aside (never deleted), to tell the officer where they are. */
+  keptAside: readonly string[]
   load(): Promise<void>
   /** Loads the book unless it is loaded or loading already. */
   ensureLoaded(): Promise<void>
@@ -90,6 +92,7 @@ export function createCasesStore(api: RaoApi) {
       sync: null,
       busy: null,
       outcome: null,
+      keptAside: [],
 
       load() {
         loading ??= api
@@ -114,7 +117,14 @@ export function createCasesStore(api: RaoApi) {
         )
       },
       async recover(from) {
-        await run('recover', () => api.recoverCaseBook({ from }), adoptBook)
+        await run(
+          'recover',
+          () => api.recoverCaseBook({ from }),
+          ({ book, keptAside }) => {
+            adoptBook(book)
+            set({ keptAside })
+          },
+        )
       },
       async addPairs(text) {
         const result = await api.addCases({ text })

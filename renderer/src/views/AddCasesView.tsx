@@ -158,8 +158,17 @@ function CreatedNotice({ item }: { item: Case }) {
   )
 }
 
-const pairSchema = z.object({ videoidPk: pkSchema, requestPk: pkSchema })
-const blankPair = { videoidPk: '', requestPk: '' }
+const pairSchema = z.object({
+  videoidPk: pkSchema,
+  requestPk: pkSchema,
+  // One line of a paste: its separators would split the check.
+  check: z
+    .string()
+    .trim()
+    .max(254)
+    .regex(/^[^,;\t]*$/, { message: 'no_separators' }),
+})
+const blankPair = { videoidPk: '', requestPk: '', check: '' }
 
 type AddState =
   | { status: 'idle' }
@@ -193,7 +202,8 @@ function ExistingForm() {
   const addOne = async (event: FormEvent) => {
     event.preventDefault()
     const given = pair.check(event.currentTarget as HTMLFormElement)
-    if (given && (await add(`${given.videoidPk},${given.requestPk}`))) pair.clear(['videoidPk', 'requestPk'])
+    const line = given && [given.videoidPk, given.requestPk, given.check].filter(Boolean).join(',')
+    if (line && (await add(line))) pair.clear(['videoidPk', 'requestPk', 'check'])
   }
   const addPasted = async (event: FormEvent) => {
     event.preventDefault()
@@ -218,9 +228,11 @@ function ExistingForm() {
     <section className="card" aria-labelledby="existing-title" aria-busy={state.status === 'checking'}>
       <h2 id="existing-title">{t('add.existingTitle')}</h2>
       <p className="muted">{t('add.existingIntro')}</p>
+      <p className="notice notice-warning">{t('add.whyCheck')}</p>
       <form className="pair-form" onSubmit={addOne} noValidate>
         <Field label={t('add.videoidPk')} inputMode="numeric" maxLength={16} {...pair.bind('videoidPk')} />
         <Field label={t('add.requestPk')} inputMode="numeric" maxLength={16} {...pair.bind('requestPk')} />
+        <Field label={t('add.check')} maxLength={254} hint={t('add.checkHint')} {...pair.bind('check')} />
         <button type="submit">{t('add.addOne')}</button>
       </form>
       <form onSubmit={addPasted} noValidate>
@@ -319,5 +331,6 @@ function summaryOf(
     known: count('already_known'),
     notFound: count('not_found'),
     malformed: count('malformed'),
+    refused: count('check_mismatch', 'check_unavailable'),
   })
 }

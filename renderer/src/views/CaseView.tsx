@@ -4,7 +4,7 @@ import { type Case, noteSchema } from '../../../shared/cases'
 import { StatusBadge, useCaseName } from '../components/CaseLabels'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { isTyping } from '../components/typing'
-import { useCases, useNavigation, useSettings } from '../stores/context'
+import { useCases, useDecisions, useNavigation, useSettings } from '../stores/context'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
 import { ReviewPanel } from './ReviewPanel'
@@ -44,10 +44,12 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
       </h1>
       {item ? (
         <>
-          <p>
+          <p className="badges">
             <StatusBadge item={item} twoStepMode={twoStepMode} />
+            {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
           </p>
           <Player videoidPk={videoidPk} onHelp={openHelp} />
+          <DecisionRecord videoidPk={videoidPk} />
           <ReviewPanel item={item} />
           <CaseBody item={item} />
           <Snapshots videoidPk={videoidPk} />
@@ -85,6 +87,11 @@ function CaseBody({ item }: { item: Case }) {
   return (
     <>
       {item.gone && <p className="notice notice-error">{t('caseView.goneNotice')}</p>}
+      {!item.gone && item.missingSince && (
+        <p className="notice notice-warning">
+          {t('caseView.missingNotice', { time: new Date(item.missingSince).toLocaleString(i18n.language) })}
+        </p>
+      )}
       {item.sealedUnreadable && <p className="notice notice-error">{t('caseView.unreadableNotice')}</p>}
       <section className="card" aria-labelledby="signer-title">
         <h2 id="signer-title">{t('caseView.signer')}</h2>
@@ -100,6 +107,56 @@ function CaseBody({ item }: { item: Case }) {
       <CaseActions item={item} />
       <NoteForm item={item} />
     </>
+  )
+}
+
+/** What was decided on the case, as the journal records it: who, when, what, the exact reason sent. */
+function DecisionRecord({ videoidPk }: { videoidPk: number }) {
+  const { t, i18n } = useTranslation()
+  const records = useDecisions((state) => state.byCase.get(videoidPk)?.records) ?? []
+  if (!records.length) return null
+  return (
+    <section className="card record" aria-labelledby="record-title">
+      <h2 id="record-title">{t('review.recordTitle')}</h2>
+      {records.map((record) => (
+        <dl key={record.attempt} className="summary">
+          <div className="summary-row">
+            <dt>
+              {t('review.recordAction', {
+                action: t(`review.actionNames.${record.action}`),
+                officer: record.officer,
+              })}
+            </dt>
+            <dd>{t('review.recordAt', { time: new Date(record.at).toLocaleString(i18n.language) })}</dd>
+          </div>
+          {record.reason && (
+            <div className="summary-row">
+              <dt>{t('review.recordReason')}</dt>
+              <dd lang={record.language}>{record.reason}</dd>
+            </div>
+          )}
+          {record.checklist && record.checklist.checked.length > 0 && (
+            <div className="summary-row">
+              <dt>{t('review.recordChecklist')}</dt>
+              <dd>
+                <ul className="plain">
+                  {record.checklist.checked.map((checked) => (
+                    <li key={checked}>{t(`review.items.${checked}`)}</li>
+                  ))}
+                </ul>
+              </dd>
+            </div>
+          )}
+          <div className="summary-row">
+            <dt>{t('review.recordEntry', { seq: record.attempt })}</dt>
+            <dd>
+              {record.settledByStatus ? t('review.recordSettled') : ''}
+              {record.pairConfirmed ? ` ${t('review.recordPairConfirmed')}` : ''}
+            </dd>
+          </div>
+        </dl>
+      ))}
+    </section>
   )
 }
 

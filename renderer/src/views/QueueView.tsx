@@ -31,6 +31,7 @@ export function QueueView() {
   const ensureLoaded = useCases((state) => state.ensureLoaded)
   const cases = useCases((state) => state.cases)
   const go = useNavigation((state) => state.go)
+  const keptAside = useCases((state) => state.keptAside)
   // Credentials set up while the Optimizer was away were saved unchecked: the officer hears it here.
   const setupNote = useCredentials((state) =>
     state.outcome?.action === 'setUp' && state.outcome.ok ? state.outcome.note : undefined,
@@ -74,6 +75,18 @@ export function QueueView() {
         <p role="status" className="notice notice-warning">
           {t('account.notes.savedNotChecked')}
         </p>
+      )}
+      {keptAside.length > 0 && (
+        <div className="notice notice-ok" role="status">
+          <p>{t('caseBook.keptAside')}</p>
+          <ul className="plain">
+            {keptAside.map((file) => (
+              <li key={file}>
+                <code>{file}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       {book.state === 'open' && <SyncBar />}
       {body}
@@ -177,6 +190,9 @@ function Queue({ cases }: { cases: ReadonlyMap<number, Case> }) {
       text: label(status),
       count: counts.byStatus.get(status) ?? 0,
     })),
+    ...(counts.gone
+      ? [{ filter: { kind: 'gone' } as QueueFilter, text: t('queue.filterGone'), count: counts.gone }]
+      : []),
     { filter: { kind: 'all' }, text: t('queue.filterAll'), count: counts.all },
   ]
   const sameFilter = (a: QueueFilter, b: QueueFilter) =>
@@ -213,7 +229,7 @@ function Queue({ cases }: { cases: ReadonlyMap<number, Case> }) {
           <legend>{t('queue.filters')}</legend>
           {filters.map(({ filter, text, count }) => (
             <button
-              key={filter.kind === 'status' ? filter.status : filter.kind}
+              key={filter.kind === 'status' ? `status-${filter.status}` : filter.kind}
               type="button"
               className="filter"
               aria-pressed={sameFilter(filter, view.filter)}
@@ -299,7 +315,10 @@ const QueueRow = memo(function QueueRow({
       <span className="row-doc muted">
         {[idDocumentType, serialNumber].filter(Boolean).join(' ')} · {item.videoidPk}/{item.requestPk}
       </span>
-      <StatusBadge item={item} twoStepMode={twoStepMode} />
+      <span className="row-badges">
+        {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
+        <StatusBadge item={item} twoStepMode={twoStepMode} />
+      </span>
       <span className="row-age muted">{t('queue.age', { age: age(now - Date.parse(item.addedAt)) })}</span>
     </div>
   )

@@ -2,11 +2,14 @@ import { type RefObject, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Case, pendingStep } from '../../../shared/cases'
 import {
+  type CaseDecisions,
   type Checklist,
   checklistItems,
   type DecisionAction,
   isChecklistComplete,
+  type ReasonLanguage,
   type RefusalReason,
+  reasonText,
   refusalReasons,
   securityFeatures,
 } from '../../../shared/decisions'
@@ -22,9 +25,14 @@ const DRAFT_SAVE_MS = 400
 
 /** The checklist, the decisions this case allows, and the way to the next one. */
 export function ReviewPanel({ item }: { item: Case }) {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
   const openNext = useSettings((state) => state.settings?.openNextAfterDecision ?? true)
+  const reasonSetting = useSettings((state) => state.settings?.reasonLanguage ?? 'ui')
+  const language: ReasonLanguage =
+    reasonSetting === 'ui' ? (i18n.language.startsWith('es') ? 'es' : 'en') : reasonSetting
+  const decisions = useDecisions((state) => state.byCase.get(item.videoidPk))
+  const loadCase = useDecisions((state) => state.loadCase)
   const checklist = useDecisions((state) => state.checklists.get(item.videoidPk)) ?? emptyChecklist()
   const setChecklist = useDecisions((state) => state.setChecklist)
   const sending = useDecisions((state) => state.sending)
@@ -42,12 +50,16 @@ export function ReviewPanel({ item }: { item: Case }) {
   })
   const [confirming, setConfirming] = useState<DecisionAction | null>(null)
   const reasonSelect = useRef<HTMLSelectElement>(null)
+  useEffect(() => {
+    void loadCase(item.videoidPk)
+  }, [loadCase, item.videoidPk])
 
   const step = item.gone ? null : pendingStep(item.status, twoStepMode)
   const canRefuse = !item.gone && ['VIDEOREVIEW', 'CREATED'].includes(item.status)
   const complete = isChecklistComplete(checklist)
   const reasonReady = reason.code !== '' && (reason.code !== 'other' || reason.text.trim() !== '')
-  const busy = sending !== null
+  // A lost answer not settled yet: nothing is sent on this case until its status tells.
+  const busy = sending !== null || decisions?.unknown !== undefined
 
   const nextPending = () =>
     orderCases(cases.values(), twoStepMode).find(
@@ -60,12 +72,26 @@ export function ReviewPanel({ item }: { item: Case }) {
 
   const send = async (action: DecisionAction) => {
     setConfirming(null)
+    // The dialog asked for these ticks before its button would send.
+    const confirmed = {
+      ...(item.pairVerified ? {} : { pairConfirmed: true as const }),
+      ...(decisions?.unconfirmed ? { resendConfirmed: true as const } : {}),
+    }
+    const videoidPk = item.videoidPk
     const ok = await decide(
       action === 'refuse' && reason.code !== ''
-        ? { action, videoidPk: item.videoidPk, checklist, reason: { code: reason.code, text: reason.text } }
+        ? {
+            action,
+            videoidPk,
+            checklist,
+            reason: { code: reason.code, text: reason.text },
+            language,
+            ...confirmed,
+          }
         : action === 'cancel'
-          ? { action, videoidPk: item.videoidPk }
-          : { action: action as 'approve' | 'validate', videoidPk: item.videoidPk, checklist },
+          ? { action, videoidPk, ...confirmed }
+          : { action: action as 'approve' | 'validate', videoidPk, checklist, ...confirmed },
+      name(item),
       takeCase,
     )
     if (ok && action === 'refuse') setRefusing(false)
@@ -102,8 +128,15 @@ export function ReviewPanel({ item }: { item: Case }) {
 
   const shown = outcome?.videoidPk === item.videoidPk ? outcome : null
   return (
-    <section className="card review" aria-labelledby="review-title" aria-busy={busy}>
+    <section className="card review" aria-labelledby="review-title" aria-busy={sending !== null}>
       <h2 id="review-title">{t('review.title')}</h2>
+      {!item.pairVerified && (
+        <div className="notice notice-warning">
+          <p className="notice-title">{t('review.pairUnverifiedTitle')}</p>
+          <p>{t('review.pairUnverifiedBody')}</p>
+        </div>
+      )}
+      {decisions && <PendingDecision decisions={decisions} />}
       <ChecklistFields
         videoidPk={item.videoidPk}
         checklist={checklist}
@@ -179,7 +212,14 @@ export function ReviewPanel({ item }: { item: Case }) {
       )}
       <ConfirmDialog
         action={confirming}
+        item={item}
         name={name(item)}
+        sentReason={
+          confirming === 'refuse' && reason.code !== ''
+            ? { text: reasonText({ code: reason.code, text: reason.text }, language), language }
+            : undefined
+        }
+        needsResend={decisions?.unconfirmed !== undefined}
         onConfirm={() => confirming && void send(confirming)}
         onClose={() => setConfirming(null)}
       />
@@ -340,25 +380,67 @@ function ReasonForm({
   )
 }
 
-/** Names the person and the action; the safe answer has the focus. */
+/** A lost answer not settled yet, or one that never was: why the buttons wait, and until when. */
+function PendingDecision({ decisions }: { decisions: CaseDecisions }) {
+  const { t, i18n } = useTranslation()
+  const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language)
+  if (decisions.unknown) {
+    const { action, nextCheckAt, windowEndsAt } = decisions.unknown
+    return (
+      <div className="notice notice-warning" role="status">
+        <p className="notice-title">
+          {t('review.unknownTitle', { action: t(`review.actionNames.${action}`) })}
+        </p>
+        <p>{t('review.unknownBody', { next: time(nextCheckAt), end: time(windowEndsAt) })}</p>
+      </div>
+    )
+  }
+  if (decisions.unconfirmed)
+    return (
+      <div className="notice notice-warning">
+        <p className="notice-title">
+          {t('review.unconfirmedTitle', { action: t(`review.actionNames.${decisions.unconfirmed.action}`) })}
+        </p>
+        <p>{t('review.unconfirmedBody')}</p>
+      </div>
+    )
+  return null
+}
+
+/**
+ * Names the person and the action, and shows what goes to the Optimizer word for word. A pair added
+ * without a check, or a decision sent again after a lost answer, asks for an explicit tick first. The
+ * safe answer has the focus.
+ */
 function ConfirmDialog({
   action,
+  item,
   name,
+  sentReason,
+  needsResend,
   onConfirm,
   onClose,
 }: {
   action: DecisionAction | null
+  item: Case
   name: string
+  sentReason: { text: string; language: ReasonLanguage } | undefined
+  needsResend: boolean
   onConfirm: () => void
   onClose: () => void
 }) {
   const { t } = useTranslation()
   const dialog = useRef<HTMLDialogElement>(null)
   const back = useRef<HTMLButtonElement>(null)
+  const [pairTicked, setPairTicked] = useState(false)
+  const [resendTicked, setResendTicked] = useState(false)
+  const ids = { pair: useId(), resend: useId() }
   useEffect(() => {
     const element = dialog.current
     if (!element) return
     if (action && !element.open) {
+      setPairTicked(false)
+      setResendTicked(false)
       element.showModal()
       back.current?.focus()
     }
@@ -370,13 +452,59 @@ function ConfirmDialog({
     refuse: 'review.confirmRefuse',
     cancel: 'review.confirmCancel',
   } as const
+  const { idDocumentType, serialNumber } = item.person
+  const document = [idDocumentType, serialNumber].filter(Boolean).join(' ') || '—'
+  const ready = (item.pairVerified || pairTicked) && (!needsResend || resendTicked)
   return (
     <dialog ref={dialog} className="confirm" aria-labelledby="confirm-question" onClose={onClose}>
       <p id="confirm-question">{action ? t(question[action], { name }) : ''}</p>
+      {action && (
+        <section className="sent" aria-labelledby="sent-title">
+          <h3 id="sent-title">{t('review.sentTitle')}</h3>
+          <p>
+            {t('review.sentAction', {
+              action: t(`review.actionNames.${action}`),
+              videoidPk: item.videoidPk,
+              requestPk: item.requestPk,
+            })}
+          </p>
+          {sentReason && (
+            <>
+              <p>{t('review.sentReason', { language: t(`review.languages.${sentReason.language}`) })}</p>
+              <blockquote className="sent-reason" lang={sentReason.language}>
+                {sentReason.text}
+              </blockquote>
+            </>
+          )}
+        </section>
+      )}
+      {!item.pairVerified && (
+        <p className="choice">
+          <input
+            id={ids.pair}
+            type="checkbox"
+            checked={pairTicked}
+            onChange={(event) => setPairTicked(event.target.checked)}
+          />
+          <label htmlFor={ids.pair}>{t('review.pairConfirm', { name, document })}</label>
+        </p>
+      )}
+      {needsResend && (
+        <p className="choice">
+          <input
+            id={ids.resend}
+            type="checkbox"
+            checked={resendTicked}
+            onChange={(event) => setResendTicked(event.target.checked)}
+          />
+          <label htmlFor={ids.resend}>{t('review.resendConfirm')}</label>
+        </p>
+      )}
       <div className="actions">
         <button
           type="button"
           className={action === 'approve' || action === 'validate' ? 'primary' : 'danger'}
+          disabled={!ready}
           onClick={onConfirm}
         >
           {action ? t(`review.confirmYes.${action}`) : ''}

@@ -69,11 +69,17 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const [draft, setDraft] = useState(saved)
   const [touched, setTouched] = useState(false)
   const [badNumbers, setBadNumbers] = useState<ReadonlySet<string>>(new Set())
-  const ids = { url: useId(), urlHint: useId(), urlError: useId(), language: useId() }
+  const ids = {
+    url: useId(),
+    urlHint: useId(),
+    urlError: useId(),
+    language: useId(),
+    reasonLanguage: useId(),
+  }
 
   // A save elsewhere (or the first load) replaces the draft.
   useEffect(() => setDraft(saved), [saved])
-  const numberField = (key: 'syncIntervalSeconds' | 'videoRetentionDays') => ({
+  const numberField = (key: 'syncIntervalSeconds' | 'videoRetentionDays' | 'settleWindowMinutes') => ({
     value: draft[key],
     schema: settingsSchema.shape[key],
     onChange: (value: number | null) => {
@@ -210,6 +216,24 @@ function SettingsForm({ saved }: { saved: Settings }) {
         checked={draft.openNextAfterDecision}
         onChange={(openNextAfterDecision) => update({ openNextAfterDecision })}
       />
+      <WholeNumberField
+        label={t('settings.settleWindow')}
+        hint={t('settings.settleWindowHint')}
+        invalid={t('settings.settleWindowInvalid')}
+        {...numberField('settleWindowMinutes')}
+      />
+      <div className="field">
+        <label htmlFor={ids.reasonLanguage}>{t('settings.reasonLanguage')}</label>
+        <select
+          id={ids.reasonLanguage}
+          value={draft.reasonLanguage}
+          onChange={(event) => update({ reasonLanguage: event.target.value as Settings['reasonLanguage'] })}
+        >
+          <option value="ui">{t('settings.reasonLanguageUi')}</option>
+          <option value="es">{t('settings.languageEs')}</option>
+          <option value="en">{t('settings.languageEn')}</option>
+        </select>
+      </div>
 
       <div className="actions">
         <button type="submit" className="primary" disabled={save.status === 'saving'}>

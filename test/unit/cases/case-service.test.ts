@@ -212,8 +212,12 @@ describe('case book: private at rest', () => {
 describe('case book: status sync', () => {
   it('pushes each change, marks a case the Optimizer no longer knows, and leaves final cases alone', async () => {
     const events: unknown[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) =>
-      events.push({ name, payload }),
+    const app = servicesFor(
+      world.dataDir,
+      world.service,
+      world.simulator.url,
+      (name, payload) => events.push({ name, payload }),
+      { gonePolicy: { confirmMs: 200, recheckMs: 60_000 } },
     )
     await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     const pending = world.simulator.state.cases.get(16678)
@@ -227,6 +231,10 @@ describe('case book: status sync', () => {
 
     const state = await app.handlers.syncCases(undefined)
     expect(state).toMatchObject({ running: false, online: true, lastSyncedAt: expect.any(String) })
+    // One answer marks it missing; the same answer on a later round, some time after, retires it.
+    expect(byPk(await openCases(app), 16679)).toMatchObject({ gone: false, missingSince: expect.any(String) })
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    await app.handlers.syncCases(undefined)
     const cases = await openCases(app)
     expect(byPk(cases, 16678)?.status).toBe('VIDEOREVIEW')
     expect(byPk(cases, 16679)).toMatchObject({ gone: true, status: 'VIDEOPENDING' })
@@ -262,6 +270,79 @@ describe('case book: status sync', () => {
     const state = await app.handlers.syncCases(undefined)
     expect(state.problem?.code).toBe('unexpected_answer')
     expect((await openCases(app)).some((item) => item.gone)).toBe(false)
+    await app.close()
+  })
+})
+
+describe('case book: one policy for a request the Optimizer no longer knows', () => {
+  const QUICK = { confirmMs: 200, recheckMs: 200 }
+  const pendingCase = { videoidPk: 16673, requestPk: 923056 } // Lucía, VIDEOREVIEW
+  const later = () => new Promise((resolve) => setTimeout(resolve, 250))
+
+  it('never retires a case on one 404, from a sync or a case read again, and brings a gone one back', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      gonePolicy: QUICK,
+    })
+    await app.handlers.addCases({ text: `${pendingCase.videoidPk},${pendingCase.requestPk}` })
+    const lucia = world.simulator.state.cases.get(pendingCase.videoidPk)
+    if (!lucia) throw new Error('the simulator’s seed changed')
+    world.simulator.state.cases.delete(pendingCase.videoidPk)
+    // Read again by the officer: the Optimizer's own 404, the case kept in the queue and marked.
+    await expect(Promise.resolve(app.handlers.refreshCase(pendingCase))).rejects.toMatchObject({
+      code: 'not_found',
+    })
+    expect(byPk(await openCases(app), pendingCase.videoidPk)).toMatchObject({
+      gone: false,
+      status: 'VIDEOREVIEW',
+    })
+    // Seen again by a sync round some time after: now gone.
+    await later()
+    await app.handlers.syncCases(undefined)
+    expect(byPk(await openCases(app), pendingCase.videoidPk)).toMatchObject({ gone: true })
+    // The request reappears: the slow re-read of gone cases brings the case back.
+    world.simulator.state.cases.set(lucia.videoidPk, lucia)
+    await later()
+    await app.handlers.syncCases(undefined)
+    expect(byPk(await openCases(app), pendingCase.videoidPk)).toMatchObject({
+      gone: false,
+      status: 'VIDEOREVIEW',
+    })
+    await app.close()
+  })
+
+  it('believes no 404 from an address whose /hello does not answer, whoever reads', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      gonePolicy: QUICK,
+    })
+    await app.handlers.addCases({ text: `${pendingCase.videoidPk},${pendingCase.requestPk}` })
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 404 }, times: 100 })
+    world.simulator.inject({ route: 'GET /hello', fault: { kind: 'status', status: 404 }, times: 100 })
+    for (let round = 0; round < 3; round++) {
+      await expect(Promise.resolve(app.handlers.refreshCase(pendingCase))).rejects.toMatchObject({
+        code: 'unexpected_answer',
+      })
+      await app.handlers.syncCases(undefined)
+      await later()
+    }
+    const [lucia] = await openCases(app)
+    expect(lucia).toMatchObject({ gone: false, status: 'VIDEOREVIEW' })
+    expect(lucia?.missingSince).toBeUndefined()
+    await app.close()
+  })
+
+  it('keeps a case through one round of 404s from a proxy that lets /hello through', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      gonePolicy: QUICK,
+    })
+    await app.handlers.addCases({ text: `${pendingCase.videoidPk},${pendingCase.requestPk}` })
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 404 }, times: 1 })
+    await app.handlers.syncCases(undefined)
+    expect((await openCases(app))[0]).toMatchObject({ gone: false, missingSince: expect.any(String) })
+    await later()
+    await app.handlers.syncCases(undefined)
+    const [lucia] = await openCases(app)
+    expect(lucia).toMatchObject({ gone: false, status: 'VIDEOREVIEW' })
+    expect(lucia?.missingSince).toBeUndefined()
     await app.close()
   })
 })

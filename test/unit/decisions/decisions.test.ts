@@ -1,96 +1,122 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
+import { classifyFailure } from '../../../main/decisions/decision-service'
+import type { Keychain } from '../../../main/vault/keychain'
+import { AppError } from '../../../shared/errors'
 import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
 import { FULL_CHECKLIST } from './checklist'
 
 // Decisions through the app's own services against the simulator over real HTTP and the real keychain.
 const world = eachTestWorld()
 
-const ONE_STEP = { videoidPk: 16673, requestPk: 923056 } // Lucía, VIDEOREVIEW
-const TWO_STEP = { videoidPk: 16674, requestPk: 923057 } // Javier, VIDEOREVIEW, two-step
-const OTHER = { videoidPk: 16675, requestPk: 923058 } // Ana Isabel, VIDEOREVIEW
+// The simulator's seeded signers, with the check the RA's own system would give for each pair.
+const ONE_STEP = { videoidPk: 16673, requestPk: 923056, check: 'lucia.garcia@example.org' } // VIDEOREVIEW
+const TWO_STEP = { videoidPk: 16674, requestPk: 923057, check: '30918274H' } // VIDEOREVIEW, two-step
+const OTHER = { videoidPk: 16675, requestPk: 923058, check: '+34 699 870 112' } // VIDEOREVIEW
+/** A settle window short enough for a test: 1.5 s, the status read every 200 ms. */
+const SHORT = { windowMs: 1500, readEveryMs: 200 }
 
-async function ready() {
-  const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+type App = ReturnType<typeof servicesFor>
+async function ready(options: Parameters<typeof servicesFor>[4] = {}) {
+  const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, options)
   await app.handlers.setUpCredentials(OFFICER)
   await app.handlers.addCases({
-    text: [ONE_STEP, TWO_STEP, OTHER].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),
+    text: [ONE_STEP, TWO_STEP, OTHER]
+      .map((item) => `${item.videoidPk},${item.requestPk},${item.check}`)
+      .join('\n'),
   })
   return app
 }
-const phases = async (app: ReturnType<typeof servicesFor>) =>
-  (await app.handlers.getJournal(undefined)).entries.map((entry) => [
-    entry.videoidPk,
-    entry.action,
-    entry.phase,
-  ])
+const decisionPhases = async (app: App) =>
+  (await app.handlers.getJournal(undefined)).entries.flatMap((entry) =>
+    entry.type === 'decision' ? [[entry.videoidPk, entry.action, entry.phase]] : [],
+  )
+const approve = (app: App, extra: object = {}) =>
+  app.handlers.decide({
+    action: 'approve',
+    videoidPk: ONE_STEP.videoidPk,
+    checklist: FULL_CHECKLIST,
+    ...extra,
+  })
+const refuse = (app: App, videoidPk = OTHER.videoidPk, extra: object = {}) =>
+  app.handlers.decide({
+    action: 'refuse',
+    videoidPk,
+    checklist: { checked: [], securityFeatures: [], snapshots: {} },
+    reason: { code: 'face_mismatch', text: ' The chin and ears differ from the photo. ' },
+    language: 'en',
+    ...extra,
+  })
+const statusOf = (videoidPk: number) => world.simulator.state.cases.get(videoidPk)?.status
+const setStatus = (videoidPk: number, status: string) => {
+  const target = world.simulator.state.cases.get(videoidPk)
+  if (!target) throw new Error('the simulator’s seed changed')
+  target.status = status
+}
 
 describe('decisions', () => {
-  it('refuses with exactly the reason given, and approves, each once, written ahead in the journal', async () => {
+  it('refuses with exactly the reason given, in the language chosen, and approves, each once, written ahead', async () => {
     const app = await ready()
     await app.handlers.saveReasonDraft({
       videoidPk: OTHER.videoidPk,
       draft: { code: 'face_mismatch', text: 'x' },
     })
-    const refused = await app.handlers.decide({
-      action: 'refuse',
-      videoidPk: OTHER.videoidPk,
-      checklist: { checked: [], securityFeatures: [], snapshots: {} },
-      reason: { code: 'face_mismatch', text: ' The chin and ears differ from the photo. ' },
-    })
+    const refused = await refuse(app, OTHER.videoidPk, { language: 'es' })
     expect(refused.case.status).toBe('CANCELLED')
     expect(refused.case.reasonDraft).toBeUndefined()
     expect(world.simulator.state.cases.get(OTHER.videoidPk)?.refuseReason).toBe(
-      'The face does not match the document photo: The chin and ears differ from the photo.',
+      'La cara no coincide con la foto del documento: The chin and ears differ from the photo.',
     )
-    const approved = await app.handlers.decide({
-      action: 'approve',
-      videoidPk: ONE_STEP.videoidPk,
-      checklist: FULL_CHECKLIST,
-    })
-    expect(approved.case.status).toBe('ENROLLREADY')
+    expect((await approve(app)).case.status).toBe('ENROLLREADY')
     expect(world.simulator.decisions).toEqual([
       { action: 'refuse', videoidPk: OTHER.videoidPk },
       { action: 'approve', videoidPk: ONE_STEP.videoidPk },
     ])
-    expect(await phases(app)).toEqual([
+    expect(await decisionPhases(app)).toEqual([
       [OTHER.videoidPk, 'refuse', 'intended'],
       [OTHER.videoidPk, 'refuse', 'done'],
       [ONE_STEP.videoidPk, 'approve', 'intended'],
       [ONE_STEP.videoidPk, 'approve', 'done'],
     ])
-    expect((await app.handlers.getJournal(undefined)).entries[0]).toMatchObject({ officer: OFFICER.username })
+    const entries = (await app.handlers.getJournal(undefined)).entries
+    expect(entries.find((entry) => entry.type === 'decision')).toMatchObject({
+      officer: OFFICER.username,
+      reason: 'La cara no coincide con la foto del documento: The chin and ears differ from the photo.',
+      language: 'es',
+    })
     expect(readFileSync(path.join(world.dataDir, 'decision-journal.jsonl'), 'utf8')).not.toContain(
       OFFICER.password,
     )
+    // The decided case's record, from the journal.
+    const record = (await app.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })).records
+    expect(record).toEqual([
+      expect.objectContaining({
+        action: 'approve',
+        officer: OFFICER.username,
+        settledByStatus: false,
+        attempt: 3,
+      }),
+    ])
   })
 
   it('sends nothing without a full checklist, or a reason for "other"', async () => {
     const app = await ready()
     await expect(
-      app.handlers.decide({
-        action: 'approve',
-        videoidPk: ONE_STEP.videoidPk,
-        checklist: { ...FULL_CHECKLIST, securityFeatures: ['material', 'personalisation'] },
-      }),
+      approve(app, { checklist: { ...FULL_CHECKLIST, securityFeatures: ['material', 'personalisation'] } }),
     ).rejects.toMatchObject({ code: 'invalid_input' })
     await expect(
-      app.handlers.decide({
-        action: 'refuse',
-        videoidPk: ONE_STEP.videoidPk,
-        checklist: FULL_CHECKLIST,
-        reason: { code: 'other', text: '   ' },
-      }),
+      refuse(app, ONE_STEP.videoidPk, { reason: { code: 'other', text: '   ' } }),
     ).rejects.toMatchObject({ code: 'invalid_input' })
     expect(world.simulator.decisions).toEqual([])
-    expect(await phases(app)).toEqual([])
+    expect(await decisionPhases(app)).toEqual([])
   })
 
   it('validates then approves in two-step mode, and four eyes keeps the validator from approving', async () => {
     const app = await ready()
-    app.handlers.saveSettings({ twoStepMode: true, fourEyes: true })
+    await app.handlers.saveSettings({ twoStepMode: true, fourEyes: true })
     const validated = await app.handlers.decide({
       action: 'validate',
       videoidPk: TWO_STEP.videoidPk,
@@ -100,7 +126,7 @@ describe('decisions', () => {
     await expect(
       app.handlers.decide({ action: 'approve', videoidPk: TWO_STEP.videoidPk, checklist: FULL_CHECKLIST }),
     ).rejects.toMatchObject({ code: 'four_eyes' })
-    app.handlers.saveSettings({ fourEyes: false })
+    await app.handlers.saveSettings({ fourEyes: false })
     const approved = await app.handlers.decide({
       action: 'approve',
       videoidPk: TWO_STEP.videoidPk,
@@ -108,49 +134,218 @@ describe('decisions', () => {
     })
     expect(approved.case.status).toBe('ENROLLREADY')
     expect(world.simulator.decisions.map((decision) => decision.action)).toEqual(['validate', 'approve'])
+    // Turning four eyes on and off is in the journal, with who did it.
+    const settings = (await app.handlers.getJournal(undefined)).entries.filter(
+      (entry) => entry.type === 'setting',
+    )
+    expect(
+      settings.map(
+        (entry) => entry.type === 'setting' && [entry.setting, entry.from, entry.to, entry.officer],
+      ),
+    ).toEqual([
+      ['fourEyes', false, true, OFFICER.username],
+      ['twoStepMode', false, true, OFFICER.username],
+      ['fourEyes', true, false, OFFICER.username],
+    ])
   })
 
   it('sends one request when the same decision is asked twice at once', async () => {
     const app = await ready()
     world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 300 } })
-    const decide = () =>
-      app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST })
-    const [first, second] = await Promise.allSettled([decide(), decide()])
+    const [first, second] = await Promise.allSettled([approve(app), approve(app)])
     expect(first.status).toBe('fulfilled')
     expect(second).toMatchObject({ status: 'rejected', reason: { code: 'decision_in_flight' } })
     expect(world.simulator.decisions).toHaveLength(1)
   })
 
-  it('settles an answer lost after sending by re-reading the status, never by sending again', async () => {
-    const app = await ready()
-    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
-    const decided = await app.handlers.decide({
-      action: 'approve',
-      videoidPk: ONE_STEP.videoidPk,
-      checklist: FULL_CHECKLIST,
-    })
-    expect(decided.case.status).toBe('ENROLLREADY')
+  it('keeps a dropped approve unknown while the status shows the state before it, and sends nothing', async () => {
+    // Every ask reads the status again (no spacing), and the window is the default ten minutes.
+    const app = await ready({ settle: { windowMs: 600_000, readEveryMs: 0 } })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    expect(statusOf(ONE_STEP.videoidPk)).toBe('VIDEOREVIEW')
+    // However often asked, and whoever asks, within the window nothing is sent again.
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await app.handlers.syncCases(undefined)
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    const state = await app.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })
+    expect(state.unknown).toMatchObject({ action: 'approve' })
+    expect(Date.parse(state.unknown?.windowEndsAt ?? '')).toBeGreaterThan(Date.now() + 9 * 60_000)
     expect(world.simulator.decisions).toHaveLength(1)
-    expect(await phases(app)).toEqual([
+    expect(await decisionPhases(app)).toEqual([
       [ONE_STEP.videoidPk, 'approve', 'intended'],
       [ONE_STEP.videoidPk, 'approve', 'unknown'],
+    ])
+    // The slow server finishes: the next read settles the attempt as done, and still nothing is resent.
+    setStatus(ONE_STEP.videoidPk, 'ENROLLREADY')
+    await app.handlers.refreshCase({ videoidPk: ONE_STEP.videoidPk })
+    await expect(approve(app)).rejects.toMatchObject({ code: 'wrong_state' })
+    expect((await decisionPhases(app)).at(-1)).toEqual([ONE_STEP.videoidPk, 'approve', 'settled_done'])
+    expect(world.simulator.decisions).toHaveLength(1)
+    await app.close()
+  })
+
+  it('allows one deliberate resend, behind a second confirmation, once the window shows no effect', async () => {
+    const app = await ready({ settle: SHORT })
+    app.start()
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await expect
+      .poll(async () => (await decisionPhases(app)).at(-1), { timeout: 10_000 })
+      .toEqual([ONE_STEP.videoidPk, 'approve', 'settled_not_done'])
+    // The status read at the window's end still showed VIDEOREVIEW: not the approve's effect.
+    expect(statusOf(ONE_STEP.videoidPk)).toBe('VIDEOREVIEW')
+    const state = await app.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })
+    expect(state).toMatchObject({ unconfirmed: { action: 'approve' }, records: [] })
+    expect(state.unknown).toBeUndefined()
+    await expect(approve(app)).rejects.toMatchObject({ code: 'resend_unconfirmed' })
+    expect(world.simulator.decisions).toHaveLength(1)
+    expect((await approve(app, { resendConfirmed: true })).case.status).toBe('ENROLLREADY')
+    expect(world.simulator.decisions).toHaveLength(2)
+    const last = (await app.handlers.getJournal(undefined)).entries.findLast(
+      (entry) => entry.type === 'decision' && entry.phase === 'intended',
+    )
+    expect(last).toMatchObject({ resendOf: 1 })
+    await app.close()
+  })
+
+  it('settles a dropped refusal and a dropped cancel the same way', async () => {
+    const app = await ready({ settle: SHORT })
+    app.start()
+    world.simulator.inject({ route: 'POST /videoid/*/refuse', fault: { kind: 'drop' } })
+    world.simulator.inject({ route: 'DELETE /request/*', fault: { kind: 'drop' } })
+    await expect(refuse(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await expect(
+      app.handlers.decide({ action: 'cancel', videoidPk: TWO_STEP.videoidPk }),
+    ).rejects.toMatchObject({ code: 'outcome_unknown' })
+    // The refusal's server finishes late; the cancel's never does.
+    setStatus(OTHER.videoidPk, 'CANCELLED')
+    await expect
+      .poll(
+        async () => (await decisionPhases(app)).filter(([, , phase]) => String(phase).startsWith('settled')),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual(
+        expect.arrayContaining([
+          [OTHER.videoidPk, 'refuse', 'settled_done'],
+          [TWO_STEP.videoidPk, 'cancel', 'settled_not_done'],
+        ]),
+      )
+    await expect(
+      app.handlers.decide({ action: 'cancel', videoidPk: TWO_STEP.videoidPk }),
+    ).rejects.toMatchObject({
+      code: 'resend_unconfirmed',
+    })
+    expect(world.simulator.decisions.map((decision) => decision.action)).toEqual(['refuse'])
+    await app.close()
+  })
+
+  it('writes one settled entry per attempt while status reads fail for a while, whoever asks', async () => {
+    const app = await ready({ settle: { windowMs: 60_000, readEveryMs: 0 } })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 503 }, times: 6 })
+    // Then slow reads, so that the askers' reads overlap.
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 150 }, times: 40 })
+    setStatus(ONE_STEP.videoidPk, 'ENROLLREADY')
+    // Sync, start and the case page ask at once, again and again, while reads fail, then recover.
+    for (let round = 0; round < 4; round++)
+      await Promise.all([
+        app.handlers.syncCases(undefined),
+        Promise.resolve(app.handlers.refreshCase({ videoidPk: ONE_STEP.videoidPk })).catch(() => undefined),
+        app.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk }),
+        app.start(),
+      ])
+    await expect
+      .poll(async () => (await decisionPhases(app)).filter(([, , phase]) => phase === 'settled_done'))
+      .toHaveLength(1)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(
+      (await decisionPhases(app)).filter(([, , phase]) => String(phase).startsWith('settled')),
+    ).toHaveLength(1)
+    await app.close()
+  })
+
+  it('records a decision that never left the desk as not sent: the keychain locked before sending', async () => {
+    let locked = false
+    const lockable: Keychain = {
+      getPassword: (service, account) =>
+        locked && account === 'officer'
+          ? Promise.reject(new Error('Cannot get secret of a locked object'))
+          : keytar.getPassword(service, account),
+      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const app = await ready({ keychain: lockable })
+    await app.handlers.getCaseBook(undefined)
+    locked = true
+    await expect(approve(app)).rejects.toMatchObject({ code: 'keychain_locked' })
+    expect(world.simulator.decisions).toEqual([])
+    expect(await decisionPhases(app)).toEqual([
+      [ONE_STEP.videoidPk, 'approve', 'intended'],
+      [ONE_STEP.videoidPk, 'approve', 'not_sent'],
+    ])
+  })
+
+  it('records a decision that took effect but answered 5xx as settled done, never refused', async () => {
+    const app = await ready()
+    world.simulator.inject({
+      route: 'POST /videoid/*/approve',
+      fault: { kind: 'status', status: 502, handled: true },
+    })
+    expect((await approve(app)).case.status).toBe('ENROLLREADY')
+    expect(await decisionPhases(app)).toEqual([
+      [ONE_STEP.videoidPk, 'approve', 'intended'],
       [ONE_STEP.videoidPk, 'approve', 'settled_done'],
     ])
   })
 
-  it('says the outcome is unknown while the status cannot be read, and sends nothing until it can', async () => {
+  it('keeps a 5xx that changed nothing unknown: a proxy may answer while the server still signs', async () => {
     const app = await ready()
-    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
-    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 503 }, times: 3 })
-    await expect(
-      app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST }),
-    ).rejects.toMatchObject({ code: 'outcome_unknown' })
-    // Asked again: the status is read first, shows the approval took effect, and nothing is resent.
-    await expect(
-      app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST }),
-    ).rejects.toMatchObject({ code: 'wrong_state' })
-    expect(world.simulator.decisions).toHaveLength(1)
-    expect((await phases(app)).at(-1)).toEqual([ONE_STEP.videoidPk, 'approve', 'settled_done'])
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'status', status: 504 } })
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    expect((await decisionPhases(app)).at(-1)).toEqual([ONE_STEP.videoidPk, 'approve', 'unknown'])
+  })
+
+  it('classifies each failure by what left the desk and what the status shows', () => {
+    const answered = (status: number, code: ConstructorParameters<typeof AppError>[0]) =>
+      new AppError(code, 'answered', `HTTP ${status}`, status)
+    const refused = new AppError('unreachable', 'no connection', 'ECONNREFUSED')
+    const reset = new AppError('unreachable', 'cut', 'ECONNRESET')
+    expect(classifyFailure('approve', refused, undefined)).toEqual({
+      phase: 'not_sent',
+      errorCode: 'unreachable',
+    })
+    expect(classifyFailure('approve', reset, 'VIDEOREVIEW')).toEqual({
+      phase: 'unknown',
+      errorCode: 'unreachable',
+    })
+    expect(classifyFailure('approve', reset, 'ENROLLREADY')).toEqual({
+      phase: 'settled_done',
+      status: 'ENROLLREADY',
+    })
+    expect(classifyFailure('approve', answered(500, 'server_error'), 'ENROLLREADY')).toEqual({
+      phase: 'settled_done',
+      status: 'ENROLLREADY',
+    })
+    expect(classifyFailure('approve', answered(500, 'server_error'), 'VIDEOREVIEW')).toEqual({
+      phase: 'unknown',
+      errorCode: 'server_error',
+    })
+    expect(classifyFailure('approve', answered(403, 'invalid_credentials'), 'VIDEOREVIEW')).toEqual({
+      phase: 'refused',
+      errorCode: 'invalid_credentials',
+    })
+    expect(classifyFailure('refuse', answered(500, 'server_error'), 'ENROLLREADY')).toEqual({
+      phase: 'refused',
+      errorCode: 'wrong_state',
+    })
+    expect(classifyFailure('validate', answered(412, 'wrong_state'), 'CREATED')).toEqual({
+      phase: 'settled_done',
+      status: 'CREATED',
+    })
   })
 
   it('settles at the next start a decision whose app was killed before the answer came', async () => {
@@ -172,50 +367,54 @@ describe('decisions', () => {
     )
     // Killed once the Optimizer has taken the decision (so the journal has its intended entry), before the
     // answer comes back.
-    await expect
-      .poll(() => world.simulator.state.cases.get(ONE_STEP.videoidPk)?.status, { timeout: 30_000 })
-      .toBe('ENROLLREADY')
+    await expect.poll(() => statusOf(ONE_STEP.videoidPk), { timeout: 30_000 }).toBe('ENROLLREADY')
     child.kill('SIGKILL')
     await new Promise((resolve) => child.on('exit', resolve))
     expect(readFileSync(path.join(world.dataDir, 'decision-journal.jsonl'), 'utf8')).toContain('"intended"')
 
     const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
-    expect(await phases(restarted)).toEqual([[ONE_STEP.videoidPk, 'approve', 'intended']])
+    expect(await decisionPhases(restarted)).toEqual([[ONE_STEP.videoidPk, 'approve', 'intended']])
     restarted.start()
     await expect
-      .poll(async () => (await phases(restarted)).at(-1))
+      .poll(async () => (await decisionPhases(restarted)).at(-1))
       .toEqual([ONE_STEP.videoidPk, 'approve', 'settled_done'])
     expect(world.simulator.decisions).toHaveLength(1)
     await restarted.close()
   })
 
-  it('shows another officer’s earlier decision as such, and records the refusal', async () => {
+  it('sends nothing to a case decided elsewhere meanwhile, and shows its status', async () => {
     const app = await ready()
-    const lucia = world.simulator.state.cases.get(ONE_STEP.videoidPk)
-    if (!lucia) throw new Error('the simulator’s seed changed')
-    lucia.status = 'ENROLLREADY' // approved meanwhile by someone else, straight on the Optimizer
-    await expect(
-      app.handlers.decide({ action: 'approve', videoidPk: ONE_STEP.videoidPk, checklist: FULL_CHECKLIST }),
-    ).rejects.toMatchObject({ code: 'wrong_state' })
+    setStatus(ONE_STEP.videoidPk, 'ENROLLREADY') // approved meanwhile, straight on the Optimizer
+    await expect(approve(app)).rejects.toMatchObject({ code: 'wrong_state' })
     const book = await app.handlers.getCaseBook(undefined)
     expect(
       book.state === 'open' && book.cases.find((item) => item.videoidPk === ONE_STEP.videoidPk)?.status,
     ).toBe('ENROLLREADY')
-    expect((await phases(app)).at(-1)).toEqual([ONE_STEP.videoidPk, 'approve', 'refused'])
+    expect(world.simulator.decisions).toEqual([])
+    expect(await decisionPhases(app)).toEqual([])
+  })
+
+  it('asks the officer to confirm the person on a pair added without a check', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.setUpCredentials(OFFICER)
+    await app.handlers.addCases({ text: `${ONE_STEP.videoidPk},${ONE_STEP.requestPk}` })
+    await expect(approve(app)).rejects.toMatchObject({ code: 'pair_unconfirmed' })
+    expect(world.simulator.decisions).toEqual([])
+    expect((await approve(app, { pairConfirmed: true })).case.status).toBe('ENROLLREADY')
+    expect(
+      (await app.handlers.getJournal(undefined)).entries.find((entry) => entry.type === 'decision'),
+    ).toMatchObject({
+      pairConfirmed: true,
+    })
   })
 
   it('falls back to the stored credentials when the Optimizer deleted the token', async () => {
     const app = await ready()
     await app.handlers.createOptimizerToken(undefined)
     world.simulator.state.tokens.clear()
-    const approved = await app.handlers.decide({
-      action: 'approve',
-      videoidPk: ONE_STEP.videoidPk,
-      checklist: FULL_CHECKLIST,
-    })
-    expect(approved.case.status).toBe('ENROLLREADY')
+    expect((await approve(app)).case.status).toBe('ENROLLREADY')
     expect((await app.handlers.getCredentialStatus(undefined)).mode).toBe('credentials')
-    expect(await phases(app)).toEqual([
+    expect(await decisionPhases(app)).toEqual([
       [ONE_STEP.videoidPk, 'approve', 'intended'],
       [ONE_STEP.videoidPk, 'approve', 'refused'],
       [ONE_STEP.videoidPk, 'approve', 'intended'],

@@ -59,7 +59,6 @@ const clientFor = (baseUrl: string) =>
     baseUrl: () => baseUrl,
     dispatcher: createDispatcher({ timeouts: fastTimeouts, retryDelayMs: 10 }),
     log: createLogger(() => undefined),
-    authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
   })
 
 describe('connection check against the simulator over real HTTP', () => {
@@ -158,7 +157,6 @@ describe('officers behind corporate networks', () => {
       baseUrl: () => `https://${host}`,
       dispatcher: createDispatcher({ extraCaPem: cert }),
       log: createLogger(() => undefined),
-      authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
     })
     expect(await client.hello()).toBe('Hello')
     server.close()
@@ -210,7 +208,6 @@ describe('officers behind corporate networks', () => {
           proxy: { httpProxy: `http://${proxyHost}`, ...(noProxy ? { noProxy } : {}) },
         }),
         log: createLogger(() => undefined),
-        authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
       })
     expect(await through().hello()).toBe('Hello')
     expect(tunnels).toEqual([new URL(simulator.url).host])

@@ -15,18 +15,26 @@ export const TEST_RAO: RaoAccount = {
 
 export const credentialsOf = (account: RaoAccount): RaoAuthority => ({ kind: 'credentials', ...account })
 
-/** A client with short timeouts and retry delays, so that faults are quick to see. */
+/**
+ * A client with short timeouts and retry delays, so that faults are quick to see; its decisions carry
+ * the given authority, as the decision service passes the one it read.
+ */
 export function clientFor(simulator: Simulator, authority: RaoAuthority = credentialsOf(TEST_RAO)) {
   const lines: string[] = []
-  const client = createOneShotClient({
+  const raw = createOneShotClient({
     baseUrl: () => simulator.url,
     dispatcher: createDispatcher({
       timeouts: { connectMs: 1_000, headersMs: 1_000, bodyMs: 300 },
       retryDelayMs: 10,
     }),
     log: createLogger((line) => lines.push(line)),
-    authority: async () => authority,
   })
+  const client = {
+    ...raw,
+    approve: (videoidPk: number) => raw.approve(videoidPk, authority),
+    validate: (videoidPk: number) => raw.validate(videoidPk, authority),
+    refuse: (videoidPk: number, reason: string) => raw.refuse(videoidPk, reason, authority),
+  }
   return { client, lines }
 }
 

@@ -12,7 +12,6 @@ const client = createOneShotClient({
   baseUrl: () => baseUrl,
   dispatcher: createDispatcher({ maxRetries: 0 }),
   log: createLogger(() => undefined),
-  authority: async () => ({ kind: 'token', token: 'unused', rao: '1' }),
 })
 const outcome = await client.hello().then(
   (greeting) => greeting,

@@ -35,7 +35,9 @@ export function servicesFor(
   keychainService: string,
   optimizerUrl: string,
   emit: Emit = () => undefined,
-  options: Pick<ServiceDependencies, 'now' | 'connectionCheckMs'> = {},
+  options: Partial<
+    Pick<ServiceDependencies, 'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain'>
+  > = {},
 ) {
   const lines: string[] = []
   const store = new Conf<Record<string, unknown>>({
@@ -49,7 +51,7 @@ export function servicesFor(
     journalFile: path.join(dataDir, 'decision-journal.jsonl'),
     cacheDir: path.join(dataDir, 'video-cache'),
     mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
-    keychain: keytar,
+    keychain: options.keychain ?? keytar,
     keychainService,
     log: createLogger((line) => lines.push(line)),
     emit,
@@ -93,6 +95,8 @@ export async function cleanKeychain(keychainService: string): Promise<void> {
   }
   await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
   await keytar.deletePassword(`${keychainService}.media`, 'media-key')
+  for (const account of ['journal-key', 'journal-head'])
+    await keytar.deletePassword(`${keychainService}.journal`, account)
 }
 
 /** Every file under a folder, as text, for scanning. */

@@ -55,9 +55,11 @@ describe('credential vault on the real keychain', () => {
       (c) => c.status === 'VIDEOREVIEW' && c.mode === 'one-step',
     )
     if (!target) throw new Error('no case to approve')
-    await expect(app.oneshot.approve(target.videoidPk)).rejects.toMatchObject({ code: 'invalid_credentials' })
+    await expect(
+      app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url)),
+    ).rejects.toMatchObject({ code: 'invalid_credentials' })
     await app.handlers.updateCredentials({ pin: '31415926' })
-    await app.oneshot.approve(target.videoidPk)
+    await app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url))
     expect(target.status).toBe('ENROLLREADY')
   })
 
@@ -71,7 +73,9 @@ describe('credential vault on the real keychain', () => {
       username: OFFICER.username,
       problem: { code: 'credentials_lost' },
     })
-    await expect(app.oneshot.approve(1)).rejects.toMatchObject({ code: 'credentials_lost' })
+    await expect(app.credentials.authority(world.simulator.url)).rejects.toMatchObject({
+      code: 'credentials_lost',
+    })
     expect((await app.handlers.setUpCredentials(officerOnly)).status).toMatchObject({ state: 'ready' })
   })
 
@@ -130,7 +134,7 @@ describe('credential vault on the real keychain', () => {
       (c) => c.status === 'VIDEOREVIEW' && c.mode === 'one-step',
     )
     if (!target) throw new Error('no case to approve')
-    await app.oneshot.approve(target.videoidPk)
+    await app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url))
     expect(target.status).toBe('ENROLLREADY')
     expect(await app.handlers.revokeOptimizerToken(undefined)).toMatchObject({ mode: 'credentials' })
     expect(world.simulator.state.tokens.size).toBe(0)

@@ -1,0 +1,87 @@
+import type { DecisionAction, DecisionEntry, JournalEntry } from '../../shared/decisions'
+import { type Scope, scopeKey } from '../scope'
+
+/** One decision sent (or meant to be): its `intended` entry, and what became of it. */
+export interface Attempt {
+  intended: DecisionEntry
+  outcomes: DecisionEntry[]
+}
+
+/** Outcomes after which nothing is left to settle. */
+const FINAL_PHASES: ReadonlySet<DecisionEntry['phase']> = new Set([
+  'done',
+  'refused',
+  'not_sent',
+  'settled_done',
+  'settled_not_done',
+])
+
+export const finalOf = (attempt: Attempt) => attempt.outcomes.find((entry) => FINAL_PHASES.has(entry.phase))
+
+/** The statuses that show a decision took effect (a later step counts: the request moved on from it). */
+export const TOOK_EFFECT: Readonly<Record<DecisionAction, readonly string[]>> = {
+  approve: ['ENROLLREADY', 'ISSUED'],
+  validate: ['CREATED', 'ENROLLREADY', 'ISSUED'],
+  refuse: ['CANCELLED'],
+  cancel: ['CANCELLED'],
+}
+
+/** The statuses in which a decision can be taken: the state before it. */
+export const ALLOWED_FROM: Readonly<Record<DecisionAction, readonly string[]>> = {
+  approve: ['VIDEOREVIEW', 'CREATED'],
+  validate: ['VIDEOREVIEW'],
+  refuse: ['VIDEOREVIEW', 'CREATED'],
+  cancel: ['VIDEOPENDING', 'VIDEOREVIEW', 'VIDEOINCOMPLETE', 'VIDEOERROR', 'CREATED', 'ENROLLREADY'],
+}
+
+/** Entries written before the journal kept the scope belong to whichever scope asks. */
+const ANY = '*'
+const keyOf = (scope: string, videoidPk: number) => `${scope} ${videoidPk}`
+
+/**
+ * The journal's decisions by attempt and by case, brought up to date with the entries appended since the
+ * last look, so that asking about one case never rescans a journal of tens of thousands of entries.
+ */
+export function createAttemptIndex(entries: () => readonly JournalEntry[]) {
+  const byAttempt = new Map<number, Attempt>()
+  const byCase = new Map<string, Attempt[]>()
+  let indexed = 0
+
+  function catchUp(): void {
+    const all = entries()
+    for (; indexed < all.length; indexed++) {
+      const entry = all[indexed]
+      if (entry?.type !== 'decision') continue
+      if (entry.phase === 'intended') {
+        const attempt = { intended: entry, outcomes: [] }
+        byAttempt.set(entry.seq, attempt)
+        const scope = entry.optimizer && entry.environment ? scopeKey(entry as Scope) : ANY
+        const key = keyOf(scope, entry.videoidPk)
+        byCase.set(key, [...(byCase.get(key) ?? []), attempt])
+      } else if (entry.attempt !== undefined) {
+        byAttempt.get(entry.attempt)?.outcomes.push(entry)
+      }
+    }
+  }
+
+  return {
+    /** A case's attempts, oldest first. */
+    ofCase(scope: Scope, videoidPk: number): Attempt[] {
+      catchUp()
+      const own = byCase.get(keyOf(scopeKey(scope), videoidPk)) ?? []
+      const unscoped = byCase.get(keyOf(ANY, videoidPk)) ?? []
+      return unscoped.length ? [...unscoped, ...own].sort((a, b) => a.intended.seq - b.intended.seq) : own
+    },
+    /** Attempts whose outcome no answer and no status has told yet, in any scope. */
+    unsettled(): Attempt[] {
+      catchUp()
+      return [...byAttempt.values()].filter((attempt) => !finalOf(attempt))
+    },
+    get(seq: number): Attempt | undefined {
+      catchUp()
+      return byAttempt.get(seq)
+    },
+  }
+}
+
+export type AttemptIndex = ReturnType<typeof createAttemptIndex>
