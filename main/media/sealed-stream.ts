@@ -27,22 +27,34 @@ export interface SealedChunks {
   onDamage(): void
 }
 
-/** The plaintext of `count` chunks from `first`, in one read from disk, each opened on its own. */
-async function readChunks(
-  handle: FileHandle,
-  chunks: SealedChunks,
-  first: number,
-  count: number,
-): Promise<Buffer[]> {
+/** A run of chunks read from disk in one read, still sealed. */
+interface SealedRun {
+  first: number
+  count: number
+  bytes: Promise<Buffer>
+}
+
+function readRun(handle: FileHandle, plainSize: number, first: number, count: number): SealedRun {
   const last = first + count - 1
-  const lastOfFile = chunkCount(chunks.plainSize) - 1
   const from = chunkOffset(first)
-  const sealed = Buffer.allocUnsafe(chunkOffset(last) + sealedChunkLength(last, chunks.plainSize) - from)
-  const { bytesRead } = await handle.read(sealed, 0, sealed.length, from)
+  const sealed = Buffer.allocUnsafe(chunkOffset(last) + sealedChunkLength(last, plainSize) - from)
+  const bytes = handle.read(sealed, 0, sealed.length, from).then(({ bytesRead }) => {
+    if (bytesRead !== sealed.length) throw damaged()
+    return sealed
+  })
+  // A run read ahead may be dropped (the stream cancelled, a seek): its failure is then nobody's.
+  bytes.catch(() => undefined)
+  return { first, count, bytes }
+}
+
+/** The plaintext of a run's chunks, each opened on its own. */
+async function openRun(chunks: SealedChunks, run: SealedRun): Promise<Buffer[]> {
+  const lastOfFile = chunkCount(chunks.plainSize) - 1
+  const from = chunkOffset(run.first)
   const plain: Buffer[] = []
   try {
-    if (bytesRead !== sealed.length) throw damaged()
-    for (let index = first; index <= last; index++) {
+    const sealed = await run.bytes
+    for (let index = run.first; index < run.first + run.count; index++) {
       const at = chunkOffset(index) - from
       const piece = sealed.subarray(at, at + sealedChunkLength(index, chunks.plainSize))
       plain.push(openChunk(chunks.fileKey, index, index === lastOfFile, piece))
@@ -67,16 +79,29 @@ export function streamSealed(chunks: SealedChunks, range: ByteRange): ReadableSt
     await handle?.close().catch(() => undefined)
     handle = undefined
   }
+  /** The run read ahead while the one before was opened: disk and decryption overlap. */
+  let ahead: SealedRun | undefined
+  /** How many chunks from `first` on are on disk and wanted, up to a batch. */
+  const onDisk = (first: number) => {
+    let count = 0
+    while (count < BATCH_CHUNKS && first + count <= lastWanted && chunks.has(first + count)) count++
+    return count
+  }
   /** The next pieces of the range, from `position` on. */
   async function next(): Promise<Buffer[]> {
     for (;;) {
       if (!(await chunks.ready(position))) throw new Error('the download ended before this part of the video')
       const first = Math.floor(position / CHUNK_BYTES)
-      let count = 0
-      while (count < BATCH_CHUNKS && first + count <= lastWanted && chunks.has(first + count)) count++
+      const count = onDisk(first)
       if (count > 0) {
         handle ??= await chunks.open()
-        const plain = await readChunks(handle, chunks, first, count)
+        const run =
+          ahead?.first === first && ahead.count === count
+            ? ahead
+            : readRun(handle, chunks.plainSize, first, count)
+        const following = onDisk(first + count)
+        ahead = following > 0 ? readRun(handle, chunks.plainSize, first + count, following) : undefined
+        const plain = await openRun(chunks, run)
         return plain.map((piece, offset) => {
           const chunkStart = (first + offset) * CHUNK_BYTES
           return piece.subarray(Math.max(0, position - chunkStart), range.end - chunkStart + 1)
