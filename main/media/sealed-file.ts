@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from 'node:crypto'
-import { closeSync, writeSync } from 'node:fs'
+import { closeSync, writeSync, writevSync } from 'node:fs'
 import { AppError } from '../../shared/errors'
 import type { SealKey } from '../cases/seal'
 
@@ -88,16 +88,17 @@ export function openHeader(
   }
 }
 
-/** Seals one chunk: a fresh random nonce each time, so a chunk written again never reuses one. */
-export function sealChunk(fileKey: Buffer, index: number, last: boolean, plain: Buffer): Buffer {
-  const sealed = Buffer.allocUnsafe(plain.length + CHUNK_OVERHEAD)
-  const nonce = randomFillSync(sealed, 0, NONCE_BYTES).subarray(0, NONCE_BYTES)
+/**
+ * Seals one chunk: its nonce, ciphertext and tag, in order (written as they are, not copied together).
+ * A fresh random nonce each time, so a chunk written again never reuses one.
+ */
+export function sealChunk(fileKey: Buffer, index: number, last: boolean, plain: Buffer): Buffer[] {
+  const nonce = randomFillSync(Buffer.allocUnsafe(NONCE_BYTES))
   const cipher = createCipheriv('aes-256-gcm', fileKey, nonce)
   cipher.setAAD(chunkData(index, last))
-  cipher.update(plain).copy(sealed, NONCE_BYTES)
+  const ciphertext = cipher.update(plain)
   cipher.final()
-  cipher.getAuthTag().copy(sealed, NONCE_BYTES + plain.length)
-  return sealed
+  return [nonce, ciphertext, cipher.getAuthTag()]
 }
 
 /** The plaintext of a sealed chunk, or `media_damaged` where it fails its authentication. */
@@ -122,7 +123,7 @@ export function sealBuffer(mediaKey: SealKey, plain: Buffer): Buffer {
   const parts = [sealHeader(mediaKey, fileKey, plain.length)]
   for (let index = 0; index < count; index++) {
     const piece = plain.subarray(index * CHUNK_BYTES, index * CHUNK_BYTES + chunkLength(index, plain.length))
-    parts.push(sealChunk(fileKey, index, index === count - 1, piece))
+    parts.push(...sealChunk(fileKey, index, index === count - 1, piece))
   }
   return Buffer.concat(parts)
 }
@@ -143,10 +144,13 @@ export function openBuffer(mediaKey: SealKey, sealed: Buffer): Buffer | 'other_k
   return Buffer.concat(plain)
 }
 
-/** A write may take only part of a buffer (a disk filling up does that): the rest goes in another. */
-function writeAt(fd: number, data: Buffer, position: number): void {
-  for (let written = 0; written < data.length; )
-    written += writeSync(fd, data, written, data.length - written, position + written)
+/** A write may take only part of its buffers (a disk filling up does that): the rest goes in another. */
+function writeAt(fd: number, parts: Buffer[], position: number): void {
+  const length = parts.reduce((sum, part) => sum + part.length, 0)
+  let written = writevSync(fd, parts, position)
+  if (written === length) return
+  const whole = Buffer.concat(parts)
+  while (written < length) written += writeSync(fd, whole, written, length - written, position + written)
 }
 
 /**
@@ -201,7 +205,7 @@ export function createSealedWriter(fd: number, mediaKey: SealKey, fileKey: Buffe
     writeAt(fd, sealChunk(fileKey, index, last, plain), chunkOffset(index))
     onDisk.add(index)
   }
-  writeAt(fd, sealHeader(mediaKey, fileKey), 0)
+  writeAt(fd, [sealHeader(mediaKey, fileKey)], 0)
   const inOrder = createChunker(0, put)
   return {
     fileKey,
@@ -224,7 +228,7 @@ export function createSealedWriter(fd: number, mediaKey: SealKey, fileKey: Buffe
     /** The body is whole: its last chunk goes to disk, and the header takes the size. */
     end(): void {
       const plainSize = inOrder.end()
-      writeAt(fd, sealHeader(mediaKey, fileKey, plainSize), 0)
+      writeAt(fd, [sealHeader(mediaKey, fileKey, plainSize)], 0)
       closed = true
     },
     close(): void {
