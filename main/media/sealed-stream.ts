@@ -1,6 +1,14 @@
 import type { FileHandle } from 'node:fs/promises'
 import type { ByteRange } from './range'
-import { CHUNK_BYTES, chunkCount, chunkOffset, damaged, openChunk, sealedChunkLength } from './sealed-file'
+import {
+  CHUNK_BYTES,
+  chunkCount,
+  chunkOffset,
+  damaged,
+  openChunk,
+  SEALED_CHUNK_BYTES,
+  sealedChunkLength,
+} from './sealed-file'
 
 /** Chunks read from disk at once: a quarter MiB, about what a player asks for between two seeks. */
 const BATCH_CHUNKS = 4
@@ -27,24 +35,31 @@ export interface SealedChunks {
   onDamage(): void
 }
 
-/** A run of chunks read from disk in one read, still sealed. */
+/** A run of chunks read from disk in one read, still sealed, into a buffer used again once opened. */
 interface SealedRun {
   first: number
   count: number
+  buffer: Buffer
   bytes: Promise<Buffer>
 }
 
-function readRun(handle: FileHandle, plainSize: number, first: number, count: number): SealedRun {
+function readRun(
+  handle: FileHandle,
+  plainSize: number,
+  first: number,
+  count: number,
+  buffer: Buffer,
+): SealedRun {
   const last = first + count - 1
   const from = chunkOffset(first)
-  const sealed = Buffer.allocUnsafe(chunkOffset(last) + sealedChunkLength(last, plainSize) - from)
+  const sealed = buffer.subarray(0, chunkOffset(last) + sealedChunkLength(last, plainSize) - from)
   const bytes = handle.read(sealed, 0, sealed.length, from).then(({ bytesRead }) => {
     if (bytesRead !== sealed.length) throw damaged()
     return sealed
   })
   // A run read ahead may be dropped (the stream cancelled, a seek): its failure is then nobody's.
   bytes.catch(() => undefined)
-  return { first, count, bytes }
+  return { first, count, buffer, bytes }
 }
 
 /** The plaintext of a run's chunks, each opened on its own. */
@@ -81,6 +96,16 @@ export function streamSealed(chunks: SealedChunks, range: ByteRange): ReadableSt
   }
   /** The run read ahead while the one before was opened: disk and decryption overlap. */
   let ahead: SealedRun | undefined
+  /** Run buffers whose chunks are opened, for the next reads: fewer buffers for the collector. */
+  const spare: Buffer[] = []
+  const read = (file: FileHandle, first: number, count: number) =>
+    readRun(
+      file,
+      chunks.plainSize,
+      first,
+      count,
+      spare.pop() ?? Buffer.allocUnsafe(BATCH_CHUNKS * SEALED_CHUNK_BYTES),
+    )
   /** How many chunks from `first` on are on disk and wanted, up to a batch. */
   const onDisk = (first: number) => {
     let count = 0
@@ -95,13 +120,11 @@ export function streamSealed(chunks: SealedChunks, range: ByteRange): ReadableSt
       const count = onDisk(first)
       if (count > 0) {
         handle ??= await chunks.open()
-        const run =
-          ahead?.first === first && ahead.count === count
-            ? ahead
-            : readRun(handle, chunks.plainSize, first, count)
+        const run = ahead?.first === first && ahead.count === count ? ahead : read(handle, first, count)
         const following = onDisk(first + count)
-        ahead = following > 0 ? readRun(handle, chunks.plainSize, first + count, following) : undefined
+        ahead = following > 0 ? read(handle, first + count, following) : undefined
         const plain = await openRun(chunks, run)
+        spare.push(run.buffer)
         return plain.map((piece, offset) => {
           const chunkStart = (first + offset) * CHUNK_BYTES
           return piece.subarray(Math.max(0, position - chunkStart), range.end - chunkStart + 1)
