@@ -12,6 +12,7 @@ import { createCheckedEmit, createIpcBinding } from './ipc'
 import { isAppWindowSender, registerIpc } from './ipc-electron'
 import { createLogger } from './log'
 import { createMediaHandler } from './media/media-protocol'
+import { closeBeforeQuit } from './quit'
 import { createServices } from './services'
 import { openStore } from './settings/open-store'
 import { createWindowOptions } from './window'
@@ -102,7 +103,7 @@ function start(): void {
       log,
     }),
   )
-  app.on('will-quit', () => void services.close())
+  closeBeforeQuit(app, () => services.close(), log)
   createMainWindow()
   services.start()
 }

@@ -65,8 +65,9 @@ export function createServices(deps: ServiceDependencies) {
     store: deps.store,
     log: deps.log,
     serviceName: (name: Environment) => `${deps.keychainService}.${name}`,
+    addressInSettings: () => settings.read().optimizerUrl,
   })
-  /** The client of the address in use, for what follows the settings (credentials, the connection check). */
+  /** The client of the address in use, for what follows the settings (the connection check). */
   const oneshot = createOneShotClient({
     baseUrl: () => settings.read().optimizerUrl,
     dispatcher,
@@ -83,7 +84,7 @@ export function createServices(deps: ServiceDependencies) {
     }
     return client
   }
-  const credentials = createCredentialsService({ vault, oneshot, environment, log: deps.log })
+  const credentials = createCredentialsService({ vault, oneshotFor, scope, log: deps.log })
   const officer = async () => (await credentials.status()).username ?? ''
   const journalService = `${deps.keychainService}.journal`
   const journal = openJournal({
@@ -99,12 +100,8 @@ export function createServices(deps: ServiceDependencies) {
     keys: createKeyStore(deps.keychain, `${deps.keychainService}.case-book`),
     oneshotFor,
     scope,
-    billing: async (bound) => {
-      const secrets = await vault.requireSecrets(bound).catch(() => undefined)
-      return secrets?.billingUsername && secrets.billingPassword
-        ? { username: secrets.billingUsername, password: secrets.billingPassword }
-        : undefined
-    },
+    // Only billing credentials bound to the address in use; none go to another.
+    billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
     onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
@@ -255,7 +252,6 @@ export function createServices(deps: ServiceDependencies) {
       await decisions.observe(item)
       return item
     },
-    cancelRequest: async ({ videoidPk }) => (await decisions.decide({ action: 'cancel', videoidPk })).case,
     saveCaseNote: ({ videoidPk, note }) => cases.setNote(videoidPk, note),
     syncCases: async () => {
       await sync.syncNow()

@@ -22,7 +22,6 @@ export const invokeNames = [
   'getVideoIdDefaults',
   'createVideoId',
   'refreshCase',
-  'cancelRequest',
   'saveCaseNote',
   'syncCases',
   'openVideo',

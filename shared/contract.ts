@@ -83,7 +83,6 @@ export const invokeChannels = {
   getVideoIdDefaults: channel(nothing, videoIdDefaultsSchema),
   createVideoId: channel(newVideoIdSchema, createdCaseSchema),
   refreshCase: channel(caseRefSchema, caseSchema),
-  cancelRequest: channel(caseRefSchema, caseSchema),
   saveCaseNote: channel(noteInputSchema, caseSchema),
   syncCases: channel(nothing, syncStateSchema),
   openVideo: channel(caseRefSchema, openedVideoSchema),

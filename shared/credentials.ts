@@ -45,25 +45,38 @@ export const credentialsPatchSchema = z
   })
 export type CredentialsPatch = z.input<typeof credentialsPatchSchema>
 
+/** The password and PIN (and billing password, where one is kept) entered again for another Optimizer address. */
+export const reenteredCredentialsSchema = z.strictObject({
+  password: credentialFields.password,
+  pin: credentialFields.pin,
+  billingPassword: credentialFields.billingPassword.optional(),
+})
+
 /**
  * All the renderer ever learns of the credentials: whether they are set, whose they are, the RAO id,
- * the environment and whether a token stands in for them. Never a secret.
+ * the environment, whether a token stands in for them, and the Optimizer address they are bound to
+ * (`other_optimizer`: set up, but checked with another address than the one in use). Never a secret.
  */
 export const credentialStatusSchema = z.object({
   environment: environmentSchema,
-  state: z.enum(['none', 'ready', 'lost', 'keychain_problem']),
+  state: z.enum(['none', 'ready', 'lost', 'keychain_problem', 'other_optimizer']),
   username: z.string().optional(),
   rao: z.string().optional(),
   mode: z.enum(['credentials', 'token']).optional(),
   billingUsername: z.string().optional(),
+  optimizer: z.string().optional(),
   problem: appErrorSchema.optional(),
 })
 export type CredentialStatus = z.infer<typeof credentialStatusSchema>
 
-/** Saved credentials: their status, and whether the Optimizer checked them before they were saved. */
+/**
+ * Saved credentials: their status, and what the Optimizer said before they were saved: accepted, not
+ * reached (network, timeout, TLS), or unable to tell because it holds a token for them that another
+ * workstation or system made.
+ */
 export const savedCredentialsSchema = z.object({
   status: credentialStatusSchema,
-  check: z.enum(['verified', 'not_checked']),
+  check: z.enum(['verified', 'not_checked', 'token_elsewhere']),
 })
 export type SavedCredentials = z.infer<typeof savedCredentialsSchema>
 

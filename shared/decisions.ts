@@ -101,6 +101,22 @@ export function reasonText(reason: { code: RefusalReason; text: string }, langua
   return own ? `${words}: ${own}` : words
 }
 
+/** The statuses that show a decision took effect (a later step counts: the request moved on from it). */
+export const TOOK_EFFECT: Readonly<Record<DecisionAction, readonly string[]>> = {
+  approve: ['ENROLLREADY', 'ISSUED'],
+  validate: ['CREATED', 'ENROLLREADY', 'ISSUED'],
+  refuse: ['CANCELLED'],
+  cancel: ['CANCELLED'],
+}
+
+/** The statuses in which a decision can be taken: the state before it. */
+export const ALLOWED_FROM: Readonly<Record<DecisionAction, readonly string[]>> = {
+  approve: ['VIDEOREVIEW', 'CREATED'],
+  validate: ['VIDEOREVIEW'],
+  refuse: ['VIDEOREVIEW', 'CREATED'],
+  cancel: ['VIDEOPENDING', 'VIDEOREVIEW', 'VIDEOINCOMPLETE', 'VIDEOERROR', 'CREATED', 'ENROLLREADY'],
+}
+
 /** What every decision carries beside its action: the case, and the officer's confirmations. */
 const decisionCommon = {
   videoidPk: pkSchema,

@@ -31,6 +31,8 @@ export const errorCodes = [
   'billing_missing',
   'credentials_missing',
   'credentials_lost',
+  'credentials_other_optimizer',
+  'foreign_token',
   'keychain_unavailable',
   'keychain_locked',
   'keychain_denied',

@@ -2,7 +2,6 @@
 export const WINDOW_RAO = [
   'addCases',
   'cancelConnectionCheck',
-  'cancelRequest',
   'cancelVideo',
   'checkConnection',
   'clearVideoCache',

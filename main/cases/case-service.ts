@@ -10,7 +10,6 @@ import {
   type VideoIdDefaults,
 } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
-import type { Environment } from '../../shared/settings'
 import type { Journal } from '../decisions/journal'
 import type { Logger } from '../log'
 import type { BillingCredentials, OneShotClient } from '../oneshot/client'
@@ -33,8 +32,8 @@ export interface CaseServiceOptions {
   oneshotFor: (scope: Scope) => CaseClient
   /** The Optimizer and environment in use. */
   scope: () => Scope
-  /** The officer's billing credentials for an environment, where they stored any. */
-  billing: (environment: Environment) => Promise<BillingCredentials | undefined>
+  /** The officer's billing credentials for an Optimizer and environment, where they stored any. */
+  billing: (scope: Scope) => Promise<BillingCredentials | undefined>
   /** Where a Video ID's creation is written ahead, as decisions are. */
   journal: Pick<Journal, 'append' | 'entries' | 'load'>
   /** The officer a creation is written for. */
@@ -313,7 +312,7 @@ export function createCaseService(options: CaseServiceOptions) {
   async function videoIdDefaults(scope: Scope = options.scope()): Promise<VideoIdDefaults> {
     const [settings, billing] = await Promise.all([
       options.oneshotFor(scope).getSettings(),
-      options.billing(scope.environment),
+      options.billing(scope),
     ])
     return {
       ...(settings.defaultRa ? { registrationAuthority: settings.defaultRa } : {}),
@@ -429,7 +428,7 @@ export function createCaseService(options: CaseServiceOptions) {
       const defaults = await videoIdDefaults(scope)
       let billing: BillingCredentials | undefined
       if (!defaults.optimizerHasBilling) {
-        billing = await options.billing(scope.environment)
+        billing = await options.billing(scope)
         if (!billing)
           throw new AppError(
             'billing_missing',

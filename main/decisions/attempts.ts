@@ -1,4 +1,4 @@
-import type { DecisionAction, DecisionEntry, JournalEntry } from '../../shared/decisions'
+import type { DecisionEntry, JournalEntry } from '../../shared/decisions'
 import { type Scope, scopeKey } from '../scope'
 
 /** One decision sent (or meant to be): its `intended` entry, and what became of it. */
@@ -17,22 +17,6 @@ const FINAL_PHASES: ReadonlySet<DecisionEntry['phase']> = new Set([
 ])
 
 export const finalOf = (attempt: Attempt) => attempt.outcomes.find((entry) => FINAL_PHASES.has(entry.phase))
-
-/** The statuses that show a decision took effect (a later step counts: the request moved on from it). */
-export const TOOK_EFFECT: Readonly<Record<DecisionAction, readonly string[]>> = {
-  approve: ['ENROLLREADY', 'ISSUED'],
-  validate: ['CREATED', 'ENROLLREADY', 'ISSUED'],
-  refuse: ['CANCELLED'],
-  cancel: ['CANCELLED'],
-}
-
-/** The statuses in which a decision can be taken: the state before it. */
-export const ALLOWED_FROM: Readonly<Record<DecisionAction, readonly string[]>> = {
-  approve: ['VIDEOREVIEW', 'CREATED'],
-  validate: ['VIDEOREVIEW'],
-  refuse: ['VIDEOREVIEW', 'CREATED'],
-  cancel: ['VIDEOPENDING', 'VIDEOREVIEW', 'VIDEOINCOMPLETE', 'VIDEOERROR', 'CREATED', 'ENROLLREADY'],
-}
 
 /** Entries written before the journal kept the scope belong to whichever scope asks. */
 const ANY = '*'

@@ -1,19 +1,21 @@
 import type { Case } from '../../shared/cases'
 import type { CredentialStatus } from '../../shared/credentials'
 import {
+  ALLOWED_FROM,
   type CaseDecisions,
   type DecisionAction,
   type DecisionEntry,
   type DecisionInput,
   isChecklistComplete,
   reasonText,
+  TOOK_EFFECT,
 } from '../../shared/decisions'
 import { AppError } from '../../shared/errors'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { OneShotClient } from '../oneshot/client'
 import { type Scope, sameScope, scopeKey } from '../scope'
-import { ALLOWED_FROM, type Attempt, createAttemptIndex, finalOf, TOOK_EFFECT } from './attempts'
+import { type Attempt, createAttemptIndex, finalOf } from './attempts'
 import type { Journal } from './journal'
 
 /** Failures that mean the request never left the desk (no connection was made), so nothing was decided. */

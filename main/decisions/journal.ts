@@ -379,7 +379,7 @@ export function journalHeadForAudit(entries: readonly JournalEntry[], exportedAt
       'The file decision-journal.jsonl holds one JSON object per line, in order, numbered from 1 by "seq".',
       'Lines with "mac": mac = HMAC-SHA-256(journal key, the line with its "mac" field removed, as written), in hex; "prev" is the previous line\'s "mac" (or "hash"), or 64 zeros for the first line.',
       'Lines with "hash" (written before the chain was keyed): hash = SHA-256(the line with its "hash" field removed), in hex; "prevHash" is the previous line\'s "hash", or 64 zeros.',
-      'The journal key is 32 bytes, base64, in the operating system keychain: service "<app>.journal", account "journal-key" (com.raodesk.app.journal in the app). `npm run journal:verify -- <journal> <head.json>` checks a copy on a desk that holds the key.',
+      'The journal key is 32 bytes, base64, in the operating system keychain of the desk that wrote it: service "com.raodesk.app.journal", account "journal-key". It never leaves that keychain; the desk checks the whole chain at every start.',
       'The journal is whole when every line verifies, "seq" runs 1, 2, 3 … with no gap, and the last line matches "head" here; a journal later found with fewer lines, or another MAC at head.seq, was cut off or replaced.',
     ],
   }

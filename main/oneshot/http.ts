@@ -49,11 +49,15 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 
 const firstLine = (text: string) => text.trim().split('\n')[0]?.slice(0, 200) || undefined
 
-/** The server's words for a failed answer, with any secret of this call masked. */
+/**
+ * The server's words for a failed answer, with any secret of this call masked in every form it may be
+ * repeated in. Masked before it is cut, so that a cut never leaves the start of a secret behind.
+ */
 export function serverMessage(text: string, secrets: readonly string[]): string | undefined {
   const parsed = parseJson(text)
   const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : undefined
-  const message = envelope?.success ? messageOf(envelope.data) : firstLine(text)
+  if (!envelope?.success) return firstLine(redact(text, secrets))
+  const message = messageOf(envelope.data)
   return message === undefined ? undefined : redact(message, secrets)
 }
 

@@ -7,30 +7,79 @@ import {
   type SavedCredentials,
   type TokenInfo,
 } from '../../shared/credentials'
-import { AppError } from '../../shared/errors'
-import type { Environment } from '../../shared/settings'
+import { AppError, type ErrorCode } from '../../shared/errors'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
-import type { OneShotClient } from '../oneshot/client'
-import { credentialsLost, type OfficerSecrets, type Vault } from './vault'
+import type { BillingCredentials, OneShotClient } from '../oneshot/client'
+import type { Scope } from '../scope'
+import { credentialsLost, type OfficerSecrets, sameOptimizer, type Vault } from './vault'
+
+type TokenCalls = Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken' | 'listTokens'>
 
 export interface CredentialsServiceOptions {
   vault: Vault
-  oneshot: Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken' | 'listTokens'>
-  /** The environment in force (a setting): each has its own credentials. */
-  environment: () => Environment
+  /** The token calls, to one scope's Optimizer: an operation takes its scope once and keeps it. */
+  oneshotFor: (scope: Scope) => TokenCalls
+  /** The Optimizer address and environment in use (settings); each environment has its own credentials. */
+  scope: () => Scope
   log: Logger
 }
 
+/** The credentials were checked with another Optimizer: nothing of them goes to the one in use. */
+export const credentialsOtherOptimizer = () =>
+  new AppError(
+    'credentials_other_optimizer',
+    'The RAO credentials were checked with another Optimizer address. Nothing was sent: enter the password and PIN again for the address in use.',
+  )
+
+const foreignToken = (detail: string | undefined) =>
+  new AppError(
+    'foreign_token',
+    'The Optimizer already holds a token for these credentials that RAO Desk did not create (another workstation’s, or the RA’s own systems’). RAO Desk leaves it alone.',
+    detail,
+  )
+
+/** The only failures that mean the Optimizer was not reached; any other is its answer. */
+const NOT_REACHED: ReadonlySet<ErrorCode> = new Set(['unreachable', 'timeout', 'tls'])
+
+/** Where one operation acts: the environment's credentials, at the address in use when it began. */
+type Bound = Scope & { oneshot: TokenCalls }
+
+const authorityOf = (secrets: OfficerSecrets): RaoAuthority =>
+  secrets.tokenUid
+    ? { kind: 'token', token: secrets.tokenUid, rao: secrets.rao }
+    : {
+        kind: 'credentials',
+        username: secrets.username,
+        password: secrets.password,
+        pin: secrets.pin,
+        rao: secrets.rao,
+      }
+
 /**
  * The officer's credentials as the app uses them: status for the renderer (never a secret), set-up
- * and changes, an explicit check with the Optimizer, token mode, and forgetting.
+ * and changes, an explicit check with the Optimizer, token mode, and forgetting. Credentials, their
+ * token and the tokens waiting to be revoked are bound to the Optimizer address they were checked
+ * with, and sent nowhere else; only the tokens this desk made are ever deleted.
  */
 export function createCredentialsService(options: CredentialsServiceOptions) {
-  const { vault, oneshot, log } = options
+  const { vault, log } = options
+
+  const scopeNow = (): Bound => {
+    const scope = options.scope()
+    return { ...scope, oneshot: options.oneshotFor(scope) }
+  }
+
+  /** Operations that change the keychain run one at a time: a token list read and written twice at once loses one. */
+  let queue: Promise<unknown> = Promise.resolve()
+  const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task)
+    queue = run.catch(() => undefined)
+    return run
+  }
 
   async function status(): Promise<CredentialStatus> {
-    const environment = options.environment()
+    const { environment, optimizer } = options.scope()
     try {
       const current = await vault.read(environment)
       if (current.state === 'none') return { environment, state: 'none' }
@@ -44,13 +93,16 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         }
       }
       const { secrets } = current
+      const here = sameOptimizer(secrets.optimizer, optimizer)
       return {
         environment,
-        state: 'ready',
+        state: here ? 'ready' : 'other_optimizer',
         username: secrets.username,
         rao: secrets.rao,
         mode: secrets.tokenUid ? 'token' : 'credentials',
         ...(secrets.billingUsername ? { billingUsername: secrets.billingUsername } : {}),
+        optimizer: secrets.optimizer,
+        ...(here ? {} : { problem: credentialsOtherOptimizer().toShape() }),
       }
     } catch (error) {
       if (!(error instanceof AppError)) throw error
@@ -58,180 +110,298 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     }
   }
 
-  const tokenRequest = (secrets: { username: string; password: string; pin: string }) => ({
-    username: secrets.username,
-    password: secrets.password,
-    pin: secrets.pin,
-    environment: options.environment(),
-  })
-
-  /** A token that could not be deleted now: its uid is kept in the keychain and deleted when possible. */
-  async function revokeLater(uid: string): Promise<void> {
-    const environment = options.environment()
-    const waiting = await vault.tokensToRevoke(environment)
-    if (!waiting.includes(uid)) await vault.setTokensToRevoke(environment, [...waiting, uid])
-    log.warn('optimizer token kept to revoke later')
+  /** The stored credentials, if they are bound to the scope's Optimizer; never sent elsewhere. */
+  async function requireHere(scope: Bound): Promise<OfficerSecrets> {
+    const secrets = await vault.requireSecrets(scope.environment)
+    if (!sameOptimizer(secrets.optimizer, scope.optimizer)) throw credentialsOtherOptimizer()
+    return secrets
   }
 
-  /** Deletes a token, or keeps it to revoke later; true when it is gone from the Optimizer. */
-  const deleteOrKeep = (uid: string) =>
-    oneshot.deleteToken(uid).then(
+  async function keepToRevoke(scope: Scope, uid: string, optimizer = scope.optimizer): Promise<void> {
+    const waiting = await vault.tokensToRevoke(scope.environment)
+    if (!waiting.some((token) => token.uid === uid))
+      await vault.setTokensToRevoke(scope.environment, [...waiting, { uid, optimizer }])
+  }
+
+  async function noLongerToRevoke(scope: Scope, uid: string): Promise<void> {
+    const waiting = await vault.tokensToRevoke(scope.environment)
+    if (waiting.some((token) => token.uid === uid))
+      await vault.setTokensToRevoke(
+        scope.environment,
+        waiting.filter((token) => token.uid !== uid),
+      )
+  }
+
+  /** Deletes a token of this desk's at the scope's Optimizer, or keeps it to revoke later; true when gone. */
+  async function deleteOwnToken(scope: Bound, uid: string): Promise<boolean> {
+    const gone = await scope.oneshot.deleteToken(uid).then(
       () => true,
-      async (error: AppError) => {
-        if (error.code === 'not_found') return true
-        await revokeLater(uid)
-        return false
-      },
+      (error: AppError) => error.code === 'not_found',
     )
+    if (gone) await noLongerToRevoke(scope, uid)
+    else {
+      await keepToRevoke(scope, uid)
+      log.warn('optimizer token kept to revoke later')
+    }
+    return gone
+  }
+
+  /** A token no longer in use: deleted where it is held if that is the scope's Optimizer, else kept to revoke there. */
+  async function retire(scope: Bound, previous: OfficerSecrets): Promise<void> {
+    if (!previous.tokenUid) return
+    if (sameOptimizer(previous.optimizer, scope.optimizer)) await deleteOwnToken(scope, previous.tokenUid)
+    else await keepToRevoke(scope, previous.tokenUid, previous.optimizer)
+  }
 
   /**
-   * Creates a token. The Optimizer refuses a second token for the same credentials; one left over (a
-   * check whose delete failed, another workstation's) is found by username and deleted, then once more.
+   * Makes a token of this desk's: its uid goes to the keychain the moment it exists, so that one left
+   * behind is known as this desk's. The Optimizer refuses a second token for the same credentials (a
+   * 400 among others; its words are not relied on): the token list then tells whose the first is.
+   * Only this desk's are deleted; another's (a workstation's, the RA's back end's) is left alone.
    */
-  async function createTokenFor(secrets: OfficerSecrets): Promise<string> {
+  async function createOwnToken(scope: Bound, secrets: OfficerSecrets): Promise<string> {
+    const create = async () => {
+      const uid = await scope.oneshot
+        .createToken({
+          username: secrets.username,
+          password: secrets.password,
+          pin: secrets.pin,
+          environment: scope.environment,
+        })
+        .catch((error: unknown) => {
+          // The Optimizer answers unknown credentials with a 404 ("Error getting RAO's id").
+          if (error instanceof AppError && error.code === 'not_found')
+            throw new AppError(
+              'invalid_credentials',
+              'The Optimizer does not recognise these RAO credentials.',
+              error.detail,
+            )
+          throw error
+        })
+      await keepToRevoke(scope, uid)
+      return uid
+    }
     try {
-      return await oneshot.createToken(tokenRequest(secrets))
+      return await create()
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'rejected') throw error
-      const leftovers = (await oneshot.listTokens()).filter((token) => token.username === secrets.username)
-      if (!leftovers.length) throw error
-      for (const token of leftovers) await oneshot.deleteToken(token.uid).catch(() => undefined)
-      log.info('leftover optimizer tokens deleted', { count: leftovers.length })
-      return oneshot.createToken(tokenRequest(secrets))
+      const own = new Set((await vault.tokensToRevoke(scope.environment)).map((token) => token.uid))
+      const current = await vault.read(scope.environment)
+      if (current.state === 'ready' && current.secrets.tokenUid) own.add(current.secrets.tokenUid)
+      const sameUser = (await scope.oneshot.listTokens()).filter(
+        (token) => token.username === secrets.username,
+      )
+      const leftovers = sameUser.filter((token) => own.has(token.uid))
+      const othersHold = sameUser.length > leftovers.length
+      if (!leftovers.length) throw othersHold ? foreignToken(error.detail) : error
+      for (const token of leftovers) await deleteOwnToken(scope, token.uid)
+      log.info('leftover optimizer tokens of this desk deleted', { count: leftovers.length })
+      try {
+        return await create()
+      } catch (again) {
+        if (othersHold && again instanceof AppError && again.code === 'rejected')
+          throw foreignToken(again.detail)
+        throw again
+      }
     }
   }
 
   /** Asks the Optimizer whether it knows the credentials: a token made and deleted again. */
-  async function checkWithOptimizer(secrets: OfficerSecrets): Promise<void> {
-    try {
-      await deleteOrKeep(await createTokenFor(secrets))
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'not_found') {
-        throw new AppError(
-          'invalid_credentials',
-          'The Optimizer does not recognise these RAO credentials.',
-          error.detail,
-        )
-      }
-      throw error
-    }
+  async function checkWithOptimizer(scope: Bound, secrets: OfficerSecrets): Promise<void> {
+    await deleteOwnToken(scope, await createOwnToken(scope, secrets))
   }
 
   /**
-   * Saves credentials after the Optimizer accepted them; ones it refuses are not saved. Where it cannot
-   * be asked now (offline, a fault of its own), they are saved, and the answer says they were not checked.
+   * Checks credentials with the scope's Optimizer, then saves them bound to it; ones it answers
+   * anything but yes to are not saved. Only where it cannot be reached (network, timeout, TLS), or where
+   * it holds a token for them made elsewhere, are they saved unchecked, and the answer says which.
+   * With `keepToken`, token mode stays: a change of password or PIN makes a new token, so that decisions
+   * never carry stale secrets. Any token of `previous` not kept is retired.
    */
-  async function checkAndSave(secrets: OfficerSecrets): Promise<SavedCredentials> {
+  async function checkAndSave(
+    scope: Bound,
+    secrets: Omit<OfficerSecrets, 'optimizer' | 'tokenUid'>,
+    { previous, keepToken }: { previous: OfficerSecrets | undefined; keepToken: boolean },
+  ): Promise<SavedCredentials> {
+    const candidate: OfficerSecrets = { ...secrets, optimizer: scope.optimizer }
+    const held =
+      keepToken && previous?.tokenUid && sameOptimizer(previous.optimizer, scope.optimizer)
+        ? previous.tokenUid
+        : undefined
+    const sameSecrets = previous?.password === secrets.password && previous?.pin === secrets.pin
     let check: SavedCredentials['check'] = 'verified'
+    let tokenUid: string | undefined
     try {
-      await checkWithOptimizer(secrets)
+      if (held && sameSecrets) {
+        // Nothing the token holds changed: reading it is the check, and it stays.
+        tokenUid = await scope.oneshot.getToken(held).then(
+          () => held,
+          async (error: AppError) => {
+            if (error.code !== 'not_found') throw error
+            await checkWithOptimizer(scope, candidate)
+            return undefined
+          },
+        )
+      } else if (held) tokenUid = await createOwnToken(scope, candidate)
+      else await checkWithOptimizer(scope, candidate)
     } catch (error) {
-      if (!(error instanceof AppError) || error.code === 'invalid_credentials') throw error
-      check = 'not_checked'
+      if (!(error instanceof AppError)) throw error
+      if (NOT_REACHED.has(error.code)) {
+        check = 'not_checked'
+        // A token holding the password and PIN in force may stay; one holding old ones may not.
+        if (sameSecrets) tokenUid = held
+      } else if (error.code === 'foreign_token') check = 'token_elsewhere'
+      else throw error
     }
-    await vault.write(options.environment(), secrets)
+    await vault.write(scope.environment, { ...candidate, ...(tokenUid ? { tokenUid } : {}) })
+    if (tokenUid) await noLongerToRevoke(scope, tokenUid)
+    if (previous?.tokenUid && previous.tokenUid !== tokenUid) await retire(scope, previous)
     return { status: await status(), check }
   }
 
   /** The token is gone from the Optimizer: decisions go back to the full credentials. */
-  async function dropToken(secrets: OfficerSecrets): Promise<void> {
+  async function dropToken(scope: Bound, secrets: OfficerSecrets): Promise<void> {
     const { tokenUid: _gone, ...rest } = secrets
-    await vault.write(options.environment(), rest)
+    await vault.write(scope.environment, rest)
     log.info('optimizer token gone; back to full credentials')
+  }
+
+  /** The stored entry, whatever Optimizer it is bound to, or nothing. */
+  async function stored(scope: Scope): Promise<OfficerSecrets | undefined> {
+    const current = await vault.read(scope.environment)
+    return current.state === 'ready' ? current.secrets : undefined
   }
 
   return {
     status,
 
-    /** First set-up, or a new one after the credentials were lost or forgotten; checked before saving. */
-    setUp: (input: NewCredentials) => checkAndSave(newCredentialsSchema.parse(input)),
+    /**
+     * First set-up, a new one after the credentials were lost or forgotten, or the password and PIN
+     * entered again for another Optimizer address; checked there before saving.
+     */
+    setUp: (input: NewCredentials) =>
+      oneAtATime(async () => {
+        const scope = scopeNow()
+        const secrets = newCredentialsSchema.parse(input)
+        // A new set-up starts from the credentials alone: any token of the one before is retired.
+        return checkAndSave(scope, secrets, { previous: await stored(scope), keepToken: false })
+      }),
 
-    async update(patch: CredentialsPatch): Promise<SavedCredentials> {
-      const current = await vault.requireSecrets(options.environment())
-      const changes = Object.fromEntries(
-        Object.entries(credentialsPatchSchema.parse(patch)).filter(([, value]) => value !== undefined),
-      )
-      return checkAndSave({ ...current, ...changes })
-    },
+    update: (patch: CredentialsPatch) =>
+      oneAtATime(async () => {
+        const scope = scopeNow()
+        const current = await requireHere(scope)
+        const changes = Object.fromEntries(
+          Object.entries(credentialsPatchSchema.parse(patch)).filter(([, value]) => value !== undefined),
+        )
+        const { tokenUid: _token, optimizer: _optimizer, ...secrets } = { ...current, ...changes }
+        return checkAndSave(scope, secrets, { previous: current, keepToken: true })
+      }),
 
-    /** Forgets everything; revokes the token on the Optimizer first where there is one. */
-    async forget(): Promise<{ tokenRevoked: boolean | null }> {
-      const environment = options.environment()
-      const current = await vault.read(environment)
-      let tokenRevoked: boolean | null = null
-      if (current.state === 'ready' && current.secrets.tokenUid)
-        tokenRevoked = await deleteOrKeep(current.secrets.tokenUid)
-      await vault.forget(environment)
-      return { tokenRevoked }
-    },
+    /** Forgets everything; revokes the token first where there is one (at its own Optimizer only). */
+    forget: () =>
+      oneAtATime(async (): Promise<{ tokenRevoked: boolean | null }> => {
+        const scope = scopeNow()
+        const current = await stored(scope)
+        let tokenRevoked: boolean | null = null
+        if (current?.tokenUid) {
+          if (sameOptimizer(current.optimizer, scope.optimizer))
+            tokenRevoked = await deleteOwnToken(scope, current.tokenUid)
+          else {
+            await retire(scope, current)
+            tokenRevoked = false
+          }
+        }
+        await vault.forget(scope.environment)
+        return { tokenRevoked }
+      }),
 
     /** The explicit check with the Optimizer: create a token and delete it again, or read the one held. */
-    async verify(): Promise<{ method: 'credentials' | 'token' }> {
-      const secrets = await vault.requireSecrets(options.environment())
-      if (secrets.tokenUid) {
-        try {
-          await oneshot.getToken(secrets.tokenUid)
-          return { method: 'token' }
-        } catch (error) {
-          if (!(error instanceof AppError) || error.code !== 'not_found') throw error
-          await dropToken(secrets)
+    verify: () =>
+      oneAtATime(async (): Promise<{ method: 'credentials' | 'token' }> => {
+        const scope = scopeNow()
+        const secrets = await requireHere(scope)
+        if (secrets.tokenUid) {
+          try {
+            await scope.oneshot.getToken(secrets.tokenUid)
+            return { method: 'token' }
+          } catch (error) {
+            if (!(error instanceof AppError) || error.code !== 'not_found') throw error
+            await dropToken(scope, secrets)
+          }
         }
-      }
-      await checkWithOptimizer(secrets)
-      return { method: 'credentials' }
-    },
+        await checkWithOptimizer(scope, secrets)
+        return { method: 'credentials' }
+      }),
 
     /** Token mode: the Optimizer stores the credentials and a token replaces the password and PIN in calls. */
-    async createToken(): Promise<CredentialStatus> {
-      const environment = options.environment()
-      const secrets = await vault.requireSecrets(environment)
-      if (!secrets.tokenUid) {
-        const tokenUid = await createTokenFor(secrets)
-        await vault.write(environment, { ...secrets, tokenUid })
-      }
-      return status()
-    },
+    createToken: () =>
+      oneAtATime(async (): Promise<CredentialStatus> => {
+        const scope = scopeNow()
+        const secrets = await requireHere(scope)
+        if (!secrets.tokenUid) {
+          const tokenUid = await createOwnToken(scope, secrets)
+          await vault.write(scope.environment, { ...secrets, tokenUid })
+          await noLongerToRevoke(scope, tokenUid)
+        }
+        return status()
+      }),
 
-    async tokenInfo(): Promise<TokenInfo> {
-      const secrets = await vault.requireSecrets(options.environment())
-      if (!secrets.tokenUid) throw new AppError('credentials_missing', 'No Optimizer token is in use.')
-      try {
-        return await oneshot.getToken(secrets.tokenUid)
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'not_found') await dropToken(secrets)
-        throw error
-      }
-    },
+    tokenInfo: () =>
+      oneAtATime(async (): Promise<TokenInfo> => {
+        const scope = scopeNow()
+        const secrets = await requireHere(scope)
+        if (!secrets.tokenUid) throw new AppError('credentials_missing', 'No Optimizer token is in use.')
+        try {
+          return await scope.oneshot.getToken(secrets.tokenUid)
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'not_found') await dropToken(scope, secrets)
+          throw error
+        }
+      }),
 
     /** Deletes the token on the Optimizer (the only way to revoke it) and goes back to full credentials. */
-    async revokeToken(): Promise<CredentialStatus> {
-      const secrets = await vault.requireSecrets(options.environment())
-      if (secrets.tokenUid) {
-        await oneshot.deleteToken(secrets.tokenUid).catch((error: AppError) => {
-          if (error.code !== 'not_found') throw error
-        })
-        await dropToken(secrets)
-      }
-      return status()
+    revokeToken: () =>
+      oneAtATime(async (): Promise<CredentialStatus> => {
+        const scope = scopeNow()
+        const secrets = await requireHere(scope)
+        if (secrets.tokenUid) {
+          await scope.oneshot.deleteToken(secrets.tokenUid).catch((error: AppError) => {
+            if (error.code !== 'not_found') throw error
+          })
+          await dropToken(scope, secrets)
+        }
+        return status()
+      }),
+
+    /** What a decision carries to `optimizerUrl`: only credentials bound to that address, else a typed error. */
+    async authority(optimizerUrl: string): Promise<RaoAuthority> {
+      const secrets = await vault.requireSecrets(options.scope().environment)
+      if (!sameOptimizer(secrets.optimizer, optimizerUrl)) throw credentialsOtherOptimizer()
+      return authorityOf(secrets)
     },
 
-    /** The authority a decision to this Optimizer carries. */
-    authority: (_optimizer: string): Promise<RaoAuthority> => vault.authority(options.environment()),
+    /** The officer's billing credentials for a scope, where they stored any bound to its Optimizer. */
+    async billing(scope: Scope): Promise<BillingCredentials | undefined> {
+      const current = await vault.read(scope.environment)
+      if (current.state !== 'ready' || !sameOptimizer(current.secrets.optimizer, scope.optimizer))
+        return undefined
+      const { billingUsername, billingPassword } = current.secrets
+      return billingUsername && billingPassword
+        ? { username: billingUsername, password: billingPassword }
+        : undefined
+    },
 
-    /** Revokes the tokens kept for later, now that the Optimizer may answer; keeps those it still cannot. */
-    async revokeWaitingTokens(): Promise<number> {
-      const environment = options.environment()
-      const waiting = await vault.tokensToRevoke(environment)
-      const left: string[] = []
-      for (const uid of waiting) {
-        const gone = await oneshot.deleteToken(uid).then(
-          () => true,
-          (error: AppError) => error.code === 'not_found',
+    /** Revokes this desk's tokens kept for later at the Optimizer in use; keeps those it cannot, and others'. */
+    revokeWaitingTokens: () =>
+      oneAtATime(async (): Promise<number> => {
+        const scope = scopeNow()
+        const here = (await vault.tokensToRevoke(scope.environment)).filter((token) =>
+          sameOptimizer(token.optimizer, scope.optimizer),
         )
-        if (!gone) left.push(uid)
-      }
-      if (left.length !== waiting.length) await vault.setTokensToRevoke(environment, left)
-      return waiting.length - left.length
-    },
+        let revoked = 0
+        for (const token of here) if (await deleteOwnToken(scope, token.uid)) revoked++
+        return revoked
+      }),
   }
 }

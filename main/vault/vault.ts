@@ -2,12 +2,14 @@ import { z } from 'zod'
 import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
 import type { Logger } from '../log'
-import type { RaoAuthority } from '../oneshot/authority'
 import type { KeyValueStore } from '../settings/settings-service'
 import { fromKeychainError, type Keychain } from './keychain'
 
-/** Everything the officer's authority needs. One keychain entry per environment holds it all. */
-export const officerSecretsSchema = z.object({
+/**
+ * Everything the officer's authority needs. One keychain entry per environment holds it all, bound to
+ * the Optimizer address it was checked with: nothing of it is sent to another.
+ */
+const storedSecretsSchema = z.object({
   username: z.string(),
   rao: z.string(),
   password: z.string(),
@@ -16,8 +18,32 @@ export const officerSecretsSchema = z.object({
   billingPassword: z.string().optional(),
   /** Set in token mode: the Optimizer token that stands in for the password and PIN. */
   tokenUid: z.string().optional(),
+  /** The Optimizer address the entry (and its token) is bound to; absent in entries saved before binding. */
+  optimizer: z.string().optional(),
 })
-export type OfficerSecrets = z.infer<typeof officerSecretsSchema>
+export type OfficerSecrets = z.infer<typeof storedSecretsSchema> & { optimizer: string }
+
+/** A token this desk made and must still delete, at the Optimizer that holds it. */
+export interface TokenToRevoke {
+  uid: string
+  optimizer: string
+}
+const tokensToRevokeSchema = z.array(
+  z.union([z.object({ uid: z.string(), optimizer: z.string() }), z.string()]),
+)
+
+/** Whether two Optimizer addresses are the same: scheme, host, port and path, as a URL reads them. */
+export function sameOptimizer(a: string, b: string): boolean {
+  const key = (address: string) => {
+    try {
+      const url = new URL(address)
+      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`
+    } catch {
+      return address
+    }
+  }
+  return key(a) === key(b)
+}
 
 /** What electron-store keeps: no secret, only enough to know the officer set up, and who. */
 const officerRecordSchema = z.object({ username: z.string(), rao: z.string(), savedAt: z.string() })
@@ -47,10 +73,12 @@ export interface VaultOptions {
   log: Logger
   /** The keychain service name for an environment; sandbox and production are kept apart. */
   serviceName: (environment: Environment) => string
+  /** The address in the settings: what an entry saved before binding is bound to, once, when first read. */
+  addressInSettings: () => string
 }
 
 export function createVault(options: VaultOptions) {
-  const { keychain, store, log, serviceName } = options
+  const { keychain, store, log, serviceName, addressInSettings } = options
   const recordKey = (environment: Environment) => `officer.${environment}`
 
   const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
@@ -87,14 +115,21 @@ export function createVault(options: VaultOptions) {
         await probeWritable(service)
         return { state: 'lost', record }
       }
-      let secrets: OfficerSecrets
+      let secrets: z.infer<typeof storedSecretsSchema>
       try {
-        secrets = officerSecretsSchema.parse(JSON.parse(stored))
+        secrets = storedSecretsSchema.parse(JSON.parse(stored))
       } catch {
         log.warn('keychain entry unreadable; treated as lost')
         return record ? { state: 'lost', record } : { state: 'none' }
       }
-      return { state: 'ready', secrets }
+      if (secrets.optimizer !== undefined)
+        return { state: 'ready', secrets: { ...secrets, optimizer: secrets.optimizer } }
+      // Saved before entries were bound: bound now, with the uids waiting beside it, to the settings' address.
+      const bound = { ...secrets, optimizer: addressInSettings() }
+      await keychain.setPassword(service, ACCOUNT, JSON.stringify(bound))
+      await bindTokens(environment, bound.optimizer)
+      log.info('saved credentials bound to the address in the settings')
+      return { state: 'ready', secrets: bound }
     })
   }
 
@@ -114,45 +149,63 @@ export function createVault(options: VaultOptions) {
     throw new AppError('credentials_missing', 'No RAO credentials are set up.')
   }
 
+  async function setTokensToRevoke(
+    environment: Environment,
+    tokens: readonly TokenToRevoke[],
+  ): Promise<void> {
+    const service = serviceName(environment)
+    await guarded(() =>
+      tokens.length
+        ? keychain.setPassword(service, REVOKE_LATER_ACCOUNT, JSON.stringify(tokens))
+        : keychain.deletePassword(service, REVOKE_LATER_ACCOUNT).then(() => undefined),
+    )
+  }
+
+  async function storedTokens(environment: Environment): Promise<z.infer<typeof tokensToRevokeSchema>> {
+    const stored = await guarded(() => keychain.getPassword(serviceName(environment), REVOKE_LATER_ACCOUNT))
+    try {
+      return tokensToRevokeSchema.parse(stored === null ? [] : JSON.parse(stored))
+    } catch {
+      log.warn('tokens to revoke unreadable; ignored')
+      return []
+    }
+  }
+
+  /** Binds the uids kept before binding to `optimizer`; answers them all. */
+  async function bindTokens(environment: Environment, optimizer: string): Promise<TokenToRevoke[]> {
+    const stored = await storedTokens(environment)
+    const bound = stored.map((token) => (typeof token === 'string' ? { uid: token, optimizer } : token))
+    if (stored.some((token) => typeof token === 'string')) await setTokensToRevoke(environment, bound)
+    return bound
+  }
+
+  /**
+   * Tokens this desk made and must still delete, each with the Optimizer that holds it (kept in the
+   * keychain: a uid is a credential). Uids kept before binding go with the officer's entry, bound once
+   * at its first read; with no entry, to the address in the settings.
+   */
+  async function tokensToRevoke(environment: Environment): Promise<TokenToRevoke[]> {
+    const stored = await storedTokens(environment)
+    const bound = stored.filter((token): token is TokenToRevoke => typeof token !== 'string')
+    if (bound.length === stored.length) return bound
+    const officer = await read(environment)
+    return bindTokens(
+      environment,
+      officer.state === 'ready' ? officer.secrets.optimizer : addressInSettings(),
+    )
+  }
+
   return {
     read,
     write,
     requireSecrets,
-
-    /** Token uids waiting to be revoked on the Optimizer (kept in the keychain: a uid is a credential). */
-    async tokensToRevoke(environment: Environment): Promise<string[]> {
-      const stored = await guarded(() => keychain.getPassword(serviceName(environment), REVOKE_LATER_ACCOUNT))
-      const parsed = z.array(z.string()).safeParse(stored === null ? [] : JSON.parse(stored))
-      return parsed.success ? parsed.data : []
-    },
-
-    async setTokensToRevoke(environment: Environment, uids: readonly string[]): Promise<void> {
-      const service = serviceName(environment)
-      await guarded(() =>
-        uids.length
-          ? keychain.setPassword(service, REVOKE_LATER_ACCOUNT, JSON.stringify(uids))
-          : keychain.deletePassword(service, REVOKE_LATER_ACCOUNT).then(() => undefined),
-      )
-    },
+    tokensToRevoke,
+    setTokensToRevoke,
 
     /** Removes the keychain entry and the record; nothing of the officer is left. */
     async forget(environment: Environment): Promise<void> {
       await guarded(() => keychain.deletePassword(serviceName(environment), ACCOUNT))
       store.delete(recordKey(environment))
-    },
-
-    /** The authority a decision carries: the token where one is held, the full credentials otherwise. */
-    async authority(environment: Environment): Promise<RaoAuthority> {
-      const secrets = await requireSecrets(environment)
-      return secrets.tokenUid
-        ? { kind: 'token', token: secrets.tokenUid, rao: secrets.rao }
-        : {
-            kind: 'credentials',
-            username: secrets.username,
-            password: secrets.password,
-            pin: secrets.pin,
-            rao: secrets.rao,
-          }
     },
   }
 }

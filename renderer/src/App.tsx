@@ -7,6 +7,7 @@ import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
 import { CaseView } from './views/CaseView'
+import { CredentialsNotice } from './views/CredentialsNotice'
 import { DecisionAnnouncement } from './views/DecisionAnnouncement'
 import { JournalView, useProblemWords } from './views/JournalView'
 import { KeychainProblemView } from './views/KeychainProblemView'
@@ -38,7 +39,8 @@ export function App() {
     if (language) applyLanguage(resolveLanguage(language, navigator.languages))
   }, [language])
 
-  const ready = status?.state === 'ready'
+  // Credentials bound to another Optimizer address still open the officer's work; they are sent nowhere.
+  const ready = status?.state === 'ready' || status?.state === 'other_optimizer'
   // The work comes first; credentials and settings are a step aside.
   const links: { page: Page; label: string; current: boolean }[] = [
     ...(ready
@@ -85,6 +87,7 @@ export function App() {
           </span>
         )}
       </header>
+      <CredentialsNotice />
       {journal && 'integrity' in journal && journal.integrity.state === 'problems' && (
         <p className="notice notice-error banner" role="alert">
           {t('journal.chainBroken', { problem: problemWords(journal.integrity) })}
@@ -120,7 +123,7 @@ function Home({ page }: { page: Page }) {
   }
   if (status.state === 'keychain_problem' && status.problem)
     return <KeychainProblemView problem={status.problem} />
-  if (status.state !== 'ready') return <SetupView />
+  if (status.state !== 'ready' && status.state !== 'other_optimizer') return <SetupView />
   if (page.name === 'case') return <CaseView key={page.videoidPk} videoidPk={page.videoidPk} />
   if (page.name === 'journal') return <JournalView />
   if (page.name === 'add') return <AddCasesView />

@@ -3,15 +3,17 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import keytar from '@github/keytar'
 import type { Page } from '@playwright/test'
 import { startHarness } from '../harness/server'
+import type { Simulator } from '../simulator/server'
+import { cleanKeychain } from '../support/keychain'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
 
-const LUCIA = '16673,923056' // one-step, in review
-const JAVIER = '16674,923057' // two-step, in review
-const ANA = '16675,923058' // one-step, in review
+// Each pair with the check the RA's own system gives for it: the signer's email, document or mobile.
+const LUCIA = '16673,923056,lucia.garcia@example.org' // one-step, in review
+const JAVIER = '16674,923057,30918274H' // two-step, in review
+const ANA = '16675,923058,+34 699 870 112' // one-step, in review
 const CHECKS = [
   'The face matches the document’s photo',
   'The person is live and present',
@@ -39,20 +41,35 @@ async function tickAll(page: Page) {
   }
 }
 
-const dialog = (page: Page) => page.getByRole('dialog')
+async function settings(page: Page, change: (page: Page) => Promise<unknown>) {
+  await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
+  await change(page)
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
+  await expect(page.getByText('Settings saved.')).toBeVisible()
+}
+const stayOnCase = (page: Page) =>
+  settings(page, (settingsPage) =>
+    settingsPage.getByLabel('After a decision, open the next pending case').uncheck(),
+  )
 
-test('refuse needs a reason, and sends exactly it; approve; two-step validate then approve', async ({
+const dialog = (page: Page) => page.getByRole('dialog')
+const setStatus = (simulator: Simulator, videoidPk: number, status: string) => {
+  const target = simulator.state.cases.get(videoidPk)
+  if (!target) throw new Error('the simulator’s seed changed')
+  target.status = status
+}
+
+test('refuse sends exactly the reason shown, in the language chosen; approve; two-step; each case keeps its record', async ({
   app,
   harness,
   simulator,
 }) => {
   await setUpByKeyboard(app)
   await harness.cases.addPairs([LUCIA, JAVIER, ANA].join('\n'))
-  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
-  await app.getByLabel('After a decision, open the next pending case').uncheck()
-  await app.getByRole('button', { name: 'Save', exact: true }).click()
+  await stayOnCase(app)
+  await settings(app, (page) => page.getByLabel('Language of the refusal reasons sent').selectOption('es'))
 
-  // Refuse: impossible without a reason; with one, the Optimizer records exactly what was sent.
+  // Refuse: impossible without a reason; the confirmation shows the words that go, in Spanish.
   await open(app, 'Ana Isabel López de la Fuente')
   await app.keyboard.press('r')
   await expect(app.getByLabel('Reason', { exact: true })).toBeFocused()
@@ -60,14 +77,22 @@ test('refuse needs a reason, and sends exactly it; approve; two-step validate th
   await app.getByLabel('Reason', { exact: true }).selectOption('face_mismatch')
   await app.getByLabel('In your words').fill('The ears and chin differ from the photo.')
   await app.getByRole('button', { name: 'Refuse', exact: true }).click()
+  const sent = 'La cara no coincide con la foto del documento: The ears and chin differ from the photo.'
   await expect(dialog(app)).toContainText('Refuse the Video ID of Ana Isabel López de la Fuente?')
+  await expect(dialog(app)).toContainText('Refuse Video ID 16675 (request 923058).')
+  await expect(dialog(app)).toContainText('The reason, word for word (Spanish):')
+  await expect(dialog(app).locator('blockquote')).toHaveText(sent)
   await expect(dialog(app).getByRole('button', { name: 'Go back' })).toBeFocused()
   await dialog(app).getByRole('button', { name: 'Refuse' }).click()
-  await expect(app.getByText('Refused.')).toBeVisible()
-  expect(simulator.state.cases.get(16675)?.status).toBe('CANCELLED')
-  expect(simulator.state.cases.get(16675)?.refuseReason).toBe(
-    'The face does not match the document photo: The ears and chin differ from the photo.',
-  )
+  await expect(
+    app.getByRole('status').filter({ hasText: 'Ana Isabel López de la Fuente: Refuse — done.' }),
+  ).toBeVisible()
+  expect(simulator.state.cases.get(16675)?.refuseReason).toBe(sent)
+  // The decided case's record: who, what, the exact reason, the journal entry.
+  const record = app.getByRole('region', { name: 'Decision record' })
+  await expect(record).toContainText('Refuse by 9001800')
+  await expect(record).toContainText(sent)
+  await expect(record).toContainText('Journal entry')
 
   // Approve from the keyboard: A asks, the dialog names the person, Tab and Enter confirm.
   await open(app, 'Lucía García Moreno')
@@ -80,11 +105,12 @@ test('refuse needs a reason, and sends exactly it; approve; two-step validate th
   await app.keyboard.press('Enter')
   await expect(app.getByText('Approved.')).toBeVisible()
   expect(simulator.state.cases.get(16673)?.status).toBe('ENROLLREADY')
+  await expect(app.getByRole('region', { name: 'Decision record' })).toContainText(
+    'The face matches the document’s photo',
+  )
 
   // Two-step mode: validate, then approve.
-  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
-  await app.getByLabel('Two-step mode').check()
-  await app.getByRole('button', { name: 'Save', exact: true }).click()
+  await settings(app, (page) => page.getByLabel('Two-step mode').check())
   await open(app, 'Javier Fernández Ruiz')
   await tickAll(app)
   await app.keyboard.press('v')
@@ -95,6 +121,7 @@ test('refuse needs a reason, and sends exactly it; approve; two-step validate th
   await dialog(app).getByRole('button', { name: 'Approve' }).click()
   await expect(app.getByText('Approved.')).toBeVisible()
   expect(simulator.state.cases.get(16674)?.status).toBe('ENROLLREADY')
+  await expect(app.getByRole('region', { name: 'Decision record' })).toContainText('Validate by 9001800')
   expect(simulator.decisions.map((decision) => decision.action)).toEqual([
     'refuse',
     'approve',
@@ -102,22 +129,30 @@ test('refuse needs a reason, and sends exactly it; approve; two-step validate th
     'approve',
   ])
 
-  // The journal lists them, and its chain verifies; the CSV opens with the right columns.
+  // The journal lists them with the control changed, checked at start; the CSV opens with its columns.
   await app.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
-  await expect(app.getByText('The chain of entries is whole.')).toBeVisible()
-  await expect(app.getByRole('row')).toHaveCount(1 + 8)
+  await expect(app.getByText('Checked at start: every entry is as it was written')).toBeVisible()
+  await expect(app.getByRole('row')).toHaveCount(1 + 8 + 1)
+  await expect(app.getByRole('row').filter({ hasText: 'twoStepMode: false → true' })).toHaveCount(1)
   await app.getByLabel('Action').selectOption('refuse')
   await expect(app.getByRole('row')).toHaveCount(1 + 2)
   const download = app.waitForEvent('download')
   await app.getByRole('button', { name: 'Export as CSV' }).click()
   const csv = readFileSync((await (await download).path()) ?? '', 'utf8').split('\r\n')
   expect(csv[0]).toBe(
-    'seq,time,officer,videoidPk,requestPk,action,phase,attempt,reason,checklist,errorCode,status,hash',
+    'seq,time,officer,type,event,videoidPk,requestPk,action,attempt,reason,language,checklist,pairConfirmed,errorCode,status,detail,seal',
   )
-  expect(csv.filter((line) => line.includes('"refuse","done"'))).toHaveLength(1)
+  expect(csv.filter((line) => line.includes('"decision","done"') && line.includes('"refuse"'))).toHaveLength(
+    1,
+  )
+  const audit = app.waitForEvent('download')
+  await app.getByRole('button', { name: 'Export for an auditor' }).click()
+  const auditRecord = JSON.parse(readFileSync((await (await audit).path()) ?? '', 'utf8'))
+  expect(auditRecord.head).toEqual({ seq: 9, mac: expect.stringMatching(/^[0-9a-f]{64}$/) })
+  expect(auditRecord.lines).toHaveLength(9)
 })
 
-test('a double click sends one request, and main refuses a second decision whatever the page sends', async ({
+test('after a decision the next case opens and the outcome stays in view, announced', async ({
   app,
   harness,
   simulator,
@@ -130,32 +165,31 @@ test('a double click sends one request, and main refuses a second decision whate
   await app.getByRole('button', { name: 'Approve' }).click()
   await dialog(app).getByRole('button', { name: 'Approve' }).dblclick()
   await expect(app.getByText('Sending the decision…')).toBeVisible()
-  // Approved, and (as set by default) the next pending case opens.
+  // Approved, and (as set by default) the next pending case opens, with what happened still shown.
   await expect(app.getByRole('heading', { level: 1, name: 'Ana Isabel López de la Fuente' })).toBeVisible()
+  await expect(
+    app.getByRole('status').filter({ hasText: 'Lucía García Moreno: Approve — done.' }),
+  ).toBeVisible()
   expect(simulator.state.cases.get(16673)?.status).toBe('ENROLLREADY')
   expect(simulator.decisions).toHaveLength(1)
 
+  // Main refuses a second decision for a case whatever the page sends.
   const answers = await app.evaluate(async () => {
-    const checklist = {
-      checked: [
-        'face_matches',
-        'person_live',
-        'document_genuine',
-        'document_in_force',
-        'document_not_copy',
-        'data_matches',
-      ] as const,
-      securityFeatures: ['optically_variable', 'material', 'security_print'] as const,
-      snapshots: {},
-    }
     const decide = () =>
       window.rao.decide({
         action: 'approve',
         videoidPk: 16675,
         checklist: {
-          ...checklist,
-          checked: [...checklist.checked],
-          securityFeatures: [...checklist.securityFeatures],
+          checked: [
+            'face_matches',
+            'person_live',
+            'document_genuine',
+            'document_in_force',
+            'document_not_copy',
+            'data_matches',
+          ],
+          securityFeatures: ['optically_variable', 'material', 'security_print'],
+          snapshots: {},
         },
       })
     return Promise.all([decide(), decide()])
@@ -167,38 +201,134 @@ test('a double click sends one request, and main refuses a second decision whate
   expect(simulator.decisions).toHaveLength(2)
 })
 
-test('a lost answer is settled by status, and another officer’s decision is shown as such', async ({
-  app,
-  harness,
-  simulator,
-}) => {
-  await setUpByKeyboard(app)
-  await harness.cases.addPairs([LUCIA, ANA].join('\n'))
-  await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
-  await app.getByLabel('After a decision, open the next pending case').uncheck()
-  await app.getByRole('button', { name: 'Save', exact: true }).click()
+test.describe('an approve whose answer is lost', () => {
+  test.use({ harnessOptions: { settle: { windowMs: 600_000, readEveryMs: 400 } } })
 
-  simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'reset' } })
-  await open(app, 'Lucía García Moreno')
-  await tickAll(app)
-  await app.keyboard.press('a')
-  await dialog(app).getByRole('button', { name: 'Approve' }).click()
-  await expect(app.getByText('Approved.')).toBeVisible()
-  expect(simulator.decisions).toHaveLength(1)
+  test('stays unknown, sends nothing meanwhile, and is settled done when the slow server finishes', async ({
+    app,
+    harness,
+    simulator,
+  }) => {
+    await setUpByKeyboard(app)
+    await harness.cases.addPairs(LUCIA)
+    await stayOnCase(app)
+    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await open(app, 'Lucía García Moreno')
+    await tickAll(app)
+    await app.keyboard.press('a')
+    await dialog(app).getByRole('button', { name: 'Approve' }).click()
+    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    await expect(app.getByRole('status').filter({ hasText: 'the answer was lost' })).toBeVisible()
+    expect(simulator.state.cases.get(16673)?.status).toBe('VIDEOREVIEW')
+    // No button sends anything while the status still shows the state before the decision.
+    await expect(app.getByRole('button', { name: 'Approve' })).toBeDisabled()
+    await app.keyboard.press('a')
+    await expect(dialog(app)).toBeHidden()
+    await app.getByRole('button', { name: 'Read again from the Optimizer' }).click()
+    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    expect(simulator.decisions).toHaveLength(1)
 
-  const ana = simulator.state.cases.get(16675)
-  if (!ana) throw new Error('the simulator’s seed changed')
-  ana.status = 'ENROLLREADY' // approved meanwhile by another officer, straight on the Optimizer
-  await open(app, 'Ana Isabel López de la Fuente')
-  await tickAll(app)
-  await app.keyboard.press('a')
-  await dialog(app).getByRole('button', { name: 'Approve' }).click()
-  await expect(app.getByText('This case was already decided elsewhere: it is now “Approved”.')).toBeVisible()
+    setStatus(simulator, 16673, 'ENROLLREADY') // the server finishes the first request
+    await expect(app.getByRole('region', { name: 'Decision record' })).toContainText(
+      'The answer was lost; the request’s status showed it took effect.',
+    )
+    await expect(app.getByText('The answer to “Approve” was lost')).toBeHidden()
+    expect(simulator.decisions).toHaveLength(1)
+  })
 
-  await app.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
-  await expect(app.getByRole('row').filter({ hasText: 'Answer lost' })).toHaveCount(1)
-  await expect(app.getByRole('row').filter({ hasText: 'Took effect (status re-read)' })).toHaveCount(1)
-  await expect(app.getByRole('row').filter({ hasText: 'Refused by the Optimizer' })).toHaveCount(1)
+  test('settles once per attempt while status reads fail for a while, then recover', async ({
+    app,
+    harness,
+    simulator,
+  }) => {
+    await setUpByKeyboard(app)
+    await harness.cases.addPairs(LUCIA)
+    await stayOnCase(app)
+    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await open(app, 'Lucía García Moreno')
+    await tickAll(app)
+    await app.keyboard.press('a')
+    await dialog(app).getByRole('button', { name: 'Approve' }).click()
+    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 503 }, times: 15 })
+    setStatus(simulator, 16673, 'ENROLLREADY')
+    // The officer asks too, while the timer and the sync do.
+    for (let tries = 0; tries < 3; tries++)
+      await app.getByRole('button', { name: 'Read again from the Optimizer' }).click()
+    await expect(app.getByRole('region', { name: 'Decision record' })).toBeVisible({ timeout: 15_000 })
+    await app.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
+    await expect(app.getByRole('row').filter({ hasText: 'Took effect (status re-read)' })).toHaveCount(1)
+    expect(simulator.decisions).toHaveLength(1)
+  })
+})
+
+test.describe('a decision whose answer is lost and whose status never moves', () => {
+  test.use({ harnessOptions: { settle: { windowMs: 2500, readEveryMs: 400 } } })
+
+  test('may be sent again once, after the window, behind a second confirmation', async ({
+    app,
+    harness,
+    simulator,
+  }) => {
+    await setUpByKeyboard(app)
+    await harness.cases.addPairs(LUCIA)
+    await stayOnCase(app)
+    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await open(app, 'Lucía García Moreno')
+    await tickAll(app)
+    await app.keyboard.press('a')
+    await dialog(app).getByRole('button', { name: 'Approve' }).click()
+    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    await expect(app.getByText('The earlier “Approve” was never confirmed by an answer')).toBeVisible({
+      timeout: 10_000,
+    })
+    expect(simulator.decisions).toHaveLength(1)
+    await app.keyboard.press('a')
+    const confirm = dialog(app).getByRole('button', { name: 'Approve' })
+    await expect(confirm).toBeDisabled()
+    await dialog(app)
+      .getByLabel('I know that the first attempt’s fate was never confirmed by an answer')
+      .check()
+    await confirm.click()
+    await expect(app.getByText('Approved.')).toBeVisible()
+    expect(simulator.decisions).toHaveLength(2)
+  })
+
+  test('a refusal and a cancel: one settled done by the status, one allowed again', async ({
+    app,
+    harness,
+    simulator,
+  }) => {
+    await setUpByKeyboard(app)
+    await harness.cases.addPairs([JAVIER, ANA].join('\n'))
+    await stayOnCase(app)
+    simulator.inject({ route: 'POST /videoid/*/refuse', fault: { kind: 'drop' } })
+    simulator.inject({ route: 'DELETE /request/*', fault: { kind: 'drop' } })
+
+    await open(app, 'Ana Isabel López de la Fuente')
+    await app.keyboard.press('r')
+    await app.getByLabel('Reason', { exact: true }).selectOption('document_expired')
+    await app.getByRole('button', { name: 'Refuse', exact: true }).click()
+    await dialog(app).getByRole('button', { name: 'Refuse' }).click()
+    await expect(app.getByText('The answer to “Refuse” was lost')).toBeVisible()
+    setStatus(simulator, 16675, 'CANCELLED') // the refusal lands late
+    await expect(app.getByRole('region', { name: 'Decision record' })).toContainText('Refuse by 9001800')
+
+    await open(app, 'Javier Fernández Ruiz')
+    await app.getByRole('button', { name: 'Cancel the request…' }).click()
+    await dialog(app).getByRole('button', { name: 'Cancel the request' }).click()
+    await expect(app.getByText('The answer to “Cancel the request” was lost')).toBeVisible()
+    await expect(
+      app.getByText('The earlier “Cancel the request” was never confirmed by an answer'),
+    ).toBeVisible({ timeout: 10_000 })
+    await app.getByRole('button', { name: 'Cancel the request…' }).click()
+    await dialog(app)
+      .getByLabel('I know that the first attempt’s fate was never confirmed by an answer')
+      .check()
+    await dialog(app).getByRole('button', { name: 'Cancel the request' }).click()
+    await expect(app.getByText('The request was cancelled.')).toBeVisible()
+    expect(simulator.decisions.map((decision) => decision.action)).toEqual(['refuse', 'cancel', 'cancel'])
+  })
 })
 
 test('a decision cut off by a killed app is settled at the next start; an edited journal is reported', async ({
@@ -236,7 +366,7 @@ test('a decision cut off by a killed app is settled at the next start; an edited
     await page.goto(harness.url)
     await page.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
     await expect(page.getByRole('row').filter({ hasText: 'Took effect (status re-read)' })).toHaveCount(1)
-    await expect(page.getByText('The chain of entries is whole.')).toBeVisible()
+    await expect(page.getByText('Checked at start: every entry is as it was written')).toBeVisible()
     expect(simulator.decisions).toHaveLength(1)
     await harness.close()
 
@@ -251,8 +381,7 @@ test('a decision cut off by a killed app is settled at the next start; an edited
     await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
   } finally {
     await harness.close()
-    await keytar.deletePassword(`${keychainService}.sandbox`, 'officer')
-    await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
+    await cleanKeychain(keychainService)
   }
 })
 
@@ -282,7 +411,6 @@ test('a refusal reason being typed survives a restart of the app', async ({ page
     expect(simulator.decisions).toEqual([])
   } finally {
     await harness.close()
-    await keytar.deletePassword(`${keychainService}.sandbox`, 'officer')
-    await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
+    await cleanKeychain(keychainService)
   }
 })

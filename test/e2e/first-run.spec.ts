@@ -45,22 +45,31 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
     await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
     await expect(page.getByRole('banner')).toContainText(OFFICER.username)
 
-    // The Optimizer is back elsewhere, and the officer's PIN changed there.
+    // The Optimizer is back at another address, and the officer's PIN changed there: the credentials
+    // checked with the first address wait to be entered again for this one.
     simulator = await startSimulator({ raos: [{ ...OFFICER, pin: '16180339' }] })
     await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
     await page.getByLabel('Optimizer address').fill(simulator.url)
     await page.getByRole('button', { name: 'Save' }).click()
     await expect(page.getByText('Settings saved.')).toBeVisible()
     await page.getByRole('navigation').getByRole('button', { name: 'My credentials' }).click()
-    await page.getByRole('button', { name: 'Verify with the Optimizer' }).click()
+    await page.getByLabel('Password', { exact: true }).fill(OFFICER.password)
+    await page.getByLabel('PIN', { exact: true }).fill(OFFICER.pin)
+    await page.getByRole('button', { name: 'Use them with this Optimizer' }).click()
     await expect(page.getByRole('alert').filter({ hasText: 'refused the RAO credentials' })).toBeVisible()
-    await page.getByLabel('New PIN').fill('16180339')
+    await page.getByLabel('PIN', { exact: true }).fill('16180339')
+    await page.getByLabel('Password', { exact: true }).fill(OFFICER.password)
+    await page.getByRole('button', { name: 'Use them with this Optimizer' }).click()
+    // Checked with the Optimizer as they are saved.
+    await expect(page.getByText('Saved. The Optimizer accepted the credentials.')).toBeVisible()
+    await page.getByRole('button', { name: 'Verify with the Optimizer' }).click()
+    await expect(page.getByText('The Optimizer accepted the credentials.', { exact: true })).toBeVisible()
+    // A change of PIN later is checked as it is saved too.
+    simulator.state.raos[0] = { ...OFFICER, pin: '14142135' }
+    await page.getByLabel('New PIN').fill('14142135')
     await page.getByRole('button', { name: 'Save changes' }).click()
-    // Checked with the Optimizer as it is saved.
     await expect(page.getByText('Saved. The Optimizer accepted the credentials.')).toBeVisible()
     await expect(page.getByLabel('New PIN')).toHaveValue('')
-    await page.getByRole('button', { name: 'Verify with the Optimizer' }).click()
-    await expect(page.getByText('The Optimizer accepted the credentials.')).toBeVisible()
 
     // Forget everything: back to set-up, nothing left in the keychain.
     await page.getByRole('button', { name: 'Forget credentials…' }).click()

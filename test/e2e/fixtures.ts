@@ -1,11 +1,13 @@
 import { test as base, type Page } from '@playwright/test'
-import { type Harness, startHarness } from '../harness/server'
+import { type Harness, type HarnessOptions, startHarness } from '../harness/server'
 import type { RaoAccount } from '../simulator/seed'
 import { type Simulator, startSimulator } from '../simulator/server'
 
 interface Fixtures {
   /** The RAO accounts the simulator knows; its default officer unless a test says otherwise. */
   simulatorRaos: RaoAccount[] | undefined
+  /** Settle window and gone policy of the test's own, where it needs them short. */
+  harnessOptions: Pick<HarnessOptions, 'settle' | 'gonePolicy'>
   /** Console errors a test provokes on purpose; any other error from the page fails the test. */
   expectedPageErrors: RegExp[]
   simulator: Simulator
@@ -17,13 +19,14 @@ interface Fixtures {
 export const test = base.extend<Fixtures>({
   expectedPageErrors: [[], { option: true }],
   simulatorRaos: [undefined, { option: true }],
+  harnessOptions: [{}, { option: true }],
   simulator: async ({ simulatorRaos }, use) => {
     const simulator = await startSimulator(simulatorRaos ? { raos: simulatorRaos } : {})
     await use(simulator)
     await simulator.close()
   },
-  harness: async ({ simulator }, use) => {
-    const harness = await startHarness({ optimizerUrl: simulator.url })
+  harness: async ({ simulator, harnessOptions }, use) => {
+    const harness = await startHarness({ optimizerUrl: simulator.url, ...harnessOptions })
     await use(harness)
     await harness.close()
   },

@@ -58,7 +58,9 @@ test('a newcomer fills the queue from the keyboard, follows a sync, and works of
   await expect(results.getByRole('row', { name: /Line 2/ })).toContainText('Malformed')
   await expect(results.getByRole('row', { name: /Line 3/ })).toContainText('Not found on the Optimizer')
   await expect(
-    app.getByText('1 added, 0 already known, 1 not found on the Optimizer, 1 malformed.'),
+    app.getByText(
+      '1 added, 0 already known, 1 not found on the Optimizer, 1 malformed, 0 refused by their check.',
+    ),
   ).toBeVisible()
 
   // A CSV file from disk: one already known, three new. The button is reached from the keyboard; the
@@ -74,7 +76,9 @@ test('a newcomer fills the queue from the keyboard, follows a sync, and works of
     buffer: Buffer.from('videoid_pk,request_pk\n16678,923061\n16673,923056\n16677,923060\n16682,923065\n'),
   })
   await expect(
-    app.getByText('3 added, 1 already known, 0 not found on the Optimizer, 0 malformed.'),
+    app.getByText(
+      '3 added, 1 already known, 0 not found on the Optimizer, 0 malformed, 0 refused by their check.',
+    ),
   ).toBeVisible()
   await expect(results.getByRole('row', { name: /Line 2/ })).toContainText('Already in the case book')
 

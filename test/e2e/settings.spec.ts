@@ -85,7 +85,7 @@ test.describe('in Spanish', () => {
     await app.getByRole('navigation').getByRole('button', { name: 'Ajustes' }).click()
     await expect(app.getByRole('heading', { name: 'Ajustes' })).toBeVisible()
     await expect(app.locator('html')).toHaveAttribute('lang', 'es')
-    await app.getByLabel('Idioma').selectOption('en')
+    await app.getByLabel('Idioma', { exact: true }).selectOption('en')
     await app.getByRole('button', { name: 'Guardar' }).click()
     await expect(app.getByRole('heading', { name: 'Settings' })).toBeVisible()
     await expect(app.locator('html')).toHaveAttribute('lang', 'en')

@@ -13,9 +13,10 @@ import { createRendererHandler } from '../../main/app-protocol'
 import { createCheckedEmit, createIpcBinding } from '../../main/ipc'
 import { createLogger } from '../../main/log'
 import { createMediaHandler } from '../../main/media/media-protocol'
-import { createServices } from '../../main/services'
+import { createServices, type ServiceDependencies } from '../../main/services'
 import type { EventName } from '../../shared/contract'
 import { defaultSettings } from '../../shared/settings'
+import { cleanKeychain } from '../support/keychain'
 import { readBody } from '../support/read-body'
 
 /**
@@ -33,6 +34,9 @@ export interface HarnessOptions {
   keychainService?: string
   rendererDir?: string
   bridgeFile?: string
+  /** A settle window of the test's own (the setting is in minutes), and the wait before a case is gone. */
+  settle?: ServiceDependencies['settle']
+  gonePolicy?: ServiceDependencies['gonePolicy']
 }
 
 export interface Harness {
@@ -46,6 +50,8 @@ export interface Harness {
   readonly transcript: readonly string[]
   /** Main's One-Shot client, for tests that act where the renderer has no screen yet. */
   readonly oneshot: ReturnType<typeof createServices>['oneshot']
+  /** Main's credentials, for the authority a decision through `oneshot` carries. */
+  readonly credentials: ReturnType<typeof createServices>['credentials']
   /** Main's case book, for seeding it (`npm run harness`, benchmarks). */
   readonly cases: ReturnType<typeof createServices>['cases']
   close(): Promise<void>
@@ -139,6 +145,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     emit: createCheckedEmit(send, log),
     keychain: keytar,
     keychainService,
+    ...(options.settle ? { settle: options.settle } : {}),
+    ...(options.gonePolicy ? { gonePolicy: options.gonePolicy } : {}),
   })
 
   let origin = ''
@@ -259,6 +267,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keychainService,
     transcript,
     oneshot: services.oneshot,
+    credentials: services.credentials,
     cases: services.cases,
     async close() {
       for (const stream of eventStreams) stream.end()
@@ -266,14 +275,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await services.close()
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
-      if (ownKeychain) {
-        // Where there is no keychain to reach, nothing was stored in it either.
-        for (const environment of ['sandbox', 'prod']) {
-          await keytar.deletePassword(`${keychainService}.${environment}`, 'officer').catch(() => false)
-        }
-        await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key').catch(() => false)
-        await keytar.deletePassword(`${keychainService}.media`, 'media-key').catch(() => false)
-      }
+      if (ownKeychain) await cleanKeychain(keychainService)
     },
   }
 }

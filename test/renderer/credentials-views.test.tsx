@@ -143,4 +143,90 @@ describe('credential screens', () => {
     expect(screen.getByLabelText('RAO username')).toHaveValue('9001800')
     expect(screen.getByText('For the Production environment.')).toBeInTheDocument()
   })
+
+  it('credentials checked with another address: says so everywhere, sends nothing, and takes the password and PIN again', async () => {
+    const bound = 'https://old-optimizer.example.org/oneshot/api/v1'
+    const current = 'https://new-optimizer.example.org/oneshot/api/v1'
+    const officer = { environment: 'sandbox', username: '9001800', rao: '1400', mode: 'token' } as const
+    let status: CredentialStatus = {
+      ...officer,
+      state: 'other_optimizer',
+      optimizer: bound,
+      billingUsername: 'billing@ra.example',
+      problem: { code: 'credentials_other_optimizer', message: 'x' },
+    }
+    const api = renderWith({
+      getSettings: () => ok({ ...defaultSettings, optimizerUrl: current }),
+      getCredentialStatus: () => ok(status),
+      verifyCredentials: () =>
+        Promise.resolve({
+          ok: false,
+          error: { code: 'credentials_other_optimizer', message: 'x' },
+        } satisfies IpcResult<never>),
+      setUpCredentials: () => {
+        status = { ...officer, state: 'ready', mode: 'credentials', optimizer: current }
+        return ok({ status, check: 'verified' })
+      },
+    })
+    // The officer's work stays open, with the reason and the way forward on every page.
+    expect(await screen.findByRole('heading', { name: 'Video ID queue' })).toBeInTheDocument()
+    expect(screen.getByText(/checked with another Optimizer address/)).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('button', { name: 'Enter them again' }))
+
+    expect(await screen.findByRole('heading', { name: 'My credentials' })).toBeInTheDocument()
+    const form = screen.getByRole('form', { name: 'Enter your password and PIN for this Optimizer' })
+    expect(form).toHaveTextContent(`checked with ${bound}`)
+    expect(form).toHaveTextContent(`now ${current}`)
+    // Nothing that would send them: no change of password, no token.
+    expect(screen.queryByRole('heading', { name: 'Change password or PIN' })).toBeNull()
+    expect(screen.queryByRole('button', { name: 'Show what the token holds' })).toBeNull()
+    await userEvent.click(screen.getByRole('button', { name: 'Verify with the Optimizer' }))
+    expect(await screen.findByText(/so nothing was sent/)).toBeInTheDocument()
+
+    await userEvent.type(screen.getByLabelText('Password'), 'secret "pass\\ñ')
+    await userEvent.type(screen.getByLabelText('PIN'), '12ab')
+    await userEvent.click(screen.getByRole('button', { name: 'Use them with this Optimizer' }))
+    expect(descriptionOf('PIN')).toBe('Digits only, 4 to 16 of them.')
+    expect(api.calls).not.toContain('setUpCredentials')
+    await userEvent.clear(screen.getByLabelText('PIN'))
+    await userEvent.type(screen.getByLabelText('PIN'), '246810')
+    await userEvent.click(screen.getByRole('button', { name: 'Use them with this Optimizer' }))
+    // The username and RAO id are the ones kept; a blank billing password leaves billing out.
+    expect(api.inputs[api.calls.indexOf('setUpCredentials')]).toEqual({
+      username: '9001800',
+      rao: '1400',
+      password: 'secret "pass\\ñ',
+      pin: '246810',
+    } satisfies NewCredentials)
+    expect(await screen.findByText('Saved. The Optimizer accepted the credentials.')).toBeInTheDocument()
+    expect(screen.queryByRole('form', { name: 'Enter your password and PIN for this Optimizer' })).toBeNull()
+    expect(screen.getByRole('heading', { name: 'Change password or PIN' })).toBeInTheDocument()
+    expect(screen.queryByText(/checked with another Optimizer address/)).toBeNull()
+  })
+
+  it('says plainly when the Optimizer holds a token for these credentials that another system made', async () => {
+    renderWith({
+      getCredentialStatus: () => ok(none),
+      setUpCredentials: () =>
+        ok({
+          status: {
+            environment: 'sandbox',
+            state: 'ready',
+            username: '9001800',
+            rao: '1400',
+            mode: 'credentials',
+          },
+          check: 'token_elsewhere',
+        }),
+    })
+    await userEvent.type(await screen.findByLabelText('RAO username'), '9001800')
+    await userEvent.type(screen.getByLabelText('Password'), 'secret')
+    await userEvent.type(screen.getByLabelText('PIN'), '246810')
+    await userEvent.type(screen.getByLabelText('RAO id'), '1400')
+    await userEvent.click(screen.getByRole('button', { name: 'Save credentials' }))
+    expect(await screen.findByRole('heading', { name: 'Video ID queue' })).toBeInTheDocument()
+    // In a live region, so a screen reader says it too.
+    const note = screen.getByText(/a token for these credentials that RAO Desk did not create/)
+    expect(note.closest('[role="status"]')).toBeInTheDocument()
+  })
 })

@@ -1,3 +1,5 @@
+import type { EchoForm } from './echo'
+
 /** A misbehaviour the simulator puts on the next matching requests. */
 export type Fault =
   /** The request is handled, then the answer waits `ms` before it is sent. */
@@ -22,12 +24,16 @@ export type Fault =
   | { kind: 'wrongType' }
   /**
    * The request fails with the path and body it carried repeated inside the error's details, as the
-   * reference shows upstream RA errors coming back (oneshot-api-notes §6); the exact wording is ours.
+   * reference shows upstream RA errors coming back (oneshot-api-notes §6), in the form given (`json`
+   * unless said, see `EchoForm`); the exact wording is ours.
    */
-  | { kind: 'echo' }
+  | { kind: 'echo'; as?: EchoForm }
 
 export interface FaultRule {
-  /** `METHOD /path` with `*` for one path segment, e.g. `POST /videoid/ * /approve` without the spaces. */
+  /**
+   * `METHOD /path` with `*` for one path segment, e.g. `POST /videoid/ * /approve` without the spaces;
+   * a lone `*` matches every request (a misconfigured proxy in front of the Optimizer, say).
+   */
   route: string
   fault: Fault
   /** How many matching requests get it; 1 unless said. */
@@ -38,7 +44,8 @@ export class FaultBook {
   private readonly rules: { pattern: RegExp; fault: Fault; left: number }[] = []
 
   add(rule: FaultRule): void {
-    const pattern = new RegExp(`^${rule.route.split('*').map(escapeRegExp).join('[^/]+')}$`)
+    const pattern =
+      rule.route === '*' ? /^/ : new RegExp(`^${rule.route.split('*').map(escapeRegExp).join('[^/]+')}$`)
     this.rules.push({ pattern, fault: rule.fault, left: rule.times ?? 1 })
   }
 

@@ -5,6 +5,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { readBody } from '../support/read-body'
+import { carries, echoOf } from './echo'
 import { type Fault, FaultBook, type FaultRule } from './faults'
 import type { RaoAccount } from './seed'
 import { type Answer, contentTypeOf, fail, type Generation, SimulatorState, type VideoCase } from './state'
@@ -25,8 +26,14 @@ export interface SimulatorOptions {
   raos?: RaoAccount[]
 }
 
+export interface ReceivedRequest {
+  method: string
+  path: string
+  body: string
+}
+
 export interface Decision {
-  action: 'validate' | 'approve' | 'refuse'
+  action: 'validate' | 'approve' | 'refuse' | 'cancel'
   videoidPk: number
 }
 
@@ -36,6 +43,10 @@ export interface Simulator {
   readonly state: SimulatorState
   /** Every decision request that arrived, whatever became of it: a decision must never arrive twice. */
   readonly decisions: readonly Decision[]
+  /** Every request that arrived: method, URL path, and body as text (bodies over 1 MiB, videos, left out). */
+  readonly requests: readonly ReceivedRequest[]
+  /** How many requests carried any of these values, in their path or body, as sent or JSON-escaped. */
+  requestsCarrying(...values: string[]): number
   inject(rule: FaultRule): void
   clearFaults(): void
   /** Whether video downloads honour `Range` (they do unless switched off). */
@@ -48,6 +59,7 @@ export interface Simulator {
 }
 
 const MAX_JSON_BODY = 8 * 1024 * 1024
+const MAX_RECORDED_BODY = 1024 * 1024
 const MAX_VIDEO_BODY = 512 * 1024 * 1024
 
 function parseRange(
@@ -106,6 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'oneshot-simulator-'))
   const faults = new FaultBook()
   const decisions: Decision[] = []
+  const requests: ReceivedRequest[] = []
   const sockets = new Set<Socket>()
   let rangeSupport = true
   let videoRate: number | undefined
@@ -168,8 +181,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (cut === 'reset') stream.on('end', () => setTimeout(() => response.socket?.destroy(), 20))
   }
 
-  async function jsonBody(request: IncomingMessage): Promise<Record<string, unknown> | Answer> {
-    const raw = await readBody(request, MAX_JSON_BODY)
+  async function jsonBody(raw: Buffer): Promise<Record<string, unknown> | Answer> {
+    if (raw.length > MAX_JSON_BODY) throw new Error('body too large')
     try {
       const parsed = JSON.parse(raw.toString('utf8') || '{}')
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
@@ -182,11 +195,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const isAnswer = (value: unknown): value is Answer =>
     typeof value === 'object' && value !== null && 'status' in value && ('json' in value || 'file' in value)
 
-  async function receiveVideo(request: IncomingMessage, target: VideoCase): Promise<Answer> {
+  async function receiveVideo(request: IncomingMessage, target: VideoCase, body: Buffer): Promise<Answer> {
     const type = request.headers['content-type'] ?? ''
     if (!type.startsWith('multipart/form-data'))
       return fail(400, 'Expected multipart/form-data with a "video" field')
-    const body = await readBody(request, MAX_VIDEO_BODY)
     const form = await new Request('http://simulator/', {
       method: 'POST',
       headers: { 'content-type': type },
@@ -199,7 +211,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return state.uploadVideo(target, file, video.type || contentTypeOf(file))
   }
 
-  async function route(request: IncomingMessage, method: string, apiPath: string): Promise<Answer> {
+  async function route(
+    request: IncomingMessage,
+    method: string,
+    apiPath: string,
+    raw: Buffer,
+  ): Promise<Answer> {
     const segments = apiPath.split('/').filter(Boolean)
     const [first, second, third] = segments
     const pkOf = (text: string | undefined) => (text && /^\d+$/.test(text) ? Number(text) : undefined)
@@ -221,7 +238,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (apiPath === '/settings') {
       if (method === 'GET') return state.ok('Settings', state.settings())
       if (method === 'POST') {
-        const body = await jsonBody(request)
+        const body = await jsonBody(raw)
         return isAnswer(body) ? body : state.updateSettings(body as Record<string, Record<string, unknown>>)
       }
     }
@@ -233,7 +250,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (first === 'token') {
       if (method === 'POST' && segments.length === 1) {
-        const body = await jsonBody(request)
+        const body = await jsonBody(raw)
         return isAnswer(body) ? body : state.createToken(body)
       }
       const token = second ? state.tokens.get(second) : undefined
@@ -255,7 +272,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (first === 'videoid') {
       if (method === 'POST' && segments.length === 1) {
-        const body = await jsonBody(request)
+        const body = await jsonBody(raw)
         return isAnswer(body) ? body : state.createVideoId(body)
       }
       const target = state.cases.get(pkOf(second) ?? -1)
@@ -264,13 +281,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         if (third === 'video' && method === 'GET') {
           return target.video ? { status: 200, ...target.video } : fail(404, 'Video not found')
         }
-        if (third === 'video' && method === 'POST') return receiveVideo(request, target)
+        if (third === 'video' && method === 'POST') return receiveVideo(request, target, raw)
         if (third === 'evidences' && method === 'POST') {
-          const body = await jsonBody(request)
+          const body = await jsonBody(raw)
           return isAnswer(body) ? body : state.uploadEvidences(target, body)
         }
         if ((third === 'validate' || third === 'approve' || third === 'refuse') && method === 'POST') {
-          const body = await jsonBody(request)
+          const body = await jsonBody(raw)
           if (isAnswer(body)) return body
           const account = state.authorize(body)
           if (isAnswer(account)) return account
@@ -286,6 +303,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer(async (request, response) => {
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://simulator')
+    // Read whole before anything is decided, so that every body is seen, whatever the answer.
+    const raw = await readBody(request, MAX_VIDEO_BODY).catch(() => undefined)
+    const body = raw && raw.length <= MAX_RECORDED_BODY ? raw.toString('utf8') : ''
+    requests.push({ method, path: url.pathname, body })
+    if (!raw) {
+      await send(request, response, fail(500, 'Internal Server Error'), undefined)
+      return
+    }
     if (!url.pathname.startsWith(`${BASE_PATH}/`)) {
       await send(request, response, { status: 404, json: { detail: 'Not Found' } }, undefined)
       return
@@ -295,35 +320,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (decision && method === 'POST') {
       decisions.push({ videoidPk: Number(decision[1]), action: decision[2] as Decision['action'] })
     }
+    // A cancel is a decision too: `DELETE /request/{request_pk}`, counted by its Video ID.
+    const cancel = /^\/request\/(\d+)$/.exec(apiPath)
+    const cancelled = cancel && method === 'DELETE' ? state.byRequestPk(Number(cancel[1])) : undefined
+    if (cancelled) decisions.push({ videoidPk: cancelled.videoidPk, action: 'cancel' })
     const fault = faults.take(method, apiPath)
     try {
       if (fault?.kind === 'drop') {
-        request.resume()
-        request.on('end', () => response.socket?.destroy())
+        response.socket?.destroy()
         return
       }
       if (fault?.kind === 'echo') {
-        const body = (await readBody(request, MAX_JSON_BODY)).toString('utf8')
-        const upstream = JSON.stringify({
-          code: '500',
-          error: 'Invalid request',
-          path: apiPath,
-          request: body,
-        })
-        await send(request, response, fail(500, `Error from the RA: ${upstream}`), undefined)
+        await send(request, response, fail(500, echoOf(apiPath, body, fault.as)), undefined)
         return
       }
       if (fault?.kind === 'status' && fault.handled) {
-        await route(request, method, apiPath)
+        await route(request, method, apiPath, raw)
         await send(request, response, fail(fault.status, 'Bad gateway'), undefined)
         return
       }
       if (fault?.kind === 'status') {
-        request.resume()
         await send(request, response, fail(fault.status, 'Service temporarily unavailable'), undefined)
         return
       }
-      const answer = await route(request, method, apiPath)
+      const answer = await route(request, method, apiPath, raw)
       // A slow Optimizer does the work, then answers late: a decision takes effect even if no one waits.
       if (fault?.kind === 'latency') await sleep(fault.ms)
       await send(request, response, answer, fault)
@@ -346,6 +366,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     url: `http://127.0.0.1:${port}${BASE_PATH}`,
     state,
     decisions,
+    requests,
+    requestsCarrying: (...values) =>
+      requests.filter((request) => values.some((value) => carries(request, value))).length,
     inject: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
     setRangeSupport: (enabled) => {

@@ -67,7 +67,6 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   getVideoIdDefaults: { optimizerHasBilling: true, officerHasBilling: false, profile: 'PFnubeQAFCiudadano' },
   createVideoId: { case: sampleCase },
   refreshCase: sampleCase,
-  cancelRequest: { ...sampleCase, status: 'CANCELLED' },
   saveCaseNote: { ...sampleCase, note: 'Called the signer.' },
   syncCases: sampleSync,
   openVideo: {

@@ -91,10 +91,6 @@ export const en = {
     refresh: 'Read again from the Optimizer',
     refreshed: 'Read again from the Optimizer.',
     cancel: 'Cancel the request…',
-    cancelConfirm: 'Cancel the request of {{name}}? The signer gets no certificate from it.',
-    cancelYes: 'Cancel the request',
-    cancelNo: 'Keep it',
-    cancelled: 'The request was cancelled.',
     note: 'Local note',
     noteHint: 'Kept on this computer only, encrypted.',
     saveNote: 'Save note',
@@ -414,6 +410,7 @@ export const en = {
     title: 'My credentials',
     environment: 'Environment',
     mode: 'Calls carry',
+    optimizer: 'Checked with',
     modeCredentials: 'Username, password and PIN',
     modeToken: 'An Optimizer token',
     working: 'Working…',
@@ -427,6 +424,11 @@ export const en = {
     newBillingPassword: 'New billing password',
     change: 'Save changes',
     changed: 'Changes saved.',
+    reenterTitle: 'Enter your password and PIN for this Optimizer',
+    reenterIntro:
+      'Your credentials were checked with {{bound}}. The Optimizer address is now {{current}}: RAO Desk sends nothing of them there until you enter your password and PIN again.',
+    reenterBillingHint: 'Leave it empty to not use your billing account with this Optimizer.',
+    reenter: 'Use them with this Optimizer',
     tokenTitle: 'Optimizer token',
     tokenIntro:
       'A token stores your credentials on the Optimizer; calls then carry the token instead of your password and PIN.',
@@ -448,9 +450,15 @@ export const en = {
       verifiedWithToken: 'The Optimizer still holds the token.',
       savedVerified: 'Saved. The Optimizer accepted the credentials.',
       savedNotChecked: 'Saved, but not checked: the Optimizer could not be reached. Verify them when it can.',
+      savedTokenElsewhere:
+        'Saved, but not checked: the Optimizer already holds a token for these credentials that RAO Desk did not create (another workstation’s, or your RA’s own systems’). RAO Desk left it alone.',
       tokenNotRevoked:
-        'The credentials were forgotten, but the Optimizer could not be reached to revoke the token, which holds your password and PIN. RAO Desk keeps only its id, in the keychain, and revokes it as soon as the Optimizer answers again.',
+        'The credentials were forgotten, but the token, which holds your password and PIN, could not be revoked on its Optimizer now. RAO Desk keeps only its id, in the keychain, and revokes it the next time it reaches that Optimizer.',
     },
+  },
+  credentialsElsewhere: {
+    text: 'Your credentials were checked with another Optimizer address: nothing is sent to the one in use until you enter your password and PIN again.',
+    action: 'Enter them again',
   },
   keychain: {
     title: 'The keychain cannot be used',
@@ -573,6 +581,10 @@ export const en = {
     credentials_missing: 'No RAO credentials are set up.',
     credentials_lost:
       'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',
+    credentials_other_optimizer:
+      'Your RAO credentials were checked with another Optimizer address, so nothing was sent. Enter your password and PIN again for this address under My credentials.',
+    foreign_token:
+      'The Optimizer already holds a token for these credentials that RAO Desk did not create (another workstation’s, or your RA’s own systems’). RAO Desk leaves it alone, so it cannot check them this way or make a token of its own; calls carry your password and PIN.',
     keychain_unavailable:
       'The system keychain cannot be reached. On Linux, install a Secret Service such as GNOME Keyring (packages gnome-keyring and libsecret-1-0) or KWallet, and sign in to a desktop session.',
     keychain_locked:

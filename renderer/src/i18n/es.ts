@@ -93,10 +93,6 @@ export const es: Messages = {
     refresh: 'Volver a leer del Optimizer',
     refreshed: 'Leído de nuevo del Optimizer.',
     cancel: 'Cancelar la solicitud…',
-    cancelConfirm: '¿Cancelar la solicitud de {{name}}? El firmante no obtendrá certificado con ella.',
-    cancelYes: 'Cancelar la solicitud',
-    cancelNo: 'Mantenerla',
-    cancelled: 'Se canceló la solicitud.',
     note: 'Nota local',
     noteHint: 'Solo se guarda en este ordenador, cifrada.',
     saveNote: 'Guardar nota',
@@ -426,6 +422,7 @@ export const es: Messages = {
     title: 'Mis credenciales',
     environment: 'Entorno',
     mode: 'Las llamadas llevan',
+    optimizer: 'Comprobadas con',
     modeCredentials: 'Usuario, contraseña y PIN',
     modeToken: 'Un token del Optimizer',
     working: 'Trabajando…',
@@ -439,6 +436,11 @@ export const es: Messages = {
     newBillingPassword: 'Nueva contraseña de facturación',
     change: 'Guardar cambios',
     changed: 'Cambios guardados.',
+    reenterTitle: 'Introduzca su contraseña y su PIN para este Optimizer',
+    reenterIntro:
+      'Sus credenciales se comprobaron con {{bound}}. La dirección del Optimizer es ahora {{current}}: RAO Desk no le envía nada de ellas hasta que vuelva a introducir su contraseña y su PIN.',
+    reenterBillingHint: 'Déjela vacía para no usar su cuenta de facturación con este Optimizer.',
+    reenter: 'Usarlas con este Optimizer',
     tokenTitle: 'Token del Optimizer',
     tokenIntro:
       'Un token guarda sus credenciales en el Optimizer; las llamadas llevan entonces el token en lugar de su contraseña y PIN.',
@@ -461,9 +463,15 @@ export const es: Messages = {
       savedVerified: 'Guardado. El Optimizer aceptó las credenciales.',
       savedNotChecked:
         'Guardado, pero sin comprobar: no se pudo contactar con el Optimizer. Verifíquelas cuando se pueda.',
+      savedTokenElsewhere:
+        'Guardado, pero sin comprobar: el Optimizer ya guarda un token para estas credenciales que no creó RAO Desk (de otro puesto o de los sistemas de su RA). RAO Desk no lo ha tocado.',
       tokenNotRevoked:
-        'Las credenciales se han olvidado, pero no se pudo contactar con el Optimizer para revocar el token, que guarda su contraseña y su PIN. RAO Desk conserva solo su id, en el llavero, y lo revoca en cuanto el Optimizer vuelva a responder.',
+        'Las credenciales se han olvidado, pero ahora no se pudo revocar en su Optimizer el token, que guarda su contraseña y su PIN. RAO Desk conserva solo su id, en el llavero, y lo revoca la próxima vez que contacte con ese Optimizer.',
     },
+  },
+  credentialsElsewhere: {
+    text: 'Sus credenciales se comprobaron con otra dirección del Optimizer: no se envía nada a la que está en uso hasta que vuelva a introducir su contraseña y su PIN.',
+    action: 'Introducirlas de nuevo',
   },
   keychain: {
     title: 'No se puede usar el llavero',
@@ -588,6 +596,10 @@ export const es: Messages = {
     credentials_missing: 'No hay credenciales de RAO configuradas.',
     credentials_lost:
       'Las credenciales de RAO guardadas ya no están en el llavero del sistema: se ha restablecido o cambiado, o se ha borrado la entrada. Configúrelas de nuevo.',
+    credentials_other_optimizer:
+      'Sus credenciales de RAO se comprobaron con otra dirección del Optimizer, así que no se ha enviado nada. Vuelva a introducir su contraseña y su PIN para esta dirección en Mis credenciales.',
+    foreign_token:
+      'El Optimizer ya guarda un token para estas credenciales que no creó RAO Desk (de otro puesto o de los sistemas de su RA). RAO Desk no lo toca, así que no puede comprobarlas de este modo ni crear un token propio; las llamadas llevan su contraseña y su PIN.',
     keychain_unavailable:
       'No se puede acceder al llavero del sistema. En Linux, instale un Secret Service como GNOME Keyring (paquetes gnome-keyring y libsecret-1-0) o KWallet, e inicie una sesión de escritorio.',
     keychain_locked:

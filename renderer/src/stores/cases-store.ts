@@ -18,7 +18,7 @@ export type BookState =
   | { state: 'failed'; error: AppErrorShape }
 
 /** An action on one case (or on the book) and how it went, for the one message the screen shows. */
-export type CaseAction = 'refresh' | 'cancel' | 'note' | 'sync' | 'recover'
+export type CaseAction = 'refresh' | 'note' | 'sync' | 'recover'
 export type CaseOutcome =
   | { action: CaseAction; ok: true }
   | { action: CaseAction; ok: false; error: AppErrorShape }
@@ -41,7 +41,6 @@ export interface CasesState {
   videoIdDefaults(): Promise<IpcResult<VideoIdDefaults>>
   create(input: NewVideoId): Promise<IpcResult<{ case: Case; link?: string }>>
   refresh(videoidPk: number): Promise<void>
-  cancel(videoidPk: number): Promise<void>
   saveNote(videoidPk: number, note: string): Promise<boolean>
   /** Keeps the refusal reason being typed with the case in main. */
   saveReasonDraft(videoidPk: number, draft: { code?: string; text: string }): Promise<void>
@@ -140,9 +139,6 @@ export function createCasesStore(api: RaoApi) {
       },
       async refresh(videoidPk) {
         await run('refresh', () => api.refreshCase({ videoidPk }), takeCase)
-      },
-      async cancel(videoidPk) {
-        await run('cancel', () => api.cancelRequest({ videoidPk }), takeCase)
       },
       saveNote: (videoidPk, note) => run('note', () => api.saveCaseNote({ videoidPk, note }), takeCase),
       takeCase,

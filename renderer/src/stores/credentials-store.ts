@@ -4,12 +4,14 @@ import type {
   CredentialStatus,
   CredentialsPatch,
   NewCredentials,
+  SavedCredentials,
   TokenInfo,
 } from '../../../shared/credentials'
 import type { AppErrorShape, IpcResult } from '../../../shared/errors'
 
 export type CredentialAction =
   | 'setUp'
+  | 'reenter'
   | 'update'
   | 'forget'
   | 'verify'
@@ -18,7 +20,13 @@ export type CredentialAction =
   | 'revokeToken'
 
 /** What a successful action has to say beyond "done". */
-type OutcomeNote = 'verified' | 'verifiedWithToken' | 'tokenNotRevoked' | 'savedVerified' | 'savedNotChecked'
+type OutcomeNote =
+  | 'verified'
+  | 'verifiedWithToken'
+  | 'tokenNotRevoked'
+  | 'savedVerified'
+  | 'savedNotChecked'
+  | 'savedTokenElsewhere'
 
 /** The outcome of the last action, for the one message the screen shows about it. */
 export type Outcome =
@@ -34,6 +42,8 @@ export interface CredentialsState {
   tokenInfo: TokenInfo | null
   loadStatus(): Promise<void>
   setUp(input: NewCredentials): Promise<boolean>
+  /** The password and PIN entered again for the Optimizer address in use: a set-up there. */
+  reenter(input: NewCredentials): Promise<boolean>
   update(patch: CredentialsPatch): Promise<boolean>
   forget(): Promise<void>
   verify(): Promise<void>
@@ -42,8 +52,12 @@ export interface CredentialsState {
   revokeToken(): Promise<void>
 }
 
-const noteOf = (check: 'verified' | 'not_checked'): OutcomeNote =>
-  check === 'verified' ? 'savedVerified' : 'savedNotChecked'
+const NOTES: Record<SavedCredentials['check'], OutcomeNote> = {
+  verified: 'savedVerified',
+  not_checked: 'savedNotChecked',
+  token_elsewhere: 'savedTokenElsewhere',
+}
+const noteOf = (check: SavedCredentials['check']) => NOTES[check]
 
 export function createCredentialsStore(api: RaoApi) {
   const store = createStore<CredentialsState>()((set, get) => {
@@ -83,6 +97,12 @@ export function createCredentialsStore(api: RaoApi) {
       setUp: (input) =>
         run(
           'setUp',
+          () => api.setUpCredentials(input),
+          ({ status, check }) => ({ status, tokenInfo: null, note: noteOf(check) }),
+        ),
+      reenter: (input) =>
+        run(
+          'reenter',
           () => api.setUpCredentials(input),
           ({ status, check }) => ({ status, tokenInfo: null, note: noteOf(check) }),
         ),

@@ -1,18 +1,22 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { credentialsPatchSchema } from '../../../shared/credentials'
+import { credentialsPatchSchema, reenteredCredentialsSchema } from '../../../shared/credentials'
 import { Announcer, ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
 import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
-import { useCredentials } from '../stores/context'
+import { useCredentials, useSettings } from '../stores/context'
 import type { CredentialAction } from '../stores/credentials-store'
 
-/** Who the officer is, and everything they can do with their stored credentials. */
+/**
+ * Who the officer is, and everything they can do with their stored credentials. Credentials checked
+ * with another Optimizer address are used nowhere until the password and PIN are entered again here.
+ */
 export function AccountView() {
   const { t } = useTranslation()
   const status = useCredentials((state) => state.status)
-  if (status?.state !== 'ready') return null
+  if (status?.state !== 'ready' && status?.state !== 'other_optimizer') return null
+  const elsewhere = status.state === 'other_optimizer'
   return (
     <section aria-labelledby="account-title">
       <h1 id="account-title" tabIndex={-1} ref={focusOnArrival}>
@@ -27,10 +31,15 @@ export function AccountView() {
         <dd>{t(`environment.${status.environment}`)}</dd>
         <dt>{t('account.mode')}</dt>
         <dd>{status.mode === 'token' ? t('account.modeToken') : t('account.modeCredentials')}</dd>
+        <dt>{t('account.optimizer')}</dt>
+        <dd>{status.optimizer}</dd>
       </dl>
+      {/* Stays in the page as the form goes: entering them again is said here whichever way it went. */}
+      <Outcome action="reenter" />
+      {elsewhere && <ReenterPanel />}
       <VerifyPanel />
-      <ChangePanel />
-      <TokenPanel mode={status.mode ?? 'credentials'} />
+      {!elsewhere && <ChangePanel />}
+      {!elsewhere && <TokenPanel mode={status.mode ?? 'credentials'} />}
       <ForgetPanel />
     </section>
   )
@@ -122,6 +131,73 @@ function ChangePanel() {
       </div>
       <Busy action="update" />
       <Outcome action="update" success={t('account.changed')} />
+    </form>
+  )
+}
+
+const reentered = { password: '', pin: '', billingPassword: '' }
+
+/** The password and PIN (and billing password, where one is kept) once more, for the address in use. */
+function ReenterPanel() {
+  const { t } = useTranslation()
+  const status = useCredentials((state) => state.status)
+  const busy = useCredentials((state) => state.busy)
+  const reenter = useCredentials((state) => state.reenter)
+  const current = useSettings((state) => state.settings?.optimizerUrl)
+  const { bind, check, clear } = useCheckedForm(reentered, reenteredCredentialsSchema)
+  if (!status?.username || !status.rao) return null
+  const { username, rao, billingUsername } = status
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    const given = check(event.currentTarget as HTMLFormElement)
+    if (!given?.password || !given.pin) return
+    clear(['password', 'pin', 'billingPassword'])
+    await reenter({
+      username,
+      rao,
+      password: given.password,
+      pin: given.pin,
+      ...(billingUsername && given.billingPassword
+        ? { billingUsername, billingPassword: given.billingPassword }
+        : {}),
+    })
+  }
+  return (
+    <form
+      className="card"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="reenter-title"
+      aria-busy={busy === 'reenter'}
+    >
+      <h2 id="reenter-title">{t('account.reenterTitle')}</h2>
+      <p className="muted">
+        {t('account.reenterIntro', { bound: status.optimizer ?? '', current: current ?? '' })}
+      </p>
+      <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
+      <Field
+        label={t('credentials.pin')}
+        type="password"
+        inputMode="numeric"
+        maxLength={16}
+        {...bind('pin')}
+      />
+      {billingUsername && (
+        <Field
+          label={t('credentials.billingPassword')}
+          type="password"
+          maxLength={256}
+          hint={t('account.reenterBillingHint')}
+          {...bind('billingPassword')}
+        />
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy !== null}>
+          {t('account.reenter')}
+        </button>
+      </div>
+      <Busy action="reenter" />
     </form>
   )
 }

@@ -160,63 +160,29 @@ function DecisionRecord({ videoidPk }: { videoidPk: number }) {
   )
 }
 
+/** Reading the case again from the Optimizer; decisions (a cancel too) are the review panel's. */
 function CaseActions({ item }: { item: Case }) {
   const { t } = useTranslation()
   const busy = useCases((state) => state.busy)
   const outcome = useCases((state) => state.outcome)
   const refresh = useCases((state) => state.refresh)
-  const cancel = useCases((state) => state.cancel)
-  const name = useCaseName()
-  const [confirming, setConfirming] = useState(false)
-  const keep = useRef<HTMLButtonElement>(null)
-  useEffect(() => {
-    if (confirming) keep.current?.focus()
-  }, [confirming])
-  const cancellable = !item.gone && !['CANCELLED', 'ISSUED'].includes(item.status)
-  const shown = outcome && (outcome.action === 'refresh' || outcome.action === 'cancel') ? outcome : null
+  const shown = outcome?.action === 'refresh' ? outcome : null
   return (
     <section className="card" aria-labelledby="actions-title" aria-busy={busy !== null}>
       <h2 id="actions-title">{t('caseView.actions')}</h2>
-      {confirming ? (
-        <div className="actions">
-          <span>{t('caseView.cancelConfirm', { name: name(item) })}</span>
-          <button
-            type="button"
-            className="danger"
-            disabled={busy !== null}
-            onClick={() => {
-              setConfirming(false)
-              void cancel(item.videoidPk)
-            }}
-          >
-            {t('caseView.cancelYes')}
-          </button>
-          <button type="button" ref={keep} onClick={() => setConfirming(false)}>
-            {t('caseView.cancelNo')}
-          </button>
-        </div>
-      ) : (
-        <div className="actions">
-          <button type="button" disabled={busy !== null} onClick={() => void refresh(item.videoidPk)}>
-            {t('caseView.refresh')}
-          </button>
-          {cancellable && (
-            <button type="button" disabled={busy !== null} onClick={() => setConfirming(true)}>
-              {t('caseView.cancel')}
-            </button>
-          )}
-        </div>
-      )}
+      <div className="actions">
+        <button type="button" disabled={busy !== null} onClick={() => void refresh(item.videoidPk)}>
+          {t('caseView.refresh')}
+        </button>
+      </div>
       <div aria-live="polite">
-        {busy === 'refresh' || busy === 'cancel' ? (
+        {busy === 'refresh' ? (
           <p className="progress">
             <span className="spinner" aria-hidden="true" />
             {t('caseView.working')}
           </p>
         ) : shown?.ok ? (
-          <p className="notice notice-ok">
-            {shown.action === 'cancel' ? t('caseView.cancelled') : t('caseView.refreshed')}
-          </p>
+          <p className="notice notice-ok">{t('caseView.refreshed')}</p>
         ) : null}
       </div>
       {shown && !shown.ok && <ErrorMessage error={shown.error} />}

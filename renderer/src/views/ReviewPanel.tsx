@@ -2,6 +2,7 @@ import { type RefObject, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Case, pendingStep } from '../../../shared/cases'
 import {
+  ALLOWED_FROM,
   type CaseDecisions,
   type Checklist,
   checklistItems,
@@ -55,7 +56,8 @@ export function ReviewPanel({ item }: { item: Case }) {
   }, [loadCase, item.videoidPk])
 
   const step = item.gone ? null : pendingStep(item.status, twoStepMode)
-  const canRefuse = !item.gone && ['VIDEOREVIEW', 'CREATED'].includes(item.status)
+  const canRefuse = !item.gone && ALLOWED_FROM.refuse.includes(item.status)
+  const canCancel = !item.gone && ALLOWED_FROM.cancel.includes(item.status)
   const complete = isChecklistComplete(checklist)
   const reasonReady = reason.code !== '' && (reason.code !== 'other' || reason.text.trim() !== '')
   // A lost answer not settled yet: nothing is sent on this case until its status tells.
@@ -102,6 +104,7 @@ export function ReviewPanel({ item }: { item: Case }) {
     if (busy) return
     if ((action === 'approve' || action === 'validate') && (step !== action || !complete)) return
     if (action === 'refuse' && !(canRefuse && reasonReady)) return
+    if (action === 'cancel' && !canCancel) return
     setConfirming(action)
   }
 
@@ -142,7 +145,7 @@ export function ReviewPanel({ item }: { item: Case }) {
         checklist={checklist}
         onChange={(next) => setChecklist(item.videoidPk, next)}
       />
-      {step === null && !canRefuse ? (
+      {step === null && !canRefuse && !canCancel ? (
         <p className="muted">{t('review.noDecision', { status: statusLabel(item.status) })}</p>
       ) : (
         <>
@@ -178,6 +181,11 @@ export function ReviewPanel({ item }: { item: Case }) {
             <button type="button" aria-keyshortcuts="N" onClick={openNextCase}>
               {t('review.next')}
             </button>
+            {canCancel && (
+              <button type="button" className="push-end" disabled={busy} onClick={() => ask('cancel')}>
+                {t('caseView.cancel')}
+              </button>
+            )}
           </div>
           {refusing && canRefuse && (
             <ReasonForm

@@ -10,6 +10,7 @@ import {
   recoverCaseBook,
   type StoredCase,
 } from '../../../main/cases/case-book'
+import { appendDurably, fsCalls } from '../../../main/fs/durable'
 
 const OPTIMIZER = 'http://127.0.0.1:1/oneshot/api/v1'
 const entry = (videoidPk: number, status = 'VIDEOREVIEW'): StoredCase => ({
@@ -127,5 +128,81 @@ describe('case book on disk', () => {
     const grown = readFileSync(file).length - before
     expect(grown).toBeLessThan(400)
     expect(openBook(file).get(key(5000))?.status).toBe('CANCELLED')
+  })
+})
+
+describe('case book: recovery and durability', () => {
+  it('keeps the last good copy too when a new book is started, renamed with its date, and names both', () => {
+    const file = newFile()
+    openBook(file).put([entry(41)])
+    openBook(file)
+    writeFileSync(file, 'not a case book\n')
+    const lastGoodText = readFileSync(lastGoodFile(file), 'utf8')
+    const { opened, keptAside } = recoverCaseBook(file, 'empty', new Date('2026-11-29T10:00:00Z'))
+    expect(opened.state).toBe('open')
+    expect(keptAside).toHaveLength(2)
+    expect(keptAside[0]).toBe(`${file}.damaged-2026-11-29T10-00-00.000Z`)
+    expect(keptAside[1]).toMatch(/case-book\.jsonl\.last-good-\d{4}-\d\d-\d\dT/)
+    expect(readFileSync(keptAside[0] ?? '', 'utf8')).toBe('not a case book\n')
+    expect(readFileSync(keptAside[1] ?? '', 'utf8')).toBe(lastGoodText)
+  })
+
+  /** Records the durable calls and the path each fd was opened for, while `run` runs. */
+  function recordCalls(run: () => void): string[] {
+    const saved = { ...fsCalls }
+    const paths = new Map<number, string>()
+    const calls: string[] = []
+    fsCalls.openSync = ((target, flags, mode) => {
+      const fd = saved.openSync(target, flags, mode)
+      paths.set(fd, String(target))
+      return fd
+    }) as typeof saved.openSync
+    fsCalls.fsyncSync = (fd) => {
+      calls.push(`fsync ${paths.get(fd)}`)
+      saved.fsyncSync(fd)
+    }
+    fsCalls.renameSync = (from, to) => {
+      calls.push(`rename ${String(to)}`)
+      saved.renameSync(from, to)
+    }
+    try {
+      run()
+    } finally {
+      Object.assign(fsCalls, saved)
+    }
+    return calls
+  }
+  /** Every rename is followed by a flush of its folder before anything else is renamed. */
+  const flushedAfterEachRename = (calls: readonly string[]) =>
+    calls.every(
+      (call, index) =>
+        !call.startsWith('rename ') ||
+        calls[index + 1] === `fsync ${path.dirname(call.slice('rename '.length))}`,
+    )
+
+  it('flushes the folder after every rename: a new book, its compaction, the last good copy, a recovery', () => {
+    const file = newFile()
+    const calls = recordCalls(() => {
+      openBook(file).put([entry(51), entry(52)])
+      const book = openBook(file)
+      book.put([entry(51, 'CANCELLED')])
+      book.compact()
+      writeFileSync(file, 'damaged\n')
+      recoverCaseBook(file, 'last_good', new Date('2026-11-29T10:00:00Z'))
+    })
+    expect(calls.filter((call) => call.startsWith('rename ')).length).toBeGreaterThanOrEqual(5)
+    expect(flushedAfterEachRename(calls)).toBe(true)
+    expect(calls).toContain(`rename ${file}`)
+    expect(calls).toContain(`rename ${lastGoodFile(file)}`)
+  })
+
+  it('flushes the folder when an append creates the file: the journal’s first entry survives a power cut', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'rao-durable-'))
+    const file = path.join(folder, 'decision-journal.jsonl')
+    const calls = recordCalls(() => {
+      appendDurably(file, Buffer.from('{"seq":1}\n'))
+      appendDurably(file, Buffer.from('{"seq":2}\n'))
+    })
+    expect(calls).toEqual([`fsync ${file}`, `fsync ${folder}`, `fsync ${file}`])
   })
 })

@@ -4,6 +4,7 @@ import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
+import type { Keychain } from '../../../main/vault/keychain'
 import type { Case } from '../../../shared/cases'
 import { SEED_CASES } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
@@ -155,34 +156,52 @@ describe('case book: checks at the boundary', () => {
 })
 
 describe('case book: private at rest', () => {
-  it('holds no signer’s name, document number, email, phone or note in its file', async () => {
+  it('holds no signer’s name, document number, email, phone or note in its file, even decoded', async () => {
     const app = servicesFor(world.dataDir, world.service, world.simulator.url)
     await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     await app.handlers.saveCaseNote({ videoidPk: 16673, note: 'Signer called about the blurry document' })
     await app.close()
     // A restart keeps the last good copy too: both files are read.
     await openCases(servicesFor(world.dataDir, world.service, world.simulator.url))
-    const text = ['case-book.jsonl', 'case-book.jsonl.last-good']
+    const stored = ['case-book.jsonl', 'case-book.jsonl.last-good']
       .map((name) => readFileSync(path.join(world.dataDir, name), 'utf8'))
       .join('\n')
-    for (const { person } of SEED_CASES) {
-      for (const value of [
-        person.given_name,
-        person.surname_1,
-        person.serial_number,
-        person.email,
-        person.mobile_phone_number,
-      ]) {
-        expect(text).not.toContain(value)
-        expect(text).not.toContain(JSON.stringify(value).slice(1, -1))
-        expect(text.toLowerCase()).not.toContain(value.toLowerCase())
+    // What an encoding would hide: every base64 run in the file, decoded, is searched too.
+    const decoded = (stored.match(/[A-Za-z0-9+/_-]{16,}={0,2}/g) ?? [])
+      .flatMap((run) => [
+        Buffer.from(run, 'base64').toString('latin1'),
+        Buffer.from(run, 'base64url').toString('utf8'),
+      ])
+      .join('\n')
+    for (const text of [stored, decoded]) {
+      for (const { person } of SEED_CASES) {
+        for (const value of [
+          person.given_name,
+          person.surname_1,
+          person.serial_number,
+          person.email,
+          person.mobile_phone_number,
+        ]) {
+          expect(text).not.toContain(value)
+          expect(text).not.toContain(JSON.stringify(value).slice(1, -1))
+          expect(text.toLowerCase()).not.toContain(value.toLowerCase())
+        }
       }
+      expect(text).not.toContain('blurry')
     }
-    expect(text).not.toContain('blurry')
     // What rebuilds the book stays readable.
-    expect(text).toContain('"videoidPk":16673')
-    expect(text).toContain('"requestPk":923056')
-    expect(text).toContain('"status":"VIDEOREVIEW"')
+    expect(stored).toContain('"videoidPk":16673')
+    expect(stored).toContain('"requestPk":923056')
+    expect(stored).toContain('"status":"VIDEOREVIEW"')
+    // And the sealed data is really there: reopened with the Optimizer gone, the names come from the book.
+    await world.simulator.close()
+    const offline = await openCases(servicesFor(world.dataDir, world.service, world.simulator.url))
+    expect(byPk(offline, 16673)).toMatchObject({
+      sealedUnreadable: false,
+      note: 'Signer called about the blurry document',
+      person: { givenName: 'Lucía', serialNumber: '48213957T' },
+    })
+    world.simulator = await startSimulator({ raos: [OFFICER] })
   })
 
   it('rebuilds the signers’ data from the Optimizer when the key is lost, never from a plaintext copy', async () => {
@@ -343,6 +362,92 @@ describe('case book: one policy for a request the Optimizer no longer knows', ()
     const [lucia] = await openCases(app)
     expect(lucia).toMatchObject({ gone: false, status: 'VIDEOREVIEW' })
     expect(lucia?.missingSince).toBeUndefined()
+    await app.close()
+  })
+})
+
+describe('case book: what an operation began, it finishes where it began', () => {
+  const NEW_VIDEO_ID = {
+    mobilePhoneNumber: '+34611222333',
+    email: 'new.signer@example.org',
+    registrationAuthority: '1400',
+    profile: 'P',
+  }
+
+  it('keeps a created Video ID when the book cannot be written: its pks in the error, in the journal, and back at the next open', async () => {
+    let locked = false
+    const lockedBookKey: Keychain = {
+      getPassword: (service, account) =>
+        locked && account === 'case-book-key'
+          ? Promise.reject(new Error('Cannot get secret of a locked object'))
+          : keytar.getPassword(service, account),
+      setPassword: (service, account, value) =>
+        locked && account === 'case-book-key'
+          ? Promise.reject(new Error('Cannot create an item in a locked collection'))
+          : keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      keychain: lockedBookKey,
+    })
+    await app.handlers.setUpCredentials(OFFICER)
+    await openCases(app)
+    locked = true
+    const failure = await Promise.resolve(app.handlers.createVideoId(NEW_VIDEO_ID)).catch((error) => error)
+    const created = [...world.simulator.state.cases.values()].at(-1)
+    if (!created || created.email !== NEW_VIDEO_ID.email) throw new Error('the Optimizer created nothing')
+    expect(failure).toMatchObject({
+      code: 'created_not_saved',
+      detail: expect.stringContaining(`videoid_pk ${created.videoidPk}, request_pk ${created.requestPk}`),
+    })
+    const creations = (await app.handlers.getJournal(undefined)).entries.filter(
+      (entry) => entry.type === 'creation',
+    )
+    expect(creations).toMatchObject([
+      { phase: 'intended' },
+      { phase: 'created', videoidPk: created.videoidPk, requestPk: created.requestPk },
+    ])
+    await app.close()
+
+    locked = false
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    expect(byPk(await openCases(restarted), created.videoidPk)).toMatchObject({
+      requestPk: created.requestPk,
+      pairVerified: true,
+    })
+    await restarted.handlers.syncCases(undefined)
+    expect(byPk(await openCases(restarted), created.videoidPk)?.status).toBe('VIDEOPENDING')
+    await restarted.close()
+  })
+
+  it('files pasted pairs under the Optimizer and environment in use when they were pasted', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 150 }, times: 11 })
+    const adding = app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await app.handlers.saveSettings({ environment: 'prod' }) // switched halfway
+    await adding
+    expect(await openCases(app)).toEqual([])
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    expect(await openCases(app)).toHaveLength(SEED_CASES.length)
+    await app.close()
+  })
+
+  it('pushes no case of another scope to the page once the settings moved on', async () => {
+    const events: { name: string; payload: unknown }[] = []
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) =>
+      events.push({ name, payload }),
+    )
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    for (const item of world.simulator.state.cases.values())
+      if (item.status === 'VIDEOPENDING') item.status = 'VIDEOREVIEW'
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 200 }, times: 30 })
+    const round = app.handlers.syncCases(undefined)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await app.handlers.saveSettings({ environment: 'prod' })
+    events.length = 0
+    await round
+    expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
     await app.close()
   })
 })

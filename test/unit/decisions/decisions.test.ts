@@ -238,7 +238,7 @@ describe('decisions', () => {
     ).rejects.toMatchObject({
       code: 'resend_unconfirmed',
     })
-    expect(world.simulator.decisions.map((decision) => decision.action)).toEqual(['refuse'])
+    expect(world.simulator.decisions.map((decision) => decision.action)).toEqual(['refuse', 'cancel'])
     await app.close()
   })
 

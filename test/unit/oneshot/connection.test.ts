@@ -1,5 +1,5 @@
-import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { type AddressInfo, connect } from 'node:net'
@@ -14,29 +14,7 @@ import { createDispatcher } from '../../../main/oneshot/transport'
 import { AppError } from '../../../shared/errors'
 import { OPTIMIZER_NAME, OPTIMIZER_VERSION, type Simulator, startSimulator } from '../../simulator/server'
 import { cleanKeychain, newDataDir, servicesFor, testService } from '../vault/fixtures'
-
-/** A fresh self-signed certificate for 127.0.0.1, as PEM. */
-function selfSignedCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rao-tls-'))
-  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')]
-  const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']
-  const args = [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    ...subject,
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]
-  execFileSync('openssl', args, { stdio: 'ignore' })
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
-}
+import { selfSignedCertificate } from './helpers'
 
 const fastTimeouts = { connectMs: 2_000, headersMs: 500, bodyMs: 500 }
 

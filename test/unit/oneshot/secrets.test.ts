@@ -2,14 +2,53 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { interpretAnswer } from '../../../main/oneshot/http'
 import { AppError } from '../../../shared/errors'
+import type { EchoForm } from '../../simulator/echo'
 import { VIDEOS } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { caseIn, clientFor } from './helpers'
 
-// Recognisable secrets: if any of them shows up in any output, it leaked.
-const RAO = { username: '9001899', password: 'PW-LEAK-CANARY-4242', pin: '70814296', rao: '1499' }
-const BILLING_PASSWORD = 'BILL-LEAK-CANARY-7781'
+// Recognisable secrets: if any of them shows up in any output, it leaked. Each has what changes under
+// an encoding (a quote and a backslash for JSON, non-ASCII for Python's `\u00f1`, `+`, `/` and `=` for
+// base64 and URLs, a space for forms); the PIN too, though a real one is digits, to cover every call.
+const RAO = {
+  username: '9001899',
+  password: 'PW"LEAK\\canary ñandú+/=4242',
+  pin: '7081"\\ñ+/=4296',
+  rao: '1499',
+}
+const BILLING_PASSWORD = 'BILL "leak\\cañón+/=7781'
+const ECHO_FORMS: EchoForm[] = ['json', 'ascii', 'body', 'values', 'base64', 'base64url', 'form']
+
+/** Undoes one JSON escaping level, leniently: a masked text need not be valid JSON any more. */
+const unescapeJson = (text: string) =>
+  text.replace(/\\(u[0-9a-fA-F]{4}|["\\/bfnrt])/g, (_, sequence: string) =>
+    sequence.startsWith('u')
+      ? String.fromCharCode(Number.parseInt(sequence.slice(1), 16))
+      : (({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' } as Record<string, string>)[sequence] ?? sequence),
+  )
+/** Undoes URL and form encoding, leniently. */
+const unescapeUrl = (text: string) =>
+  text.replaceAll('+', ' ').replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run
+    }
+  })
+/** Every run of base64 (either alphabet) in a text, decoded from each of its first four characters. */
+const unbase64 = (text: string) =>
+  (text.match(/[A-Za-z0-9+/_-]{8,}/g) ?? []).flatMap((run) =>
+    [0, 1, 2, 3].map((start) => Buffer.from(run.slice(start), 'base64').toString('utf8')),
+  )
+/** Every way to read a text back to what the server was sent: as is, URL- or base64-decoded, then JSON-unescaped. */
+const readings = (text: string) =>
+  [text, unescapeUrl(text), ...unbase64(text)].flatMap((read) => [
+    read,
+    unescapeJson(read),
+    unescapeJson(unescapeJson(read)),
+  ])
 
 describe('no secret ever reaches a log line, the console or an error', () => {
   let simulator: Simulator
@@ -101,7 +140,7 @@ describe('no secret ever reaches a log line, the console or an error', () => {
     for (const secret of secrets) expect(everything).not.toContain(secret)
   })
 
-  it('masks what the Optimizer repeats of a request inside an error, for every call that carries a secret', async () => {
+  it('masks what the Optimizer repeats of a request in an error, in every form, for every call that carries a secret', async () => {
     const { client, lines } = clientFor(simulator, { kind: 'credentials', ...RAO })
     const token = await client.createToken({ username: RAO.username, password: RAO.password, pin: RAO.pin })
     const byToken = clientFor(simulator, { kind: 'token', token, rao: RAO.rao })
@@ -132,19 +171,38 @@ describe('no secret ever reaches a log line, the console or an error', () => {
       ['POST /videoid/*/refuse', () => client.refuse(review, 'Document expired')],
       ['POST /videoid/*/approve', () => byToken.client.approve(review)],
     ]
-    for (const [route, call] of calls) {
-      simulator.inject({ route, fault: { kind: 'echo' } })
-      const error = await call().then(
-        () => undefined,
-        (failure: AppError) => failure,
-      )
-      expect(error?.code, route).toBe('server_error')
-      // The Optimizer did repeat the request (the mask shows where), and no secret is left in the words.
-      expect(error?.detail, route).toContain('•••')
-      for (const secret of [...secrets, token]) {
-        expect(error?.detail, route).not.toContain(secret)
-        expect([...lines, ...byToken.lines].join('\n'), route).not.toContain(secret)
+    const canaries = [...secrets, token]
+    for (const form of ECHO_FORMS) {
+      for (const [route, call] of calls) {
+        const where = `${route}, echoed as ${form}`
+        simulator.inject({ route, fault: { kind: 'echo', as: form } })
+        const error = await call().then(
+          () => undefined,
+          (failure: AppError) => failure,
+        )
+        expect(error?.code, where).toBe('server_error')
+        // The Optimizer did repeat the request (the mask shows where), and no reading of its words finds a secret.
+        expect(error?.detail, where).toContain('•••')
+        const read = readings(error?.detail ?? '')
+        for (const secret of canaries) {
+          for (const reading of read) expect(reading, where).not.toContain(secret)
+          expect([...lines, ...byToken.lines].join('\n'), where).not.toContain(secret)
+        }
       }
     }
+  })
+
+  it('masks a secret before the server’s words are cut, so that no start of one is left', () => {
+    // Not an envelope (a proxy's page, say): only its first 200 characters are kept, and the password
+    // straddles the cut.
+    const padding = 'x'.repeat(190)
+    const answer = { statusCode: 502, contentType: 'text/plain', text: `${padding}${RAO.password} and more` }
+    let detail: string | undefined
+    try {
+      interpretAnswer(answer, { secrets: [RAO.password, RAO.pin] })
+    } catch (error) {
+      detail = (error as AppError).detail
+    }
+    expect(detail).toBe(`HTTP 502: ${padding}••• and mo`)
   })
 })

@@ -9,15 +9,19 @@ import type { Emit } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import { createServices, type ServiceDependencies } from '../../../main/services'
 import { type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain } from '../../support/keychain'
 
-// Recognisable secrets: none may ever show up outside the keychain.
+export { cleanKeychain }
+
+// Recognisable secrets: none may ever show up outside the keychain. The passwords carry what changes
+// under an encoding: a quote, a backslash, non-ASCII, a space, and +, / and = (the PIN is digits only).
 export const OFFICER = {
   username: '9001877',
-  password: 'Vault-Canary-Pass-5150',
+  password: 'Vault"Canary\\Pass ñandú+/=5150',
   pin: '61803398',
   rao: '1477',
   billingUsername: 'billing@ra.example',
-  billingPassword: 'Vault-Canary-Billing-2718',
+  billingPassword: 'Vault "Billing\\cañón+/=2718',
 }
 export const SECRETS = [
   OFFICER.password,
@@ -36,7 +40,10 @@ export function servicesFor(
   optimizerUrl: string,
   emit: Emit = () => undefined,
   options: Partial<
-    Pick<ServiceDependencies, 'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain'>
+    Pick<
+      ServiceDependencies,
+      'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain' | 'transport'
+    >
   > = {},
 ) {
   const lines: string[] = []
@@ -87,23 +94,18 @@ export function eachTestWorld(): TestWorld {
   return world
 }
 
-/** Removes whatever a test left in the real keychain. */
-export async function cleanKeychain(keychainService: string): Promise<void> {
-  for (const environment of ['sandbox', 'prod']) {
-    for (const account of ['officer', 'rao-desk-probe', 'revoke-later'])
-      await keytar.deletePassword(`${keychainService}.${environment}`, account)
-  }
-  await keytar.deletePassword(`${keychainService}.case-book`, 'case-book-key')
-  await keytar.deletePassword(`${keychainService}.media`, 'media-key')
-  for (const account of ['journal-key', 'journal-head'])
-    await keytar.deletePassword(`${keychainService}.journal`, account)
-}
-
-/** Every file under a folder, as text, for scanning. */
+/** Every file under a folder, as text (UTF-8, as a secret with non-ASCII would be written), for scanning. */
 export function readTree(folder: string): string {
   return readdirSync(folder, { recursive: true, encoding: 'utf8' })
     .map((name) => path.join(folder, name))
     .filter((file) => statSync(file).isFile())
-    .map((file) => readFileSync(file, 'latin1'))
+    .map((file) => readFileSync(file, 'utf8'))
     .join('\n')
+}
+
+/** The keychain entries a test's services keep for an environment, as stored. */
+export async function keychainEntries(keychainService: string, environment = 'sandbox') {
+  const read = async (account: string) =>
+    JSON.parse((await keytar.getPassword(`${keychainService}.${environment}`, account)) ?? 'null')
+  return { officer: await read('officer'), revokeLater: await read('revoke-later') }
 }

@@ -26,6 +26,7 @@ describe('credential vault on the real keychain', () => {
       rao: OFFICER.rao,
       mode: 'credentials',
       billingUsername: OFFICER.billingUsername,
+      optimizer: world.simulator.url,
     })
     const entry = await keytar.getPassword(`${world.service}.sandbox`, 'officer')
     expect(JSON.parse(entry ?? '{}')).toMatchObject({ password: OFFICER.password, pin: OFFICER.pin })
@@ -170,7 +171,7 @@ describe('credential vault on the real keychain', () => {
     // Only the uid is kept, in the keychain beside where the credentials were: never in a file.
     expect(
       JSON.parse((await keytar.getPassword(`${world.service}.sandbox`, 'revoke-later')) ?? '[]'),
-    ).toEqual([uid])
+    ).toEqual([{ uid, optimizer: world.simulator.url }])
     expect(readTree(world.dataDir)).not.toContain(uid)
 
     world.simulator = await startSimulator({ raos: [OFFICER], port })
