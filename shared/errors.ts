@@ -37,6 +37,14 @@ export const errorCodes = [
   'keychain_locked',
   'keychain_denied',
   'keychain_error',
+  'team_unreachable',
+  'team_tls',
+  'team_tls_required',
+  'team_auth',
+  'team_schema_old',
+  'team_schema_new',
+  'team_forbidden',
+  'team_no_claim',
   'internal',
 ] as const
 

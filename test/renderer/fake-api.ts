@@ -7,7 +7,7 @@ type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
 /** What screens may ask for without the test caring: an empty case book, video cache and journal. */
 const defaults: Answers = {
   getVideoCache: async () => ({ ok: true, value: { videos: 0, bytes: 0 } }),
-  getJournal: async () => ({ ok: true, value: { entries: [], chain: { ok: true } } }),
+  getJournal: async () => ({ ok: true, value: { entries: [], integrity: { state: 'verified' } } }),
   getCaseBook: async () => ({
     ok: true,
     value: { state: 'open', cases: [], sync: { running: false, online: true } },

@@ -591,6 +591,17 @@ export const en = {
       'The system keychain is locked. Unlock it, then try again: on Linux, in Passwords and Keys (Seahorse), unlock the “Login” keyring; on macOS, in Keychain Access, unlock the “login” keychain; on Windows, sign out and back in.',
     keychain_denied: 'Access to the system keychain was refused. Allow RAO Desk to use it, then try again.',
     keychain_error: 'The system keychain reported a problem.',
+    team_unreachable:
+      'Cannot reach the team database. Check its address and your network; deciding waits until it answers, watching and notes go on.',
+    team_tls: 'A secure connection to the team database could not be made.',
+    team_tls_required:
+      'The team database is not on this computer, so its connection must use TLS: remove sslmode=disable from the address.',
+    team_auth: 'The team database refused this database user or password.',
+    team_schema_old:
+      'The team database has no RAO Desk schema or an older one. An administrator must run npm run team:init for it.',
+    team_schema_new: 'The team database was set up by a newer RAO Desk. Update RAO Desk on this computer.',
+    team_forbidden: 'The team database does not allow this database user to do that.',
+    team_no_claim: 'You do not hold this case: open it again to claim it before deciding.',
     internal: 'Something went wrong in RAO Desk.',
     details: 'Details',
   },
