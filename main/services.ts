@@ -153,6 +153,7 @@ export function createServices(deps: ServiceDependencies) {
   const video = createVideoService({
     cacheDir: deps.cacheDir,
     oneshot,
+    keys: createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key'),
     hasCase: (videoidPk) => cases.has(videoidPk),
     retention: () => cases.retention(),
     scope,

@@ -17,6 +17,7 @@ export const errorCodes = [
   'cancelled',
   'storage',
   'not_a_video',
+  'media_damaged',
   'case_book_damaged',
   'outcome_unknown',
   /** A new decision after one whose fate no answer confirmed: the officer must say so first. */

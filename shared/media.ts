@@ -17,8 +17,22 @@ export const videoStateSchema = z.discriminatedUnion('status', [
 ])
 export type VideoState = z.infer<typeof videoStateSchema>
 
+/**
+ * Saved copies deleted because the media key that sealed them is gone from the keychain (it was reset):
+ * nothing can read them again. Told once, by the open that found them.
+ */
+export const lostCopiesSchema = z.object({
+  videos: z.number().int().nonnegative(),
+  snapshots: z.number().int().nonnegative(),
+})
+export type LostCopies = z.infer<typeof lostCopiesSchema>
+
 /** A case's video: where the page plays it from (main's media protocol, by case), and how far it is. */
-export const openedVideoSchema = z.object({ url: z.string(), state: videoStateSchema })
+export const openedVideoSchema = z.object({
+  url: z.string(),
+  state: videoStateSchema,
+  lostCopies: lostCopiesSchema.optional(),
+})
 export const videoProgressSchema = z.object({
   videoidPk: z.number().int().positive(),
   state: videoStateSchema,

@@ -3,6 +3,7 @@ import {
   copyFileSync,
   existsSync,
   fstatSync,
+  fsync,
   fsyncSync,
   ftruncateSync,
   openSync,
@@ -19,6 +20,7 @@ export const fsCalls = {
   openSync,
   writeSync,
   fsyncSync,
+  fsync,
   closeSync,
   renameSync,
   copyFileSync,
@@ -30,6 +32,11 @@ export const fsCalls = {
 /** A write may take only part of a buffer (a disk filling up does that): the rest goes in another. */
 export function writeAll(fd: number, data: Buffer): void {
   for (let written = 0; written < data.length; ) written += fsCalls.writeSync(fd, data, written)
+}
+
+/** Flushes an open file's data in the thread pool: a large file (a video) takes a while to reach the disk. */
+export function flushFile(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsCalls.fsync(fd, (error) => (error ? reject(error) : resolve())))
 }
 
 /**

@@ -186,9 +186,14 @@ export function createOneShotClient(options: OneShotClientOptions) {
       return downloadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, target, downloadOptions)
     },
 
-    /** One byte range of `GET /videoid/{pk}/video`, where the Optimizer honours `Range`; else undefined. */
-    readVideoRange(videoidPk: number, start: number, end: number, signal?: AbortSignal) {
-      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, start, end, signal)
+    /** One byte range of `GET /videoid/{pk}/video`, streamed, where the Optimizer honours `Range`. */
+    readVideoRange(
+      videoidPk: number,
+      range: { start: number; end: number },
+      onPiece: (piece: Buffer) => void,
+      signal?: AbortSignal,
+    ) {
+      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, range, onPiece, signal)
     },
 
     /** `POST /videoid/{pk}/validate` (two-step mode): the RAO has checked the data and evidences. */

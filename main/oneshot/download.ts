@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { closeSync, openSync, writeSync } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { request } from 'undici'
 import { AppError } from '../../shared/errors'
+import { flushFile, fsCalls, renameDurably, writeAll } from '../fs/durable'
 import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
 import { type HttpContext, readLimited, serverMessage } from './http'
 
@@ -12,9 +12,20 @@ export interface TransferProgress {
   total: number | undefined
 }
 
+/** Where a download's body goes, in order: a file as it comes by default; sealed in the video cache. */
+export interface PartWriter {
+  write(piece: Buffer): void
+  /** The body is whole: what is held back goes out. */
+  end(): void
+  /** Closes the part file it was given. */
+  close(): void
+}
+
 export interface DownloadOptions {
   /** Told the temporary file the video is written to, so that it can be read while it grows. */
   onPartFile?: (file: string) => void
+  /** Makes the writer for a freshly opened part file (each time the download starts over). */
+  writer?: (fd: number) => PartWriter
   onProgress?: (progress: TransferProgress) => void
   signal?: AbortSignal
 }
@@ -27,24 +38,14 @@ export interface DownloadResult {
 
 /** Fresh starts after the server could not resume (no `Range` support, or the file changed meanwhile). */
 const MAX_START_OVERS = 2
+/** How much of a video's start tells MP4 and WebM apart. */
+const HEAD_BYTES = 12
 
 /** MP4 (an ISO-BMFF box at offset 4) or WebM/Matroska (EBML magic). */
 export function looksLikeVideo(head: Buffer): boolean {
   const box = head.subarray(4, 8).toString('latin1')
   if (['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide'].includes(box)) return true
   return head.subarray(0, 4).equals(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]))
-}
-
-/** The first bytes of a file, as many as it has up to `length`. */
-export async function readHead(file: string, length: number): Promise<Buffer> {
-  const handle = await open(file, 'r')
-  try {
-    const buffer = Buffer.alloc(length)
-    const { bytesRead } = await handle.read(buffer, 0, length, 0)
-    return buffer.subarray(0, bytesRead)
-  } finally {
-    await handle.close()
-  }
 }
 
 /** A file operation on this computer failed (a full disk, a folder that cannot be written): not the network. */
@@ -62,10 +63,11 @@ function onDisk<T>(operation: () => T): T {
   }
 }
 
-/** A write may take only part of a piece (a disk filling up does that): the rest goes in another. */
-function writeAll(file: number, chunk: Buffer): void {
-  for (let written = 0; written < chunk.length; ) written += writeSync(file, chunk, written)
-}
+const fileAsItComes = (fd: number): PartWriter => ({
+  write: (piece) => writeAll(fd, piece),
+  end: () => undefined,
+  close: () => fsCalls.closeSync(fd),
+})
 
 /** undici's retry interceptor gave up resuming: the server ignored `Range`, or the file changed (ETag). */
 function cannotResume(error: unknown): boolean {
@@ -75,27 +77,39 @@ function cannotResume(error: unknown): boolean {
 
 async function downloadOnce(
   context: HttpContext,
-  path: string,
+  apiPath: string,
   part: string,
   options: DownloadOptions,
 ): Promise<Omit<DownloadResult, 'file'>> {
   // Opened first, so that nothing is asked of the Optimizer when the video has nowhere to go.
-  const file = onDisk(() => openSync(part, 'w'))
+  const fd = onDisk(() => fsCalls.openSync(part, 'w', 0o600))
+  let writer: PartWriter
   try {
-    return await receive(context, path, file, part, options)
+    writer = (options.writer ?? fileAsItComes)(fd)
+  } catch (error) {
+    fsCalls.closeSync(fd)
+    throw storageError(error)
+  }
+  try {
+    const result = await receive(context, apiPath, writer, options)
+    onDisk(() => writer.end())
+    // On disk before it is renamed into place, off the event loop: a long video flushes for a while.
+    await flushFile(fd).catch((error: unknown) => {
+      throw storageError(error)
+    })
+    return result
   } finally {
-    onDisk(() => closeSync(file))
+    onDisk(() => writer.close())
   }
 }
 
 async function receive(
   context: HttpContext,
-  path: string,
-  file: number,
-  part: string,
+  apiPath: string,
+  writer: PartWriter,
   options: DownloadOptions,
 ): Promise<Omit<DownloadResult, 'file'>> {
-  const response = await request(`${context.baseUrl()}${path}`, {
+  const response = await request(`${context.baseUrl()}${apiPath}`, {
     method: 'GET',
     dispatcher: context.dispatcher,
     headers: { accept: 'video/mp4, video/webm, video/*' },
@@ -108,17 +122,19 @@ async function receive(
   const length = Number(response.headers['content-length'])
   const total = Number.isSafeInteger(length) && length >= 0 ? length : undefined
   let bytes = 0
+  let head = Buffer.alloc(0)
   // Each piece goes straight to the OS file cache as it arrives: a synchronous write of one socket read
   // (64 KiB) takes microseconds, where a round trip through the thread pool per piece measured 50% slower.
   for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    onDisk(() => writeAll(file, chunk))
+    onDisk(() => writer.write(chunk))
+    if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk]).subarray(0, HEAD_BYTES)
     bytes += chunk.length
     options.onProgress?.({ bytes, total })
   }
   if (total !== undefined && bytes !== total)
     throw unexpectedAnswer(`the video ended after ${bytes} of ${total} bytes`)
   const contentType = String(response.headers['content-type'] ?? 'application/octet-stream')
-  if (!looksLikeVideo(await readHead(part, 12))) {
+  if (!looksLikeVideo(head)) {
     // A page or a JSON answer where a video belongs is not the Optimizer serving a video (a proxy's login
     // page, a wrong address); anything else is a video file that is empty or damaged.
     if (/html|json|text\//i.test(contentType))
@@ -140,7 +156,7 @@ async function receive(
  */
 export async function downloadVideo(
   context: HttpContext,
-  path: string,
+  apiPath: string,
   target: string,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
@@ -150,19 +166,21 @@ export async function downloadVideo(
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await downloadOnce(context, path, part, options)
-        await rename(part, target).catch((error: unknown) => {
-          throw storageError(error)
+        const result = await downloadOnce(context, apiPath, part, options)
+        onDisk(() => renameDurably(part, target))
+        context.log.info('video downloaded', {
+          path: apiPath,
+          bytes: result.bytes,
+          ms: Date.now() - started,
         })
-        context.log.info('video downloaded', { path, bytes: result.bytes, ms: Date.now() - started })
         return { file: target, ...result }
       } catch (error) {
         if (attempt < MAX_START_OVERS && cannotResume(error)) {
-          context.log.warn('video download starts over: the server cannot resume it', { path })
+          context.log.warn('video download starts over: the server cannot resume it', { path: apiPath })
           continue
         }
         const failure = fromTransportError(error)
-        context.log.warn('video download failed', { path, code: failure.code })
+        context.log.warn('video download failed', { path: apiPath, code: failure.code })
         throw failure
       }
     }
@@ -172,17 +190,19 @@ export async function downloadVideo(
 }
 
 /**
- * Reads one byte range of a video into memory (an MP4's index at its end: kilobytes to a few MB). Only
- * a 206 answer counts: an Optimizer that ignores `Range` gives nothing to read out of order.
+ * Streams one byte range of a video to `onPiece` as it arrives (an MP4's index at its end), never more
+ * than the range. Only a 206 answer for exactly that range counts: an Optimizer that ignores `Range` gives
+ * nothing to read out of order. Answers whether the whole range came; `onPiece` may throw to stop.
  */
 export async function readVideoRange(
   context: HttpContext,
-  path: string,
-  start: number,
-  end: number,
+  apiPath: string,
+  range: { start: number; end: number },
+  onPiece: (piece: Buffer) => void,
   signal?: AbortSignal,
-): Promise<Buffer | undefined> {
-  const response = await request(`${context.baseUrl()}${path}`, {
+): Promise<boolean> {
+  const { start, end } = range
+  const response = await request(`${context.baseUrl()}${apiPath}`, {
     method: 'GET',
     dispatcher: context.dispatcher,
     headers: { accept: 'video/mp4, video/*', range: `bytes=${start}-${end}` },
@@ -190,12 +210,22 @@ export async function readVideoRange(
   }).catch((error: unknown) => {
     throw fromTransportError(error)
   })
-  if (response.statusCode !== 206) {
+  const answered = String(response.headers['content-range'] ?? '')
+  if (response.statusCode !== 206 || !answered.startsWith(`bytes ${start}-${end}/`)) {
     await response.body.dump()
-    return undefined
+    return false
   }
-  const chunks: Buffer[] = []
-  for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk)
-  const body = Buffer.concat(chunks)
-  return body.length === end - start + 1 ? body : undefined
+  const wanted = end - start + 1
+  let bytes = 0
+  try {
+    for await (const piece of response.body as AsyncIterable<Buffer>) {
+      const taken = piece.subarray(0, wanted - bytes)
+      bytes += taken.length
+      onPiece(taken)
+      if (bytes === wanted) break
+    }
+  } finally {
+    response.body.destroy()
+  }
+  return bytes === wanted
 }

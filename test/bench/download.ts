@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -6,12 +7,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import { createLogger } from '../../main/log'
+import { createSealedWriter } from '../../main/media/sealed-file'
 import { createOneShotClient } from '../../main/oneshot/client'
 import { createDispatcher } from '../../main/oneshot/transport'
 import { VIDEOS } from '../simulator/seed'
 
-// `npm run bench:download`: a 1 GiB video from the simulator, downloaded alternately by the client and by
-// curl from the same URL, three times each. Prints throughput per run, then the summary line last.
+// `npm run bench:download`: a 1 GiB video from the simulator, downloaded alternately by the client (sealed
+// as the video cache writes it) and by curl from the same URL, three times each. Prints throughput per
+// run, then the summary line last.
 const SIZE = 1024 ** 3
 const ROUNDS = 3
 const MIB = 1024 * 1024
@@ -49,9 +52,12 @@ const client = createOneShotClient({
   log: createLogger(() => undefined),
 })
 const videoUrl = `${server.url}/videoid/${server.videoidPk}/video`
+/** The video cache's writer, under a media key of the benchmark's own (the keychain is not measured). */
+const mediaKey = { id: 'benchmark000', key: randomBytes(32) }
+const sealed = { writer: (fd: number) => createSealedWriter(fd, mediaKey, randomBytes(32)) }
 const target = path.join(folder, 'download.mp4')
 // Load the download path once (a small video), so RSS growth measures the transfer, not code loading.
-await client.downloadVideo(server.warmUpPk, path.join(folder, 'warm-up.mp4'))
+await client.downloadVideo(server.warmUpPk, path.join(folder, 'warm-up.mp4'), sealed)
 
 async function timeClient(): Promise<{
   seconds: number
@@ -70,7 +76,7 @@ async function timeClient(): Promise<{
     peak = Math.max(peak, process.memoryUsage.rss())
   }, 20)
   const started = performance.now()
-  const result = await client.downloadVideo(server.videoidPk, target)
+  const result = await client.downloadVideo(server.videoidPk, target, sealed)
   const seconds = (performance.now() - started) / 1000
   loop.disable()
   clearInterval(sampler)

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import keytar from '@github/keytar'
 import type { Page } from '@playwright/test'
 import { VIDEOS, writeVideoWithIndexFar } from '../simulator/seed'
+import { filesUnder, plaintextIn } from '../support/plaintext-scan'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
 
@@ -35,6 +37,21 @@ async function openFirstCase(page: Page) {
   await tabTo(page, page.getByRole('listbox', { name: 'Cases' }))
   await page.keyboard.press('Enter')
   await expect(page.getByRole('heading', { name: 'Lucía García Moreno' })).toBeFocused()
+}
+
+/** Back to the queue and into the case again: its video opens anew, from the cache if it is there. */
+async function reopenCase(page: Page) {
+  await page.keyboard.press('Escape')
+  await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
+  await page.keyboard.press('Enter')
+  await expect(page.getByRole('heading', { name: 'Lucía García Moreno' })).toBeFocused()
+}
+
+/** Space plays the video; resolves once it has played a little. */
+async function plays(page: Page) {
+  await expect(video(page)).toBeAttached()
+  await page.keyboard.press('Space')
+  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0.2)
 }
 
 test('the video downloads with progress, plays before it ends, and answers every control from the keyboard', async ({
@@ -86,13 +103,19 @@ test('the video downloads with progress, plays before it ends, and answers every
 
   // The Optimizer goes away: the case opens again from the cache and plays.
   await simulator.close()
-  await app.keyboard.press('Escape')
-  await expect(app.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
-  await app.keyboard.press('Enter')
+  await reopenCase(app)
   await expect(app.getByText(/^Saved on this computer/)).toBeVisible()
-  await app.keyboard.press('Space')
-  await app.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0.2)
+  await plays(app)
   await expect(snapshot).toBeVisible()
+
+  // All of it was played and shown from the cache, where nothing of the video or the frame lies in the clear.
+  const cache = path.join(harness.dataDir, 'video-cache')
+  expect(
+    filesUnder(cache)
+      .map((file) => path.basename(file).replace(/^[\w-]+?(?=\.)/, '<id>'))
+      .sort(),
+  ).toEqual(['<id>.json', '<id>.png.enc', '<id>.video.enc'])
+  expect(plaintextIn(cache, [readFileSync(VIDEOS.a)])).toEqual([])
 })
 
 test('a video whose index comes last starts playing while it downloads too', async ({
@@ -124,6 +147,66 @@ test.describe('a video that cannot be played', () => {
     await expect(app.getByRole('alert')).toContainText('This video cannot be played')
     await expect(app.getByRole('button', { name: 'Read again from the Optimizer' })).toBeEnabled()
   })
+})
+
+test.describe('a saved copy that is damaged', () => {
+  // The media protocol answers the damaged copy with an error, which the page reports as a failed load.
+  test.use({ expectedPageErrors: [/Failed to load resource/] })
+
+  test('is shown as damaged, never played; the case stays open and a fresh download plays', async ({
+    app,
+    harness,
+  }) => {
+    await setUpByKeyboard(app)
+    await harness.cases.addPairs(LUCIA)
+    // Saved through main before any player reads it: Chromium keeps what a page played in memory, and
+    // would play that again without asking the media protocol.
+    const saved = () =>
+      app.evaluate(async () => {
+        const opened = await window.rao.openVideo({ videoidPk: 16673 })
+        return opened.ok ? opened.value.state.status : opened.error.code
+      })
+    await expect.poll(saved, { timeout: 20_000 }).toBe('ready')
+    // One bit flipped inside the video's only chunk (a 92-byte header, then a 12-byte nonce).
+    const videos = path.join(harness.dataDir, 'video-cache', 'videos')
+    const file = path.join(videos, readdirSync(videos).find((name) => name.endsWith('.video.enc')) ?? '')
+    const sealed = readFileSync(file)
+    sealed[92 + 12 + 2000] = (sealed[92 + 12 + 2000] ?? 0) ^ 0x10
+    writeFileSync(file, sealed)
+
+    await openFirstCase(app)
+    await expect(app.getByRole('alert')).toContainText(
+      'The saved copy of this video is damaged — download it again.',
+    )
+    await expect(video(app)).not.toBeAttached()
+    await expect(app.getByRole('button', { name: 'Read again from the Optimizer' })).toBeEnabled()
+    await tabTo(app, app.getByRole('button', { name: 'Download it again' }))
+    await app.keyboard.press('Enter')
+    await expect(app.getByText(/^Saved on this computer/)).toBeVisible()
+    await plays(app)
+  })
+})
+
+test('the media key deleted from the keychain: the next open says the copies were lost and downloads again', async ({
+  app,
+  harness,
+}) => {
+  await setUpByKeyboard(app)
+  await harness.cases.addPairs(LUCIA)
+  await openFirstCase(app)
+  await expect(app.getByText(/^Saved on this computer/)).toBeVisible()
+  await plays(app)
+  await app.keyboard.press('s')
+  await expect(app.getByRole('img', { name: /^Frame at 0:0\d$/ })).toBeVisible()
+  expect(await keytar.deletePassword(`${harness.keychainService}.media`, 'media-key')).toBe(true)
+
+  await reopenCase(app)
+  await expect(
+    app.getByRole('status').filter({ hasText: 'is no longer in the system keychain' }),
+  ).toContainText('(videos: 1, snapshots: 1)')
+  await expect(app.getByText('No snapshot yet.', { exact: false })).toBeVisible()
+  await expect(app.getByText(/^Saved on this computer/)).toBeVisible()
+  await plays(app)
 })
 
 test('the keys are listed in a help dialog and never fire while typing', async ({ app, harness }) => {

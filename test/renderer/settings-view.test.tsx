@@ -124,4 +124,17 @@ describe('Settings screen states', () => {
     expect(await screen.findByText(`Checks the saved address: ${moved.optimizerUrl}`)).toBeInTheDocument()
     expect(screen.queryByText('The connection check failed.')).not.toBeInTheDocument()
   })
+
+  it('says plainly how long videos and snapshots are kept, and that the journal is never deleted', async () => {
+    const api = fakeApi({
+      getCredentialStatus: () => ok(ready),
+      getSettings: () => ok({ ...defaultSettings, videoRetentionDays: 12 }),
+    })
+    await renderApp(api)
+    const cache = await screen.findByRole('region', { name: 'Videos on this computer' })
+    expect(cache).toHaveTextContent(
+      'Videos and snapshots are kept encrypted on this computer and deleted 12 days after their case is final.',
+    )
+    expect(cache).toHaveTextContent('The decision journal is never deleted by RAO Desk')
+  })
 })

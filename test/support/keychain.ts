@@ -1,6 +1,6 @@
 import keytar from '@github/keytar'
 
-/** Every keychain entry the app makes under a service prefix: the officer's, the book's and the journal's. */
+/** Every keychain entry the app makes under a service prefix: the officer's, the book's, the journal's, the media's. */
 const ENTRIES: readonly [suffix: string, account: string][] = [
   ...['sandbox', 'prod'].flatMap((environment): [string, string][] => [
     [`.${environment}`, 'officer'],
@@ -10,6 +10,7 @@ const ENTRIES: readonly [suffix: string, account: string][] = [
   ['.case-book', 'case-book-key'],
   ['.journal', 'journal-key'],
   ['.journal', 'journal-head'],
+  ['.media', 'media-key'],
 ]
 
 /** Removes whatever a test (or the harness) left in the real keychain; where there is none, nothing was stored. */

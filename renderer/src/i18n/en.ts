@@ -127,6 +127,11 @@ export const en = {
     noSnapshots: 'No snapshot yet. Press S or “Snapshot” to keep the frame shown.',
     snapshotAlt: 'Frame at {{time}}',
     snapshotAt: 'At {{time}} of the video, taken {{taken}}',
+    downloadAgain: 'Download it again',
+    copiesLost:
+      'The key that protected the videos and snapshots saved on this computer is no longer in the system keychain (it was reset, or the entry was removed), so they could not be read and were deleted (videos: {{videos}}, snapshots: {{snapshots}}). This video is downloading again; take the snapshots again if you need them.',
+    keychainNoFallback:
+      'RAO Desk keeps the key to its saved videos and snapshots only in the system keychain, and never saves them unprotected. Fix the problem above, then try again.',
   },
   help: {
     title: 'Keys on a case',
@@ -530,6 +535,10 @@ export const en = {
     cacheSize: '{{videos}} videos, {{size}}.',
     clearCache: 'Clear the video cache',
     cleared: 'Cleared: {{size}} freed. Snapshots are kept.',
+    retentionSaid:
+      'Videos and snapshots are kept encrypted on this computer and deleted {{days}} days after their case is final.',
+    journalKept:
+      'The decision journal is never deleted by RAO Desk: it is the RA’s record of evidence, kept as long as its rules require.',
   },
   connection: {
     title: 'Connection',
@@ -559,6 +568,7 @@ export const en = {
     storage: 'The video could not be saved on this computer. Check the free disk space and try again.',
     not_a_video:
       'The Optimizer sent a file that is empty or not a video RAO Desk can play. The case stays open: it can be decided on that ground.',
+    media_damaged: 'The saved copy of this video is damaged — download it again.',
     outcome_unknown:
       'The answer to this decision was lost. RAO Desk will read the request’s status before anything is sent again; do not decide it elsewhere meanwhile.',
     decision_in_flight: 'A decision on this case is already on its way. Wait for its answer.',

@@ -129,6 +129,11 @@ export const es: Messages = {
     noSnapshots: 'Aún no hay capturas. Pulse S o «Captura» para guardar el fotograma que se ve.',
     snapshotAlt: 'Fotograma en {{time}}',
     snapshotAt: 'En el {{time}} del vídeo, tomada el {{taken}}',
+    downloadAgain: 'Descargarlo de nuevo',
+    copiesLost:
+      'La clave que protegía los vídeos y las capturas guardados en este ordenador ya no está en el llavero del sistema (se restableció o se eliminó la entrada), así que no se podían leer y se borraron (vídeos: {{videos}}, capturas: {{snapshots}}). Este vídeo se está descargando de nuevo; repita las capturas si las necesita.',
+    keychainNoFallback:
+      'RAO Desk guarda la clave de sus vídeos y capturas solo en el llavero del sistema, y nunca los guarda sin protección. Resuelva el problema indicado y vuelva a intentarlo.',
   },
   help: {
     title: 'Teclas en un caso',
@@ -543,6 +548,10 @@ export const es: Messages = {
     cacheSize: '{{videos}} vídeos, {{size}}.',
     clearCache: 'Vaciar la caché de vídeos',
     cleared: 'Vaciada: {{size}} liberados. Las capturas se conservan.',
+    retentionSaid:
+      'Los vídeos y las capturas se guardan cifrados en este ordenador y se borran {{days}} días después de que su caso sea final.',
+    journalKept:
+      'RAO Desk nunca borra el registro de decisiones: es la prueba documental de la RA, que se conserva el tiempo que exijan sus normas.',
   },
   connection: {
     title: 'Conexión',
@@ -574,6 +583,7 @@ export const es: Messages = {
       'No se ha podido guardar el vídeo en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
     not_a_video:
       'El Optimizer envió un archivo vacío o que no es un vídeo que RAO Desk pueda reproducir. El caso sigue abierto: se puede decidir por ese motivo.',
+    media_damaged: 'La copia guardada de este vídeo está dañada: descárguelo de nuevo.',
     outcome_unknown:
       'Se perdió la respuesta a esta decisión. RAO Desk leerá el estado de la solicitud antes de volver a enviar nada; no la decida en otro sitio mientras tanto.',
     decision_in_flight: 'Ya hay una decisión en curso sobre este caso. Espere su respuesta.',

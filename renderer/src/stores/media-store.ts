@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla'
 import type { RaoApi } from '../../../shared/api'
 import type { AppErrorShape } from '../../../shared/errors'
-import type { Snapshot, VideoState } from '../../../shared/media'
+import type { LostCopies, Snapshot, VideoState } from '../../../shared/media'
 
 export interface CaseVideo {
   url: string
@@ -14,6 +14,8 @@ export interface MediaState {
   snapshots: ReadonlyMap<number, readonly Snapshot[]>
   /** The last failure of opening, cancelling or a snapshot, per case. */
   problems: ReadonlyMap<number, AppErrorShape>
+  /** Saved copies lost with the media key, told by the open of this case that found it gone. */
+  lostCopies: ReadonlyMap<number, LostCopies>
   open(videoidPk: number): Promise<void>
   cancel(videoidPk: number): Promise<void>
   loadSnapshots(videoidPk: number): Promise<void>
@@ -47,6 +49,7 @@ export function createMediaStore(api: RaoApi) {
       videos: new Map(),
       snapshots: new Map(),
       problems: new Map(),
+      lostCopies: new Map(),
       cache: null,
       async loadCache() {
         const result = await api.getVideoCache()
@@ -72,6 +75,12 @@ export function createMediaStore(api: RaoApi) {
         }
         const newer = (pushed.get(videoidPk) ?? 0) > before ? get().videos.get(videoidPk)?.state : undefined
         setVideo(videoidPk, { url: result.value.url, state: newer ?? result.value.state })
+        const { lostCopies } = result.value
+        if (lostCopies) {
+          set({ lostCopies: withEntry(get().lostCopies, videoidPk, lostCopies) })
+          // The case's snapshots went with the key: list what is left.
+          await get().loadSnapshots(videoidPk)
+        }
       },
       async cancel(videoidPk) {
         const result = await api.cancelVideo({ videoidPk })

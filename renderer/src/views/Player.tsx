@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { VideoState } from '../../../shared/media'
-import { ErrorMessage } from '../components/ErrorMessage'
+import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { formatClock, formatSize } from '../components/format'
 import { isOwnKey, isTyping } from '../components/typing'
 import { useMedia } from '../stores/context'
@@ -19,6 +19,7 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
   const { t } = useTranslation()
   const video = useMedia((state) => state.videos.get(videoidPk))
   const problem = useMedia((state) => state.problems.get(videoidPk))
+  const lostCopies = useMedia((state) => state.lostCopies.get(videoidPk))
   const open = useMedia((state) => state.open)
   const cancel = useMedia((state) => state.cancel)
   const saveSnapshot = useMedia((state) => state.saveSnapshot)
@@ -129,7 +130,18 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
   if (problem && !video) {
     return (
       <section className="card player" aria-label={t('player.title')}>
-        <ErrorMessage error={problem} />
+        {problem.code.startsWith('keychain_') ? (
+          // As the credentials screen shows a keychain that cannot be used: no other place is offered.
+          <>
+            <ErrorMessage error={problem} />
+            <p className="muted">{t('player.keychainNoFallback')}</p>
+            <button type="button" onClick={() => void open(videoidPk)}>
+              {t('common.retry')}
+            </button>
+          </>
+        ) : (
+          <RetryableError error={problem} onRetry={() => void open(videoidPk)} />
+        )}
       </section>
     )
   }
@@ -163,7 +175,12 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
           />
         )}
       </div>
-      {unplayable && (
+      {lostCopies && (
+        <p className="notice" role="status">
+          {t('player.copiesLost', lostCopies)}
+        </p>
+      )}
+      {unplayable && playable && (
         <p className="notice notice-error" role="alert">
           {t('player.unplayable')}
         </p>
@@ -270,6 +287,16 @@ function Download({
       <p role="status" className="muted">
         {t('player.cached', { size: formatSize(state.bytes) })}
       </p>
+    )
+  }
+  if (state.status === 'failed' && state.error.code === 'media_damaged') {
+    return (
+      <div>
+        <ErrorMessage error={state.error} />
+        <button type="button" onClick={onRetry}>
+          {t('player.downloadAgain')}
+        </button>
+      </div>
     )
   }
   return (

@@ -57,7 +57,7 @@ export function SettingsView() {
       <p className="muted">{t('settings.intro')}</p>
       <SettingsForm saved={settings} />
       <ConnectionPanel savedUrl={settings.optimizerUrl} />
-      <VideoCachePanel />
+      <VideoCachePanel retentionDays={settings.videoRetentionDays} />
     </section>
   )
 }
@@ -344,8 +344,8 @@ function WholeNumberField({
   )
 }
 
-/** How much room the cases' videos take, and the way to free it. */
-function VideoCachePanel() {
+/** How much room the cases' videos take, the way to free it, and what is kept how long. */
+function VideoCachePanel({ retentionDays }: { retentionDays: number }) {
   const { t } = useTranslation()
   const cache = useMedia((state) => state.cache)
   const loadCache = useMedia((state) => state.loadCache)
@@ -358,6 +358,8 @@ function VideoCachePanel() {
   return (
     <section className="card" aria-labelledby="cache-title">
       <h2 id="cache-title">{t('settings.cacheTitle')}</h2>
+      <p>{t('settings.retentionSaid', { days: retentionDays })}</p>
+      <p>{t('settings.journalKept')}</p>
       {cache && 'error' in cache ? (
         <ErrorMessage error={cache.error} />
       ) : (
