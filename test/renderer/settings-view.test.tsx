@@ -28,7 +28,8 @@ async function renderApp(api: ReturnType<typeof fakeApi>) {
       <App />
     </StoresProvider>,
   )
-  await userEvent.click(screen.getByRole('button', { name: 'Settings' }))
+  // The shell shows once main has said whether the desk is locked.
+  await userEvent.click(await screen.findByRole('button', { name: 'Settings' }))
 }
 
 describe('Settings screen states', () => {

@@ -14,6 +14,9 @@ export interface MediaState {
   snapshots: ReadonlyMap<number, readonly Snapshot[]>
   /** The last failure of opening, cancelling or a snapshot, per case. */
   problems: ReadonlyMap<number, AppErrorShape>
+  /** Where each case's video was when its player went away (the lock, say): it starts there again. */
+  positions: ReadonlyMap<number, number>
+  keepPosition(videoidPk: number, seconds: number): void
   open(videoidPk: number): Promise<void>
   cancel(videoidPk: number): Promise<void>
   loadSnapshots(videoidPk: number): Promise<void>
@@ -47,6 +50,9 @@ export function createMediaStore(api: RaoApi) {
       videos: new Map(),
       snapshots: new Map(),
       problems: new Map(),
+      positions: new Map(),
+      keepPosition: (videoidPk, seconds) =>
+        set({ positions: withEntry(get().positions, videoidPk, seconds) }),
       cache: null,
       async loadCache() {
         const result = await api.getVideoCache()
