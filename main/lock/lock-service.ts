@@ -225,7 +225,7 @@ export function createLockService(options: LockServiceOptions) {
     unlockWithTouchId: () => oneAtATime(unlockWithTouchId),
     /** Input on the page: the officer is there. It postpones the idle lock; it opens nothing. */
     activity(): void {
-      if (!kept.locked) lastActivity = clock.now()
+      lastActivity = clock.now()
     },
     start(): void {
       lastActivity = clock.now()
