@@ -42,6 +42,14 @@ export const errorCodes = [
   /** Wrong PINs were given: the next try waits (the lock state says until when). */
   'unlock_wait',
   'touch_id_failed',
+  'team_unreachable',
+  'team_tls',
+  'team_tls_required',
+  'team_auth',
+  'team_schema_old',
+  'team_schema_new',
+  'team_forbidden',
+  'team_no_claim',
   'internal',
 ] as const
 

@@ -1,7 +1,7 @@
 import { AppError, type AppErrorShape } from '../../shared/errors'
 
 /** Node's names for certificate problems, in words an officer can pass to their IT department. */
-const TLS_PROBLEMS: Readonly<Record<string, string>> = {
+export const TLS_PROBLEMS: Readonly<Record<string, string>> = {
   CERT_HAS_EXPIRED: 'the server certificate has expired',
   CERT_NOT_YET_VALID: 'the server certificate is not valid yet',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed',

@@ -87,16 +87,8 @@ export function App() {
       </main>
     )
   }
-  if (!lock) {
-    return (
-      <main id="content" aria-busy="true">
-        <p role="status" className="muted">
-          {t('common.loading')}
-        </p>
-      </main>
-    )
-  }
-  if (lock.locked) return <LockScreen />
+  // Until main answers, the shell says it is loading: nothing of the work has been read yet.
+  if (lock?.locked) return <LockScreen />
   return (
     <div className="shell">
       <a className="skip-link" href="#content">

@@ -9,7 +9,7 @@ const defaults: Answers = {
   getLockState: async () => ({ ok: true, value: { locked: false, officer: '', touchId: false } }),
   reportActivity: async () => ({ ok: true, value: null }),
   getVideoCache: async () => ({ ok: true, value: { videos: 0, bytes: 0 } }),
-  getJournal: async () => ({ ok: true, value: { entries: [], chain: { ok: true } } }),
+  getJournal: async () => ({ ok: true, value: { entries: [], integrity: { state: 'verified' } } }),
   getCaseBook: async () => ({
     ok: true,
     value: { state: 'open', cases: [], sync: { running: false, online: true } },

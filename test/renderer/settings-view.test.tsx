@@ -28,8 +28,7 @@ async function renderApp(api: ReturnType<typeof fakeApi>) {
       <App />
     </StoresProvider>,
   )
-  // The shell shows once main has said whether the desk is locked.
-  await userEvent.click(await screen.findByRole('button', { name: 'Settings' }))
+  await userEvent.click(screen.getByRole('button', { name: 'Settings' }))
 }
 
 describe('Settings screen states', () => {

@@ -612,6 +612,17 @@ export const en = {
     wrong_pin: 'Wrong PIN. Each wrong PIN is written in the journal.',
     unlock_wait: 'Too many wrong PINs: wait, then try again.',
     touch_id_failed: 'Touch ID did not confirm you. Enter your PIN instead.',
+    team_unreachable:
+      'Cannot reach the team database. Check its address and your network; deciding waits until it answers, watching and notes go on.',
+    team_tls: 'A secure connection to the team database could not be made.',
+    team_tls_required:
+      'The team database is not on this computer, so its connection must use TLS: remove sslmode=disable from the address.',
+    team_auth: 'The team database refused this database user or password.',
+    team_schema_old:
+      'The team database has no RAO Desk schema or an older one. An administrator must run npm run team:init for it.',
+    team_schema_new: 'The team database was set up by a newer RAO Desk. Update RAO Desk on this computer.',
+    team_forbidden: 'The team database does not allow this database user to do that.',
+    team_no_claim: 'You do not hold this case: open it again to claim it before deciding.',
     internal: 'Something went wrong in RAO Desk.',
     details: 'Details',
   },

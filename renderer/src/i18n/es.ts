@@ -628,6 +628,18 @@ export const es: Messages = {
     wrong_pin: 'PIN incorrecto. Cada PIN incorrecto queda escrito en el registro.',
     unlock_wait: 'Demasiados PIN incorrectos: espere y vuelva a intentarlo.',
     touch_id_failed: 'Touch ID no le ha confirmado. Escriba su PIN.',
+    team_unreachable:
+      'No se puede contactar con la base de datos del equipo. Compruebe su dirección y la red; decidir espera a que responda, ver casos y las notas siguen.',
+    team_tls: 'No se pudo establecer una conexión segura con la base de datos del equipo.',
+    team_tls_required:
+      'La base de datos del equipo no está en este ordenador, así que su conexión debe usar TLS: quite sslmode=disable de la dirección.',
+    team_auth: 'La base de datos del equipo rechazó este usuario o esta contraseña.',
+    team_schema_old:
+      'La base de datos del equipo no tiene el esquema de RAO Desk o tiene uno anterior. Un administrador debe ejecutar npm run team:init para ella.',
+    team_schema_new:
+      'La base de datos del equipo la preparó un RAO Desk más reciente. Actualice RAO Desk en este ordenador.',
+    team_forbidden: 'La base de datos del equipo no permite eso a este usuario.',
+    team_no_claim: 'Usted no tiene asignado este caso: ábralo de nuevo para asignárselo antes de decidir.',
     internal: 'Algo ha fallado en RAO Desk.',
     details: 'Detalles',
   },

@@ -11,7 +11,7 @@ import {
 } from '../../../shared/decisions'
 import type { AppErrorShape } from '../../../shared/errors'
 import { isLockCause } from '../../../shared/lock'
-import { ErrorMessage } from '../components/ErrorMessage'
+import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { useDecisions, useStoresApi } from '../stores/context'
 
 const TYPES = journalEntrySchema.options.map((option) => option.shape.type.value)
@@ -31,10 +31,11 @@ export function JournalView() {
   const [search, setSearch] = useState('')
   const ids = { type: useId(), action: useId(), phase: useId(), search: useId() }
   useEffect(() => heading.current?.focus(), [])
-  // Read whole once; new entries arrive as events.
+  // Read whole once (App reads it at start); new entries arrive as events. A failed read waits for the officer.
+  const loaded = journal !== null
   useEffect(() => {
-    if (!journal || 'error' in journal) void loadJournal()
-  }, [journal, loadJournal])
+    if (!loaded) void loadJournal()
+  }, [loaded, loadJournal])
 
   const entries = journal && 'entries' in journal ? journal.entries : []
   const shown = useMemo(() => {
@@ -61,7 +62,9 @@ export function JournalView() {
         {t('journal.title')}
       </h1>
       <p className="muted">{t('journal.intro')}</p>
-      {journal && 'error' in journal && <ErrorMessage error={journal.error} />}
+      {journal && 'error' in journal && (
+        <RetryableError error={journal.error} onRetry={() => void loadJournal()} />
+      )}
       {journal && 'integrity' in journal && <IntegrityNotice integrity={journal.integrity} />}
       <div className="journal-tools">
         <div className="field">

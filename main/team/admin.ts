@@ -1,0 +1,84 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { type ClientBase, escapeIdentifier, escapeLiteral } from 'pg'
+import { AppError } from '../../shared/errors'
+import { roleNameSchema } from '../../shared/team'
+import { migrate, ROLES } from './schema'
+
+/**
+ * A SCRAM-SHA-256 verifier (RFC 5802/7677, as PostgreSQL stores it): the server gets this, never the
+ * password, so no statement log can hold it.
+ */
+export function scramVerifier(password: string, salt = randomBytes(16), iterations = 4096): string {
+  const salted = pbkdf2Sync(password.normalize('NFKC'), salt, iterations, 32, 'sha256')
+  const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest()
+  const storedKey = createHash('sha256').update(hmac(salted, 'Client Key')).digest()
+  const serverKey = hmac(salted, 'Server Key')
+  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`
+}
+
+/**
+ * `team:init`: the three group roles (made once, cluster-wide), the database rights the owner needs, and
+ * the schema at this app's version. Run again, it only upgrades. Needs a role that may create roles.
+ */
+export async function initTeam(client: ClientBase): Promise<{ from: number; to: number }> {
+  await createRoles(client)
+  return migrate(client)
+}
+
+/** The group roles and the database rights they need; what exists already is left as it is. */
+export async function createRoles(client: ClientBase): Promise<void> {
+  const { rows } = await client.query<{ database: string; allowed: boolean }>(
+    `SELECT current_database() AS database,
+       (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) AS allowed`,
+  )
+  const { database, allowed } = rows[0] ?? { database: '', allowed: false }
+  if (!allowed) throw new AppError('team_forbidden', 'team:init needs a superuser or a role with CREATEROLE.')
+  // Admins are members of the owner without inheriting its rights: in their daily work the rules bind
+  // them like anyone, and only a migration (SET ROLE) acts as the owner.
+  const groups = [
+    [ROLES.owner, 'NOLOGIN'],
+    [ROLES.admin, 'NOLOGIN NOINHERIT'],
+    [ROLES.officer, 'NOLOGIN'],
+  ] as const
+  for (const [role, options] of groups) {
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])
+    if (!exists.rowCount) await client.query(`CREATE ROLE ${role} ${options}`)
+  }
+  await client.query(`GRANT ${ROLES.owner} TO ${ROLES.admin}`)
+  await client.query(`GRANT CONNECT, CREATE ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.owner}`)
+  await client.query(
+    `GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.admin}, ${ROLES.officer}`,
+  )
+}
+
+/**
+ * `team:add-officer`: a login role for one officer, member of the officers' group (and the admins' with
+ * `admin`), with a new random password, which is returned once and stored nowhere but as a verifier.
+ * An existing role gets a new password and the memberships.
+ */
+export async function addOfficer(
+  client: ClientBase,
+  name: string,
+  options: { admin?: boolean } = {},
+): Promise<{ role: string; password: string; created: boolean }> {
+  const parsed = roleNameSchema.safeParse(name)
+  if (!parsed.success)
+    throw new AppError(
+      'invalid_input',
+      'An officer role name is lower case letters, digits and _ (not rao_team_ or pg_).',
+      name,
+    )
+  const role = parsed.data
+  const password = randomBytes(24).toString('base64url')
+  const verifier = escapeLiteral(scramVerifier(password))
+  const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])
+  const created = !exists.rowCount
+  await client.query(
+    created
+      ? `CREATE ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${verifier}`
+      : `ALTER ROLE ${escapeIdentifier(role)} LOGIN PASSWORD ${verifier}`,
+  )
+  await client.query(`GRANT ${ROLES.officer} TO ${escapeIdentifier(role)}`)
+  if (options.admin) await client.query(`GRANT ${ROLES.admin} TO ${escapeIdentifier(role)}`)
+  return { role, password, created }
+}

@@ -1,0 +1,100 @@
+import type { ClientBase } from 'pg'
+import { AppError } from '../../shared/errors'
+import { sql as sharedSchema } from './migrations/001-shared-schema'
+
+/** The schema's versions in order, shipped inside the app: version n is `MIGRATIONS[n - 1]`. */
+export const MIGRATIONS: readonly { name: string; sql: string }[] = [
+  { name: 'shared schema', sql: sharedSchema },
+]
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+/** The roles the schema grants to: created by `team:init`, cluster-wide. */
+export const ROLES = {
+  /** Owns every object; no one logs in as it: migrations run as it, under SET ROLE. */
+  owner: 'rao_team_owner',
+  /** Changes team settings and upgrades the schema (by SET ROLE to the owner). */
+  admin: 'rao_team_admin',
+  /** Every officer's login role is a member. */
+  officer: 'rao_team_officer',
+} as const
+
+/** One lock for every desk's migration, whatever database it upgrades ("RAOD" in ASCII). */
+const MIGRATION_LOCK = 0x5241_4f44
+
+export async function schemaVersion(client: ClientBase): Promise<number> {
+  const present = await client.query<{ table: string | null }>(
+    `SELECT to_regclass('rao_team.migrations')::text AS table`,
+  )
+  if (!present.rows[0]?.table) return 0
+  const { rows } = await client.query<{ version: number }>(
+    'SELECT coalesce(max(version), 0) AS version FROM rao_team.migrations',
+  )
+  return rows[0]?.version ?? 0
+}
+
+export const schemaTooNew = (found: number) =>
+  new AppError(
+    'team_schema_new',
+    'The team database was set up by a newer RAO Desk.',
+    `schema ${found}, this RAO Desk knows ${SCHEMA_VERSION}`,
+  )
+export const schemaTooOld = (found: number) =>
+  new AppError(
+    'team_schema_old',
+    'The team database has no RAO Desk schema or an older one: an administrator runs npm run team:init.',
+    `schema ${found}, this RAO Desk needs ${SCHEMA_VERSION}`,
+  )
+
+/** Whether this connection's login role may upgrade the schema: the owner's member (an admin). */
+export async function canMigrate(client: ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ can: boolean }>(
+    `SELECT CASE WHEN to_regrole($1) IS NULL THEN false ELSE pg_has_role(session_user, $1, 'MEMBER') END AS can`,
+    [ROLES.owner],
+  )
+  return rows[0]?.can === true
+}
+
+/**
+ * Brings the schema to this app's version under an advisory lock: two desks upgrading at once take turns,
+ * and the second finds nothing left to do. The lock is the session's, taken before the transaction, so
+ * that the transaction starts after the other's commit and reads the catalogue as it now is. The upgrade
+ * is one transaction, made as the owner role. A schema newer than the app is left alone and reported.
+ */
+export async function migrate(client: ClientBase): Promise<{ from: number; to: number }> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+  try {
+    await client.query('BEGIN')
+    const from = await schemaVersion(client)
+    if (from > SCHEMA_VERSION) throw schemaTooNew(from)
+    if (from < SCHEMA_VERSION) {
+      await client.query(`SET LOCAL ROLE ${ROLES.owner}`)
+      for (const [index, migration] of MIGRATIONS.entries()) {
+        if (index < from) continue
+        await client.query(migration.sql)
+        await client.query('INSERT INTO rao_team.migrations (version, name) VALUES ($1, $2)', [
+          index + 1,
+          migration.name,
+        ])
+      }
+    }
+    await client.query('COMMIT')
+    return { from, to: SCHEMA_VERSION }
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)
+  }
+}
+
+/**
+ * What a desk does on connecting: a schema at this app's version is used as it is; an older one is
+ * upgraded when this role may (an admin), else reported, as is a newer one. Nothing is used half-made.
+ */
+export async function ensureSchema(client: ClientBase): Promise<number> {
+  const found = await schemaVersion(client)
+  if (found === SCHEMA_VERSION) return found
+  if (found > SCHEMA_VERSION) throw schemaTooNew(found)
+  if (!(await canMigrate(client))) throw schemaTooOld(found)
+  return (await migrate(client)).to
+}

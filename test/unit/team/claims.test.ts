@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deskStore, type Officer, seedCases, teamCluster } from './fixtures'
+
+describe('claims and take-next', () => {
+  let team: Awaited<ReturnType<typeof teamCluster>>
+  const officers: Officer[] = []
+
+  beforeAll(async () => {
+    team = await teamCluster()
+    for (let index = 0; index < 12; index++) officers.push(await team.officer(`officer_${index}`))
+  }, 60_000)
+  afterAll(() => team?.close())
+
+  const desk = (index: number, leaseSeconds?: number) => {
+    const officer = officers[index]
+    if (!officer) throw new Error('no such officer')
+    return team.track(deskStore(team.cluster, officer, leaseSeconds ? { leaseSeconds } : {}).store)
+  }
+
+  it('claims, renews, releases; another officer sees who holds the case and cannot take it', async () => {
+    await seedCases(team.admin, 1, 3)
+    const [a, b] = [desk(0), desk(1)]
+    const first = await a.claim(1)
+    expect(first).toMatchObject({
+      claimed: true,
+      case: { claim: { officer: 'officer_0', desk: 'desk-officer_0' } },
+    })
+    expect(first.case.claim?.expiresInMs).toBeGreaterThan(170_000)
+    expect(first.case.claim?.expiresInMs).toBeLessThanOrEqual(180_000)
+    const other = await b.claim(1)
+    expect(other).toMatchObject({ claimed: false, case: { claim: { officer: 'officer_0' } } })
+    // A renewal keeps "since": the officer has held it all along.
+    const renewed = await a.claim(1)
+    expect(renewed.claimed).toBe(true)
+    expect(renewed.case.claim?.since).toBe(first.case.claim?.since)
+    expect(await b.release(1)).toBe(false)
+    expect(await a.release(1)).toBe(true)
+    expect((await b.readCase(1))?.claim).toBeNull()
+    const taken = await b.claim(1)
+    expect(taken).toMatchObject({ claimed: true, case: { claim: { officer: 'officer_1' } } })
+    await b.release(1)
+    await expect(a.claim(424242)).rejects.toMatchObject({ code: 'not_found' })
+  })
+
+  it('lets a claim expire by the database’s clock', async () => {
+    await seedCases(team.admin, 10, 1)
+    const [a, b] = [desk(2, 2), desk(3)]
+    const held = await a.claim(10)
+    expect(held.claimed).toBe(true)
+    expect((await b.claim(10)).claimed).toBe(false)
+    // The lease is counted by the server: 2 s after the claim it has run out, whatever this process's clock says.
+    const serverNow = async () =>
+      new Date(
+        (await team.admin.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0]?.now ?? 0,
+      ).getTime()
+    const until = new Date(held.case.claim?.since ?? 0).getTime() + 2_000
+    while ((await serverNow()) <= until) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect((await b.readCase(10))?.claim).toBeNull()
+    // And the intended entry is refused under an expired claim.
+    await expect(a.recordIntended({ videoidPk: 10, action: 'refuse', reason: 'r' })).rejects.toMatchObject({
+      code: 'team_no_claim',
+    })
+    expect(await b.claim(10)).toMatchObject({ claimed: true, case: { claim: { officer: 'officer_3' } } })
+    await b.release(10)
+  })
+
+  it('gives every officer pressing take-next at once a different case, oldest first', async () => {
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'ENROLLREADY'`)
+    // Case 1029 has waited longest: it comes first.
+    await seedCases(team.admin, 1029, 1)
+    await seedCases(team.admin, 1000, 29)
+    await seedCases(team.admin, 1030, 90)
+    const desks = officers.map((_, index) => desk(index))
+    // Connections open beforehand, so that the presses arrive together.
+    await Promise.all(desks.map((store) => Promise.all([store.settings(), store.settings()])))
+    const rounds: (number | null)[][] = []
+    for (let round = 0; round < 12; round++) {
+      const taken = await Promise.all(desks.map((store) => store.takeNext()))
+      rounds.push(taken.map((item) => item?.videoidPk ?? null))
+      // Each officer keeps the case taken, so the next round must find others.
+      for (const [index, item] of taken.entries())
+        if (item) expect(item.claim?.officer).toBe(`officer_${index}`)
+    }
+    const all = rounds.flat()
+    const got = all.filter((pk): pk is number => pk !== null)
+    expect(new Set(got).size).toBe(got.length)
+    expect(got).toHaveLength(120)
+    expect(all.filter((pk) => pk === null)).toHaveLength(12 * 12 - 120)
+    expect(rounds[0]).toContain(1029)
+    // Nothing is left: every pending case is claimed, each by the officer take-next gave it to.
+    expect(await desks[0]?.takeNext()).toBeNull()
+    const holders = await team.admin.query<{ n: string }>(
+      `SELECT count(DISTINCT cl.case_id) AS n FROM rao_team.claims cl JOIN rao_team.cases c ON c.id = cl.case_id
+       WHERE c.status = 'VIDEOREVIEW' AND cl.until > now()`,
+    )
+    expect(Number(holders.rows[0]?.n)).toBe(120)
+  })
+
+  it('takes approvals in two-step mode only, and never gives an officer a case they validated', async () => {
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'ENROLLREADY'`)
+    await seedCases(team.admin, 2000, 1, 'CREATED')
+    const [a, b] = [desk(4), desk(5)]
+    expect(await a.takeNext()).toBeNull()
+    await team.admin.query('UPDATE rao_team.settings SET two_step = true')
+    // Officer 4 validated case 2000 (the journal says so), so take-next passes it by; officer 5 gets it.
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'VIDEOREVIEW' WHERE videoid_pk = 2000`)
+    expect((await a.claim(2000)).claimed).toBe(true)
+    const { seq } = await a.recordIntended({ videoidPk: 2000, action: 'validate' })
+    await a.recordOutcome({ intendedSeq: seq, phase: 'done' })
+    const afterValidation = await a.readCase(2000)
+    expect(afterValidation).toMatchObject({ status: 'CREATED', claim: null, validatedBy: 'officer_4' })
+    expect(await a.takeNext()).toBeNull()
+    expect(await b.takeNext()).toMatchObject({ videoidPk: 2000, claim: { officer: 'officer_5' } })
+    await team.admin.query('UPDATE rao_team.settings SET two_step = false')
+  })
+})
