@@ -105,10 +105,17 @@ export function createLockService(options: LockServiceOptions) {
     touchId: options.touchId?.available() ?? false,
   })
 
-  /** Kept on disk and told at once, before any await: a lock is in force the moment it is decided. */
+  /** In force and told at once, before any await: a lock holds the moment it is decided, disk or not. */
   function keep(next: Kept): void {
     kept = next
-    store.set(STORE_KEY, kept)
+    try {
+      store.set(STORE_KEY, kept)
+    } catch (error) {
+      // A full disk costs the lock only its survival across a restart.
+      log.error('the lock could not be kept on disk', {
+        error: error instanceof Error ? error.name : 'unknown',
+      })
+    }
     options.onChange(state())
   }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import keytar from '@github/keytar'
+import Conf from 'conf'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createIpcBinding } from '../../../main/ipc'
@@ -9,6 +10,7 @@ import { mediaBehindLock } from '../../../main/lock/gate'
 import type { Clock, PowerMonitor, TouchId } from '../../../main/lock/lock-service'
 import { createLogger } from '../../../main/log'
 import { createMediaHandler } from '../../../main/media/media-protocol'
+import { createServices } from '../../../main/services'
 import { type EventName, invokeNames } from '../../../shared/channels'
 import type { JournalEntry } from '../../../shared/decisions'
 import { FULL_CHECKLIST } from '../decisions/checklist'
@@ -386,6 +388,42 @@ describe('the desk lock', () => {
       ['unlocked', 'touch_id', OFFICER.username],
     ])
     await app.close()
+  })
+
+  it('locks, refuses and opens on a full disk: only its survival across a restart is lost', async () => {
+    const { app } = await desk()
+    await app.close()
+    const conf = new Conf<Record<string, unknown>>({
+      projectName: 'rao-desk',
+      cwd: world.dataDir,
+      configName: 'settings',
+    })
+    const lines: string[] = []
+    const full = createServices({
+      store: {
+        get: (key) => conf.get(key),
+        delete: (key) => conf.delete(key),
+        set: (key, value) => {
+          if (key === 'deskLock')
+            throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+          conf.set(key, value)
+        },
+      },
+      caseBookFile: path.join(world.dataDir, 'case-book.jsonl'),
+      journalFile: path.join(world.dataDir, 'decision-journal.jsonl'),
+      cacheDir: path.join(world.dataDir, 'video-cache'),
+      mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
+      keychain: keytar,
+      keychainService: world.service,
+      log: createLogger((line) => lines.push(line)),
+      emit: () => undefined,
+    })
+    expect(await full.handlers.lockDesk(undefined)).toMatchObject({ locked: true })
+    expect(full.refuse('decide')?.code).toBe('desk_locked')
+    await expect(full.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    expect(await full.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
+    expect(lines.join('\n')).toContain('the lock could not be kept on disk')
+    await full.close()
   })
 
   it('opens when the keychain no longer holds the credentials: there is nothing to unlock with', async () => {
