@@ -1,4 +1,4 @@
-import type { Environment } from '../shared/settings'
+import { type Environment, normalAddress } from '../shared/settings'
 
 /**
  * The Optimizer and environment an operation works with: the same pk elsewhere is another case. An
@@ -10,7 +10,7 @@ export interface Scope {
   environment: Environment
 }
 
-export const sameScope = (a: Scope, b: Scope) =>
-  a.optimizer === b.optimizer && a.environment === b.environment
+/** A scope as a key: the address in its one spelling, so two spellings of one Optimizer are one scope. */
+export const scopeKey = (scope: Scope) => `${scope.environment} ${normalAddress(scope.optimizer)}`
 
-export const scopeKey = (scope: Scope) => `${scope.environment} ${scope.optimizer}`
+export const sameScope = (a: Scope, b: Scope) => scopeKey(a) === scopeKey(b)

@@ -7,7 +7,7 @@ import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
 import { createSync } from './cases/sync'
 import { createDecisionService } from './decisions/decision-service'
-import { createHeadStore, journalCsv, journalHeadForAudit, openJournal } from './decisions/journal'
+import { createHeadStore, journalAuditRecord, journalCsv, openJournal } from './decisions/journal'
 import type { Emit, Handlers } from './ipc'
 import { lockGate } from './lock/gate'
 import { holdWhileLocked } from './lock/held-events'
@@ -276,8 +276,9 @@ export function createServices(deps: ServiceDependencies) {
     getVideoIdDefaults: () => cases.videoIdDefaults(),
     createVideoId: (input) => cases.create(input),
     refreshCase: async ({ videoidPk }) => {
-      const item = await cases.refresh(videoidPk)
-      await decisions.observe(item)
+      const read = scope()
+      const item = await cases.refresh(videoidPk, read)
+      await decisions.observe(item, read)
       return item
     },
     saveCaseNote: ({ videoidPk, note }) => cases.setNote(videoidPk, note),
@@ -298,9 +299,10 @@ export function createServices(deps: ServiceDependencies) {
     getJournal: () => decisions.journal(),
     exportJournal: async () => ({ csv: journalCsv((await decisions.journal()).entries) }),
     exportJournalAudit: async () => {
-      const { entries, integrity } = await decisions.journal()
-      const record = { ...journalHeadForAudit(entries, new Date()), integrity, lines: entries }
-      return { json: JSON.stringify(record, null, 2) }
+      const { integrity } = await decisions.journal()
+      return {
+        json: JSON.stringify(journalAuditRecord(await journal.audit(), integrity, new Date()), null, 2),
+      }
     },
     getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
     getLockState: () => lock.state(),
@@ -321,6 +323,7 @@ export function createServices(deps: ServiceDependencies) {
     oneshot,
     credentials,
     cases,
+    decisions,
     video,
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {

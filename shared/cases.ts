@@ -101,6 +101,8 @@ export const pairOutcomes = [
   'check_mismatch',
   /** A check was given, but the Optimizer could not be asked now: not added, nothing was compared. */
   'check_unavailable',
+  /** Another Video ID (in the book, or earlier in the same paste) has this request: one of them is a typo. */
+  'request_taken',
 ] as const
 export const pairResultSchema = z.object({
   line: z.number().int().positive(),

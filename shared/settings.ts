@@ -39,12 +39,25 @@ export function isAcceptableOptimizerUrl(value: string): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)
 }
 
+/**
+ * One spelling per address (scheme and host lower case, no default port, no trailing slash), so the same
+ * Optimizer is never two scopes, with a decision pending in one of them. A value that is not a URL stays.
+ */
+export function normalAddress(value: string): string {
+  try {
+    const url = new URL(value.trim())
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`
+  } catch {
+    return value
+  }
+}
+
 export const optimizerUrlSchema = z
   .string()
   .trim()
   .max(2048)
   .refine(isAcceptableOptimizerUrl, { message: 'optimizer_url_invalid' })
-  .transform((value) => value.replace(/\/+$/, ''))
+  .transform(normalAddress)
 
 export const environmentSchema = z.enum(['sandbox', 'prod'])
 export type Environment = z.infer<typeof environmentSchema>

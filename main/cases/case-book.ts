@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, statSync, truncateSync } from 'node:f
 import { z } from 'zod'
 import { environmentSchema } from '../../shared/settings'
 import { appendDurably, copyFileDurably, renameDurably, writeFileDurably } from '../fs/durable'
+import { scopeKey } from '../scope'
 
 /**
  * One Video ID as the case book stores it. What rebuilds the book (both pks, status, dates) is readable;
@@ -29,7 +30,7 @@ const HEADER = { caseBook: 1 }
 const headerSchema = z.object({ caseBook: z.literal(1) })
 
 export const caseKey = (entry: Pick<StoredCase, 'optimizer' | 'environment' | 'videoidPk'>) =>
-  `${entry.environment} ${entry.optimizer} ${entry.videoidPk}`
+  `${scopeKey(entry)} ${entry.videoidPk}`
 
 export type OpenResult =
   | { state: 'open'; book: CaseBook }

@@ -14,7 +14,7 @@ import type { Journal } from '../decisions/journal'
 import type { Logger } from '../log'
 import type { BillingCredentials, OneShotClient } from '../oneshot/client'
 import type { RequestDetails } from '../oneshot/schemas'
-import { type Scope, sameScope } from '../scope'
+import { type Scope, sameScope, scopeKey } from '../scope'
 import { type CaseBook, caseKey, openCaseBook, recoverCaseBook, type StoredCase } from './case-book'
 import { afterNotFound, DEFAULT_GONE_POLICY, dueForRecheck, type GonePolicy } from './gone'
 import { mapLimited } from './limit'
@@ -264,7 +264,7 @@ export function createCaseService(options: CaseServiceOptions) {
   /** Every case of a scope (the one in use unless said), oldest first. */
   async function list(scope: Scope = options.scope()): Promise<Case[]> {
     const book = await open()
-    const prefix = `${scope.environment} ${scope.optimizer} `
+    const prefix = `${scopeKey(scope)} `
     const cases: Case[] = []
     for (const [key, item] of book.views) if (key.startsWith(prefix)) cases.push(item)
     return cases.sort(oldestFirst)
@@ -366,6 +366,8 @@ export function createCaseService(options: CaseServiceOptions) {
       const client = options.oneshotFor(scope)
       const book = await open()
       const seen = new Set<number>()
+      const requests = new Set<number>()
+      const takenRequests = new Set((await list(scope)).map((item) => item.requestPk))
       const results: PairResult[] = []
       const toCheck: { result: PairResult; item: Case; check?: string }[] = []
       for (const { line, text: row, pair } of parsed.lines) {
@@ -375,14 +377,18 @@ export function createCaseService(options: CaseServiceOptions) {
         }
         const known = seen.has(pair.videoidPk) || book.views.has(keyIn(scope, pair.videoidPk))
         seen.add(pair.videoidPk)
+        // A request has one Video ID: a second pair with it has a typo in one of them, whose video
+        // would show beside the other person's data. The check cannot see that: it reads the request.
+        const taken = !known && (requests.has(pair.requestPk) || takenRequests.has(pair.requestPk))
+        requests.add(pair.requestPk)
         const result: PairResult = {
           line,
           text: row,
-          outcome: known ? 'already_known' : 'added',
+          outcome: known ? 'already_known' : taken ? 'request_taken' : 'added',
           videoidPk: pair.videoidPk,
         }
         results.push(result)
-        if (!known)
+        if (!known && !taken)
           toCheck.push({
             result,
             item: fresh(pair.videoidPk, pair.requestPk, pair.check !== undefined),

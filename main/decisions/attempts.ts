@@ -24,26 +24,39 @@ const keyOf = (scope: string, videoidPk: number) => `${scope} ${videoidPk}`
 
 /**
  * The journal's decisions by attempt and by case, brought up to date with the entries appended since the
- * last look, so that asking about one case never rescans a journal of tens of thousands of entries.
+ * last look, so that asking about one case never rescans a journal of tens of thousands of entries. An
+ * outcome whose seal did not hold never closes an attempt (a forged "did not take effect" must not open a
+ * resend); an outcome whose attempt's line was lost stands for that attempt, so it is never forgotten.
  */
-export function createAttemptIndex(entries: () => readonly JournalEntry[]) {
+export function createAttemptIndex(
+  entries: () => readonly JournalEntry[],
+  trusted: (seq: number) => boolean,
+) {
   const byAttempt = new Map<number, Attempt>()
   const byCase = new Map<string, Attempt[]>()
   let indexed = 0
+
+  function add(intended: DecisionEntry): Attempt {
+    const attempt = { intended, outcomes: [] }
+    byAttempt.set(intended.seq, attempt)
+    const scope = intended.optimizer && intended.environment ? scopeKey(intended as Scope) : ANY
+    const key = keyOf(scope, intended.videoidPk)
+    byCase.set(key, [...(byCase.get(key) ?? []), attempt])
+    return attempt
+  }
 
   function catchUp(): void {
     const all = entries()
     for (; indexed < all.length; indexed++) {
       const entry = all[indexed]
       if (entry?.type !== 'decision') continue
-      if (entry.phase === 'intended') {
-        const attempt = { intended: entry, outcomes: [] }
-        byAttempt.set(entry.seq, attempt)
-        const scope = entry.optimizer && entry.environment ? scopeKey(entry as Scope) : ANY
-        const key = keyOf(scope, entry.videoidPk)
-        byCase.set(key, [...(byCase.get(key) ?? []), attempt])
-      } else if (entry.attempt !== undefined) {
-        byAttempt.get(entry.attempt)?.outcomes.push(entry)
+      if (entry.phase === 'intended') add(entry)
+      else if (entry.attempt !== undefined) {
+        if (FINAL_PHASES.has(entry.phase) && !trusted(entry.seq)) continue
+        const attempt =
+          byAttempt.get(entry.attempt) ??
+          add({ ...entry, seq: entry.attempt, phase: 'intended', attempt: undefined })
+        attempt.outcomes.push(entry)
       }
     }
   }

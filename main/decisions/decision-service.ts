@@ -21,8 +21,7 @@ import type { Journal } from './journal'
 /** Failures that mean the request never left the desk (no connection was made), so nothing was decided. */
 const neverSent = (error: AppError) =>
   error.code === 'tls' ||
-  (error.code === 'unreachable' &&
-    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(error.detail ?? ''))
+  (error.code === 'unreachable' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)$/.test(error.detail ?? ''))
 
 export type Classified =
   | { phase: 'not_sent' | 'refused'; errorCode: string }
@@ -95,13 +94,18 @@ export interface DecisionServiceOptions {
 export function createDecisionService(options: DecisionServiceOptions) {
   const { journal, cases, credentials, log } = options
   const now = () => (options.now ?? (() => new Date()))()
-  const attempts = createAttemptIndex(() => journal.entries())
+  const attempts = createAttemptIndex(
+    () => journal.entries(),
+    (seq) => journal.trusted(seq),
+  )
   const inFlight = new Set<string>()
   const settling = new Map<number, Promise<void>>()
   /** When each unsettled attempt's status was last read (in memory: a restart reads at once). */
   const lastRead = new Map<number, number>()
   let timer: ReturnType<typeof setTimeout> | undefined
   let stopped = true
+  /** Failed loads of the journal in a row: the timer backs off while the keychain will not give its key. */
+  let loadFailures = 0
 
   const caseKey = (scope: Scope, videoidPk: number) => `${scopeKey(scope)} ${videoidPk}`
   const scopeOf = (entry: DecisionEntry): Scope =>
@@ -111,7 +115,9 @@ export function createDecisionService(options: DecisionServiceOptions) {
 
   const windowStart = (attempt: Attempt) =>
     Date.parse((attempt.outcomes.find((entry) => entry.phase === 'unknown') ?? attempt.intended).time)
-  const windowEnd = (attempt: Attempt) => windowStart(attempt) + options.settleWindowMs()
+  /** The window in force when the attempt was made: a setting lowered later does not shorten it. */
+  const windowEnd = (attempt: Attempt) =>
+    windowStart(attempt) + (attempt.intended.settleWindowMs ?? options.settleWindowMs())
   const nextCheck = (attempt: Attempt) => {
     const read = lastRead.get(attempt.intended.seq)
     return read === undefined ? now().getTime() : read + options.settleReadEveryMs()
@@ -189,7 +195,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
    * passed (not done). Single-flight per attempt: whoever asks (sync, start, the timer, the case page)
    * shares the one read, and an attempt gets one settled entry.
    */
-  function settle(attempt: Attempt, read?: Case): Promise<void> {
+  function settle(attempt: Attempt, read?: { item: Case; scope: Scope }): Promise<void> {
     const seq = attempt.intended.seq
     const running = settling.get(seq)
     if (running) return running
@@ -201,7 +207,9 @@ export function createDecisionService(options: DecisionServiceOptions) {
       lastRead.set(seq, readAt)
       let item: Case
       try {
-        item = read ?? (await cases.refresh(intended.videoidPk, scope))
+        // A read of another Optimizer's case with the same pk says nothing of this attempt.
+        item =
+          read && sameScope(read.scope, scope) ? read.item : await cases.refresh(intended.videoidPk, scope)
       } catch (error) {
         log.info('decision not settled yet: status unreadable', {
           code: error instanceof AppError ? error.code : 'internal',
@@ -237,7 +245,14 @@ export function createDecisionService(options: DecisionServiceOptions) {
   /** Settles every settleable attempt whose next read is due. */
   async function settleDue(): Promise<void> {
     try {
-      await journal.load()
+      try {
+        await journal.load()
+        loadFailures = 0
+      } catch (error) {
+        // The journal cannot be read yet (a locked keychain): ask again later, not at once.
+        loadFailures++
+        throw error
+      }
       const due = settleable().filter((attempt) => nextCheck(attempt) <= now().getTime())
       await Promise.all(due.map((attempt) => settle(attempt)))
     } finally {
@@ -250,7 +265,11 @@ export function createDecisionService(options: DecisionServiceOptions) {
   function reschedule(): void {
     clearTimeout(timer)
     if (stopped) return
-    const next = Math.min(...settleable().map(nextCheck))
+    const backoff = loadFailures
+      ? now().getTime() +
+        Math.min(300_000, Math.max(options.settleReadEveryMs(), 5000) * 2 ** (loadFailures - 1))
+      : 0
+    const next = Math.max(backoff, Math.min(...settleable().map(nextCheck)))
     if (!Number.isFinite(next)) return
     timer = setTimeout(() => void settleDue().catch(() => undefined), Math.max(0, next - now().getTime()))
     timer.unref?.()
@@ -309,6 +328,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
       ...('checklist' in input ? { checklist: input.checklist } : {}),
       ...(item.pairVerified ? {} : { pairConfirmed: true }),
       ...(resendOf ? { resendOf } : {}),
+      settleWindowMs: options.settleWindowMs(),
     }
     // The authority first: a keychain that cannot give it means nothing left the desk.
     let authority: RaoAuthority
@@ -418,12 +438,11 @@ export function createDecisionService(options: DecisionServiceOptions) {
     settleDue,
 
     /** A case just read again (the officer asked): its status settles what it can, with no read of its own. */
-    async observe(item: Case): Promise<void> {
+    async observe(item: Case, scope: Scope): Promise<void> {
       await journal.load()
-      const scope = options.scope()
       if (inFlight.has(caseKey(scope, item.videoidPk))) return
       const pending = attempts.ofCase(scope, item.videoidPk).filter((attempt) => !finalOf(attempt))
-      await Promise.all(pending.map((attempt) => settle(attempt, item)))
+      await Promise.all(pending.map((attempt) => settle(attempt, { item, scope })))
     },
 
     /** Starts the timer that reads lost answers' statuses until they settle. */

@@ -104,16 +104,34 @@ export function describeProblem(problem: JournalProblem): string {
   }
 }
 
+const HEX64 = /^[0-9a-f]{64}$/
+/** A MAC that is well formed and matches: a malformed one (wrong length, not hex) is an edit, not a crash. */
+const macMatches = (key: SealKey, body: Raw, mac: unknown) =>
+  typeof mac === 'string' && HEX64.test(mac) && sameHex(hmac(key, JSON.stringify(body)), mac)
+
+/** What a check of the lines found: its problems, and the entries whose content cannot be trusted. */
+interface LinesCheck {
+  problems: JournalProblem[]
+  /** Entries whose MAC or hash failed, or that could not be checked: never counted as a final outcome. */
+  untrusted: Set<number>
+}
+
 /**
  * Checks the lines of a journal: each entry follows the one before it (its `prev` is that entry's MAC, or
  * its `prevHash` that entry's hash, before the chain was keyed), its MAC or hash matches its content, and
  * its number is the next. Answers what it found wrong, first break of each entry only.
  */
-function verifyLines(raws: readonly (Raw | undefined)[], key: SealKey | null): JournalProblem[] {
+function verifyLines(raws: readonly (Raw | undefined)[], key: SealKey | null): LinesCheck {
   const problems: JournalProblem[] = []
+  const untrusted = new Set<number>()
   // Entries before the chain was keyed anew (its key lost from the keychain) cannot be checked: they are
-  // still linked and numbered, and the entry that says so is itself checked.
-  const rekeyedAt = raws.findLastIndex((raw) => raw?.type === 'chain' && raw.event === 'rekeyed')
+  // still linked and numbered. Only a marker sealed with the key in use counts: a forged one would hide
+  // the edits before it.
+  const rekeyedAt = raws.findLastIndex((raw) => {
+    if (!key || raw?.type !== 'chain' || raw.event !== 'rekeyed') return false
+    const { mac, ...body } = raw
+    return macMatches(key, body, mac)
+  })
   let previous = GENESIS
   let keyed = false
   for (const [index, raw] of raws.entries()) {
@@ -123,14 +141,17 @@ function verifyLines(raws: readonly (Raw | undefined)[], key: SealKey | null): J
       continue
     }
     const seq = Number(raw.seq)
-    if (typeof raw.mac === 'string') {
+    if ('mac' in raw) {
       keyed = true
       const { mac, ...body } = raw
       const checkable = index >= rekeyedAt
+      if (!checkable) untrusted.add(seq)
       if (checkable && !key) {
+        untrusted.add(seq)
         if (!problems.some((problem) => problem.kind === 'key_missing'))
           problems.push({ kind: 'key_missing' })
-      } else if (checkable && key && !sameHex(hmac(key, JSON.stringify(body)), mac)) {
+      } else if (checkable && key && !macMatches(key, body, mac)) {
+        untrusted.add(seq)
         problems.push({ kind: 'entry_changed', seq })
       } else if (body.prev !== previous || seq !== index + 1) {
         problems.push({ kind: 'entry_out_of_place', seq })
@@ -138,14 +159,15 @@ function verifyLines(raws: readonly (Raw | undefined)[], key: SealKey | null): J
     } else {
       const { hash, ...body } = raw
       // A plain-hash entry after the chain was keyed was not written by the app.
-      if (keyed || typeof hash !== 'string' || sha256(JSON.stringify(body)) !== hash)
+      if (keyed || typeof hash !== 'string' || sha256(JSON.stringify(body)) !== hash) {
+        untrusted.add(seq)
         problems.push({ kind: 'entry_changed', seq })
-      else if (body.prevHash !== previous || seq !== index + 1)
+      } else if (body.prevHash !== previous || seq !== index + 1)
         problems.push({ kind: 'entry_out_of_place', seq })
     }
     previous = sealOf(raw)
   }
-  return problems
+  return { problems, untrusted }
 }
 
 /** What the keychain's head says of the journal's end. */
@@ -171,8 +193,11 @@ function checkHead(raws: readonly (Raw | undefined)[], head: JournalHead | null)
 export function openJournal(options: JournalOptions) {
   const { file, keys, head, log } = options
   const now = () => (options.now ?? (() => new Date()))()
+  /** Each line as written, for an auditor; its parsed value (undefined where unreadable); its entry. */
+  const lines: string[] = []
   const raws: (Raw | undefined)[] = []
   const entries: JournalEntry[] = []
+  let untrusted = new Set<number>()
   let key: SealKey | null = null
   let integrity: JournalIntegrity = {
     state: 'unchecked',
@@ -184,14 +209,14 @@ export function openJournal(options: JournalOptions) {
   function readFile(): void {
     if (!existsSync(file)) return
     const text = readFileSync(file, 'utf8')
-    const lines = text.split('\n')
-    const torn = lines.pop() ?? ''
+    const torn = text.slice(text.lastIndexOf('\n') + 1)
     if (torn) truncateSync(file, Buffer.byteLength(text) - Buffer.byteLength(torn))
-    for (const line of lines) {
+    for (const line of text.split('\n').slice(0, -1)) {
       const raw = safeJson(line)
       // Lines written before entries had types were all decisions.
       const typed = raw && typeof raw === 'object' && !('type' in raw) ? { ...raw, type: 'decision' } : raw
       const parsed = journalEntrySchema.safeParse(typed)
+      lines.push(line)
       raws.push(parsed.success ? (raw as Raw) : undefined)
       if (parsed.success) entries.push(parsed.data)
     }
@@ -224,8 +249,10 @@ export function openJournal(options: JournalOptions) {
       prev: last ? sealOf(last) : GENESIS,
     }
     const raw = { ...body, mac: hmac(signingKey, JSON.stringify(body)) }
-    appendDurably(file, Buffer.from(`${JSON.stringify(raw)}\n`))
+    const line = JSON.stringify(raw)
+    appendDurably(file, Buffer.from(`${line}\n`))
     const entry = journalEntrySchema.parse(raw)
+    lines.push(line)
     raws.push(raw)
     entries.push(entry)
     options.onAppend?.(entry)
@@ -236,7 +263,9 @@ export function openJournal(options: JournalOptions) {
   async function check(): Promise<void> {
     const keyedBefore = raws.some((raw) => typeof raw?.mac === 'string')
     const [storedKey, storedHead] = await Promise.all([keys.read(), head.read()])
-    const problems = [...verifyLines(raws, storedKey), ...checkHead(raws, storedHead)]
+    const checked = verifyLines(raws, storedKey)
+    untrusted = checked.untrusted
+    const problems = [...checked.problems, ...checkHead(raws, storedHead)]
     key = storedKey ?? (await keys.readOrCreate())
     integrity = problems.length ? { state: 'problems', problems } : { state: 'verified' }
     const detail = problems.map(describeProblem).join('; ')
@@ -273,9 +302,11 @@ export function openJournal(options: JournalOptions) {
         if (!entries.length && !raws.length) readFile()
         await check()
       } catch (error) {
-        const failure = error instanceof AppError ? error : fromKeychainError(error)
+        // The keychain's failures come typed from the key and head stores; anything else is the app's own.
+        const failure =
+          error instanceof AppError ? error : new AppError('internal', 'The journal could not be checked.')
         integrity = { state: 'unchecked', problem: failure.toShape() }
-        log.warn('journal not checked: keychain', { code: failure.code })
+        log.warn('journal not checked', { code: failure.code })
         throw failure
       } finally {
         loading = undefined
@@ -289,6 +320,13 @@ export function openJournal(options: JournalOptions) {
     load,
     entries: (): readonly JournalEntry[] => entries,
     integrity: () => integrity,
+    /** Whether an entry's seal held at the check (entries written since always do): only those settle anything. */
+    trusted: (seq: number) => !untrusted.has(seq),
+
+    /** The lines exactly as written and the head the keychain keeps: what an auditor verifies. */
+    async audit(): Promise<{ lines: string[]; head: JournalHead | null }> {
+      return { lines: [...lines], head: await head.read().catch(() => null) }
+    },
 
     /** Appends one entry and flushes it; once this returns, it survives a crash, and the head is kept. */
     async append(record: JournalRecord): Promise<JournalEntry> {
@@ -368,19 +406,26 @@ export function journalCsv(entries: readonly JournalEntry[]): string {
   return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`
 }
 
-/** What an auditor needs beside the journal's lines to check them: the head, and how. */
-export function journalHeadForAudit(entries: readonly JournalEntry[], exportedAt: Date) {
-  const last = entries.at(-1)
+/**
+ * What an auditor checks the journal with: its lines exactly as written (a MAC covers the line as
+ * written, so re-serialised entries would not verify), the head the keychain keeps, and how.
+ */
+export function journalAuditRecord(
+  audit: { lines: readonly string[]; head: JournalHead | null },
+  integrity: JournalIntegrity,
+  exportedAt: Date,
+) {
   return {
     exportedAt: exportedAt.toISOString(),
-    entries: entries.length,
-    head: last ? { seq: last.seq, mac: last.mac ?? last.hash ?? '' } : null,
+    integrityAtExport: integrity,
+    headInKeychain: audit.head,
     howToVerify: [
-      'The file decision-journal.jsonl holds one JSON object per line, in order, numbered from 1 by "seq".',
-      'Lines with "mac": mac = HMAC-SHA-256(journal key, the line with its "mac" field removed, as written), in hex; "prev" is the previous line\'s "mac" (or "hash"), or 64 zeros for the first line.',
-      'Lines with "hash" (written before the chain was keyed): hash = SHA-256(the line with its "hash" field removed), in hex; "prevHash" is the previous line\'s "hash", or 64 zeros.',
+      '"lines" holds the journal file (decision-journal.jsonl) line by line, exactly as written, numbered from 1 by "seq".',
+      'Lines with "mac": mac = HMAC-SHA-256(journal key, the line parsed as JSON, its "mac" field removed, serialised again with the fields in the order written), in hex; "prev" is the previous line\'s "mac" (or "hash"), or 64 zeros for the first line.',
+      'Lines with "hash" (written before the chain was keyed): hash = SHA-256(the line without its "hash" field, serialised the same way), in hex; "prevHash" is the previous line\'s "hash", or 64 zeros.',
       'The journal key is 32 bytes, base64, in the operating system keychain of the desk that wrote it: service "com.raodesk.app.journal", account "journal-key". It never leaves that keychain; the desk checks the whole chain at every start.',
-      'The journal is whole when every line verifies, "seq" runs 1, 2, 3 … with no gap, and the last line matches "head" here; a journal later found with fewer lines, or another MAC at head.seq, was cut off or replaced.',
+      'The journal is whole when every line verifies, "seq" runs 1, 2, 3 … with no gap, and the line at headInKeychain.seq carries headInKeychain.mac and is the last; a journal later found with fewer lines, or another MAC at that seq, was cut off or replaced.',
     ],
+    lines: audit.lines,
   }
 }

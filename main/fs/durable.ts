@@ -1,11 +1,31 @@
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  renameSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 
 /**
  * The file system calls that make a write durable, in one object so that a test can record their order
  * (and see a missing fsync) without patching `node:fs`. Nothing else in this module calls `node:fs`.
  */
-export const fsCalls = { openSync, writeSync, fsyncSync, closeSync, renameSync, copyFileSync, existsSync }
+export const fsCalls = {
+  openSync,
+  writeSync,
+  fsyncSync,
+  closeSync,
+  renameSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+}
 
 /** A write may take only part of a buffer (a disk filling up does that): the rest goes in another. */
 export function writeAll(fd: number, data: Buffer): void {
@@ -59,15 +79,27 @@ export function copyFileDurably(from: string, to: string): void {
 }
 
 /**
- * Appends data and flushes it; once this returns, it survives a crash. A file this call creates has its
- * folder flushed too, or the first line could vanish with the file's name after a power cut.
+ * Appends data and flushes it; once this returns, it survives a crash. A write that fails part-way (a
+ * full disk) is cut back off, so the next append starts a line of its own rather than joining the torn
+ * one. A file this call creates has its folder flushed too, or the first line could vanish with the
+ * file's name after a power cut.
  */
 export function appendDurably(file: string, data: Buffer, mode = 0o600): void {
   const created = !fsCalls.existsSync(file)
   const fd = fsCalls.openSync(file, 'a', mode)
   try {
-    writeAll(fd, data)
-    fsCalls.fsyncSync(fd)
+    const before = fsCalls.fstatSync(fd).size
+    try {
+      writeAll(fd, data)
+      fsCalls.fsyncSync(fd)
+    } catch (error) {
+      try {
+        fsCalls.ftruncateSync(fd, before)
+      } catch {
+        // The torn end stays; a reader drops a last line without its newline, or reports the damage.
+      }
+      throw error
+    }
   } finally {
     fsCalls.closeSync(fd)
   }

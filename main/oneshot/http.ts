@@ -82,6 +82,8 @@ export async function callJson(
       dispatcher: context.dispatcher,
       headers: {
         accept: 'application/json',
+        // A status read through a caching proxy must be the Optimizer's now, not one kept from before.
+        ...(method === 'GET' ? { 'cache-control': 'no-cache' } : {}),
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),

@@ -148,7 +148,7 @@ test('refuse sends exactly the reason shown, in the language chosen; approve; tw
   const audit = app.waitForEvent('download')
   await app.getByRole('button', { name: 'Export for an auditor' }).click()
   const auditRecord = JSON.parse(readFileSync((await (await audit).path()) ?? '', 'utf8'))
-  expect(auditRecord.head).toEqual({ seq: 9, mac: expect.stringMatching(/^[0-9a-f]{64}$/) })
+  expect(auditRecord.headInKeychain).toEqual({ seq: 9, mac: expect.stringMatching(/^[0-9a-f]{64}$/) })
   expect(auditRecord.lines).toHaveLength(9)
 })
 
@@ -233,6 +233,7 @@ test.describe('an approve whose answer is lost', () => {
       'The answer was lost; the request’s status showed it took effect.',
     )
     await expect(app.getByText('The answer to “Approve” was lost')).toBeHidden()
+    await expect(app.getByText(/The answer to this decision was lost/)).toHaveCount(0)
     expect(simulator.decisions).toHaveLength(1)
   })
 

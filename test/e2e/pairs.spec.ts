@@ -15,10 +15,12 @@ test('a pair with a check is added only when the check names its signer; one wit
     app.getByText('A pair with a typo puts one person’s data beside another person’s video'),
   ).toBeVisible()
 
-  // Lucía's pair with her email; Javier's Video ID typed with Lucía's request, his document as the check;
-  // Ana's pair with no check at all.
+  // Lucía's pair with her email; Javier's pair with Lucía's email as its check; Ana's pair with no check at
+  // all; and Lucía's request again with a mistyped Video ID, her email as its check.
   await tabTo(app, app.getByLabel('Many at once'))
-  await app.keyboard.insertText('16673,923056,LUCIA.Garcia@example.org\n16674,923056,30918274H\n16675,923058')
+  await app.keyboard.insertText(
+    '16673,923056,LUCIA.Garcia@example.org\n16674,923057,lucia.garcia@example.org\n16675,923058\n16676,923056,lucia.garcia@example.org',
+  )
   await app.keyboard.press('Tab')
   await app.keyboard.press('Enter')
   const results = app.getByRole('table', { name: 'Results' })
@@ -27,9 +29,12 @@ test('a pair with a check is added only when the check names its signer; one wit
     'Not added: the check does not match this request’s email, mobile or document number.',
   )
   await expect(results.getByRole('row', { name: /Line 3/ })).toContainText('Added')
+  await expect(results.getByRole('row', { name: /Line 4/ })).toContainText(
+    'Not added: another Video ID already has this request',
+  )
   await expect(
     app.getByText(
-      '2 added, 0 already known, 0 not found on the Optimizer, 0 malformed, 1 refused by their check.',
+      '2 added, 0 already known, 0 not found on the Optimizer, 0 malformed, 2 refused by their check or a request already taken.',
     ),
   ).toBeVisible()
 

@@ -59,7 +59,7 @@ test('a newcomer fills the queue from the keyboard, follows a sync, and works of
   await expect(results.getByRole('row', { name: /Line 3/ })).toContainText('Not found on the Optimizer')
   await expect(
     app.getByText(
-      '1 added, 0 already known, 1 not found on the Optimizer, 1 malformed, 0 refused by their check.',
+      '1 added, 0 already known, 1 not found on the Optimizer, 1 malformed, 0 refused by their check or a request already taken.',
     ),
   ).toBeVisible()
 
@@ -77,7 +77,7 @@ test('a newcomer fills the queue from the keyboard, follows a sync, and works of
   })
   await expect(
     app.getByText(
-      '3 added, 1 already known, 0 not found on the Optimizer, 0 malformed, 0 refused by their check.',
+      '3 added, 1 already known, 0 not found on the Optimizer, 0 malformed, 0 refused by their check or a request already taken.',
     ),
   ).toBeVisible()
   await expect(results.getByRole('row', { name: /Line 2/ })).toContainText('Already in the case book')

@@ -262,6 +262,9 @@ export const en = {
     chainBroken:
       'The decision journal was altered: {{problem}}. RAO Desk keeps working; tell your security officer.',
     chainUnchecked: 'The journal could not be checked yet: the keychain did not give its key.',
+    chainOkSince:
+      'Checked at start: nothing new is wrong. Earlier checks found problems, recorded in the journal (these stay):',
+    earlierProblem: '{{time}}, entry {{seq}}: {{detail}}',
     problems: {
       entry_changed: 'entry {{seq}} was changed',
       entry_out_of_place: 'entry {{seq}} does not follow the one before it (entries removed, added or moved)',
@@ -363,7 +366,7 @@ export const en = {
     checkHint:
       'As your RA’s own system knows the signer. It is compared with the request before the case is added.',
     whyCheck:
-      'A pair with a typo puts one person’s data beside another person’s video, and a decision would go to the wrong person. Give a check with each pair where you can: a pair without one is marked “not verified”, and every decision on it asks you to confirm the person.',
+      'A pair with a typo puts one person’s data beside another person’s video, and a decision would go to the wrong person. Give a check with each pair where you can: a pair without one is marked “not verified”, and every decision on it asks you to confirm the person. The check reads the request’s data, not the video: still compare the face and the document with the data on every case.',
     paste: 'Many at once: one videoid_pk,request_pk,check per line (the check is optional)',
     addPasted: 'Add these lines',
     csv: 'Choose a CSV file…',
@@ -374,7 +377,7 @@ export const en = {
     checking: 'Checking with the Optimizer…',
     results: 'Results',
     summary:
-      '{{added}} added, {{known}} already known, {{notFound}} not found on the Optimizer, {{malformed}} malformed, {{refused}} refused by their check.',
+      '{{added}} added, {{known}} already known, {{notFound}} not found on the Optimizer, {{malformed}} malformed, {{refused}} refused by their check or a request already taken.',
     line: 'Line {{line}}',
     outcome: {
       added: 'Added',
@@ -385,6 +388,8 @@ export const en = {
       check_mismatch:
         'Not added: the check does not match this request’s email, mobile or document number. Check the pair.',
       check_unavailable: 'Not added: the Optimizer cannot be reached to compare the check. Try again later.',
+      request_taken:
+        'Not added: another Video ID already has this request, so one of the two pairs has a typo. Check both.',
     },
   },
   caseBook: {

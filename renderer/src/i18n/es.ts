@@ -268,6 +268,9 @@ export const es: Messages = {
     chainBroken:
       'El registro de decisiones se ha alterado: {{problem}}. RAO Desk sigue funcionando; avise a su responsable de seguridad.',
     chainUnchecked: 'Aún no se pudo comprobar el registro: el llavero no dio su clave.',
+    chainOkSince:
+      'Comprobado al iniciar: no hay nada nuevo mal. Comprobaciones anteriores encontraron problemas, anotados en el propio registro (se quedan):',
+    earlierProblem: '{{time}}, entrada {{seq}}: {{detail}}',
     problems: {
       entry_changed: 'la entrada {{seq}} se modificó',
       entry_out_of_place:
@@ -373,7 +376,7 @@ export const es: Messages = {
     check: 'Comprobación (email, móvil o número de documento)',
     checkHint: 'Tal como lo conoce el sistema de su AR. Se compara con la solicitud antes de añadir el caso.',
     whyCheck:
-      'Una pareja con una errata pone los datos de una persona junto al vídeo de otra, y una decisión iría a la persona equivocada. Dé una comprobación con cada pareja siempre que pueda: una pareja sin ella se marca como «sin verificar», y cada decisión sobre ella le pide confirmar la persona.',
+      'Una pareja con una errata pone los datos de una persona junto al vídeo de otra, y una decisión iría a la persona equivocada. Dé una comprobación con cada pareja siempre que pueda: una pareja sin ella se marca como «sin verificar», y cada decisión sobre ella le pide confirmar la persona. La comprobación lee los datos de la solicitud, no el vídeo: compare igualmente la cara y el documento con los datos en cada caso.',
     paste: 'Varios a la vez: un videoid_pk,request_pk,comprobación por línea (la comprobación es opcional)',
     addPasted: 'Añadir estas líneas',
     csv: 'Elegir un archivo CSV…',
@@ -384,7 +387,7 @@ export const es: Messages = {
     checking: 'Comprobando con el Optimizer…',
     results: 'Resultados',
     summary:
-      '{{added}} añadidos, {{known}} ya conocidos, {{notFound}} no encontrados en el Optimizer, {{malformed}} mal formados, {{refused}} rechazados por su comprobación.',
+      '{{added}} añadidos, {{known}} ya conocidos, {{notFound}} no encontrados en el Optimizer, {{malformed}} mal formados, {{refused}} rechazados por su comprobación o por una solicitud ya usada.',
     line: 'Línea {{line}}',
     outcome: {
       added: 'Añadido',
@@ -396,6 +399,8 @@ export const es: Messages = {
         'No añadido: la comprobación no coincide con el email, el móvil ni el número de documento de esta solicitud. Revise la pareja.',
       check_unavailable:
         'No añadido: no se puede contactar con el Optimizer para comparar la comprobación. Inténtelo más tarde.',
+      request_taken:
+        'No añadido: otro Video ID ya tiene esta solicitud, así que una de las dos parejas tiene una errata. Revise ambas.',
     },
   },
   caseBook: {

@@ -331,6 +331,6 @@ function summaryOf(
     known: count('already_known'),
     notFound: count('not_found'),
     malformed: count('malformed'),
-    refused: count('check_mismatch', 'check_unavailable'),
+    refused: count('check_mismatch', 'check_unavailable', 'request_taken'),
   })
 }

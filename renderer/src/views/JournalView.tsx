@@ -65,7 +65,9 @@ export function JournalView() {
       {journal && 'error' in journal && (
         <RetryableError error={journal.error} onRetry={() => void loadJournal()} />
       )}
-      {journal && 'integrity' in journal && <IntegrityNotice integrity={journal.integrity} />}
+      {journal && 'integrity' in journal && (
+        <IntegrityNotice integrity={journal.integrity} entries={entries} />
+      )}
       <div className="journal-tools">
         <div className="field">
           <label htmlFor={ids.type}>{t('journal.filterType')}</label>
@@ -131,10 +133,34 @@ export function JournalView() {
   )
 }
 
-/** The check made at start, in plain words. */
-function IntegrityNotice({ integrity }: { integrity: JournalIntegrity }) {
-  const { t } = useTranslation()
+/** The check made at start, in plain words, and what earlier checks found (recorded in the journal itself). */
+function IntegrityNotice({
+  integrity,
+  entries,
+}: {
+  integrity: JournalIntegrity
+  entries: readonly JournalEntry[]
+}) {
+  const { t, i18n } = useTranslation()
   const problems = useProblemWords()
+  const earlier = entries.filter((entry) => entry.type === 'chain' && entry.event !== 'keyed')
+  if (integrity.state === 'verified' && earlier.length)
+    return (
+      <div className="notice notice-warning" role="status">
+        <p>{t('journal.chainOkSince')}</p>
+        <ul className="plain">
+          {earlier.map((entry) => (
+            <li key={entry.seq}>
+              {t('journal.earlierProblem', {
+                time: new Date(entry.time).toLocaleString(i18n.language),
+                seq: entry.seq,
+                detail: entry.type === 'chain' ? entry.detail : '',
+              })}
+            </li>
+          ))}
+        </ul>
+      </div>
+    )
   if (integrity.state === 'verified')
     return (
       <p className="notice notice-ok" role="status">

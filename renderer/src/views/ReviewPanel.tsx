@@ -215,7 +215,8 @@ export function ReviewPanel({ item }: { item: Case }) {
         )}
         {shown?.ok && <p className="notice notice-ok">{t(`review.done.${shown.action}`)}</p>}
       </div>
-      {shown && !shown.ok && (
+      {/* A lost answer is the pending notice's to tell, and goes with it once the status settles it. */}
+      {shown && !shown.ok && shown.error.code !== 'outcome_unknown' && (
         <>
           {shown.error.code === 'wrong_state' && (
             <p className="notice notice-error">

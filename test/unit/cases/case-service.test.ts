@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
@@ -449,5 +450,53 @@ describe('case book: what an operation began, it finishes where it began', () =>
     await round
     expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
     await app.close()
+  })
+})
+
+describe('case book: checks a pair must pass', () => {
+  it('refuses a pair whose check names someone else, and a second pair for a request already taken', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    const result = await app.handlers.addCases({
+      text: [
+        '16673,923056,lucia.garcia@example.org',
+        '16674,923057,lucia.garcia@example.org',
+        '16676,923056,lucia.garcia@example.org',
+        '16675,923058,51720463-H',
+      ].join('\n'),
+    })
+    expect(result.kind === 'lines' && result.results.map((line) => line.outcome)).toEqual([
+      'added',
+      'check_mismatch',
+      'request_taken',
+      'added',
+    ])
+    expect((await openCases(app)).map((item) => [item.videoidPk, item.pairVerified])).toEqual([
+      [16673, true],
+      [16675, true],
+    ])
+    // Taken by a case already in the book, too.
+    const again = await app.handlers.addCases({ text: '16679,923058' })
+    expect(again.kind === 'lines' && again.results[0]?.outcome).toBe('request_taken')
+  })
+
+  it('makes the book’s key once when two first writes come at once, so nothing is sealed under a lost key', async () => {
+    for (let round = 0; round < 4; round++) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'rao-first-writes-'))
+      const app = servicesFor(dataDir, world.service, world.simulator.url)
+      const [first, second] = pairsOf(world.simulator)
+      await Promise.all([
+        app.handlers.addCases({ text: first ?? '' }),
+        app.handlers.addCases({ text: second ?? '' }),
+      ])
+      await app.close()
+      // Reopened, before any read of the Optimizer: data sealed under a lost second key would not open.
+      const restarted = servicesFor(dataDir, world.service, world.simulator.url)
+      const cases = await openCases(restarted)
+      expect(cases.map((item) => [item.sealedUnreadable, item.person.givenName !== undefined])).toEqual([
+        [false, true],
+        [false, true],
+      ])
+      await keytar.deletePassword(`${world.service}.case-book`, 'case-book-key')
+    }
   })
 })

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
 import { classifyFailure } from '../../../main/decisions/decision-service'
 import type { Keychain } from '../../../main/vault/keychain'
 import { AppError } from '../../../shared/errors'
+import { startSimulator } from '../../simulator/server'
 import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
 import { FULL_CHECKLIST } from './checklist'
 
@@ -420,5 +421,170 @@ describe('decisions', () => {
       [ONE_STEP.videoidPk, 'approve', 'intended'],
       [ONE_STEP.videoidPk, 'approve', 'done'],
     ])
+  })
+})
+
+describe('decisions: what the review found', () => {
+  const dropApprove = () =>
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+
+  it('writes one settled entry when two reads of the same status arrive at once (single flight alone)', async () => {
+    const app = await ready({ settle: { windowMs: 600_000, readEveryMs: 0 } })
+    dropApprove()
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    setStatus(ONE_STEP.videoidPk, 'ENROLLREADY')
+    const scope = { optimizer: world.simulator.url, environment: 'sandbox' as const }
+    const item = { ...(await app.cases.get(ONE_STEP.videoidPk, scope)), status: 'ENROLLREADY' }
+    // Two observations of one read, with nothing between them: only the single flight keeps them one.
+    await Promise.all([app.decisions.observe(item, scope), app.decisions.observe(item, scope)])
+    expect(
+      (await decisionPhases(app)).filter(([, , phase]) => String(phase).startsWith('settled')),
+    ).toHaveLength(1)
+  })
+
+  it('never settles an attempt while its own decision is still on its way', async () => {
+    const app = await ready()
+    // The Optimizer approves at once and answers late: meanwhile the officer reads the case again.
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 600 } })
+    const deciding = approve(app)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await app.handlers.refreshCase({ videoidPk: ONE_STEP.videoidPk })
+    await deciding
+    expect(await decisionPhases(app)).toEqual([
+      [ONE_STEP.videoidPk, 'approve', 'intended'],
+      [ONE_STEP.videoidPk, 'approve', 'done'],
+    ])
+  })
+
+  it('keeps the window of a lost answer through a restart and through a lowered setting', async () => {
+    const app = await ready()
+    dropApprove()
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    const before = (await app.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })).unknown
+      ?.windowEndsAt
+    expect(Date.parse(before ?? '')).toBeGreaterThan(Date.now() + 9 * 60_000)
+    await app.handlers.saveSettings({ settleWindowMinutes: 1 })
+    await app.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    const after = (await restarted.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })).unknown
+    expect(after?.windowEndsAt).toBe(before)
+    // The change is in the journal, by whom.
+    const change = (await restarted.handlers.getJournal(undefined)).entries.find(
+      (entry) => entry.type === 'setting',
+    )
+    expect(change).toMatchObject({
+      setting: 'settleWindowMinutes',
+      from: 10,
+      to: 1,
+      officer: OFFICER.username,
+    })
+    await restarted.close()
+  })
+
+  it('does not let a read of another Optimizer’s case with the same pk settle an attempt', async () => {
+    const other = await startSimulator({ raos: [OFFICER] })
+    try {
+      const app = await ready({ settle: { windowMs: 600_000, readEveryMs: 0 } })
+      dropApprove()
+      await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+      // The same pk on another Optimizer is approved there; the officer looks at it, and comes back.
+      await app.handlers.saveSettings({ optimizerUrl: other.url })
+      await app.handlers.addCases({ text: `${ONE_STEP.videoidPk},${ONE_STEP.requestPk},${ONE_STEP.check}` })
+      const target = other.state.cases.get(ONE_STEP.videoidPk)
+      if (target) target.status = 'ENROLLREADY'
+      other.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 300 } })
+      const reading = app.handlers.refreshCase({ videoidPk: ONE_STEP.videoidPk })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await app.handlers.saveSettings({ optimizerUrl: world.simulator.url })
+      await reading
+      const state = await app.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })
+      expect(state.unknown).toMatchObject({ action: 'approve' })
+      await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+      expect(world.simulator.decisions).toHaveLength(1)
+      await app.close()
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('reads the keychain now and then, not in a loop, while it is locked with an answer to settle', async () => {
+    let locked = false
+    let reads = 0
+    const lockable: Keychain = {
+      getPassword: (service, account) => {
+        if (account === 'journal-key') reads++
+        return locked && account === 'journal-key'
+          ? Promise.reject(new Error('Cannot get secret of a locked object'))
+          : keytar.getPassword(service, account)
+      },
+      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const app = await ready({ keychain: lockable })
+    dropApprove()
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await app.close()
+    locked = true
+    reads = 0
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      keychain: lockable,
+    })
+    restarted.start()
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    expect(reads).toBeLessThan(10)
+    await restarted.close()
+  })
+
+  it('counts an outcome whose attempt’s line was lost as that attempt: a lost answer is never forgotten', async () => {
+    const app = await ready()
+    dropApprove()
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await app.close()
+    // The intended line was torn (a full disk, say) and later lines went on: it is unreadable now.
+    const file = path.join(world.dataDir, 'decision-journal.jsonl')
+    const lines = readFileSync(file, 'utf8').split('\n')
+    const intended = lines.findIndex((line) => line.includes('"intended"'))
+    lines[intended] = lines[intended]?.slice(0, 40) ?? ''
+    writeFileSync(file, lines.join('\n'))
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    expect(
+      (await restarted.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })).unknown,
+    ).toMatchObject({
+      action: 'approve',
+    })
+    await expect(approve(restarted)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    expect(world.simulator.decisions).toHaveLength(1)
+    await restarted.close()
+  })
+
+  it('does not let an outcome whose seal fails open a resend', async () => {
+    const app = await ready()
+    dropApprove()
+    await expect(approve(app)).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await app.close()
+    // Someone without the key appends "did not take effect" to the lost approve.
+    const file = path.join(world.dataDir, 'decision-journal.jsonl')
+    const last = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1) ?? '{}')
+    const forged = {
+      ...last,
+      seq: last.seq + 1,
+      phase: 'settled_not_done',
+      status: 'VIDEOREVIEW',
+      prev: last.mac,
+    }
+    writeFileSync(
+      file,
+      `${readFileSync(file, 'utf8')}${JSON.stringify({ ...forged, mac: 'f'.repeat(64) })}\n`,
+    )
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    expect(
+      (await restarted.handlers.getCaseDecisions({ videoidPk: ONE_STEP.videoidPk })).unconfirmed,
+    ).toBeUndefined()
+    await expect(approve(restarted, { resendConfirmed: true })).rejects.toMatchObject({
+      code: 'outcome_unknown',
+    })
+    expect(world.simulator.decisions).toHaveLength(1)
+    await restarted.close()
   })
 })

@@ -5,7 +5,14 @@ import path from 'node:path'
 import keytar from '@github/keytar'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createKeyStore } from '../../../main/cases/seal'
-import { createHeadStore, type JournalRecord, journalCsv, openJournal } from '../../../main/decisions/journal'
+import {
+  createHeadStore,
+  type JournalRecord,
+  journalAuditRecord,
+  journalCsv,
+  openJournal,
+} from '../../../main/decisions/journal'
+import { fsCalls } from '../../../main/fs/durable'
 import { createLogger } from '../../../main/log'
 import type { Keychain } from '../../../main/vault/keychain'
 import { testService } from '../vault/fixtures'
@@ -299,5 +306,124 @@ describe('decision journal: a keyed chain', () => {
     expect(rows[3]).toContain(`"'@SUM(A1)"`)
     expect(rows[4]).toContain('"setting","fourEyes"')
     expect(rows[4]).toContain('"true → false"')
+  })
+})
+
+describe('decision journal: crafted lines', () => {
+  async function fourEntries() {
+    const w = world()
+    const journal = await opened(w.open)
+    for (const pk of [16673, 16674, 16675, 16676]) await journal.append(refusal(pk))
+    return w
+  }
+
+  it('reports a malformed MAC as an edit, and keeps working', async () => {
+    const { file, open } = await fourEntries()
+    const raws = lines(file)
+    write(
+      file,
+      raws.map((raw, index) => (index === 1 ? { ...raw, mac: `${String(raw.mac).slice(0, 63)}z` } : raw)),
+    )
+    const journal = await opened(open)
+    expect(journal.integrity()).toMatchObject({
+      state: 'problems',
+      problems: expect.arrayContaining([{ kind: 'entry_changed', seq: 2 }]),
+    })
+    await journal.append(refusal(16677))
+  })
+
+  it('finds an entry taken out of the middle, and two swapped', async () => {
+    const { file, open } = await fourEntries()
+    const raws = lines(file)
+    write(
+      file,
+      [raws[0], raws[2], raws[3]].filter((raw) => raw !== undefined),
+    )
+    expect((await opened(open)).integrity()).toMatchObject({
+      state: 'problems',
+      problems: expect.arrayContaining([{ kind: 'entry_out_of_place', seq: 3 }]),
+    })
+    const other = await fourEntries()
+    const swapped = lines(other.file)
+    write(
+      other.file,
+      [swapped[0], swapped[2], swapped[1], swapped[3]].filter((raw) => raw !== undefined),
+    )
+    expect((await opened(other.open)).integrity()).toMatchObject({
+      state: 'problems',
+      problems: expect.arrayContaining([{ kind: 'entry_out_of_place', seq: 3 }]),
+    })
+  })
+
+  it('takes no plain-hash line after the chain was keyed, however well it is hashed', async () => {
+    const { file, open } = await fourEntries()
+    const last = lines(file).at(-1) as Record<string, unknown>
+    const body = { ...refusal(16677), seq: 5, time: '2026-11-30T10:00:00.000Z', prevHash: last.mac }
+    const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex')
+    appendFileSync(file, `${JSON.stringify({ ...body, hash })}\n`)
+    expect((await opened(open)).integrity()).toMatchObject({
+      state: 'problems',
+      problems: expect.arrayContaining([{ kind: 'entry_changed', seq: 5 }]),
+    })
+  })
+
+  it('honours no "keyed anew" line it did not seal: the edits before it stay reported', async () => {
+    const { file, open } = await fourEntries()
+    const raws = lines(file)
+    const edited = raws.map((raw, index) => (index === 1 ? { ...raw, officer: 'FORGED-OFFICER' } : raw))
+    const forged = {
+      seq: 5,
+      time: '2026-11-30T10:00:00.000Z',
+      type: 'chain',
+      event: 'rekeyed',
+      officer: '',
+      detail: 'nothing to see',
+      prev: raws[3]?.mac,
+      mac: 'a'.repeat(64),
+    }
+    write(file, [...edited, forged])
+    expect((await opened(open)).integrity()).toMatchObject({
+      state: 'problems',
+      problems: expect.arrayContaining([
+        { kind: 'entry_changed', seq: 2 },
+        { kind: 'entry_changed', seq: 5 },
+      ]),
+    })
+  })
+
+  it('cuts a line a full disk tore back off, so the next entry is whole and the journal verifies', async () => {
+    const { open } = world()
+    const journal = await opened(open)
+    await journal.append(refusal(16673))
+    const write_ = fsCalls.writeSync
+    fsCalls.writeSync = ((fd: number, data: NodeJS.ArrayBufferView, offset?: number | null) => {
+      write_(fd, data, offset, 30)
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+    }) as unknown as typeof fsCalls.writeSync
+    try {
+      await expect(journal.append(refusal(16674))).rejects.toMatchObject({ code: 'ENOSPC' })
+    } finally {
+      fsCalls.writeSync = write_
+    }
+    await journal.append(refusal(16675))
+    const reopened = await opened(open)
+    expect(reopened.integrity()).toEqual({ state: 'verified' })
+    expect(reopened.entries().map((entry) => entry.seq)).toEqual([1, 2])
+  })
+
+  it('exports for an auditor the lines as written and the keychain’s head, which verify with the key', async () => {
+    const { open, service } = world()
+    const journal = await opened(open)
+    for (const pk of [16673, 16674]) await journal.append(refusal(pk, 'Razón: “documento” \\ caducado'))
+    const record = journalAuditRecord(await journal.audit(), journal.integrity(), new Date())
+    const key = Buffer.from((await keytar.getPassword(service, 'journal-key')) ?? '', 'base64')
+    let previous = '0'.repeat(64)
+    for (const line of record.lines) {
+      const { mac, ...body } = JSON.parse(line) as Record<string, unknown>
+      expect(body.prev).toBe(previous)
+      expect(createHmac('sha256', key).update(JSON.stringify(body)).digest('hex')).toBe(mac)
+      previous = String(mac)
+    }
+    expect(record.headInKeychain).toEqual({ seq: 2, mac: previous })
   })
 })
