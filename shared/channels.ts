@@ -36,6 +36,11 @@ export const invokeNames = [
   'exportJournal',
   'exportJournalAudit',
   'getCaseDecisions',
+  'getLockState',
+  'lockDesk',
+  'unlockDesk',
+  'unlockDeskWithTouchId',
+  'reportActivity',
 ] as const
 
 export const eventNames = [
@@ -45,6 +50,7 @@ export const eventNames = [
   'videoProgress',
   'decisionsChanged',
   'journalAppended',
+  'lockChanged',
 ] as const
 
 export type InvokeName = (typeof invokeNames)[number]
