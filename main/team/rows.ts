@@ -67,8 +67,9 @@ export function toJournalEntry(row: Record<string, unknown>): TeamJournalEntry {
     status: textOrNull(row.status_read),
     claimSince: isoOrNull(row.claim_since),
     claimUntil: isoOrNull(row.claim_until),
+    // An officer writing by hand may leave any of the three out: all three, or none.
     local:
-      row.local_seq === null || row.local_seq === undefined
+      row.local_seq == null || row.local_mac == null || row.local_time == null
         ? null
         : { seq: num(row.local_seq), mac: String(row.local_mac), time: iso(row.local_time) },
     prevHash: String(row.prev_hash),

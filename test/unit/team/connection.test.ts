@@ -136,8 +136,8 @@ describe('the connection check against a real server with TLS', () => {
     })
     expect(info).toEqual({
       serverVersion: expect.stringMatching(/^\d+\.\d+/),
-      schemaVersion: 1,
-      appSchemaVersion: 1,
+      schemaVersion: 2,
+      appSchemaVersion: 2,
       role: 'ana',
       officer: true,
       admin: false,
