@@ -18,6 +18,7 @@ import { createOneShotClient, type OneShotClient } from './oneshot/client'
 import { createDispatcher, type TransportOptions } from './oneshot/transport'
 import { type Scope, scopeKey } from './scope'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
+import { createTeamDesk, type TeamDeskOptions } from './team/desk'
 import { createCredentialsService } from './vault/credentials-service'
 import type { Keychain } from './vault/keychain'
 import { createVault } from './vault/vault'
@@ -59,6 +60,8 @@ export interface ServiceDependencies {
   clock?: Clock
   /** Tests shorten the idle lock's minute (the setting is in minutes). */
   idleMinuteMs?: number
+  /** Tests shorten a team claim's lease and the team link's waits. */
+  team?: Pick<TeamDeskOptions, 'leaseSeconds' | 'backoff' | 'pollMs' | 'connectTimeoutMs'>
 }
 
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
@@ -118,6 +121,7 @@ export function createServices(deps: ServiceDependencies) {
     onChange: (state) => {
       if (!state.locked) held.release()
       deps.emit('lockChanged', state)
+      void team.lockChanged(state.locked)
     },
     log: deps.log,
     powerMonitor: deps.powerMonitor,
@@ -133,10 +137,29 @@ export function createServices(deps: ServiceDependencies) {
     billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
-    onChange: (changed) => emit('casesChanged', { cases: changed }),
+    onChange: (changed) => {
+      emit('casesChanged', { cases: changed })
+      team.shared(changed)
+    },
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+  })
+  // Team mode: one queue for the RA's officers, in the team's PostgreSQL (see team/desk.ts).
+  const team = createTeamDesk({
+    store: deps.store,
+    keychain: deps.keychain,
+    keychainService: `${deps.keychainService}.team`,
+    scope,
+    extraCaPem: deps.transport?.extraCaPem,
+    cases,
+    journal,
+    officer,
+    readSoon: () => sync.soon(),
+    onStatus: (status) => emit('teamChanged', status),
+    onCases: (changed, full) => emit('teamCasesChanged', { cases: changed, full }),
+    log: deps.log,
+    ...deps.team,
   })
   const decisions = createDecisionService({
     journal,
@@ -144,7 +167,9 @@ export function createServices(deps: ServiceDependencies) {
     oneshotFor,
     credentials,
     scope,
-    fourEyes: () => settings.read().fourEyes,
+    // The team's controls replace this desk's own in team mode.
+    fourEyes: () => (team.decisions.active() ? team.decisions.fourEyes() : settings.read().fourEyes),
+    team: team.decisions,
     settleWindowMs: () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000,
     settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
     onChange: (state) => emit('decisionsChanged', state),
@@ -232,9 +257,10 @@ export function createServices(deps: ServiceDependencies) {
       const saved = settings.save(patch)
       emit('settingsChanged', saved)
       // Another Optimizer or environment is another set of cases: read them at once, in a fresh round.
-      if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
+      if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment) {
         sync.scopeChanged()
-      else sync.reschedule()
+        inBackground('team scope change', () => team.scopeChanged())
+      } else sync.reschedule()
       await journalControls(before, saved).catch((error: unknown) =>
         deps.log.error('a control setting changed but could not be journaled', {
           code: error instanceof AppError ? error.code : 'internal',
@@ -314,6 +340,16 @@ export function createServices(deps: ServiceDependencies) {
       lock.activity()
       return null
     },
+    getTeam: () => team.state(),
+    saveTeamSetup: (input) => team.setUp(input),
+    checkTeamConnection: (input) => team.check(input),
+    changeTeamSettings: (change) => team.changeSettings(change),
+    openTeamCase: ({ videoidPk }) => team.open(videoidPk),
+    leaveTeamCase: async ({ videoidPk }) => {
+      await team.leave(videoidPk)
+      return null
+    },
+    takeNextCase: () => team.takeNext(),
   }
 
   return {
@@ -326,11 +362,13 @@ export function createServices(deps: ServiceDependencies) {
     cases,
     decisions,
     video,
+    team,
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start()
       decisions.start()
       lock.start()
+      team.start()
       settlePending()
       purge()
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
@@ -343,6 +381,7 @@ export function createServices(deps: ServiceDependencies) {
         lock.stop()
         await Promise.all([sync.stop(), video.stopAll(), decisions.stop()])
         await Promise.allSettled([...running])
+        await team.close()
         await dispatcher.close()
       })()
       return closing

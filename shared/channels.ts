@@ -41,6 +41,13 @@ export const invokeNames = [
   'unlockDesk',
   'unlockDeskWithTouchId',
   'reportActivity',
+  'getTeam',
+  'saveTeamSetup',
+  'checkTeamConnection',
+  'changeTeamSettings',
+  'openTeamCase',
+  'leaveTeamCase',
+  'takeNextCase',
 ] as const
 
 export const eventNames = [
@@ -51,6 +58,8 @@ export const eventNames = [
   'decisionsChanged',
   'journalAppended',
   'lockChanged',
+  'teamChanged',
+  'teamCasesChanged',
 ] as const
 
 export type InvokeName = (typeof invokeNames)[number]

@@ -203,6 +203,8 @@ export const decisionEntrySchema = z.object({
   pairConfirmed: z.boolean().optional(),
   /** A new attempt sent after an earlier one (this seq) whose fate no answer confirmed. */
   resendOf: z.number().int().positive().optional(),
+  /** Made in team mode: the attempt's intended entry goes to the team journal before anything is sent. */
+  team: z.boolean().optional(),
   /** The settle window in force when the attempt was made, should its answer be lost. */
   settleWindowMs: z.number().int().positive().optional(),
   errorCode: z.string().optional(),

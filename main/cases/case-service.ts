@@ -496,6 +496,26 @@ export function createCaseService(options: CaseServiceOptions) {
       return { case: item, ...(created.link ? { link: created.link } : {}) }
     },
 
+    /**
+     * Cases another desk of the team added, put into this book as they are shared (pks, whether the pair
+     * was verified, when added): the signer's data is read from the Optimizer at the next sync, as for
+     * any case. Those the book has already are left as they are.
+     */
+    async adoptShared(
+      scope: Scope,
+      items: readonly { videoidPk: number; requestPk: number; pairVerified: boolean; addedAt: string }[],
+    ): Promise<Case[]> {
+      const book = await open()
+      const added = items
+        .filter((item) => !book.views.has(keyIn(scope, item.videoidPk)))
+        .map((item) => ({
+          ...fresh(item.videoidPk, item.requestPk, item.pairVerified),
+          addedAt: item.addedAt,
+        }))
+      await store(book, scope, added)
+      return added
+    },
+
     /** The cases a sync reads: not yet final and not gone, gone ones now and then, and unreadable data. */
     async toSync(scope: Scope): Promise<Case[]> {
       const at = now()

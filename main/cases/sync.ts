@@ -133,6 +133,11 @@ export function createSync(options: SyncOptions) {
     return round
   }
 
+  function soon(): void {
+    if (round) again = true
+    else void syncNow()
+  }
+
   return {
     state: () => state,
     syncNow,
@@ -145,10 +150,9 @@ export function createSync(options: SyncOptions) {
       if (!round) schedule()
     },
     /** Another Optimizer or environment: a round under way is dropped and a fresh one starts. */
-    scopeChanged(): void {
-      if (round) again = true
-      else void syncNow()
-    },
+    scopeChanged: () => soon(),
+    /** Cases added from elsewhere (another desk of the team): read in a round now, or right after this one. */
+    soon,
     /** Stops the timer, and waits for a round under way to end. */
     async stop(): Promise<void> {
       stopped = true

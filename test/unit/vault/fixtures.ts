@@ -52,6 +52,7 @@ export function servicesFor(
       | 'touchId'
       | 'clock'
       | 'idleMinuteMs'
+      | 'team'
     >
   > = {},
 ) {
