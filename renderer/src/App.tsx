@@ -4,7 +4,15 @@ import { ErrorMessage, RetryableError } from './components/ErrorMessage'
 import { useInputActivity } from './components/useInputActivity'
 import { useShortcut } from './components/useShortcut'
 import { applyLanguage, resolveLanguage } from './i18n'
-import { useCases, useCredentials, useDecisions, useLock, useNavigation, useSettings } from './stores/context'
+import {
+  useCases,
+  useCredentials,
+  useDecisions,
+  useLock,
+  useNavigation,
+  useSettings,
+  useTeam,
+} from './stores/context'
 import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
@@ -17,6 +25,7 @@ import { LockScreen } from './views/LockScreen'
 import { QueueView } from './views/QueueView'
 import { SettingsView } from './views/SettingsView'
 import { SetupView } from './views/SetupView'
+import { TeamBanner } from './views/TeamNotices'
 
 export function App() {
   const { t } = useTranslation()
@@ -28,6 +37,7 @@ export function App() {
   const go = useNavigation((state) => state.go)
   const loadCases = useCases((state) => state.ensureLoaded)
   const loadJournal = useDecisions((state) => state.loadJournal)
+  const loadTeam = useTeam((state) => state.load)
   const journal = useDecisions((state) => state.journal)
   const problemWords = useProblemWords()
   const lock = useLock((state) => state.lock)
@@ -52,7 +62,8 @@ export function App() {
     void loadStatus()
     void loadCases()
     void loadJournal()
-  }, [open, loadStatus, loadCases, loadJournal])
+    void loadTeam()
+  }, [open, loadStatus, loadCases, loadJournal, loadTeam])
   useInputActivity(activity)
   useEffect(() => {
     if (language) applyLanguage(resolveLanguage(language, navigator.languages))
@@ -125,6 +136,7 @@ export function App() {
       </header>
       {lockProblem && <ErrorMessage error={lockProblem} />}
       <CredentialsNotice />
+      <TeamBanner />
       {journal && 'integrity' in journal && journal.integrity.state === 'problems' && (
         <p className="notice notice-error banner" role="alert">
           {t('journal.chainBroken', { problem: problemWords(journal.integrity) })}

@@ -8,6 +8,7 @@ import { createLockStore, type LockStore, type LockStoreState } from './lock-sto
 import { createMediaStore, type MediaState, type MediaStore } from './media-store'
 import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
+import { createTeamStore, type TeamState, type TeamStore } from './team-store'
 
 export interface Stores {
   /** `window.rao` itself, for the few calls that change no state (an export, say). */
@@ -19,6 +20,7 @@ export interface Stores {
   media: MediaStore
   decisions: DecisionsStore
   lock: LockStore
+  team: TeamStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
@@ -30,6 +32,7 @@ export const createStores = (api: RaoApi): Stores => ({
   media: createMediaStore(api),
   decisions: createDecisionsStore(api),
   lock: createLockStore(api),
+  team: createTeamStore(api),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -70,6 +73,10 @@ export function useDecisions<T>(selector: (state: DecisionsState) => T): T {
 
 export function useLock<T>(selector: (state: LockStoreState) => T): T {
   return useStore(useStores().lock, selector)
+}
+
+export function useTeam<T>(selector: (state: TeamState) => T): T {
+  return useStore(useStores().team, selector)
 }
 
 export const useStoresApi = (): RaoApi => useStores().api

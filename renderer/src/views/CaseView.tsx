@@ -4,11 +4,12 @@ import { type Case, noteSchema } from '../../../shared/cases'
 import { StatusBadge, useCaseName } from '../components/CaseLabels'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { isTyping } from '../components/typing'
-import { useCases, useDecisions, useNavigation, useSettings } from '../stores/context'
+import { useCases, useDecisions, useNavigation } from '../stores/context'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
 import { ReviewPanel } from './ReviewPanel'
 import { Snapshots } from './Snapshots'
+import { useTeamClaim, useTwoStepMode } from './TeamNotices'
 
 /** One case: the signer's data as last read, and what can be done with it so far. */
 export function CaseView({ videoidPk }: { videoidPk: number }) {
@@ -17,9 +18,10 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
   const go = useNavigation((state) => state.go)
   const heading = useRef<HTMLHeadingElement>(null)
   const name = useCaseName()
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const twoStepMode = useTwoStepMode()
   const [help, setHelp] = useState(false)
   const openHelp = useCallback(() => setHelp(true), [])
+  useTeamClaim(videoidPk)
 
   useEffect(() => heading.current?.focus(), [])
   // Esc goes back to the queue; in a field it only leaves the field.

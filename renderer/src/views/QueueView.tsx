@@ -17,9 +17,10 @@ import { focusOnArrival } from '../components/focus'
 import { isTyping } from '../components/typing'
 import { useNow } from '../components/useNow'
 import { countCases, orderCases, type QueueFilter, visibleCases, warmSearch } from '../queue/queue-model'
-import { useCases, useCredentials, useNavigation, useSettings } from '../stores/context'
+import { useCases, useCredentials, useNavigation } from '../stores/context'
 import { CaseBookProblem } from './CaseBookProblem'
 import { SyncBar } from './SyncBar'
+import { TakeNextButton, TeamClaimBadge, useTwoStepMode } from './TeamNotices'
 
 const ROW_HEIGHT = 64
 
@@ -96,7 +97,7 @@ export function QueueView() {
 
 function Queue({ cases }: { cases: ReadonlyMap<number, Case> }) {
   const { t } = useTranslation()
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const twoStepMode = useTwoStepMode()
   const view = useNavigation((state) => state.queue)
   const setQueue = useNavigation((state) => state.setQueue)
   const go = useNavigation((state) => state.go)
@@ -201,6 +202,7 @@ function Queue({ cases }: { cases: ReadonlyMap<number, Case> }) {
   return (
     <>
       <div className="queue-tools">
+        <TakeNextButton />
         <div className="field search">
           <label htmlFor={searchId}>{t('queue.search')}</label>
           <input
@@ -317,6 +319,7 @@ const QueueRow = memo(function QueueRow({
       </span>
       <span className="row-badges">
         {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
+        <TeamClaimBadge videoidPk={item.videoidPk} />
         <StatusBadge item={item} twoStepMode={twoStepMode} />
       </span>
       <span className="row-age muted">{t('queue.age', { age: age(now - Date.parse(item.addedAt)) })}</span>
