@@ -450,7 +450,6 @@ function ConfirmDialog({
   const back = useRef<HTMLButtonElement>(null)
   const [pairTicked, setPairTicked] = useState(false)
   const [resendTicked, setResendTicked] = useState(false)
-  const ids = { pair: useId(), resend: useId() }
   useEffect(() => {
     const element = dialog.current
     if (!element) return
@@ -495,26 +494,14 @@ function ConfirmDialog({
         </section>
       )}
       {!item.pairVerified && (
-        <p className="choice">
-          <input
-            id={ids.pair}
-            type="checkbox"
-            checked={pairTicked}
-            onChange={(event) => setPairTicked(event.target.checked)}
-          />
-          <label htmlFor={ids.pair}>{t('review.pairConfirm', { name, document })}</label>
-        </p>
+        <Tick checked={pairTicked} onChange={setPairTicked}>
+          {t('review.pairConfirm', { name, document })}
+        </Tick>
       )}
       {needsResend && (
-        <p className="choice">
-          <input
-            id={ids.resend}
-            type="checkbox"
-            checked={resendTicked}
-            onChange={(event) => setResendTicked(event.target.checked)}
-          />
-          <label htmlFor={ids.resend}>{t('review.resendConfirm')}</label>
-        </p>
+        <Tick checked={resendTicked} onChange={setResendTicked}>
+          {t('review.resendConfirm')}
+        </Tick>
       )}
       <div className="actions">
         <button
@@ -530,5 +517,24 @@ function ConfirmDialog({
         </button>
       </div>
     </dialog>
+  )
+}
+
+/** One explicit confirmation the officer ticks before the dialog's button sends. */
+function Tick({
+  checked,
+  onChange,
+  children,
+}: {
+  checked: boolean
+  onChange: (checked: boolean) => void
+  children: string
+}) {
+  const id = useId()
+  return (
+    <p className="choice">
+      <input id={id} type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      <label htmlFor={id}>{children}</label>
+    </p>
   )
 }
