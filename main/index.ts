@@ -16,12 +16,11 @@ import Store from 'electron-store'
 import { eventChannelOf } from '../shared/channels'
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
+import { bindServices } from './bindings'
 import { decidePermissionCheck, decidePermissionRequest, hardenWebContents } from './guards'
-import { createCheckedEmit, createIpcBinding } from './ipc'
-import { isAppWindowSender, registerIpc } from './ipc-electron'
-import { mediaBehindLock } from './lock/gate'
+import { createCheckedEmit } from './ipc'
+import { isAppWindowSender, registerIpc, type SenderIdentity } from './ipc-electron'
 import { createLogger } from './log'
-import { createMediaHandler } from './media/media-protocol'
 import { closeBeforeQuit } from './quit'
 import { createServices } from './services'
 import { openStore } from './settings/open-store'
@@ -114,22 +113,13 @@ function start(): void {
         }
       : {}),
   })
-  protocol.handle(
-    MEDIA_SCHEME,
-    mediaBehindLock(
-      createMediaHandler({ video: services.video, pageOrigin: APP_ORIGIN }),
-      services.lock.locked,
-    ),
-  )
-  registerIpc(
-    ipcMain,
-    createIpcBinding({
-      handlers: services.handlers,
-      isTrustedSender: (event) => isAppWindowSender(event, trustedWebContentsIds),
-      refuse: services.refuse,
-      log,
-    }),
-  )
+  const bound = bindServices(services, {
+    isTrustedSender: (event: SenderIdentity) => isAppWindowSender(event, trustedWebContentsIds),
+    log,
+    media: { pageOrigin: APP_ORIGIN },
+  })
+  protocol.handle(MEDIA_SCHEME, bound.media)
+  registerIpc(ipcMain, bound.ipc)
   closeBeforeQuit(app, () => services.close(), log)
   createMainWindow()
   services.start()

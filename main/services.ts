@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import type { CaseBookState } from '../shared/cases'
 import { AppError } from '../shared/errors'
-import type { Environment, Settings } from '../shared/settings'
+import { type Environment, environmentSchema, type Settings } from '../shared/settings'
 import { createCaseService } from './cases/case-service'
 import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
@@ -11,7 +11,13 @@ import { createHeadStore, journalAuditRecord, journalCsv, openJournal } from './
 import type { Emit, Handlers } from './ipc'
 import { lockGate } from './lock/gate'
 import { holdWhileLocked } from './lock/held-events'
-import { type Clock, createLockService, type PowerMonitor, type TouchId } from './lock/lock-service'
+import {
+  type Clock,
+  createLockService,
+  type Opener,
+  type PowerMonitor,
+  type TouchId,
+} from './lock/lock-service'
 import type { Logger } from './log'
 import { createVideoService } from './media/video-service'
 import { createOneShotClient, type OneShotClient } from './oneshot/client'
@@ -19,7 +25,7 @@ import { createDispatcher, type TransportOptions } from './oneshot/transport'
 import { type Scope, scopeKey } from './scope'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
 import { createCredentialsService } from './vault/credentials-service'
-import type { Keychain } from './vault/keychain'
+import { type Keychain, keychainGuard } from './vault/keychain'
 import { createVault } from './vault/vault'
 
 export interface ServiceDependencies {
@@ -51,8 +57,11 @@ export interface ServiceDependencies {
   settle?: { windowMs: number; readEveryMs: number }
   /** Tests shorten the wait before a missing request counts as gone. */
   gonePolicy?: GonePolicy
-  /** Electron's `powerMonitor` in the app (the screen locks, the machine suspends); a fake in tests. */
-  powerMonitor?: PowerMonitor
+  /**
+   * Electron's `powerMonitor` in the app (the screen locks, the machine suspends): required, so that the
+   * shell cannot leave it out; a fake in the harness and the tests.
+   */
+  powerMonitor: PowerMonitor
   /** macOS Touch ID, where the app runs on a Mac that has it. */
   touchId?: TouchId
   /** The lock's clock and timers; tests pass a fake one. */
@@ -64,6 +73,8 @@ export interface ServiceDependencies {
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
 const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes', 'idleLockMinutes'] as const
 const SETTLE_READ_EVERY_MS = 60_000
+/** The desk lock's record: a keychain entry of its own, beside the others, so that no file opens the desk. */
+const LOCK_ACCOUNT = 'desk-lock'
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
@@ -109,11 +120,24 @@ export function createServices(deps: ServiceDependencies) {
     onAppend: (entry) => emit('journalAppended', { entries: [entry] }),
     ...(deps.now ? { now: deps.now } : {}),
   })
+  const guarded = keychainGuard(deps.log)
+  const lockService = `${deps.keychainService}.lock`
+  /** Whose PIN opens the desk: the environment in use's credentials where it has them, else another's. */
+  async function opener(): Promise<Opener | undefined> {
+    const inUse = environment()
+    for (const each of [inUse, ...environmentSchema.options.filter((other) => other !== inUse)]) {
+      const read = await vault.read(each)
+      if (read.state === 'ready') return read.secrets
+    }
+    return undefined
+  }
   const lock = createLockService({
-    store: deps.store,
+    record: {
+      read: () => guarded(() => deps.keychain.getPassword(lockService, LOCK_ACCOUNT)),
+      write: (text) => guarded(() => deps.keychain.setPassword(lockService, LOCK_ACCOUNT, text)),
+    },
     journal,
-    officer: () => vault.setUpBy(environment()),
-    storedPin: async () => (await vault.requireSecrets(environment())).pin,
+    opener,
     idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
     onChange: (state) => {
       if (!state.locked) held.release()
@@ -225,6 +249,23 @@ export function createServices(deps: ServiceDependencies) {
       })
   }
 
+  /**
+   * The credentials or the environment change: whose PIN opens the desk may change too. The lock's record
+   * is read first, so that a first set-up finds none and no credentials (open), not its own credentials.
+   */
+  async function changingOpener<T>(task: () => Promise<T>): Promise<T> {
+    await lock.ready()
+    try {
+      return await task()
+    } finally {
+      await lock.refresh().catch((error: unknown) =>
+        deps.log.warn('the lock could not read whose credentials open it', {
+          code: error instanceof AppError ? error.code : 'internal',
+        }),
+      )
+    }
+  }
+
   const handlers: Handlers = {
     getSettings: () => settings.read(),
     saveSettings: async (patch) => {
@@ -235,6 +276,7 @@ export function createServices(deps: ServiceDependencies) {
       if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
         sync.scopeChanged()
       else sync.reschedule()
+      if (saved.environment !== before.environment) await changingOpener(async () => undefined)
       await journalControls(before, saved).catch((error: unknown) =>
         deps.log.error('a control setting changed but could not be journaled', {
           code: error instanceof AppError ? error.code : 'internal',
@@ -260,9 +302,13 @@ export function createServices(deps: ServiceDependencies) {
       return { cancelled: running }
     },
     getCredentialStatus: () => credentials.status(),
-    setUpCredentials: (input) => credentials.setUp(input),
-    updateCredentials: (patch) => credentials.update(patch),
-    forgetCredentials: () => credentials.forget(),
+    // Locked with no credentials left, a set-up is the way back in: only a verified one, which opens the desk.
+    setUpCredentials: (input) =>
+      lock.awaitsSetUp()
+        ? lock.setUpAgain(() => credentials.setUp(input, { verifiedOnly: true }))
+        : changingOpener(() => credentials.setUp(input)),
+    updateCredentials: (patch) => changingOpener(() => credentials.update(patch)),
+    forgetCredentials: () => changingOpener(() => credentials.forget()),
     verifyCredentials: () => credentials.verify(),
     createOptimizerToken: () => credentials.createToken(),
     getTokenInfo: () => credentials.tokenInfo(),
@@ -308,7 +354,7 @@ export function createServices(deps: ServiceDependencies) {
     getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
     getLockState: () => lock.state(),
     lockDesk: () => lock.lock('on_demand'),
-    unlockDesk: ({ pin }) => lock.unlock(pin),
+    unlockDesk: (given) => lock.unlock(given),
     unlockDeskWithTouchId: () => lock.unlockWithTouchId(),
     reportActivity: () => {
       lock.activity()
@@ -319,7 +365,7 @@ export function createServices(deps: ServiceDependencies) {
   return {
     handlers,
     /** For the IPC binding: what a locked desk refuses, before any input is read. */
-    refuse: lockGate(() => lock.locked()),
+    refuse: lockGate(lock),
     lock,
     oneshot,
     credentials,
@@ -340,8 +386,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        lock.stop()
-        await Promise.all([sync.stop(), video.stopAll(), decisions.stop()])
+        await Promise.all([lock.stop(), sync.stop(), video.stopAll(), decisions.stop()])
         await Promise.allSettled([...running])
         await dispatcher.close()
       })()

@@ -33,6 +33,8 @@ export const errorCodes = [
   'credentials_lost',
   'credentials_other_optimizer',
   'foreign_token',
+  /** No answer came to a call that may have taken effect, and reading again could not tell. */
+  'answer_lost',
   'keychain_unavailable',
   'keychain_locked',
   'keychain_denied',
@@ -40,6 +42,8 @@ export const errorCodes = [
   /** The desk is locked: main refuses everything but the lock itself until the PIN is given. */
   'desk_locked',
   'wrong_pin',
+  /** After ten wrong PINs the desk asks for the RAO password too: one of them was wrong. */
+  'wrong_password_or_pin',
   /** Wrong PINs were given: the next try waits (the lock state says until when). */
   'unlock_wait',
   'touch_id_failed',

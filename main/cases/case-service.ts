@@ -16,7 +16,7 @@ import type { BillingCredentials, OneShotClient } from '../oneshot/client'
 import type { RequestDetails } from '../oneshot/schemas'
 import { type Scope, sameScope, scopeKey } from '../scope'
 import { type CaseBook, caseKey, openCaseBook, recoverCaseBook, type StoredCase } from './case-book'
-import { afterNotFound, DEFAULT_GONE_POLICY, dueForRecheck, type GonePolicy } from './gone'
+import { afterNotFound, DEFAULT_GONE_POLICY, dueForRecheck, type GonePolicy, optimizerAnswers } from './gone'
 import { mapLimited } from './limit'
 import { checkMatches, parsePairs } from './pairs'
 import { type KeyStore, type SealKey, seal, unseal } from './seal'
@@ -269,13 +269,6 @@ export function createCaseService(options: CaseServiceOptions) {
     for (const [key, item] of book.views) if (key.startsWith(prefix)) cases.push(item)
     return cases.sort(oldestFirst)
   }
-
-  /** Whether the address answers as an Optimizer: a 404 from one that does not says nothing of a case. */
-  const optimizerAnswers = (client: CaseClient) =>
-    client.hello().then(
-      () => true,
-      () => false,
-    )
 
   const wrongAddress = (detail: string | undefined) =>
     new AppError(

@@ -66,8 +66,10 @@ export interface DecisionServiceOptions {
   }
   oneshotFor: (scope: Scope) => Pick<OneShotClient, 'approve' | 'validate' | 'refuse' | 'cancelRequest'>
   credentials: {
-    status(): Promise<CredentialStatus>
-    authority(optimizer: string): Promise<RaoAuthority>
+    /** A scope's credentials as the renderer sees them: whose they are (the one in use unless said). */
+    status(scope?: Scope): Promise<CredentialStatus>
+    /** What a decision in a scope carries: that environment's credentials, bound to that address. */
+    authority(scope: Scope): Promise<RaoAuthority>
     tokenInfo(): Promise<unknown>
   }
   /** The address and environment in use: each decision takes them once, at its start. */
@@ -333,7 +335,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
     // The authority first: a keychain that cannot give it means nothing left the desk.
     let authority: RaoAuthority
     try {
-      authority = await credentials.authority(scope.optimizer)
+      authority = await credentials.authority(scope)
     } catch (error) {
       const failure = error instanceof AppError ? error : new AppError('internal', 'The decision failed.')
       const intended = (await journal.append({ ...record, phase: 'intended' })) as DecisionEntry
@@ -405,7 +407,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
           if (finalOf(pending)?.phase === 'settled_done')
             throw new AppError('wrong_state', 'This decision was already taken.')
         }
-        const officer = (await credentials.status()).username ?? 'unknown'
+        const officer = (await credentials.status(scope)).username ?? 'unknown'
         checkAllowed(input, item, scope, officer)
         // The status now, not as the book last read it: a case decided elsewhere meanwhile is not sent to,
         // and a status that shows the effect after a failed answer then means this attempt's.

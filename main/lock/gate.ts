@@ -16,13 +16,21 @@ const OPEN_WHILE_LOCKED: ReadonlySet<InvokeName> = new Set([
   'reportActivity',
 ])
 
+/**
+ * Open too while the keychain has lost every credential and the desk is locked: setting them up again,
+ * which opens the desk only once the Optimizer verified them.
+ */
+const OPEN_TO_SET_UP_AGAIN: ReadonlySet<InvokeName> = new Set(['setUpCredentials'])
+
 export const deskLocked = () => new AppError('desk_locked', 'The desk is locked: unlock it with your PIN.')
 
 /** For the IPC binding: the refusal for a channel a locked desk does not answer, before its input is read. */
 export const lockGate =
-  (isLocked: () => boolean) =>
-  (name: InvokeName): AppError | undefined =>
-    isLocked() && !OPEN_WHILE_LOCKED.has(name) ? deskLocked() : undefined
+  (lock: { locked(): boolean; awaitsSetUp(): boolean }) =>
+  (name: InvokeName): AppError | undefined => {
+    if (!lock.locked() || OPEN_WHILE_LOCKED.has(name)) return undefined
+    return lock.awaitsSetUp() && OPEN_TO_SET_UP_AGAIN.has(name) ? undefined : deskLocked()
+  }
 
 /** Main's media protocol behind the lock: nothing is served while the desk is locked (423 Locked). */
 export const mediaBehindLock =

@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import { type NewVideoId, newVideoIdSchema } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
-import { authorityFields, type RaoAuthority, secretsOf } from './authority'
+import { authorityFields, type RaoAuthority } from './authority'
 import { type DownloadOptions, type DownloadResult, downloadVideo, readVideoRange } from './download'
 import { type Envelope, messageOf, payloadOf } from './envelope'
 import { unexpectedAnswer } from './errors'
@@ -50,7 +50,7 @@ function pkPath(pk: number): string {
 /** A token's uid stands in for the RAO's credentials: it goes into the path, never into the log. */
 function tokenPath(uid: string) {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(uid)) throw new AppError('invalid_input', 'Not a valid token id.')
-  return { path: `/token/${uid}`, options: { logAs: '/token/{uid}', secrets: [uid] } }
+  return { path: `/token/${uid}`, options: { logAs: '/token/{uid}', carriesSecret: true } }
 }
 
 function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope | null, what: string): z.output<S> {
@@ -73,7 +73,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
   ) {
     const path = `/videoid/${pkPath(videoidPk)}/${action}`
     const body = { ...authorityFields(authority), ...(reason === undefined ? {} : { reason }) }
-    await call('POST', path, { body, secrets: secretsOf(authority), emptyOk: true })
+    await call('POST', path, { body, carriesSecret: true, emptyOk: true })
   }
 
   return {
@@ -108,10 +108,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
       put('billing', 'billing_username', parsed.billingUsername)
       put('billing', 'billing_password', parsed.billingPassword && base64(parsed.billingPassword))
       put('general', 'environment', parsed.environment)
-      const billingSecrets = parsed.billingPassword
-        ? [parsed.billingPassword, base64(parsed.billingPassword)]
-        : []
-      await call('POST', '/settings', { body, secrets: billingSecrets })
+      await call('POST', '/settings', { body, carriesSecret: parsed.billingPassword !== undefined })
     },
 
     /** `POST /token`: stores the credentials on the Optimizer; answers the token's uid. */
@@ -122,10 +119,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
         ...(token.pin === undefined ? {} : { pin: token.pin }),
         ...(token.environment === undefined ? {} : { env: token.environment }),
       }
-      const envelope = await call('POST', '/token', {
-        body,
-        secrets: [token.password ?? '', token.pin ?? ''],
-      })
+      const envelope = await call('POST', '/token', { body, carriesSecret: true })
       return parsePayload(createdTokenSchema, envelope, '/token')
     },
 
@@ -162,8 +156,11 @@ export function createOneShotClient(options: OneShotClientOptions) {
           ? { billing_username: billing.username, billing_password: base64(billing.password) }
           : {}),
       }
-      const secrets = billing ? [billing.password, base64(billing.password)] : []
-      return parsePayload(createdVideoIdSchema, await call('POST', '/videoid', { body, secrets }), '/videoid')
+      return parsePayload(
+        createdVideoIdSchema,
+        await call('POST', '/videoid', { body, carriesSecret: billing !== undefined }),
+        '/videoid',
+      )
     },
 
     /** `POST /videoid/{pk}/evidences`, external mode. */

@@ -117,7 +117,7 @@ async function receive(
   })
   if (response.statusCode < 200 || response.statusCode >= 300) {
     const text = await readLimited(response.body, 64 * 1024).catch(() => '')
-    throw fromHttpStatus(response.statusCode, serverMessage(text, []))
+    throw fromHttpStatus(response.statusCode, serverMessage(text))
   }
   const length = Number(response.headers['content-length'])
   const total = Number.isSafeInteger(length) && length >= 0 ? length : undefined

@@ -13,6 +13,7 @@ import type { MediaSource } from '../../main/media/sealed-stream'
 import { createServices } from '../../main/services'
 import { DEFAULT_RAO, VIDEOS } from '../simulator/seed'
 import { startSimulator } from '../simulator/server'
+import { FakePowerMonitor } from '../support/power-monitor'
 
 // `npm run bench:media` (under `bash test/with-keyring.sh`: it keeps a media key in the keychain): a
 // 500 MB video downloaded into the cache, sealed, then read whole through main's media protocol handler,
@@ -78,6 +79,7 @@ const services = createServices({
   keychainService,
   log: createLogger(() => undefined),
   emit: () => undefined,
+  powerMonitor: new FakePowerMonitor(),
 })
 services.handlers.saveSettings({ optimizerUrl: simulator.url })
 await services.handlers.addCases({ text: `${lucia.videoidPk},${lucia.requestPk}` })

@@ -24,6 +24,14 @@ export const en = {
     unlocking: 'Checking…',
     touchId: 'Unlock with Touch ID',
     wait: 'Too many wrong PINs: try again in {{seconds}} s.',
+    password: 'RAO password',
+    passwordNeeded:
+      'After ten wrong tries the PIN alone no longer opens the desk: enter your RAO password and your PIN.',
+    goneTitle: 'The RAO credentials are gone from this computer’s keychain',
+    goneBody:
+      'The desk stays locked. Set the credentials up again: it opens once the Optimizer accepts them, and stays locked while the Optimizer cannot be reached.',
+    setUpAgain: 'Check with the Optimizer and open',
+    settingUp: 'Checking with the Optimizer…',
   },
   status: {
     VIDEOREVIEW: 'Video review',
@@ -298,15 +306,18 @@ export const en = {
       failed: 'Refused by the Optimizer',
       unknown: 'Answer lost',
     },
-    lockEvents: { locked: 'Locked', unlocked: 'Unlocked', unlock_failed: 'Wrong PIN at the lock' },
+    lockEvents: { locked: 'Locked', unlocked: 'Unlocked', unlock_failed: 'Unlock refused' },
     lockCauses: {
       idle: 'No input',
       screen_locked: 'The screen locked',
       suspend: 'The computer went to sleep',
       on_demand: 'By the officer',
       pin: 'With the PIN',
+      password_and_pin: 'With the RAO password and the PIN',
       touch_id: 'Touch ID',
+      set_up_again: 'Credentials set up again, accepted by the Optimizer',
       wrong_pin: 'Wrong PIN',
+      wrong_password_or_pin: 'Wrong RAO password or PIN',
       credentials_gone: 'No credentials left in the keychain',
     },
     chainEvents: {
@@ -478,6 +489,7 @@ export const en = {
       verifiedWithToken: 'The Optimizer still holds the token.',
       savedVerified: 'Saved. The Optimizer accepted the credentials.',
       savedNotChecked: 'Saved, but not checked: the Optimizer could not be reached. Verify them when it can.',
+      savedAnswerLost: 'Saved, but not checked: the Optimizer’s answer was lost. Verify them again.',
       savedTokenElsewhere:
         'Saved, but not checked: the Optimizer already holds a token for these credentials that RAO Desk did not create (another workstation’s, or your RA’s own systems’). RAO Desk left it alone.',
       tokenNotRevoked:
@@ -615,6 +627,7 @@ export const en = {
       'The saved RAO credentials are no longer in the system keychain: it was reset or changed, or the entry was removed. Set them up again.',
     credentials_other_optimizer:
       'Your RAO credentials were checked with another Optimizer address, so nothing was sent. Enter your password and PIN again for this address under My credentials.',
+    answer_lost: 'The Optimizer’s answer was lost, and what it did could not be told. Try again.',
     foreign_token:
       'The Optimizer already holds a token for these credentials that RAO Desk did not create (another workstation’s, or your RA’s own systems’). RAO Desk leaves it alone, so it cannot check them this way or make a token of its own; calls carry your password and PIN.',
     keychain_unavailable:
@@ -625,6 +638,7 @@ export const en = {
     keychain_error: 'The system keychain reported a problem.',
     desk_locked: 'The desk is locked. Unlock it with your PIN.',
     wrong_pin: 'Wrong PIN. Each wrong PIN is written in the journal.',
+    wrong_password_or_pin: 'Wrong RAO password or PIN. Each wrong try is written in the journal.',
     unlock_wait: 'Too many wrong PINs: wait, then try again.',
     touch_id_failed: 'Touch ID did not confirm you. Enter your PIN instead.',
     team_unreachable:

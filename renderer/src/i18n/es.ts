@@ -25,6 +25,14 @@ export const es: Messages = {
     unlocking: 'Comprobando…',
     touchId: 'Desbloquear con Touch ID',
     wait: 'Demasiados PIN incorrectos: vuelva a intentarlo en {{seconds}} s.',
+    password: 'Contraseña de RAO',
+    passwordNeeded:
+      'Tras diez intentos fallidos el PIN solo ya no abre el puesto: escriba su contraseña de RAO y su PIN.',
+    goneTitle: 'Las credenciales de RAO ya no están en el llavero de este equipo',
+    goneBody:
+      'El puesto sigue bloqueado. Configure de nuevo las credenciales: se abre cuando el Optimizer las acepta, y sigue bloqueado mientras no se pueda contactar con el Optimizer.',
+    setUpAgain: 'Comprobar con el Optimizer y abrir',
+    settingUp: 'Comprobando con el Optimizer…',
   },
   status: {
     VIDEOREVIEW: 'Revisión de vídeo',
@@ -308,7 +316,7 @@ export const es: Messages = {
     lockEvents: {
       locked: 'Bloqueado',
       unlocked: 'Desbloqueado',
-      unlock_failed: 'PIN incorrecto en el bloqueo',
+      unlock_failed: 'Desbloqueo rechazado',
     },
     lockCauses: {
       idle: 'Sin actividad',
@@ -316,8 +324,11 @@ export const es: Messages = {
       suspend: 'El equipo se suspendió',
       on_demand: 'Por el oficial',
       pin: 'Con el PIN',
+      password_and_pin: 'Con la contraseña de RAO y el PIN',
       touch_id: 'Touch ID',
+      set_up_again: 'Credenciales configuradas de nuevo, aceptadas por el Optimizer',
       wrong_pin: 'PIN incorrecto',
+      wrong_password_or_pin: 'Contraseña de RAO o PIN incorrectos',
       credentials_gone: 'No quedan credenciales en el llavero',
     },
     chainEvents: {
@@ -491,6 +502,8 @@ export const es: Messages = {
       savedVerified: 'Guardado. El Optimizer aceptó las credenciales.',
       savedNotChecked:
         'Guardado, pero sin comprobar: no se pudo contactar con el Optimizer. Verifíquelas cuando se pueda.',
+      savedAnswerLost:
+        'Guardado, pero sin comprobar: se perdió la respuesta del Optimizer. Verifíquelas de nuevo.',
       savedTokenElsewhere:
         'Guardado, pero sin comprobar: el Optimizer ya guarda un token para estas credenciales que no creó RAO Desk (de otro puesto o de los sistemas de su RA). RAO Desk no lo ha tocado.',
       tokenNotRevoked:
@@ -630,6 +643,7 @@ export const es: Messages = {
       'Las credenciales de RAO guardadas ya no están en el llavero del sistema: se ha restablecido o cambiado, o se ha borrado la entrada. Configúrelas de nuevo.',
     credentials_other_optimizer:
       'Sus credenciales de RAO se comprobaron con otra dirección del Optimizer, así que no se ha enviado nada. Vuelva a introducir su contraseña y su PIN para esta dirección en Mis credenciales.',
+    answer_lost: 'Se perdió la respuesta del Optimizer y no se pudo saber qué hizo. Vuelva a intentarlo.',
     foreign_token:
       'El Optimizer ya guarda un token para estas credenciales que no creó RAO Desk (de otro puesto o de los sistemas de su RA). RAO Desk no lo toca, así que no puede comprobarlas de este modo ni crear un token propio; las llamadas llevan su contraseña y su PIN.',
     keychain_unavailable:
@@ -641,6 +655,8 @@ export const es: Messages = {
     keychain_error: 'El llavero del sistema ha informado de un problema.',
     desk_locked: 'El puesto está bloqueado. Desbloquéelo con su PIN.',
     wrong_pin: 'PIN incorrecto. Cada PIN incorrecto queda escrito en el registro.',
+    wrong_password_or_pin:
+      'Contraseña de RAO o PIN incorrectos. Cada intento fallido queda escrito en el registro.',
     unlock_wait: 'Demasiados PIN incorrectos: espere y vuelva a intentarlo.',
     touch_id_failed: 'Touch ID no le ha confirmado. Escriba su PIN.',
     team_unreachable:

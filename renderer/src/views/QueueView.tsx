@@ -71,9 +71,9 @@ export function QueueView() {
       <h1 id="queue-title" tabIndex={-1} ref={focusOnArrival}>
         {t('queue.title')}
       </h1>
-      {setupNote === 'savedNotChecked' && (
+      {(setupNote === 'savedNotChecked' || setupNote === 'savedAnswerLost') && (
         <p role="status" className="notice notice-warning">
-          {t('account.notes.savedNotChecked')}
+          {t(`account.notes.${setupNote}`)}
         </p>
       )}
       {keptAside.length > 0 && (

@@ -133,6 +133,8 @@ describe('case book: checks at the boundary', () => {
     createIpcBinding({
       handlers: app.handlers,
       isTrustedSender: () => true,
+      // The input checks, not the lock (its own tests' business): nothing is refused before them.
+      refuse: () => undefined,
       log: createLogger(() => undefined),
     })
 
@@ -239,6 +241,8 @@ describe('case book: status sync', () => {
       (name, payload) => events.push({ name, payload }),
       { gonePolicy: { confirmMs: 200, recheckMs: 60_000 } },
     )
+    // Read as the app reads it at start: until then the desk counts as locked, and holds these events.
+    await app.handlers.getLockState(undefined)
     await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     const pending = world.simulator.state.cases.get(16678)
     const vanished = world.simulator.state.cases.get(16679)

@@ -81,3 +81,9 @@ export function selfSignedCertificate(): { key: string; cert: string } {
   execFileSync('openssl', args, { stdio: 'ignore' })
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
 }
+
+/**
+ * What an error of a call that carried a secret says in place of the Optimizer's words, written here
+ * by hand (not taken from the code under test).
+ */
+export const WITHHELD = 'the Optimizer’s words are not shown, as the call carried credentials'
