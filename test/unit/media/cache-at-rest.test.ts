@@ -134,6 +134,21 @@ describe('the video cache at rest', () => {
     await cases.app.close()
   })
 
+  it('a file cut while it is read: the chunks it no longer holds end the response as damaged', async () => {
+    const cases = await withCases(world)
+    const large = largeVideo()
+    await downloaded(cases, LUCIA.videoidPk, large.length)
+    const source = await cases.app.video.source(LUCIA.videoidPk)
+    // Read once whole, so the reader's buffers have held every chunk before.
+    expect(
+      (await new Response(source?.stream({ start: 0, end: 8 * CHUNK - 1 })).arrayBuffer()).byteLength,
+    ).toBe(8 * CHUNK)
+    truncateSync(savedVideo(LUCIA.videoidPk), HEADER + 2 * SEALED_CHUNK + 100)
+    const cut = new Response(source?.stream({ start: 0, end: 8 * CHUNK - 1 }))
+    await expect(cut.arrayBuffer()).rejects.toMatchObject({ code: 'media_damaged' })
+    await cases.app.close()
+  })
+
   it('two swapped chunks: the range over them ends with an error', async () => {
     const cases = await withCases(world)
     const large = largeVideo()
