@@ -205,9 +205,9 @@ export function createServices(deps: ServiceDependencies) {
 
   const video = createVideoService({
     cacheDir: deps.cacheDir,
-    oneshot,
+    oneshotFor,
     keys: createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key'),
-    hasCase: (videoidPk) => cases.has(videoidPk),
+    hasCase: (videoidPk, bound) => cases.has(videoidPk, bound),
     retention: () => cases.retention(),
     scope,
     mediaUrl: deps.mediaUrl,

@@ -319,7 +319,8 @@ export function createCaseService(options: CaseServiceOptions) {
     list,
 
     /** Whether the case is in the book, for the Optimizer and environment in use. */
-    has: async (videoidPk: number) => (await open()).views.has(keyIn(options.scope(), videoidPk)),
+    has: async (videoidPk: number, scope: Scope = options.scope()) =>
+      (await open()).views.has(keyIn(scope, videoidPk)),
 
     /** Every case in the book, in any Optimizer and environment, with what the video cache's purge needs. */
     async retention() {

@@ -3,7 +3,13 @@ import { type NewVideoId, newVideoIdSchema } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
 import { authorityFields, type RaoAuthority } from './authority'
-import { type DownloadOptions, type DownloadResult, downloadVideo, readVideoRange } from './download'
+import {
+  type DownloadOptions,
+  type DownloadResult,
+  downloadVideo,
+  type RangeOptions,
+  readVideoRange,
+} from './download'
 import { type Envelope, messageOf, payloadOf } from './envelope'
 import { unexpectedAnswer } from './errors'
 import { callJson, type HttpContext, type Method } from './http'
@@ -178,7 +184,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
     downloadVideo(
       videoidPk: number,
       target: string,
-      downloadOptions?: DownloadOptions,
+      downloadOptions: DownloadOptions,
     ): Promise<DownloadResult> {
       return downloadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, target, downloadOptions)
     },
@@ -188,9 +194,9 @@ export function createOneShotClient(options: OneShotClientOptions) {
       videoidPk: number,
       range: { start: number; end: number },
       onPiece: (piece: Buffer) => void,
-      signal?: AbortSignal,
+      rangeOptions?: RangeOptions,
     ) {
-      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, range, onPiece, signal)
+      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, range, onPiece, rangeOptions)
     },
 
     /** `POST /videoid/{pk}/validate` (two-step mode): the RAO has checked the data and evidences. */

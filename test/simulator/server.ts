@@ -152,13 +152,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (cut === 'reset') setTimeout(() => response.socket?.destroy(), 20)
       return
     }
-    const size = (await stat(answer.file)).size
+    const file = await stat(answer.file)
+    const { size } = file
     if (size === 0) {
       response.writeHead(200, { 'Content-Type': answer.contentType, 'Content-Length': 0 }).end()
       return
     }
-    // Guess (Q6): the Optimizer's video answers honour Range (switchable off) and carry an ETag.
-    const range = rangeSupport ? parseRange(request.headers.range, size) : undefined
+    // Guess (Q6): the Optimizer's video answers honour Range (switchable off) and carry an ETag, as
+    // nginx makes it (the file's time and size), and `If-Range`: another version is answered whole.
+    const etag = `"${file.ino.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}-${size.toString(16)}"`
+    const ifRange = request.headers['if-range']
+    const range =
+      rangeSupport && (ifRange === undefined || ifRange === etag)
+        ? parseRange(request.headers.range, size)
+        : undefined
     if (range === 'invalid') {
       response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()
       return
@@ -167,7 +174,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     response.writeHead(range ? 206 : 200, {
       'Content-Type': answer.contentType,
       'Content-Length': end - start + 1,
-      ETag: `"${size.toString(16)}"`,
+      ETag: etag,
       ...(rangeSupport ? { 'Accept-Ranges': 'bytes' } : {}),
       ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
     })

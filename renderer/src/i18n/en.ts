@@ -604,7 +604,8 @@ export const en = {
     rejected: 'The Optimizer rejected the request.',
     server_error: 'The Optimizer had an internal problem. Try again later.',
     cancelled: 'Cancelled.',
-    storage: 'The video could not be saved on this computer. Check the free disk space and try again.',
+    storage:
+      'The video or snapshot could not be saved on this computer. Check the free disk space and try again.',
     not_a_video:
       'The Optimizer sent a file that is empty or not a video RAO Desk can play. The case stays open: it can be decided on that ground.',
     media_damaged: 'The saved copy of this video is damaged — download it again.',

@@ -620,7 +620,7 @@ export const es: Messages = {
     server_error: 'El Optimizer ha tenido un problema interno. Inténtelo más tarde.',
     cancelled: 'Cancelado.',
     storage:
-      'No se ha podido guardar el vídeo en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
+      'No se ha podido guardar el vídeo o la captura en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
     not_a_video:
       'El Optimizer envió un archivo vacío o que no es un vídeo que RAO Desk pueda reproducir. El caso sigue abierto: se puede decidir por ese motivo.',
     media_damaged: 'La copia guardada de este vídeo está dañada: descárguelo de nuevo.',

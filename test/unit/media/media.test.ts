@@ -154,6 +154,42 @@ describe('video cache', () => {
     await cases.app.close()
   })
 
+  it('a cancel stops what an open asked for just before it, and an open just after it starts afresh', async () => {
+    const cases = await withCases()
+    const videoRequests = () =>
+      world.simulator.requests.filter((request) => request.path.endsWith(`/videoid/${LUCIA.videoidPk}/video`))
+    // Asked one after the other without waiting: the cancel stops the download before it starts.
+    const opening = cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    const cancelled = cases.app.handlers.cancelVideo({ videoidPk: LUCIA.videoidPk })
+    expect((await opening).state).toEqual({ status: 'none' })
+    expect(await cancelled).toEqual({ status: 'none' })
+    expect(videoRequests()).toEqual([])
+
+    world.simulator.setVideoRate(8 * 1024)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await expect.poll(() => videoRequests().length).toBe(1)
+    world.simulator.setVideoRate(undefined)
+    // A cancel of that download, and an open at once: the open does not join the download being stopped.
+    const cancelling = cases.app.handlers.cancelVideo({ videoidPk: LUCIA.videoidPk })
+    const reopened = await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    const from = cases.states.length
+    expect(reopened.state.status).toBe('downloading')
+    expect(await cancelling).toEqual({ status: 'none' })
+    expect(await cases.settled(LUCIA.videoidPk, from)).toEqual({ status: 'ready', bytes: source.length })
+    expect(videoRequests()).toHaveLength(2)
+
+    // Open, cancel, open, all at once: the last open is not the first's, and its download runs.
+    const before = cases.states.length
+    const first = cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    const stop = cases.app.handlers.cancelVideo({ videoidPk: JAVIER.videoidPk })
+    const last = cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    expect((await first).state).toEqual({ status: 'none' })
+    expect((await last).state.status).toBe('downloading')
+    await stop
+    expect(await cases.settled(JAVIER.videoidPk, before)).toMatchObject({ status: 'ready' })
+    await cases.app.close()
+  })
+
   it('says plainly when the Optimizer’s video is empty or not a video, and keeps nothing', async () => {
     const cases = await withCases()
     const empty = path.join(world.dataDir, 'empty.mp4')

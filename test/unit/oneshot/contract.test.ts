@@ -7,7 +7,7 @@ import type { TransferProgress } from '../../../main/oneshot/download'
 import { AppError } from '../../../shared/errors'
 import { VIDEOS } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
-import { caseIn, clientFor, credentialsOf, failureOf, TEST_RAO, WITHHELD } from './helpers'
+import { asItComes, caseIn, clientFor, credentialsOf, failureOf, TEST_RAO, WITHHELD } from './helpers'
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
 const evidences = {
@@ -139,6 +139,7 @@ describe.each(['current', 'legacy'] as const)(
       const target = path.join(downloads, 'video.mp4')
       const seen: TransferProgress[] = []
       const result = await client.downloadVideo(created.videoidPk, target, {
+        ...asItComes,
         onProgress: (step) => seen.push(step),
       })
       expect(result).toEqual({ file: target, bytes: size, contentType: 'video/mp4' })
@@ -243,11 +244,15 @@ describe.each(['current', 'legacy'] as const)(
       const { client } = clientFor(simulator)
       const webm = [...simulator.state.cases.values()].find((candidate) => candidate.video?.file === VIDEOS.c)
       if (!webm) throw new Error('no WebM case seeded')
-      const result = await client.downloadVideo(webm.videoidPk, path.join(downloads, 'c.webm'))
+      const result = await client.downloadVideo(webm.videoidPk, path.join(downloads, 'c.webm'), asItComes)
       expect(result.contentType).toBe('video/webm')
       expect(sha256(result.file)).toBe(sha256(VIDEOS.c))
       const error = await failureOf(
-        client.downloadVideo(caseIn(simulator, 'VIDEOPENDING').videoidPk, path.join(downloads, 'x.mp4')),
+        client.downloadVideo(
+          caseIn(simulator, 'VIDEOPENDING').videoidPk,
+          path.join(downloads, 'x.mp4'),
+          asItComes,
+        ),
       )
       expect(error.code).toBe('not_found')
       expect(readdirSync(downloads)).toEqual(['c.webm'])
@@ -261,6 +266,7 @@ describe.each(['current', 'legacy'] as const)(
         caseIn(simulator, 'VIDEOREVIEW').videoidPk,
         path.join(downloads, 'v.mp4'),
         {
+          ...asItComes,
           signal: controller.signal,
         },
       )

@@ -7,7 +7,7 @@ import { AppError } from '../../../shared/errors'
 import { ECHO_FORMS } from '../../simulator/echo'
 import { VIDEOS } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
-import { caseIn, clientFor, failureOf, WITHHELD } from './helpers'
+import { asItComes, caseIn, clientFor, failureOf, WITHHELD } from './helpers'
 
 // Recognisable secrets: if any of them shows up in any output, it leaked. Each has what changes under
 // an encoding (a quote and a backslash for JSON, non-ASCII for Python's `\u00f1` and `\xf1` and for
@@ -133,7 +133,7 @@ describe('no secret ever reaches a log line, the console or an error', () => {
       }),
     )
     await attempt(client.uploadVideo(created.videoidPk, VIDEOS.a))
-    await attempt(client.downloadVideo(created.videoidPk, path.join(folder, 'v.mp4')))
+    await attempt(client.downloadVideo(created.videoidPk, path.join(folder, 'v.mp4'), asItComes))
     await attempt(wrong.client.approve(created.videoidPk))
     await attempt(wrong.client.refuse(created.videoidPk, 'wrong PIN attempt'))
     const twoStep = caseIn(simulator, 'VIDEOREVIEW', 'two-step')
