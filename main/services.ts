@@ -104,7 +104,8 @@ export function createServices(deps: ServiceDependencies) {
     billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
-    onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
+    onRows: (change, rows) => deps.emit('casesChanged', { change, rows }),
+    twoStepMode: () => settings.read().twoStepMode,
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
@@ -159,6 +160,7 @@ export function createServices(deps: ServiceDependencies) {
     scope,
     mediaUrl: deps.mediaUrl,
     retentionDays: () => settings.read().videoRetentionDays,
+    prefetch: () => settings.read().prefetchNextVideo,
     onState: (videoidPk, state) => deps.emit('videoProgress', { videoidPk, state }),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
@@ -166,12 +168,14 @@ export function createServices(deps: ServiceDependencies) {
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
+  /** Additions of pairs under way, each stoppable. */
+  const additions = new Set<AbortController>()
   const purge = () => inBackground('video cache purge', () => video.purge())
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
     try {
-      return { state: 'open', cases: await cases.list(), sync: sync.state() }
+      return { state: 'open', ...(await cases.rows()), sync: sync.state() }
     } catch (error) {
       const damage = cases.damage()
       if (damage) return { state: 'damaged', ...damage }
@@ -244,9 +248,25 @@ export function createServices(deps: ServiceDependencies) {
       void sync.syncNow()
       return { book: await caseBook(), keptAside }
     },
-    addCases: ({ text }) => cases.addPairs(text),
+    addCases: async ({ text }) => {
+      const addition = new AbortController()
+      additions.add(addition)
+      try {
+        return await cases.addPairs(text, {
+          signal: addition.signal,
+          onProgress: (checked, total) => deps.emit('addCasesProgress', { checked, total }),
+        })
+      } finally {
+        additions.delete(addition)
+      }
+    },
+    cancelAddCases: () => {
+      for (const addition of additions) addition.abort()
+      return { cancelled: additions.size > 0 }
+    },
     getVideoIdDefaults: () => cases.videoIdDefaults(),
     createVideoId: (input) => cases.create(input),
+    getCase: ({ videoidPk }) => cases.get(videoidPk),
     refreshCase: async ({ videoidPk }) => {
       const read = scope()
       const item = await cases.refresh(videoidPk, read)
@@ -260,6 +280,7 @@ export function createServices(deps: ServiceDependencies) {
     },
     openVideo: ({ videoidPk }) => video.open(videoidPk),
     cancelVideo: ({ videoidPk }) => video.cancel(videoidPk),
+    prefetchVideo: async ({ videoidPk }) => ({ outcome: await video.prefetch(videoidPk) }),
     saveSnapshot: ({ videoidPk, videoTimeSeconds, png }) =>
       video.saveSnapshot(videoidPk, videoTimeSeconds, Buffer.from(png, 'base64')),
     listSnapshots: ({ videoidPk }) => video.snapshots(videoidPk),
@@ -299,7 +320,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        await Promise.all([sync.stop(), video.stopAll(), decisions.stop()])
+        await Promise.all([sync.stop(), video.stopAll(), decisions.stop(), cases.close()])
         await Promise.allSettled([...running])
         await dispatcher.close()
       })()

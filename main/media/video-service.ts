@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { open, readdir, readFile, rm, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { isFinalStatus } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
-import type { LostCopies, Snapshot, VideoState } from '../../shared/media'
+import type { LostCopies, PrefetchOutcome, Snapshot, VideoState } from '../../shared/media'
 import type { Scope } from '../cases/case-service'
 import type { KeyStore, SealKey } from '../cases/seal'
 import { fsyncFolder, writeFileDurably } from '../fs/durable'
@@ -48,6 +48,10 @@ export interface VideoServiceOptions {
   /** Days a video is kept after its case reached a final state (a setting). */
   retentionDays: () => number
   onState: (videoidPk: number, state: VideoState) => void
+  /** Whether the next case's video may download in the background (a setting). */
+  prefetch: () => boolean
+  /** Bytes free on the disk that holds the cache; the file system's own figure unless a test says. */
+  freeBytes?: (folder: string) => Promise<number>
   log: Logger
   now?: () => Date
 }
@@ -72,6 +76,11 @@ interface Transfer {
 }
 
 const PROGRESS_EVERY_MS = 250
+/**
+ * A video downloads ahead only while the cache's disk keeps at least this much free: room for a long
+ * video (about 500 MB at an office link's rate) with the rest of the computer's needs beside it.
+ */
+export const PREFETCH_MIN_FREE_BYTES = 2 * 1024 ** 3
 /** How much of a video's start shows where its index is. */
 const HEAD_BYTES = 4096
 const SPEED_WINDOW_MS = 2000
@@ -105,6 +114,11 @@ async function readHeader(file: string): Promise<{ header: Buffer; size: number 
 
 const isDamage = (error: unknown) => error instanceof AppError && error.code === 'media_damaged'
 
+async function diskFreeBytes(folder: string): Promise<number> {
+  const disk = await statfs(folder)
+  return disk.bavail * disk.bsize
+}
+
 /**
  * The cases' videos on this computer: downloaded through main into a private cache, sealed as they
  * arrive, with progress and cancel, readable while they download; snapshots of frames kept with the case,
@@ -120,6 +134,14 @@ export function createVideoService(options: VideoServiceOptions) {
   privateFolder(snapshots)
 
   const transfers = new Map<string, Transfer>()
+  /**
+   * The downloads that may run: the case the officer opened last, and the one downloading ahead for
+   * what comes next. Any other is stopped when either changes, so at most two run at once and a case
+   * left for another does not keep downloading.
+   */
+  const wanted: { open?: string; ahead?: string } = {}
+  /** Downloads ahead being started, so two asks at once make one. */
+  const startingAhead = new Map<string, Promise<PrefetchOutcome>>()
   /** Opening under way per case: a second open at once joins the first, never starts a second download. */
   const opening = new Map<string, Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }>>()
   /** Saved copies found damaged: shown as such once; the next open downloads them again. */
@@ -235,7 +257,15 @@ export function createVideoService(options: VideoServiceOptions) {
     if (outcome !== 'not_needed') log.info('video index fetched ahead', { outcome })
   }
 
+  function stopUnwanted(): void {
+    for (const [stem, transfer] of transfers)
+      if (stem !== wanted.open && stem !== wanted.ahead) transfer.abort.abort()
+  }
+
+  /** The case's download, started now unless one runs already (the officer's open and one ahead meet). */
   function start(videoidPk: number, stem: string, key: SealKey): Transfer {
+    const running = transfers.get(stem)
+    if (running) return running
     const abort = new AbortController()
     let wakeWaiting: () => void = () => undefined
     let waiting = new Promise<void>((resolve) => (wakeWaiting = resolve))
@@ -414,11 +444,42 @@ export function createVideoService(options: VideoServiceOptions) {
      */
     open(videoidPk: number): Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }> {
       const stem = stemOf(videoidPk)
+      wanted.open = stem
+      stopUnwanted()
       const pending = opening.get(stem)
       if (pending) return pending
       const opened = openOnce(videoidPk, stem).finally(() => opening.delete(stem))
       opening.set(stem, opened)
       return opened
+    },
+
+    /**
+     * Downloads the video of the case the officer will open next, while they review this one (a
+     * setting, on by default), unless it is saved already or the cache's disk is short of room. A
+     * download ahead for another case stops.
+     */
+    prefetch(videoidPk: number): Promise<PrefetchOutcome> {
+      const stem = stemOf(videoidPk)
+      wanted.ahead = stem
+      stopUnwanted()
+      const pending = startingAhead.get(stem)
+      if (pending) return pending
+      const starting = (async (): Promise<PrefetchOutcome> => {
+        if (!options.prefetch()) return 'off'
+        await requireCase(videoidPk)
+        if (transfers.has(stem) || opening.has(stem)) return 'running'
+        const key = await mediaKey()
+        // A copy found damaged or sealed under a lost key is the officer's open to deal with.
+        if ((await savedCopy(stem, key)) !== 'none') return 'saved'
+        if ((await (options.freeBytes ?? diskFreeBytes)(videos)) < PREFETCH_MIN_FREE_BYTES) return 'no_room'
+        // Asked for another case meanwhile: this one is no longer next.
+        if (wanted.ahead !== stem) return 'replaced'
+        start(videoidPk, stem, key)
+        log.info('video downloading ahead', { videoidPk })
+        return 'started'
+      })().finally(() => startingAhead.delete(stem))
+      startingAhead.set(stem, starting)
+      return starting
     },
 
     async cancel(videoidPk: number): Promise<VideoState> {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import type { Keychain } from '../../../main/vault/keychain'
-import type { Case } from '../../../shared/cases'
+import type { Case, CaseRow } from '../../../shared/cases'
 import { SEED_CASES } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
@@ -19,10 +19,11 @@ const pairsOf = (sim: Simulator) =>
   [...sim.state.cases.values()].map((item) => `${item.videoidPk},${item.requestPk}`)
 const byPk = (cases: readonly Case[], videoidPk: number) => cases.find((item) => item.videoidPk === videoidPk)
 
-async function openCases(app: ReturnType<typeof servicesFor>) {
+/** The book's cases as the page gets them: the queue's rows, then each case whole as it is opened. */
+async function openCases(app: ReturnType<typeof servicesFor>): Promise<Case[]> {
   const book = await app.handlers.getCaseBook(undefined)
   if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
-  return book.cases
+  return Promise.all(book.rows.map(({ videoidPk }) => app.handlers.getCase({ videoidPk })))
 }
 
 describe('case book: ways in', () => {
@@ -260,8 +261,8 @@ describe('case book: status sync', () => {
     expect(byPk(cases, 16679)).toMatchObject({ gone: true, status: 'VIDEOPENDING' })
     expect(byPk(cases, 16682)?.status).toBe('ENROLLREADY')
     const pushed = events.filter((event) => (event as { name: string }).name === 'casesChanged')
-    const pushedCases = pushed.flatMap((event) => (event as { payload: { cases: Case[] } }).payload.cases)
-    expect(pushedCases.find((item) => item.videoidPk === 16678)?.status).toBe('VIDEOREVIEW')
+    const pushedRows = pushed.flatMap((event) => (event as { payload: { rows: CaseRow[] } }).payload.rows)
+    expect(pushedRows.find((row) => row.videoidPk === 16678)?.status).toBe('VIDEOREVIEW')
     await app.close()
   })
 
