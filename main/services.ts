@@ -48,6 +48,8 @@ export interface ServiceDependencies {
   settle?: { windowMs: number; readEveryMs: number }
   /** Tests shorten the wait before a missing request counts as gone. */
   gonePolicy?: GonePolicy
+  /** Tests say how much room the cache's disk has left; the file system's own figure otherwise. */
+  cacheFreeBytes?: (folder: string) => Promise<number>
 }
 
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
@@ -161,6 +163,7 @@ export function createServices(deps: ServiceDependencies) {
     mediaUrl: deps.mediaUrl,
     retentionDays: () => settings.read().videoRetentionDays,
     prefetch: () => settings.read().prefetchNextVideo,
+    ...(deps.cacheFreeBytes ? { freeBytes: deps.cacheFreeBytes } : {}),
     onState: (videoidPk, state) => deps.emit('videoProgress', { videoidPk, state }),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),

@@ -76,6 +76,8 @@ interface Transfer {
 }
 
 const PROGRESS_EVERY_MS = 250
+/** Downloads at once: the case on screen and the one ahead of it. */
+const MAX_DOWNLOADS = 2
 /**
  * A video downloads ahead only while the cache's disk keeps at least this much free: room for a long
  * video (about 500 MB at an office link's rate) with the rest of the computer's needs beside it.
@@ -135,9 +137,8 @@ export function createVideoService(options: VideoServiceOptions) {
 
   const transfers = new Map<string, Transfer>()
   /**
-   * The downloads that may run: the case the officer opened last, and the one downloading ahead for
-   * what comes next. Any other is stopped when either changes, so at most two run at once and a case
-   * left for another does not keep downloading.
+   * The downloads wanted most: the case the officer opened last, and the one downloading ahead for the
+   * case that comes next. Another (a case left) runs on only until a download needs its place.
    */
   const wanted: { open?: string; ahead?: string } = {}
   /** Downloads ahead being started, so two asks at once make one. */
@@ -257,15 +258,28 @@ export function createVideoService(options: VideoServiceOptions) {
     if (outcome !== 'not_needed') log.info('video index fetched ahead', { outcome })
   }
 
-  function stopUnwanted(): void {
-    for (const [stem, transfer] of transfers)
-      if (stem !== wanted.open && stem !== wanted.ahead) transfer.abort.abort()
+  /**
+   * Makes room for one more download, so that at most two run at once: stops those no longer wanted
+   * (cases left), oldest first, and, for the officer's open where that is not enough, the one ahead.
+   */
+  function makeRoom(): void {
+    const live = [...transfers].filter(([, transfer]) => !transfer.abort.signal.aborted)
+    const unwanted = live.filter(([stem]) => stem !== wanted.open && stem !== wanted.ahead)
+    const ahead = live.filter(([stem]) => stem === wanted.ahead && stem !== wanted.open)
+    const yielding = [...unwanted, ...ahead]
+    for (let excess = live.length + 1 - MAX_DOWNLOADS; excess > 0; excess--) {
+      const [stem, transfer] = yielding.shift() ?? []
+      if (!transfer) return
+      log.info('video download stopped to make room', { stem })
+      transfer.abort.abort()
+    }
   }
 
   /** The case's download, started now unless one runs already (the officer's open and one ahead meet). */
   function start(videoidPk: number, stem: string, key: SealKey): Transfer {
     const running = transfers.get(stem)
     if (running) return running
+    makeRoom()
     const abort = new AbortController()
     let wakeWaiting: () => void = () => undefined
     let waiting = new Promise<void>((resolve) => (wakeWaiting = resolve))
@@ -445,7 +459,6 @@ export function createVideoService(options: VideoServiceOptions) {
     open(videoidPk: number): Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }> {
       const stem = stemOf(videoidPk)
       wanted.open = stem
-      stopUnwanted()
       const pending = opening.get(stem)
       if (pending) return pending
       const opened = openOnce(videoidPk, stem).finally(() => opening.delete(stem))
@@ -455,13 +468,12 @@ export function createVideoService(options: VideoServiceOptions) {
 
     /**
      * Downloads the video of the case the officer will open next, while they review this one (a
-     * setting, on by default), unless it is saved already or the cache's disk is short of room. A
-     * download ahead for another case stops.
+     * setting, on by default), unless it is saved already or the cache's disk is short of room. The
+     * download ahead for a case no longer next gives way to it if two run.
      */
     prefetch(videoidPk: number): Promise<PrefetchOutcome> {
       const stem = stemOf(videoidPk)
       wanted.ahead = stem
-      stopUnwanted()
       const pending = startingAhead.get(stem)
       if (pending) return pending
       const starting = (async (): Promise<PrefetchOutcome> => {

@@ -42,7 +42,7 @@ export function servicesFor(
   options: Partial<
     Pick<
       ServiceDependencies,
-      'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain' | 'transport'
+      'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain' | 'transport' | 'cacheFreeBytes'
     >
   > = {},
 ) {
