@@ -218,6 +218,8 @@ export function createCaseService(options: CaseServiceOptions) {
       let pushedAt = Date.now()
       let index = 0
       while (index < order.length) {
+        // The book's answer goes first; then a slice at a time.
+        await new Promise((resolve) => setImmediate(resolve))
         if (stale()) return
         const until = performance.now() + UNSEAL_SLICE_MS
         for (; index < order.length && performance.now() < until; index++) {
@@ -231,7 +233,6 @@ export function createCaseService(options: CaseServiceOptions) {
           rows = []
           pushedAt = Date.now()
         }
-        await new Promise((resolve) => setImmediate(resolve))
       }
     }
     unsealing = { book, scope: id, done: pass() }
