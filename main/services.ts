@@ -55,6 +55,12 @@ export interface ServiceDependencies {
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
 const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes'] as const
 const SETTLE_READ_EVERY_MS = 60_000
+/**
+ * The first sync round starts a moment after the window has the book (or this long after start
+ * without one): its reads of the Optimizer would otherwise hold up the window's first rows.
+ */
+const FIRST_ROUND_MS = 5000
+const FIRST_ROUND_AFTER_BOOK_MS = 1000
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
@@ -178,7 +184,9 @@ export function createServices(deps: ServiceDependencies) {
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
     try {
-      return { state: 'open', ...(await cases.rows()), sync: sync.state() }
+      const open = { state: 'open' as const, ...(await cases.rows()), sync: sync.state() }
+      setTimeout(() => sync.kick(), FIRST_ROUND_AFTER_BOOK_MS).unref?.()
+      return open
     } catch (error) {
       const damage = cases.damage()
       if (damage) return { state: 'damaged', ...damage }
@@ -310,9 +318,9 @@ export function createServices(deps: ServiceDependencies) {
     cases,
     decisions,
     video,
-    /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
+    /** Starts the case sync (a first round once the window has the book, then on the interval) and the video cache's purge. */
     start: () => {
-      sync.start()
+      sync.start(FIRST_ROUND_MS)
       decisions.start()
       settlePending()
       purge()

@@ -146,6 +146,23 @@ export function queuedBefore(a: Queued, b: Queued, twoStepMode: boolean): boolea
   return pending !== isPending(b, twoStepMode) ? pending : byAge(a, b) < 0
 }
 
+/**
+ * The first `count` cases in the queue's order, found in one pass (a book kept in the order cases were
+ * added rarely moves one), rather than by ordering them all.
+ */
+export function firstInQueue<T extends Queued>(cases: Iterable<T>, count: number, twoStepMode: boolean): T[] {
+  const first: T[] = []
+  for (const item of cases) {
+    const last = first[first.length - 1]
+    if (first.length === count && last && !queuedBefore(item, last, twoStepMode)) continue
+    let at = first.length
+    while (at > 0 && queuedBefore(item, first[at - 1] as T, twoStepMode)) at--
+    first.splice(at, 0, item)
+    if (first.length > count) first.pop()
+  }
+  return first
+}
+
 /** The queue's order, the one policy for it: what waits for this workstation first, oldest first, then the rest. */
 export function orderCases<T extends Queued>(cases: Iterable<T>, twoStepMode: boolean): T[] {
   const pending: T[] = []

@@ -3,6 +3,7 @@ import {
   type Case,
   type CaseRow,
   caseSchema,
+  firstInQueue,
   isFinalStatus,
   type NewVideoId,
   orderCases,
@@ -67,7 +68,11 @@ const ADD_CONCURRENCY = 8
 const PROGRESS_MS = 250
 /** Rows the first answer carries unsealed: more than a screen of the queue. */
 const FIRST_ROWS = 100
-/** Unsealing in the background yields to everything else this often, and pushes rows at most this often. */
+/**
+ * Unsealing in the background starts once the window has had time to paint the first rows, yields to
+ * everything else this often, and pushes rows at most this often.
+ */
+const UNSEAL_AFTER_MS = 250
 const UNSEAL_SLICE_MS = 8
 const PUSH_ROWS_MS = 100
 
@@ -174,8 +179,7 @@ export function createCaseService(options: CaseServiceOptions) {
   }
 
   /** A case's queue row: with its signer once its data was opened, or where nothing could open it. */
-  function rowAt(book: Opened, stored: StoredCase): CaseRow {
-    const key = caseKey(stored)
+  function rowAt(book: Opened, stored: StoredCase, key: string): CaseRow {
     const unopenable = !stored.sealed || !sealedWith(book.key, stored.sealed)
     const item = book.views.get(key) ?? (unopenable ? caseAt(book, key) : undefined)
     if (item) return rowOf(item)
@@ -209,11 +213,13 @@ export function createCaseService(options: CaseServiceOptions) {
    * Opens the sealed data of every case of a scope still sealed, in the queue's order, a slice at a
    * time so that answers and the window's own requests go between, and pushes the rows as it goes.
    */
-  function unsealRest(book: Opened, scope: Scope, order: readonly StoredCase[]): void {
+  function unsealRest(book: Opened, scope: Scope, entries: readonly StoredCase[]): void {
     const id = scopeKey(scope)
     if (unsealing?.book === book && unsealing.scope === id) return
     const stale = () => closed || opened !== book || !sameScope(scope, options.scope())
     const pass = async () => {
+      await new Promise((resolve) => setTimeout(resolve, UNSEAL_AFTER_MS))
+      const order = orderCases(entries, options.twoStepMode())
       let rows: CaseRow[] = []
       let pushedAt = Date.now()
       let index = 0
@@ -381,10 +387,11 @@ export function createCaseService(options: CaseServiceOptions) {
   async function rows(scope: Scope = options.scope()): Promise<{ rows: CaseRow[]; changes: number }> {
     const book = await open()
     const entries = entriesOf(book, scope)
-    const order = orderCases(entries, options.twoStepMode())
-    for (const stored of order.slice(0, FIRST_ROWS)) caseAt(book, caseKey(stored))
-    unsealRest(book, scope, order)
-    return { rows: entries.map((stored) => rowAt(book, stored)), changes: change }
+    const prefix = `${scopeKey(scope)} `
+    for (const stored of firstInQueue(entries, FIRST_ROWS, options.twoStepMode()))
+      caseAt(book, prefix + stored.videoidPk)
+    unsealRest(book, scope, entries)
+    return { rows: entries.map((stored) => rowAt(book, stored, prefix + stored.videoidPk)), changes: change }
   }
 
   /** Whether the address answers as an Optimizer: a 404 from one that does not says nothing of a case. */

@@ -92,8 +92,17 @@ const SNAPSHOT_SUFFIX = '.png.enc'
 const PLAIN_SNAPSHOT_SUFFIX = '.png'
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
-/** An id for an Optimizer and environment, so that the same pk elsewhere is another file. */
-const scopeId = (scope: Scope) => createHash('sha256').update(scopeKey(scope)).digest('hex').slice(0, 12)
+const scopeIds = new Map<string, string>()
+/** An id for an Optimizer and environment, so that the same pk elsewhere is another file; hashed once per scope. */
+function scopeId(scope: Scope): string {
+  const key = scopeKey(scope)
+  let id = scopeIds.get(key)
+  if (id === undefined) {
+    id = createHash('sha256').update(key).digest('hex').slice(0, 12)
+    scopeIds.set(key, id)
+  }
+  return id
+}
 
 /** Makes a folder readable by the user only (on systems with modes), whatever the umask. */
 function privateFolder(folder: string): void {

@@ -113,12 +113,23 @@ export function countCases(rows: Iterable<RowFacts>, twoStepMode: boolean) {
   return { pending, all, gone, byStatus }
 }
 
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>()
+/** One formatter per language: making one costs more than a row's whole render. */
+function relativeFormat(language: string): Intl.RelativeTimeFormat {
+  let format = relativeFormats.get(language)
+  if (!format) {
+    format = new Intl.RelativeTimeFormat(language, { numeric: 'auto' })
+    relativeFormats.set(language, format)
+  }
+  return format
+}
+
 /**
  * A time before now as the platform says it in a language ("3 hours ago", "hace 3 horas", "now"):
  * seconds under a minute read as now, then minutes, hours and days.
  */
 export function relativeTime(language: string, iso: string, now: number): string {
-  const format = new Intl.RelativeTimeFormat(language, { numeric: 'auto' })
+  const format = relativeFormat(language)
   const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000))
   if (seconds < 60) return format.format(0, 'second')
   if (seconds < 3600) return format.format(-Math.floor(seconds / 60), 'minute')
