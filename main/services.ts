@@ -9,6 +9,9 @@ import { createSync } from './cases/sync'
 import { createDecisionService } from './decisions/decision-service'
 import { createHeadStore, journalAuditRecord, journalCsv, openJournal } from './decisions/journal'
 import type { Emit, Handlers } from './ipc'
+import { lockGate } from './lock/gate'
+import { holdWhileLocked } from './lock/held-events'
+import { type Clock, createLockService, type PowerMonitor, type TouchId } from './lock/lock-service'
 import type { Logger } from './log'
 import { createVideoService } from './media/video-service'
 import { createOneShotClient, type OneShotClient } from './oneshot/client'
@@ -50,10 +53,18 @@ export interface ServiceDependencies {
   gonePolicy?: GonePolicy
   /** Tests say how much room the cache's disk has left; the file system's own figure otherwise. */
   cacheFreeBytes?: (folder: string) => Promise<number>
+  /** Electron's `powerMonitor` in the app (the screen locks, the machine suspends); a fake in tests. */
+  powerMonitor?: PowerMonitor
+  /** macOS Touch ID, where the app runs on a Mac that has it. */
+  touchId?: TouchId
+  /** The lock's clock and timers; tests pass a fake one. */
+  clock?: Clock
+  /** Tests shorten the idle lock's minute (the setting is in minutes). */
+  idleMinuteMs?: number
 }
 
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
-const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes'] as const
+const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes', 'idleLockMinutes'] as const
 const SETTLE_READ_EVERY_MS = 60_000
 /**
  * The first sync round starts a moment after the window has the book (or this long after start
@@ -93,6 +104,9 @@ export function createServices(deps: ServiceDependencies) {
     return client
   }
   const credentials = createCredentialsService({ vault, oneshotFor, scope, log: deps.log })
+  // While the desk is locked, events carrying signers' data wait for it to open.
+  const held = holdWhileLocked(deps.emit, () => lock.locked())
+  const emit = held.emit
   const officer = async () => (await credentials.status()).username ?? ''
   const journalService = `${deps.keychainService}.journal`
   const journal = openJournal({
@@ -100,8 +114,23 @@ export function createServices(deps: ServiceDependencies) {
     keys: createKeyStore(deps.keychain, journalService, 'journal-key'),
     head: createHeadStore(deps.keychain, journalService),
     log: deps.log,
-    onAppend: (entry) => deps.emit('journalAppended', { entries: [entry] }),
+    onAppend: (entry) => emit('journalAppended', { entries: [entry] }),
     ...(deps.now ? { now: deps.now } : {}),
+  })
+  const lock = createLockService({
+    store: deps.store,
+    journal,
+    officer: () => vault.setUpBy(environment()),
+    storedPin: async () => (await vault.requireSecrets(environment())).pin,
+    idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
+    onChange: (state) => {
+      if (!state.locked) held.release()
+      deps.emit('lockChanged', state)
+    },
+    log: deps.log,
+    powerMonitor: deps.powerMonitor,
+    touchId: deps.touchId,
+    clock: deps.clock,
   })
   const cases = createCaseService({
     file: deps.caseBookFile,
@@ -112,7 +141,7 @@ export function createServices(deps: ServiceDependencies) {
     billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
-    onRows: (change, rows) => deps.emit('casesChanged', { change, rows }),
+    onRows: (change, rows) => emit('casesChanged', { change, rows }),
     twoStepMode: () => settings.read().twoStepMode,
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
@@ -127,7 +156,7 @@ export function createServices(deps: ServiceDependencies) {
     fourEyes: () => settings.read().fourEyes,
     settleWindowMs: () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000,
     settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
-    onChange: (state) => deps.emit('decisionsChanged', state),
+    onChange: (state) => emit('decisionsChanged', state),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
@@ -152,7 +181,7 @@ export function createServices(deps: ServiceDependencies) {
     scope,
     intervalSeconds: () => settings.read().syncIntervalSeconds,
     onState: (state) => {
-      deps.emit('syncChanged', state)
+      emit('syncChanged', state)
       // The Optimizer answers again: a decision whose answer was lost can be settled now.
       if (!state.running && state.online && !state.problem) settlePending()
     },
@@ -170,7 +199,7 @@ export function createServices(deps: ServiceDependencies) {
     retentionDays: () => settings.read().videoRetentionDays,
     prefetch: () => settings.read().prefetchNextVideo,
     ...(deps.cacheFreeBytes ? { freeBytes: deps.cacheFreeBytes } : {}),
-    onState: (videoidPk, state) => deps.emit('videoProgress', { videoidPk, state }),
+    onState: (videoidPk, state) => emit('videoProgress', { videoidPk, state }),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
@@ -216,7 +245,7 @@ export function createServices(deps: ServiceDependencies) {
     saveSettings: async (patch) => {
       const before = settings.read()
       const saved = settings.save(patch)
-      deps.emit('settingsChanged', saved)
+      emit('settingsChanged', saved)
       // Another Optimizer or environment is another set of cases: read them at once, in a fresh round.
       if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
         sync.scopeChanged()
@@ -265,7 +294,7 @@ export function createServices(deps: ServiceDependencies) {
       try {
         return await cases.addPairs(text, {
           signal: addition.signal,
-          onProgress: (checked, total) => deps.emit('addCasesProgress', { checked, total }),
+          onProgress: (checked, total) => emit('addCasesProgress', { checked, total }),
         })
       } finally {
         additions.delete(addition)
@@ -309,10 +338,21 @@ export function createServices(deps: ServiceDependencies) {
       }
     },
     getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
+    getLockState: () => lock.state(),
+    lockDesk: () => lock.lock('on_demand'),
+    unlockDesk: ({ pin }) => lock.unlock(pin),
+    unlockDeskWithTouchId: () => lock.unlockWithTouchId(),
+    reportActivity: () => {
+      lock.activity()
+      return null
+    },
   }
 
   return {
     handlers,
+    /** For the IPC binding: what a locked desk refuses, before any input is read. */
+    refuse: lockGate(() => lock.locked()),
+    lock,
     oneshot,
     credentials,
     cases,
@@ -322,6 +362,7 @@ export function createServices(deps: ServiceDependencies) {
     start: () => {
       sync.start(FIRST_ROUND_MS)
       decisions.start()
+      lock.start()
       settlePending()
       purge()
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
@@ -331,6 +372,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
+        lock.stop()
         await Promise.all([sync.stop(), video.stopAll(), decisions.stop(), cases.close()])
         await Promise.allSettled([...running])
         await dispatcher.close()

@@ -39,6 +39,11 @@ export const invokeNames = [
   'exportJournal',
   'exportJournalAudit',
   'getCaseDecisions',
+  'getLockState',
+  'lockDesk',
+  'unlockDesk',
+  'unlockDeskWithTouchId',
+  'reportActivity',
 ] as const
 
 export const eventNames = [
@@ -49,6 +54,7 @@ export const eventNames = [
   'videoProgress',
   'decisionsChanged',
   'journalAppended',
+  'lockChanged',
 ] as const
 
 export type InvokeName = (typeof invokeNames)[number]

@@ -32,6 +32,7 @@ import {
   journalStateSchema,
   reasonDraftInputSchema,
 } from './decisions'
+import { lockStateSchema, unlockInputSchema } from './lock'
 import {
   clearedCacheSchema,
   openedVideoSchema,
@@ -107,6 +108,13 @@ export const invokeChannels = {
   /** The journal's lines as written, its head and how to check them: a record an auditor can verify. */
   exportJournalAudit: channel(nothing, z.object({ json: z.string() })),
   getCaseDecisions: channel(caseRefSchema, caseDecisionsSchema),
+  getLockState: channel(nothing, lockStateSchema),
+  lockDesk: channel(nothing, lockStateSchema),
+  /** The PIN is compared in main with the keychain's; it goes nowhere else, and never comes back. */
+  unlockDesk: channel(unlockInputSchema, lockStateSchema),
+  unlockDeskWithTouchId: channel(nothing, lockStateSchema),
+  /** Input on the page (sent at most every few seconds): the officer is at the desk. */
+  reportActivity: channel(nothing, z.null()),
 } satisfies Record<InvokeName, { input: z.ZodType; output: z.ZodType }>
 
 export const eventChannels = {
@@ -122,6 +130,8 @@ export const eventChannels = {
   decisionsChanged: caseDecisionsSchema,
   /** Entries appended to the journal, in order: the journal view grows without reading it again. */
   journalAppended: z.object({ entries: z.array(journalEntrySchema) }),
+  /** The desk locked or opened, or a wrong PIN made the next try wait. */
+  lockChanged: lockStateSchema,
 } satisfies Record<EventName, z.ZodType>
 
 /** What the renderer passes. */

@@ -88,6 +88,8 @@ export const settingsSchema = z.object({
   settleWindowMinutes: z.number().int().min(1).max(60),
   /** The language a refusal's reason is sent in; `ui` follows the officer's language. */
   reasonLanguage: z.enum(['ui', 'es', 'en']),
+  /** The desk locks after this long without input on it. */
+  idleLockMinutes: z.number().int().min(1).max(30),
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -103,4 +105,5 @@ export const defaultSettings: Settings = {
   prefetchNextVideo: true,
   settleWindowMinutes: 10,
   reasonLanguage: 'ui',
+  idleLockMinutes: 5,
 }

@@ -52,6 +52,7 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       prefetchNextVideo: true,
       settleWindowMinutes: 10,
       reasonLanguage: 'ui',
+      idleLockMinutes: 5,
     })
     expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
       'prod',

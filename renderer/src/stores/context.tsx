@@ -4,6 +4,7 @@ import type { RaoApi } from '../../../shared/api'
 import { type CasesState, type CasesStore, createCasesStore } from './cases-store'
 import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
 import { createDecisionsStore, type DecisionsState, type DecisionsStore } from './decisions-store'
+import { createLockStore, type LockStore, type LockStoreState } from './lock-store'
 import { createMediaStore, type MediaState, type MediaStore } from './media-store'
 import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
@@ -17,6 +18,7 @@ export interface Stores {
   navigation: NavigationStore
   media: MediaStore
   decisions: DecisionsStore
+  lock: LockStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
@@ -27,6 +29,7 @@ export const createStores = (api: RaoApi): Stores => ({
   navigation: createNavigationStore(),
   media: createMediaStore(api),
   decisions: createDecisionsStore(api),
+  lock: createLockStore(api),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -63,6 +66,10 @@ export function useMedia<T>(selector: (state: MediaState) => T): T {
 
 export function useDecisions<T>(selector: (state: DecisionsState) => T): T {
   return useStore(useStores().decisions, selector)
+}
+
+export function useLock<T>(selector: (state: LockStoreState) => T): T {
+  return useStore(useStores().lock, selector)
 }
 
 export const useStoresApi = (): RaoApi => useStores().api

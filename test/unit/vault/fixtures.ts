@@ -42,7 +42,17 @@ export function servicesFor(
   options: Partial<
     Pick<
       ServiceDependencies,
-      'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain' | 'transport' | 'cacheFreeBytes'
+      | 'now'
+      | 'connectionCheckMs'
+      | 'settle'
+      | 'gonePolicy'
+      | 'keychain'
+      | 'transport'
+      | 'powerMonitor'
+      | 'touchId'
+      | 'clock'
+      | 'idleMinuteMs'
+      | 'cacheFreeBytes'
     >
   > = {},
 ) {
