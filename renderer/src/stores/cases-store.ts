@@ -47,8 +47,10 @@ export interface CasesState {
   load(): Promise<void>
   /** Loads the book unless it is loaded or loading already. */
   ensureLoaded(): Promise<void>
-  /** Fetches a case whole, to show it. */
+  /** Fetches a case whole, to show it; it is fetched again whenever main says it changed. */
   openCase(videoidPk: number): Promise<void>
+  /** The case is no longer shown: its whole data is let go. */
+  closeCase(videoidPk: number): void
   syncNow(): Promise<void>
   recover(from: 'last_good' | 'empty'): Promise<void>
   addPairs(text: string): Promise<IpcResult<AddCasesResult>>
@@ -112,6 +114,8 @@ export function createCasesStore(api: RaoApi) {
   /** Rows pushed while the book is being read: applied over its answer, those that came after it. */
   let early: { change: number; rows: CaseRow[] }[] | undefined
   let loading: Promise<void> | undefined
+  /** The cases on screen: a whole case answered after its page was left is not kept. */
+  const shown = new Set<number>()
 
   const store = createStore<CasesState>()((set, get) => {
     const adoptBook = (book: CaseBookState) => {
@@ -172,11 +176,20 @@ export function createCasesStore(api: RaoApi) {
         if (get().book.state === 'loading') await get().load()
       },
       async openCase(videoidPk) {
+        shown.add(videoidPk)
         const result = await api.getCase({ videoidPk })
+        if (!shown.has(videoidPk)) return
         if (result.ok) {
           takeCase(result.value)
           set({ openFailed: withEntry(get().openFailed, videoidPk, undefined) })
         } else set({ openFailed: withEntry(get().openFailed, videoidPk, result.error) })
+      },
+      closeCase(videoidPk) {
+        shown.delete(videoidPk)
+        set({
+          opened: withEntry(get().opened, videoidPk, undefined),
+          openFailed: withEntry(get().openFailed, videoidPk, undefined),
+        })
       },
       async syncNow() {
         await run(

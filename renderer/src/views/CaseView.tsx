@@ -25,6 +25,7 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
   const person = useCases((state) => state.people.get(videoidPk))
   const failed = useCases((state) => state.openFailed.get(videoidPk))
   const openCase = useCases((state) => state.openCase)
+  const closeCase = useCases((state) => state.closeCase)
   const go = useNavigation((state) => state.go)
   const heading = useRef<HTMLHeadingElement>(null)
   const name = useCaseName()
@@ -34,7 +35,8 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
 
   useEffect(() => {
     void openCase(videoidPk)
-  }, [openCase, videoidPk])
+    return () => closeCase(videoidPk)
+  }, [openCase, closeCase, videoidPk])
   usePrefetchNext(videoidPk)
   useEffect(() => heading.current?.focus(), [])
   // Esc goes back to the queue; in a field it only leaves the field.
