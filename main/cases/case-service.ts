@@ -74,7 +74,7 @@ const FIRST_ROWS = 100
  */
 const UNSEAL_AFTER_MS = 250
 const UNSEAL_SLICE_MS = 8
-const PUSH_ROWS_MS = 100
+const PUSH_ROWS_MS = 250
 
 const oldestFirst = (a: Case, b: Case) =>
   a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.videoidPk - b.videoidPk

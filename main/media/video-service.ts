@@ -82,7 +82,7 @@ const MAX_DOWNLOADS = 2
  * A video downloads ahead only while the cache's disk keeps at least this much free: room for a long
  * video (about 500 MB at an office link's rate) with the rest of the computer's needs beside it.
  */
-export const PREFETCH_MIN_FREE_BYTES = 2 * 1024 ** 3
+const PREFETCH_MIN_FREE_BYTES = 2 * 1024 ** 3
 /** How much of a video's start shows where its index is. */
 const HEAD_BYTES = 4096
 const SPEED_WINDOW_MS = 2000
