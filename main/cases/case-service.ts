@@ -195,12 +195,10 @@ export function createCaseService(options: CaseServiceOptions) {
     }
   }
 
-  /** The entries of one Optimizer and environment, as stored. */
+  /** The entries of one Optimizer and environment (whatever the spelling of its address), as stored. */
   function entriesOf(book: Opened, scope: Scope): StoredCase[] {
     const entries: StoredCase[] = []
-    for (const stored of book.book.all())
-      if (stored.optimizer === scope.optimizer && stored.environment === scope.environment)
-        entries.push(stored)
+    for (const stored of book.book.all()) if (sameScope(stored, scope)) entries.push(stored)
     return entries
   }
 
@@ -224,7 +222,7 @@ export function createCaseService(options: CaseServiceOptions) {
       let pushedAt = Date.now()
       let index = 0
       while (index < order.length) {
-        // The book's answer goes first; then a slice at a time.
+        // Between slices, whatever else waits goes first.
         await new Promise((resolve) => setImmediate(resolve))
         if (stale()) return
         const until = performance.now() + UNSEAL_SLICE_MS
