@@ -57,6 +57,8 @@ export interface ServiceDependencies {
   settle?: { windowMs: number; readEveryMs: number }
   /** Tests shorten the wait before a missing request counts as gone. */
   gonePolicy?: GonePolicy
+  /** Tests say how much room the cache's disk has left; the file system's own figure otherwise. */
+  cacheFreeBytes?: (folder: string) => Promise<number>
   /**
    * Electron's `powerMonitor` in the app (the screen locks, the machine suspends): required, so that the
    * shell cannot leave it out; a fake in the harness and the tests.
@@ -75,6 +77,12 @@ const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes', 'idl
 const SETTLE_READ_EVERY_MS = 60_000
 /** The desk lock's record: a keychain entry of its own, beside the others, so that no file opens the desk. */
 const LOCK_ACCOUNT = 'desk-lock'
+/**
+ * The first sync round starts a moment after the window has the book (or this long after start
+ * without one): its reads of the Optimizer would otherwise hold up the window's first rows.
+ */
+const FIRST_ROUND_MS = 5000
+const FIRST_ROUND_AFTER_BOOK_MS = 1000
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
@@ -157,7 +165,8 @@ export function createServices(deps: ServiceDependencies) {
     billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
-    onChange: (changed) => emit('casesChanged', { cases: changed }),
+    onRows: (change, rows) => emit('casesChanged', { change, rows }),
+    twoStepMode: () => settings.read().twoStepMode,
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
@@ -212,6 +221,8 @@ export function createServices(deps: ServiceDependencies) {
     scope,
     mediaUrl: deps.mediaUrl,
     retentionDays: () => settings.read().videoRetentionDays,
+    prefetch: () => settings.read().prefetchNextVideo,
+    ...(deps.cacheFreeBytes ? { freeBytes: deps.cacheFreeBytes } : {}),
     onState: (videoidPk, state) => emit('videoProgress', { videoidPk, state }),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
@@ -219,12 +230,16 @@ export function createServices(deps: ServiceDependencies) {
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
+  /** Additions of pairs under way, each stoppable. */
+  const additions = new Set<AbortController>()
   const purge = () => inBackground('video cache purge', () => video.purge())
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
     try {
-      return { state: 'open', cases: await cases.list(), sync: sync.state() }
+      const open = { state: 'open' as const, ...(await cases.rows()), sync: sync.state() }
+      setTimeout(() => sync.kick(), FIRST_ROUND_AFTER_BOOK_MS).unref?.()
+      return open
     } catch (error) {
       const damage = cases.damage()
       if (damage) return { state: 'damaged', ...damage }
@@ -319,9 +334,25 @@ export function createServices(deps: ServiceDependencies) {
       void sync.syncNow()
       return { book: await caseBook(), keptAside }
     },
-    addCases: ({ text }) => cases.addPairs(text),
+    addCases: async ({ text }) => {
+      const addition = new AbortController()
+      additions.add(addition)
+      try {
+        return await cases.addPairs(text, {
+          signal: addition.signal,
+          onProgress: (checked, total) => emit('addCasesProgress', { checked, total }),
+        })
+      } finally {
+        additions.delete(addition)
+      }
+    },
+    cancelAddCases: () => {
+      for (const addition of additions) addition.abort()
+      return { cancelled: additions.size > 0 }
+    },
     getVideoIdDefaults: () => cases.videoIdDefaults(),
     createVideoId: (input) => cases.create(input),
+    getCase: ({ videoidPk }) => cases.get(videoidPk),
     refreshCase: async ({ videoidPk }) => {
       const read = scope()
       const item = await cases.refresh(videoidPk, read)
@@ -335,6 +366,7 @@ export function createServices(deps: ServiceDependencies) {
     },
     openVideo: ({ videoidPk }) => video.open(videoidPk),
     cancelVideo: ({ videoidPk }) => video.cancel(videoidPk),
+    prefetchVideo: async ({ videoidPk }) => ({ outcome: await video.prefetch(videoidPk) }),
     saveSnapshot: ({ videoidPk, videoTimeSeconds, png }) =>
       video.saveSnapshot(videoidPk, videoTimeSeconds, Buffer.from(png, 'base64')),
     listSnapshots: ({ videoidPk }) => video.snapshots(videoidPk),
@@ -372,9 +404,9 @@ export function createServices(deps: ServiceDependencies) {
     cases,
     decisions,
     video,
-    /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
+    /** Starts the case sync (a first round once the window has the book, then on the interval) and the video cache's purge. */
     start: () => {
-      sync.start()
+      sync.start(FIRST_ROUND_MS)
       decisions.start()
       lock.start()
       settlePending()
@@ -386,7 +418,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        await Promise.all([lock.stop(), sync.stop(), video.stopAll(), decisions.stop()])
+        await Promise.all([lock.stop(), sync.stop(), video.stopAll(), decisions.stop(), cases.close()])
         await Promise.allSettled([...running])
         await dispatcher.close()
       })()

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   addCasesInputSchema,
+  addCasesProgressSchema,
   addCasesResultSchema,
   caseBookStateSchema,
   caseRefSchema,
@@ -9,6 +10,7 @@ import {
   newVideoIdSchema,
   noteInputSchema,
   recoverInputSchema,
+  rowsChangedSchema,
   syncStateSchema,
   videoIdDefaultsSchema,
 } from './cases'
@@ -34,6 +36,7 @@ import { lockStateSchema, unlockInputSchema } from './lock'
 import {
   clearedCacheSchema,
   openedVideoSchema,
+  prefetchOutcomeSchema,
   saveSnapshotInputSchema,
   snapshotSchema,
   videoCacheSchema,
@@ -81,13 +84,19 @@ export const invokeChannels = {
     z.object({ book: caseBookStateSchema, keptAside: z.array(z.string()) }),
   ),
   addCases: channel(addCasesInputSchema, addCasesResultSchema),
+  /** Stops the additions under way: the pairs checked so far are kept, the rest are not read. */
+  cancelAddCases: channel(nothing, z.object({ cancelled: z.boolean() })),
   getVideoIdDefaults: channel(nothing, videoIdDefaultsSchema),
   createVideoId: channel(newVideoIdSchema, createdCaseSchema),
+  /** One case whole (the queue has its row): when it is opened. */
+  getCase: channel(caseRefSchema, caseSchema),
   refreshCase: channel(caseRefSchema, caseSchema),
   saveCaseNote: channel(noteInputSchema, caseSchema),
   syncCases: channel(nothing, syncStateSchema),
   openVideo: channel(caseRefSchema, openedVideoSchema),
   cancelVideo: channel(caseRefSchema, videoStateSchema),
+  /** Downloads the next case's video in the background while the officer reviews this one. */
+  prefetchVideo: channel(caseRefSchema, z.object({ outcome: prefetchOutcomeSchema })),
   saveSnapshot: channel(saveSnapshotInputSchema, snapshotSchema),
   listSnapshots: channel(caseRefSchema, z.array(snapshotSchema)),
   getVideoCache: channel(nothing, videoCacheSchema),
@@ -110,8 +119,10 @@ export const invokeChannels = {
 
 export const eventChannels = {
   settingsChanged: settingsSchema,
-  /** Cases that changed in the book (a sync, an addition, a note), whole. */
-  casesChanged: z.object({ cases: z.array(caseSchema) }),
+  /** Queue rows that changed (a sync, an addition, a decision) or whose data was unsealed, numbered. */
+  casesChanged: rowsChangedSchema,
+  /** How far an addition of pairs is. */
+  addCasesProgress: addCasesProgressSchema,
   syncChanged: syncStateSchema,
   /** A case's video: download progress (a few times a second at most), the end, or a failure. */
   videoProgress: videoProgressSchema,

@@ -79,6 +79,8 @@ export const settingsSchema = z.object({
   fourEyes: z.boolean(),
   /** After a decision, the next pending case opens. */
   openNextAfterDecision: z.boolean(),
+  /** While a case is open, the next pending case's video downloads in the background. */
+  prefetchNextVideo: z.boolean(),
   /**
    * A decision whose answer was lost counts as not done only after the request's status has shown the
    * state before it for this long, counted from the lost answer: a server can still be signing.
@@ -100,6 +102,7 @@ export const defaultSettings: Settings = {
   videoRetentionDays: 7,
   fourEyes: false,
   openNextAfterDecision: true,
+  prefetchNextVideo: true,
   settleWindowMinutes: 10,
   reasonLanguage: 'ui',
   idleLockMinutes: 5,

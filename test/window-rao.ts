@@ -1,6 +1,7 @@
 /** Every function the page may call, and every event it may listen to: the whole surface, sorted. */
 export const WINDOW_RAO = [
   'addCases',
+  'cancelAddCases',
   'cancelConnectionCheck',
   'cancelVideo',
   'checkConnection',
@@ -11,6 +12,7 @@ export const WINDOW_RAO = [
   'exportJournal',
   'exportJournalAudit',
   'forgetCredentials',
+  'getCase',
   'getCaseBook',
   'getCaseDecisions',
   'getCredentialStatus',
@@ -22,6 +24,7 @@ export const WINDOW_RAO = [
   'getVideoIdDefaults',
   'listSnapshots',
   'lockDesk',
+  'onAddCasesProgress',
   'onCasesChanged',
   'onDecisionsChanged',
   'onJournalAppended',
@@ -30,6 +33,7 @@ export const WINDOW_RAO = [
   'onSyncChanged',
   'onVideoProgress',
   'openVideo',
+  'prefetchVideo',
   'recoverCaseBook',
   'refreshCase',
   'reportActivity',

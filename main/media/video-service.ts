@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { open, readdir, readFile, rm, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { isFinalStatus } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
-import type { LostCopies, Snapshot, VideoState } from '../../shared/media'
+import type { LostCopies, PrefetchOutcome, Snapshot, VideoState } from '../../shared/media'
 import type { Scope } from '../cases/case-service'
 import type { KeyStore, SealKey } from '../cases/seal'
 import { fsyncFolder, writeFileDurably } from '../fs/durable'
@@ -52,6 +52,10 @@ export interface VideoServiceOptions {
   /** Days a video is kept after its case reached a final state (a setting). */
   retentionDays: () => number
   onState: (videoidPk: number, state: VideoState) => void
+  /** Whether the next case's video may download in the background (a setting). */
+  prefetch: () => boolean
+  /** Bytes free on the disk that holds the cache; the file system's own figure unless a test says. */
+  freeBytes?: (folder: string) => Promise<number>
   log: Logger
   now?: () => Date
 }
@@ -80,6 +84,13 @@ interface Transfer {
 }
 
 const PROGRESS_EVERY_MS = 250
+/** Downloads at once: the case on screen and the one ahead of it. */
+const MAX_DOWNLOADS = 2
+/**
+ * A video downloads ahead only while the cache's disk keeps at least this much free: room for a long
+ * video (about 500 MB at an office link's rate) with the rest of the computer's needs beside it.
+ */
+const PREFETCH_MIN_FREE_BYTES = 2 * 1024 ** 3
 /** How much of a video's start shows where its index is. */
 const HEAD_BYTES = 4096
 const SPEED_WINDOW_MS = 2000
@@ -89,8 +100,18 @@ const SNAPSHOT_SUFFIX = '.png.enc'
 const PLAIN_SNAPSHOT_SUFFIX = '.png'
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
-/** An id for an Optimizer and environment, so that the same pk elsewhere is another file. */
-const scopeId = (scope: Scope) => createHash('sha256').update(scopeKey(scope)).digest('hex').slice(0, 12)
+const scopeIds = new Map<string, string>()
+/** An id for an Optimizer and environment, so that the same pk elsewhere is another file; hashed once per scope. */
+function scopeId(scope: Scope): string {
+  const key = scopeKey(scope)
+  let id = scopeIds.get(key)
+  if (id === undefined) {
+    id = createHash('sha256').update(key).digest('hex').slice(0, 12)
+    scopeIds.set(key, id)
+  }
+  return id
+}
+
 /** What a sealed file's key wrap is bound to (its place), so a file copied over another's name is damage. */
 const videoBinding = (stem: string) => `video ${stem}`
 const snapshotBinding = (stem: string, id: string) => `snapshot ${stem} ${id}`
@@ -125,6 +146,11 @@ async function readHeader(file: string): Promise<{ header: Buffer; size: number 
 const isDamage = (error: unknown) => error instanceof AppError && error.code === 'media_damaged'
 const codeOf = (error: unknown) => (error instanceof AppError ? error.code : 'internal')
 
+async function diskFreeBytes(folder: string): Promise<number> {
+  const disk = await statfs(folder)
+  return disk.bavail * disk.bsize
+}
+
 /**
  * The cases' videos on this computer: downloaded through main into a private cache, sealed as they
  * arrive, with progress and cancel, readable while they download; snapshots of frames kept with the case,
@@ -140,6 +166,13 @@ export function createVideoService(options: VideoServiceOptions) {
   privateFolder(snapshots)
 
   const transfers = new Map<string, Transfer>()
+  /**
+   * The downloads wanted most: the case the officer opened last, and the one downloading ahead for the
+   * case that comes next. Another (a case left) runs on only until a download needs its place.
+   */
+  const wanted: { open?: string; ahead?: string } = {}
+  /** Downloads ahead being started, so two asks at once make one. */
+  const startingAhead = new Map<string, Promise<PrefetchOutcome>>()
   /** Opening under way per case: a second open at once joins the first, never starts a second download. */
   const opening = new Map<string, Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }>>()
   /** Saved copies found damaged: shown as such once; the next open downloads them again. */
@@ -298,8 +331,31 @@ export function createVideoService(options: VideoServiceOptions) {
     if (outcome !== 'not_needed') log.info('video index fetched ahead', { outcome })
   }
 
-  /** A case's download, from the Optimizer of the scope its open took, whatever is set meanwhile. */
+  /**
+   * Makes room for one more download, so that at most two run at once: stops those no longer wanted
+   * (cases left), oldest first, and, for the officer's open where that is not enough, the one ahead.
+   */
+  function makeRoom(): void {
+    const live = [...transfers].filter(([, transfer]) => !transfer.abort.signal.aborted)
+    const unwanted = live.filter(([stem]) => stem !== wanted.open && stem !== wanted.ahead)
+    const ahead = live.filter(([stem]) => stem === wanted.ahead && stem !== wanted.open)
+    const yielding = [...unwanted, ...ahead]
+    for (let excess = live.length + 1 - MAX_DOWNLOADS; excess > 0; excess--) {
+      const [stem, transfer] = yielding.shift() ?? []
+      if (!transfer) return
+      log.info('video download stopped to make room', { stem })
+      transfer.abort.abort()
+    }
+  }
+
+  /**
+   * The case's download, from the Optimizer of the scope its open took (whatever is set meanwhile),
+   * started now unless one runs already (the officer's open and one ahead meet).
+   */
   function start(videoidPk: number, stem: string, key: SealKey, scope: Scope): Transfer {
+    const running = transfers.get(stem)
+    if (running) return running
+    makeRoom()
     const client = options.oneshotFor(scope)
     const abort = new AbortController()
     let wakeWaiting: () => void = () => undefined
@@ -523,6 +579,7 @@ export function createVideoService(options: VideoServiceOptions) {
     open(videoidPk: number): Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }> {
       const scope = options.scope()
       const stem = stemOf(videoidPk, scope)
+      wanted.open = stem
       const pending = opening.get(stem)
       if (pending) return pending
       const asked = cancels.get(stem) ?? 0
@@ -531,6 +588,35 @@ export function createVideoService(options: VideoServiceOptions) {
       )
       opening.set(stem, opened)
       return opened
+    },
+
+    /**
+     * Downloads the video of the case the officer will open next, while they review this one (a
+     * setting, on by default), unless it is saved already or the cache's disk is short of room. The
+     * download ahead for a case no longer next gives way to it if two run.
+     */
+    prefetch(videoidPk: number): Promise<PrefetchOutcome> {
+      const scope = options.scope()
+      const stem = stemOf(videoidPk, scope)
+      wanted.ahead = stem
+      const pending = startingAhead.get(stem)
+      if (pending) return pending
+      const starting = (async (): Promise<PrefetchOutcome> => {
+        if (!options.prefetch()) return 'off'
+        await requireCase(videoidPk, scope)
+        if (transfers.has(stem) || opening.has(stem)) return 'running'
+        const key = await mediaKey()
+        // A copy found damaged or sealed under a lost key is the officer's open to deal with.
+        if ((await savedCopy(stem, key)) !== 'none') return 'saved'
+        if ((await (options.freeBytes ?? diskFreeBytes)(videos)) < PREFETCH_MIN_FREE_BYTES) return 'no_room'
+        // Asked for another case meanwhile: this one is no longer next.
+        if (wanted.ahead !== stem) return 'replaced'
+        start(videoidPk, stem, key, scope)
+        log.info('video downloading ahead', { videoidPk })
+        return 'started'
+      })().finally(() => startingAhead.delete(stem))
+      startingAhead.set(stem, starting)
+      return starting
     },
 
     /**

@@ -12,11 +12,15 @@ import { startSimulator } from '../simulator/server'
 // like an office link; in Chromium through the harness, the time from the key that opens the case to the
 // first frame of its video painted (five runs, each with an empty cache), then, once the whole video is in
 // the cache (sealed), the time from a seek to 75 % to that frame painted (five runs, each on the case
-// opened anew). Each run has a browser context of its own, and checks that the media protocol sent it
-// the bytes it measured: Chromium keeps what a page played in memory, and a page keeps the position it
-// left, either of which would time nothing. Needs ffmpeg (Debian: apt-get install ffmpeg). Prints each
-// run, then the summary last.
+// opened anew). Then the next pending case: its video (the same 500 MB) downloads ahead while the officer
+// reviews the current one for 30 s, and "next case" (N) opens it, timed from the key to its first frame
+// painted (five runs, each from an empty cache). Each run has a browser context of its own, and checks
+// that the media protocol sent it the bytes it measured: Chromium keeps what a page played in memory, and
+// a page keeps the position it left, either of which would time nothing. Needs ffmpeg (Debian: apt-get
+// install ffmpeg). Prints each run, then the summary last.
 const RUNS = 5
+/** How long the officer reviews the current case before the next: time for the next video to come ahead. */
+const REVIEW_MS = 30_000
 const LINK_BYTES_PER_SECOND = 100_000_000 / 8
 const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file))
 
@@ -34,8 +38,10 @@ console.info(`video: ${(size / 1e6).toFixed(0)} MB, index at the front`)
 
 const simulator = await startSimulator()
 const lucia = simulator.state.cases.get(16673)
-if (!lucia) throw new Error('the simulator’s seed changed')
+const ana = simulator.state.cases.get(16675) // in review too: the case after Lucía's
+if (!lucia || !ana) throw new Error('the simulator’s seed changed')
 simulator.attachVideo(lucia.videoidPk, file)
+simulator.attachVideo(ana.videoidPk, file)
 simulator.setVideoRate(LINK_BYTES_PER_SECOND)
 const harness = await startHarness({ optimizerUrl: simulator.url })
 await harness.cases.addPairs(`${lucia.videoidPk},${lucia.requestPk}`)
@@ -103,39 +109,57 @@ async function freshPage() {
   await setUp.context().close()
 }
 
+/** Starts the clock at the next key pressed, and stops it at the first frame of the video that follows. */
+const timeToFirstFrame = (page: Page) =>
+  page.evaluate(() => {
+    Object.assign(window, { __firstFrameMs: undefined })
+    window.addEventListener(
+      'keydown',
+      (event) => {
+        const opened = event.timeStamp
+        const before = document.querySelector('video')
+        const watch = new MutationObserver(() => {
+          const video = document.querySelector('video')
+          if (!video || video === before) return
+          watch.disconnect()
+          video.requestVideoFrameCallback((now) => Object.assign(window, { __firstFrameMs: now - opened }))
+        })
+        watch.observe(document.body, { childList: true, subtree: true })
+      },
+      { capture: true, once: true },
+    )
+  })
+const firstFrame = async (page: Page) => {
+  await page.waitForFunction(
+    () => (window as { __firstFrameMs?: number }).__firstFrameMs !== undefined,
+    null,
+    {
+      timeout: 60_000,
+    },
+  )
+  return page.evaluate(() => (window as unknown as { __firstFrameMs: number }).__firstFrameMs)
+}
+/** Stops both downloads and empties the cache, so the next run starts from nothing saved. */
+const emptyCache = (page: Page) =>
+  page.evaluate(
+    async (pks) => {
+      for (const videoidPk of pks) await window.rao.cancelVideo({ videoidPk })
+      await window.rao.clearVideoCache()
+    },
+    [lucia.videoidPk, ana.videoidPk],
+  )
+
 const runs: number[] = []
 const seeks: number[] = []
+const nextRuns: number[] = []
 try {
   for (let run = 0; run < RUNS; run++) {
     const { context, page, served } = await freshPage()
     await page.getByRole('listbox', { name: 'Cases' }).focus()
     // The clock starts at the key that opens the case and stops at the first video frame presented.
-    await page.evaluate(() => {
-      Object.assign(window, { __firstFrameMs: undefined })
-      window.addEventListener(
-        'keydown',
-        (event) => {
-          const opened = event.timeStamp
-          const watch = new MutationObserver(() => {
-            const video = document.querySelector('video')
-            if (!video) return
-            watch.disconnect()
-            video.requestVideoFrameCallback((now) => Object.assign(window, { __firstFrameMs: now - opened }))
-          })
-          watch.observe(document.body, { childList: true, subtree: true })
-        },
-        { capture: true, once: true },
-      )
-    })
+    await timeToFirstFrame(page)
     await page.keyboard.press('Enter')
-    await page.waitForFunction(
-      () => (window as { __firstFrameMs?: number }).__firstFrameMs !== undefined,
-      null,
-      {
-        timeout: 60_000,
-      },
-    )
-    const ms = await page.evaluate(() => (window as unknown as { __firstFrameMs: number }).__firstFrameMs)
+    const ms = await firstFrame(page)
     const bytes = await served.check(`run ${run + 1}`)
     runs.push(ms)
     const progress = await page.getByRole('progressbar', { name: 'Download of the video' }).count()
@@ -143,10 +167,7 @@ try {
       `run ${run + 1}: first frame after ${ms.toFixed(0)} ms (${(bytes / 1e6).toFixed(1)} MB from the protocol${progress ? ', download still running' : ''})`,
     )
     // The next run starts from an empty cache: stop this download and clear what it kept.
-    await page.evaluate(async () => {
-      await window.rao.cancelVideo({ videoidPk: 16673 })
-      await window.rao.clearVideoCache()
-    })
+    await emptyCache(page)
     await context.close()
   }
 
@@ -189,6 +210,31 @@ try {
     )
     await context.close()
   }
+  // The next case: Ana's video downloads ahead while Lucía's case is reviewed, then N opens Ana's.
+  await harness.cases.addPairs(`${ana.videoidPk},${ana.requestPk}`)
+  for (let run = 0; run < RUNS; run++) {
+    const { context, page, served } = await freshPage()
+    await emptyCache(page)
+    await page.getByRole('listbox', { name: 'Cases' }).focus()
+    await page.keyboard.press('Home')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'Lucía García Moreno' }).waitFor()
+    await page.waitForTimeout(REVIEW_MS)
+    const ahead = await page.evaluate(async () => {
+      const cache = await window.rao.getVideoCache()
+      return cache.ok ? cache.value.videos : -1
+    })
+    served.reset()
+    await timeToFirstFrame(page)
+    await page.keyboard.press('n')
+    const ms = await firstFrame(page)
+    const bytes = await served.check(`next case ${run + 1}`)
+    nextRuns.push(ms)
+    console.info(
+      `next case ${run + 1}: first frame after ${ms.toFixed(0)} ms (${(bytes / 1e6).toFixed(1)} MB from the protocol; videos whole in the cache before: ${ahead})`,
+    )
+    await context.close()
+  }
 } finally {
   await browser.close()
   await harness.close()
@@ -197,4 +243,6 @@ try {
 }
 const median = (values: number[]) =>
   ([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN).toFixed(0)
-console.info(`video: first_frame_ms=${median(runs)} seek_ms=${median(seeks)}`)
+console.info(
+  `video: first_frame_ms=${median(runs)} seek_ms=${median(seeks)} next_case_first_frame_ms=${median(nextRuns)}`,
+)

@@ -1,5 +1,5 @@
 import type { Handlers } from '../../main/ipc'
-import type { Case, SyncState } from '../../shared/cases'
+import { type Case, rowOf, type SyncState } from '../../shared/cases'
 import type { HandlerOutput, InvokeName } from '../../shared/contract'
 import type { Snapshot } from '../../shared/media'
 import { defaultSettings } from '../../shared/settings'
@@ -55,17 +55,19 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
     rao: '1400',
     mode: 'credentials',
   },
-  getCaseBook: { state: 'open', cases: [sampleCase], sync: sampleSync },
+  getCaseBook: { state: 'open', rows: [rowOf(sampleCase)], changes: 0, sync: sampleSync },
   recoverCaseBook: {
-    book: { state: 'open', cases: [], sync: sampleSync },
+    book: { state: 'open', rows: [], changes: 3, sync: sampleSync },
     keptAside: ['/data/case-book.jsonl.damaged-2026-11-02T09-20-00.000Z'],
   },
+  cancelAddCases: { cancelled: true },
   addCases: {
     kind: 'lines',
     results: [{ line: 1, text: '16673,923056', outcome: 'added', videoidPk: 16673 }],
   },
   getVideoIdDefaults: { optimizerHasBilling: true, officerHasBilling: false, profile: 'PFnubeQAFCiudadano' },
   createVideoId: { case: sampleCase },
+  getCase: sampleCase,
   refreshCase: sampleCase,
   saveCaseNote: { ...sampleCase, note: 'Called the signer.' },
   syncCases: sampleSync,
@@ -74,6 +76,7 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
     state: { status: 'downloading', bytes: 65_536, total: 1_048_576, bytesPerSecond: 524_288 },
   },
   cancelVideo: { status: 'none' },
+  prefetchVideo: { outcome: 'started' },
   saveSnapshot: sampleSnapshot,
   listSnapshots: [sampleSnapshot],
   getVideoCache: { videos: 2, bytes: 3_145_728 },

@@ -49,6 +49,7 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       videoRetentionDays: 7,
       fourEyes: false,
       openNextAfterDecision: true,
+      prefetchNextVideo: true,
       settleWindowMinutes: 10,
       reasonLanguage: 'ui',
       idleLockMinutes: 5,

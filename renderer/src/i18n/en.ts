@@ -69,11 +69,11 @@ export const en = {
     gone: 'Unknown to the Optimizer',
     filterGone: 'Gone',
     unverified: 'Pair not verified',
-    ageNow: 'just now',
-    ageMinutes: '{{minutes}} min',
-    ageHours: '{{hours}} h {{minutes}} min',
-    ageDays: '{{days}} d {{hours}} h',
-    age: 'Added {{age}} ago',
+    inState: 'Reached this state {{when}}',
+    added: 'added {{when}}',
+    reading: 'Reading…',
+    readingCount: 'signers’ data still being read: {{count}}',
+    moreInAll: '{{count}} more in All',
     syncNow: 'Sync now',
     syncing: 'Syncing with the Optimizer…',
     lastSynced: 'Last synced at {{time}}.',
@@ -85,6 +85,7 @@ export const en = {
   },
   caseView: {
     back: 'Back to the queue',
+    loading: 'Opening the case…',
     titleFallback: 'Video ID {{pk}}',
     signer: 'Signer',
     givenName: 'Given name',
@@ -107,7 +108,6 @@ export const en = {
       'The Optimizer did not find this request when it was last read ({{time}}). RAO Desk reads it again before it takes the case off the queue.',
     unreadableNotice:
       'This case’s data could not be decrypted: the key in the keychain was lost. It is read again from the Optimizer at the next sync.',
-    actions: 'Actions',
     refresh: 'Read again from the Optimizer',
     refreshed: 'Read again from the Optimizer.',
     cancel: 'Cancel the request…',
@@ -190,6 +190,8 @@ export const en = {
       security_print: 'Security print (guilloche, microtext, …)',
     },
     attach: 'Snapshot at {{time}}',
+    attachSummary: 'Snapshots: {{count}}',
+    attachLabel: 'Snapshots attached to “{{item}}”: {{count}}',
     incomplete:
       'Tick every item of the checklist (and three kinds of security feature) to approve or validate.',
     approve: 'Approve',
@@ -391,6 +393,11 @@ export const en = {
     wrongColumns: 'The CSV needs the columns videoid_pk and request_pk. Nothing was added.',
     empty: 'There is nothing to add.',
     checking: 'Checking with the Optimizer…',
+    progress: 'Checked {{checked}} of {{total}} with the Optimizer…',
+    progressLabel: 'Pairs checked with the Optimizer',
+    stop: 'Stop adding',
+    stopped:
+      '{{count}} lines were not read: the addition was stopped. The pairs checked before it stopped are kept.',
     results: 'Results',
     summary:
       '{{added}} added, {{known}} already known, {{notFound}} not found on the Optimizer, {{malformed}} malformed, {{refused}} refused by their check or a request already taken.',
@@ -406,6 +413,7 @@ export const en = {
       check_unavailable: 'Not added: the Optimizer cannot be reached to compare the check. Try again later.',
       request_taken:
         'Not added: another Video ID already has this request, so one of the two pairs has a typo. Check both.',
+      cancelled: 'Not added: the addition was stopped before this line was read',
     },
   },
   caseBook: {
@@ -570,6 +578,8 @@ export const en = {
     retention: 'Keep a case’s video and snapshots for (days after the case is final)',
     retentionHint: 'From 1 to 365 days. Videos are personal data: keep them only while needed.',
     retentionInvalid: 'A whole number of days from 1 to 365.',
+    prefetch: 'Download the next pending case’s video while I review this one',
+    prefetchHint: 'So that it plays at once. Not while the disk holding the cache has less than 2 GB free.',
     cacheTitle: 'Videos on this computer',
     cacheSize: '{{videos}} videos, {{size}}.',
     clearCache: 'Clear the video cache',

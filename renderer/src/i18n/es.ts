@@ -70,11 +70,11 @@ export const es: Messages = {
     gone: 'Desconocido para el Optimizer',
     filterGone: 'Desaparecidos',
     unverified: 'Pareja sin verificar',
-    ageNow: 'ahora mismo',
-    ageMinutes: '{{minutes}} min',
-    ageHours: '{{hours}} h {{minutes}} min',
-    ageDays: '{{days}} d {{hours}} h',
-    age: 'Añadido hace {{age}}',
+    inState: 'En este estado desde {{when}}',
+    added: 'añadido {{when}}',
+    reading: 'Leyendo…',
+    readingCount: 'datos de firmantes aún por leer: {{count}}',
+    moreInAll: '{{count}} más en Todos',
     syncNow: 'Sincronizar ahora',
     syncing: 'Sincronizando con el Optimizer…',
     lastSynced: 'Última sincronización a las {{time}}.',
@@ -86,6 +86,7 @@ export const es: Messages = {
   },
   caseView: {
     back: 'Volver a la cola',
+    loading: 'Abriendo el caso…',
     titleFallback: 'Video ID {{pk}}',
     signer: 'Firmante',
     givenName: 'Nombre',
@@ -109,7 +110,6 @@ export const es: Messages = {
       'El Optimizer no encontró esta solicitud la última vez que se leyó ({{time}}). RAO Desk la vuelve a leer antes de quitar el caso de la cola.',
     unreadableNotice:
       'Los datos de este caso no se pudieron descifrar: se perdió la clave del llavero. Se vuelven a leer del Optimizer en la próxima sincronización.',
-    actions: 'Acciones',
     refresh: 'Volver a leer del Optimizer',
     refreshed: 'Leído de nuevo del Optimizer.',
     cancel: 'Cancelar la solicitud…',
@@ -192,6 +192,8 @@ export const es: Messages = {
       security_print: 'Impresión de seguridad (guilloches, microtexto, …)',
     },
     attach: 'Captura del {{time}}',
+    attachSummary: 'Capturas: {{count}}',
+    attachLabel: 'Capturas adjuntas a «{{item}}»: {{count}}',
     incomplete: 'Marque todos los puntos (y tres tipos de elementos de seguridad) para aprobar o validar.',
     approve: 'Aprobar',
     validate: 'Validar',
@@ -401,6 +403,11 @@ export const es: Messages = {
     wrongColumns: 'El CSV necesita las columnas videoid_pk y request_pk. No se añadió nada.',
     empty: 'No hay nada que añadir.',
     checking: 'Comprobando con el Optimizer…',
+    progress: 'Comprobados {{checked}} de {{total}} con el Optimizer…',
+    progressLabel: 'Parejas comprobadas con el Optimizer',
+    stop: 'Detener',
+    stopped:
+      '{{count}} líneas no se leyeron: la incorporación se detuvo. Las parejas comprobadas antes se conservan.',
     results: 'Resultados',
     summary:
       '{{added}} añadidos, {{known}} ya conocidos, {{notFound}} no encontrados en el Optimizer, {{malformed}} mal formados, {{refused}} rechazados por su comprobación o por una solicitud ya usada.',
@@ -417,6 +424,7 @@ export const es: Messages = {
         'No añadido: no se puede contactar con el Optimizer para comparar la comprobación. Inténtelo más tarde.',
       request_taken:
         'No añadido: otro Video ID ya tiene esta solicitud, así que una de las dos parejas tiene una errata. Revise ambas.',
+      cancelled: 'No añadido: la incorporación se detuvo antes de leer esta línea',
     },
   },
   caseBook: {
@@ -584,6 +592,9 @@ export const es: Messages = {
     retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
     retentionHint: 'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta.',
     retentionInvalid: 'Un número entero de días entre 1 y 365.',
+    prefetch: 'Descargar el vídeo del siguiente caso pendiente mientras reviso este',
+    prefetchHint:
+      'Para que se reproduzca al instante. No mientras el disco de la caché tenga menos de 2 GB libres.',
     cacheTitle: 'Vídeos en este ordenador',
     cacheSize: '{{videos}} vídeos, {{size}}.',
     clearCache: 'Vaciar la caché de vídeos',

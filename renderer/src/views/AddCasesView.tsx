@@ -271,16 +271,32 @@ function ExistingForm() {
 
 function AddOutcome({ state }: { state: AddState }) {
   const { t } = useTranslation()
+  const adding = useCases((state) => state.adding)
+  const cancelAdding = useCases((state) => state.cancelAdding)
+  const stopped =
+    state.status === 'done' && state.result.kind === 'lines'
+      ? state.result.results.filter((line) => line.outcome === 'cancelled').length
+      : 0
   const region = (
     <div role="status" aria-live="polite">
       {state.status === 'checking' && (
-        <p className="progress">
+        <div className="progress add-progress">
           <span className="spinner" aria-hidden="true" />
-          {t('add.checking')}
-        </p>
+          {adding?.total ? (
+            <>
+              <progress value={adding.checked} max={adding.total} aria-label={t('add.progressLabel')} />
+              {t('add.progress', { checked: adding.checked, total: adding.total })}
+            </>
+          ) : (
+            t('add.checking')
+          )}
+        </div>
       )}
       {state.status === 'done' && state.result.kind === 'lines' && (
-        <p className="notice notice-ok">{summaryOf(state.result.results, t)}</p>
+        <p className="notice notice-ok">
+          {summaryOf(state.result.results, t)}
+          {stopped > 0 && ` ${t('add.stopped', { count: stopped })}`}
+        </p>
       )}
     </div>
   )
@@ -295,6 +311,11 @@ function AddOutcome({ state }: { state: AddState }) {
   return (
     <>
       {region}
+      {state.status === 'checking' && (
+        <button type="button" onClick={() => void cancelAdding()}>
+          {t('add.stop')}
+        </button>
+      )}
       {problem && (
         <p className="notice notice-error" role="alert">
           {problem}

@@ -12,6 +12,7 @@ import {
 import type { AppErrorShape } from '../../../shared/errors'
 import { isLockCause } from '../../../shared/lock'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
+import { formatDateTime } from '../components/format'
 import { useDecisions, useStoresApi } from '../stores/context'
 
 const TYPES = journalEntrySchema.options.map((option) => option.shape.type.value)
@@ -141,7 +142,7 @@ function IntegrityNotice({
   integrity: JournalIntegrity
   entries: readonly JournalEntry[]
 }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const problems = useProblemWords()
   const earlier = entries.filter((entry) => entry.type === 'chain' && entry.event !== 'keyed')
   if (integrity.state === 'verified' && earlier.length)
@@ -152,7 +153,7 @@ function IntegrityNotice({
           {earlier.map((entry) => (
             <li key={entry.seq}>
               {t('journal.earlierProblem', {
-                time: new Date(entry.time).toLocaleString(i18n.language),
+                time: formatDateTime(entry.time),
                 seq: entry.seq,
                 detail: entry.type === 'chain' ? entry.detail : '',
               })}
@@ -280,7 +281,7 @@ function JournalTable({ entries, total }: { entries: readonly JournalEntry[]; to
 }
 
 function JournalRow({ entry, index }: { entry: JournalEntry; index: number }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const { what, outcome, text } = entryWords(entry, t)
   const caseText =
     'videoidPk' in entry && entry.videoidPk ? `${entry.videoidPk}/${entry.requestPk ?? '—'}` : '—'
@@ -291,7 +292,7 @@ function JournalRow({ entry, index }: { entry: JournalEntry; index: number }) {
       style={{ height: ROW_HEIGHT }}
     >
       <td>{entry.seq}</td>
-      <td>{new Date(entry.time).toLocaleString(i18n.language)}</td>
+      <td>{formatDateTime(entry.time)}</td>
       <td>{entry.officer || '—'}</td>
       <td>{caseText}</td>
       <td>{what}</td>

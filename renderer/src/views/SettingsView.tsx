@@ -200,6 +200,12 @@ function SettingsForm({ saved }: { saved: Settings }) {
         invalid={t('settings.retentionInvalid')}
         {...numberField('videoRetentionDays')}
       />
+      <Toggle
+        label={t('settings.prefetch')}
+        hint={t('settings.prefetchHint')}
+        checked={draft.prefetchNextVideo}
+        onChange={(prefetchNextVideo) => update({ prefetchNextVideo })}
+      />
 
       <Toggle
         label={t('settings.twoStep')}
