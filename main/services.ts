@@ -1,7 +1,10 @@
+import path from 'node:path'
 import type { Dispatcher } from 'undici'
 import type { CaseBookState } from '../shared/cases'
 import { AppError } from '../shared/errors'
 import type { Environment, Settings } from '../shared/settings'
+import { createCaptureFiles } from './capture/capture-files'
+import { createCaptureService } from './capture/capture-service'
 import { createCaseService } from './cases/case-service'
 import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
@@ -150,10 +153,12 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
   })
 
+  /** One store for the media key, so that its creation is single-flight whoever seals first. */
+  const mediaKeys = createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key')
   const video = createVideoService({
     cacheDir: deps.cacheDir,
     oneshot,
-    keys: createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key'),
+    keys: mediaKeys,
     hasCase: (videoidPk) => cases.has(videoidPk),
     retention: () => cases.retention(),
     scope,
@@ -163,10 +168,30 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
+  const capture = createCaptureService({
+    // In the app's data folder beside the case book: what it holds cannot be downloaded again.
+    files: createCaptureFiles({
+      folder: path.join(path.dirname(deps.caseBookFile), 'captures'),
+      keys: mediaKeys,
+    }),
+    cases,
+    journal,
+    oneshotFor,
+    scope,
+    officer,
+    documents: () => settings.read(),
+    mediaUrl: deps.mediaUrl,
+    onProgress: (progress) => deps.emit('captureProgress', progress),
+    log: deps.log,
+    ...(deps.now ? { now: deps.now } : {}),
+  })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
-  const purge = () => inBackground('video cache purge', () => video.purge())
+  const purge = () => {
+    inBackground('video cache purge', () => video.purge())
+    inBackground('capture purge', async () => capture.purge(await cases.retention()))
+  }
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
@@ -277,6 +302,18 @@ export function createServices(deps: ServiceDependencies) {
       }
     },
     getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
+    openCapture: ({ videoidPk }) => capture.open(videoidPk),
+    closeCapture: () => capture.close(),
+    saveCapture: (input) => capture.save(input),
+    saveCaptureImage: (input) => capture.saveImage(input),
+    removeCaptureImage: ({ videoidPk, slot }) => capture.removeImage(videoidPk, slot),
+    startCaptureVideo: (input) => capture.startVideo(input),
+    appendCaptureVideo: (input) => capture.appendVideo(input),
+    endCaptureVideo: (input) => capture.endVideo(input),
+    discardCaptureVideo: ({ videoidPk }) => capture.discardVideo(videoidPk),
+    uploadCapture: ({ videoidPk }) => capture.upload(videoidPk),
+    cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
+    abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
   }
 
   return {
@@ -286,6 +323,7 @@ export function createServices(deps: ServiceDependencies) {
     cases,
     decisions,
     video,
+    capture,
     /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start()
@@ -299,7 +337,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        await Promise.all([sync.stop(), video.stopAll(), decisions.stop()])
+        await Promise.all([sync.stop(), video.stopAll(), decisions.stop(), capture.stop()])
         await Promise.allSettled([...running])
         await dispatcher.close()
       })()

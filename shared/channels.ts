@@ -36,6 +36,18 @@ export const invokeNames = [
   'exportJournal',
   'exportJournalAudit',
   'getCaseDecisions',
+  'openCapture',
+  'closeCapture',
+  'saveCapture',
+  'saveCaptureImage',
+  'removeCaptureImage',
+  'startCaptureVideo',
+  'appendCaptureVideo',
+  'endCaptureVideo',
+  'discardCaptureVideo',
+  'uploadCapture',
+  'cancelCaptureUpload',
+  'abandonCapture',
 ] as const
 
 export const eventNames = [
@@ -45,6 +57,7 @@ export const eventNames = [
   'videoProgress',
   'decisionsChanged',
   'journalAppended',
+  'captureProgress',
 ] as const
 
 export type InvokeName = (typeof invokeNames)[number]

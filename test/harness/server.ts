@@ -166,7 +166,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log,
   })
   const renderer = createRendererHandler(rendererDir)
-  const media = createMediaHandler({ video: services.video, basePath: MEDIA_PATH })
+  const media = createMediaHandler({ video: services.video, capture: services.capture, basePath: MEDIA_PATH })
   const injectBridge = (html: string) =>
     html.replace('<script', '<script src="/__harness/bridge.js"></script>\n    <script')
 

@@ -60,7 +60,7 @@ const valid = () => ({
   },
 })
 
-const post = (path: string, body: BodyInit, contentType: string) =>
+const post = (path: string, body: string | Uint8Array, contentType: string) =>
   fetch(`${simulator.url}/videoid/${target.videoidPk}${path}`, {
     method: 'POST',
     headers: { 'content-type': contentType },
