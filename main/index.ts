@@ -7,7 +7,7 @@ import Store from 'electron-store'
 import { eventChannelOf } from '../shared/channels'
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
-import { decidePermissionCheck, decidePermissionRequest, hardenWebContents } from './guards'
+import { createPermissionHandlers, hardenWebContents } from './guards'
 import { createCheckedEmit, createIpcBinding } from './ipc'
 import { isAppWindowSender, registerIpc } from './ipc-electron'
 import { createLogger } from './log'
@@ -71,8 +71,6 @@ function readExtraCa(file: string | undefined): string | undefined {
 }
 
 function start(): void {
-  session.defaultSession.setPermissionRequestHandler(decidePermissionRequest)
-  session.defaultSession.setPermissionCheckHandler(decidePermissionCheck)
   protocol.handle(APP_SCHEME, createRendererHandler(path.join(here, '../renderer')))
 
   const services = createServices({
@@ -94,7 +92,17 @@ function start(): void {
     keychain: keytar,
     keychainService: KEYCHAIN_SERVICE,
   })
-  protocol.handle(MEDIA_SCHEME, createMediaHandler({ video: services.video, pageOrigin: APP_ORIGIN }))
+  // Camera and microphone for the app's own window while its capture screen is open; the rest as listed.
+  const permissions = createPermissionHandlers({
+    isAppWindow: (contents) => trustedWebContentsIds.has((contents as { id: number }).id),
+    captureOpen: () => services.capture.screenOpen(),
+  })
+  session.defaultSession.setPermissionRequestHandler(permissions.request)
+  session.defaultSession.setPermissionCheckHandler(permissions.check)
+  protocol.handle(
+    MEDIA_SCHEME,
+    createMediaHandler({ video: services.video, capture: services.capture, pageOrigin: APP_ORIGIN }),
+  )
   registerIpc(
     ipcMain,
     createIpcBinding({
