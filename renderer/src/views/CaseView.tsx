@@ -5,6 +5,7 @@ import { StatusBadge, useCaseName } from '../components/CaseLabels'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { isTyping } from '../components/typing'
 import { useCases, useDecisions, useNavigation, useSettings } from '../stores/context'
+import { CaptureEntry } from './capture/CaptureEntry'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
 import { ReviewPanel } from './ReviewPanel'
@@ -48,6 +49,7 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
             <StatusBadge item={item} twoStepMode={twoStepMode} />
             {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
           </p>
+          <CaptureEntry item={item} />
           <Player videoidPk={videoidPk} onHelp={openHelp} />
           <DecisionRecord videoidPk={videoidPk} />
           <ReviewPanel item={item} />
