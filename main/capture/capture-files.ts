@@ -8,7 +8,19 @@ import type { Environment } from '../../shared/settings'
 import type { KeyStore, SealKey } from '../cases/seal'
 import { fsyncFolder, writeFileDurably } from '../fs/durable'
 import type { ByteRange } from '../media/range'
-import { HEADER_BYTES, openBuffer, openHeader, sealBuffer } from '../media/sealed-file'
+import {
+  CHUNK_BYTES,
+  chunkCount,
+  chunkLength,
+  chunkOffset,
+  HEADER_BYTES,
+  openBuffer,
+  openChunk,
+  openHeader,
+  sealBuffer,
+  sealedChunkLength,
+  sealedSize,
+} from '../media/sealed-file'
 import { type Scope, scopeKey } from '../scope'
 
 /** What a capture keeps on disk, sealed: the steps done, and where its images and recording are. */
@@ -198,7 +210,10 @@ export function createCaptureFiles(options: { folder: string; keys: KeyStore }) 
       return { pieces: sizes.length, bytes: sizes.reduce((sum, size) => sum + size, 0) }
     },
 
-    /** A take's plaintext from `range` on (all of it unless said), one piece at a time, never whole. */
+    /**
+     * A take's plaintext, or `range` of it, a chunk (64 KiB) at a time: one sealed piece is read at once,
+     * and its chunks opened one by one as they are asked for, so that a long video is never held whole.
+     */
     async *stream(scope: Scope, videoidPk: number, take: string, range?: ByteRange): AsyncGenerator<Buffer> {
       const sizes = await sizesOf(scope, videoidPk, take)
       const key = await readingKey()
@@ -206,15 +221,46 @@ export function createCaptureFiles(options: { folder: string; keys: KeyStore }) 
       const start = range?.start ?? 0
       const end = range?.end ?? Number.MAX_SAFE_INTEGER
       let offset = 0
+      // One buffer for every piece read, grown to the largest: a stream leaves one piece's worth behind.
+      let buffer = Buffer.alloc(0)
       for (const [index, size] of sizes.entries()) {
-        const pieceEnd = offset + size - 1
-        if (pieceEnd >= start && offset <= end) {
-          const plain = await readSealed(path.join(folder, pieceName(index)), async () => key)
-          if (!plain || plain.length !== size) throw captureUnreadable()
-          yield plain.subarray(Math.max(0, start - offset), Math.min(size, end - offset + 1))
-        }
+        const pieceStart = offset
         offset += size
-        if (offset > end) return
+        if (offset - 1 < start) continue
+        if (pieceStart > end) return
+        if (buffer.length < sealedSize(size)) buffer = Buffer.allocUnsafe(sealedSize(size))
+        const handle = await open(path.join(folder, pieceName(index)), 'r')
+        let sealed: Buffer
+        try {
+          const { bytesRead } = await handle.read(buffer, 0, sealedSize(size), 0)
+          if (bytesRead !== sealedSize(size) || (await handle.stat()).size !== sealedSize(size))
+            throw captureUnreadable()
+          sealed = buffer.subarray(0, bytesRead)
+        } finally {
+          await handle.close()
+        }
+        const opened = openHeader(sealed, key)
+        if (opened === 'other_key' || opened.plainSize !== size) throw captureUnreadable()
+        const last = chunkCount(size) - 1
+        for (let chunk = 0; chunk <= last; chunk++) {
+          const chunkStart = pieceStart + chunk * CHUNK_BYTES
+          const length = chunkLength(chunk, size)
+          if (chunkStart + length - 1 < start) continue
+          if (chunkStart > end) return
+          const at = chunkOffset(chunk)
+          let plain: Buffer
+          try {
+            plain = openChunk(
+              opened.fileKey,
+              chunk,
+              chunk === last,
+              sealed.subarray(at, at + sealedChunkLength(chunk, size)),
+            )
+          } catch {
+            throw captureUnreadable()
+          }
+          yield plain.subarray(Math.max(0, start - chunkStart), Math.min(length, end - chunkStart + 1))
+        }
       }
     },
 

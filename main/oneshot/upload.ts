@@ -91,7 +91,8 @@ export async function uploadVideo(
         'content-type': `multipart/form-data; boundary=${boundary}`,
         'content-length': String(head.length + size + tail.length),
       },
-      body: Readable.from(parts()),
+      // In bytes, not pieces: what waits to be sent stays a few pieces, never the whole video.
+      body: Readable.from(parts(), { objectMode: false, highWaterMark: 64 * 1024 }),
       ...(options.signal ? { signal: options.signal } : {}),
     })
     const text = await readLimited(response.body, MAX_JSON_BYTES)
