@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import keytar from '@github/keytar'
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  powerMonitor,
+  protocol,
+  session,
+  shell,
+  systemPreferences,
+} from 'electron'
 import Store from 'electron-store'
 import { eventChannelOf } from '../shared/channels'
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
@@ -10,6 +19,7 @@ import { createRendererHandler } from './app-protocol'
 import { createPermissionHandlers, hardenWebContents } from './guards'
 import { createCheckedEmit, createIpcBinding } from './ipc'
 import { isAppWindowSender, registerIpc } from './ipc-electron'
+import { mediaBehindLock } from './lock/gate'
 import { createLogger } from './log'
 import { createMediaHandler } from './media/media-protocol'
 import { closeBeforeQuit } from './quit'
@@ -91,23 +101,37 @@ function start(): void {
     ),
     keychain: keytar,
     keychainService: KEYCHAIN_SERVICE,
+    // The lock follows the system's screen lock and suspend; idle time is the page's own input.
+    powerMonitor,
+    ...(process.platform === 'darwin'
+      ? {
+          touchId: {
+            available: () => systemPreferences.canPromptTouchID(),
+            prompt: (reason: string) => systemPreferences.promptTouchID(reason),
+          },
+        }
+      : {}),
   })
-  // Camera and microphone for the app's own window while its capture screen is open; the rest as listed.
+  // Camera and microphone for the app's own window while its capture screen is open and the desk unlocked.
   const permissions = createPermissionHandlers({
     isAppWindow: (contents) => trustedWebContentsIds.has((contents as { id: number }).id),
-    captureOpen: () => services.capture.screenOpen(),
+    captureOpen: () => services.capture.screenOpen() && !services.lock.locked(),
   })
   session.defaultSession.setPermissionRequestHandler(permissions.request)
   session.defaultSession.setPermissionCheckHandler(permissions.check)
   protocol.handle(
     MEDIA_SCHEME,
-    createMediaHandler({ video: services.video, capture: services.capture, pageOrigin: APP_ORIGIN }),
+    mediaBehindLock(
+      createMediaHandler({ video: services.video, capture: services.capture, pageOrigin: APP_ORIGIN }),
+      services.lock.locked,
+    ),
   )
   registerIpc(
     ipcMain,
     createIpcBinding({
       handlers: services.handlers,
       isTrustedSender: (event) => isAppWindowSender(event, trustedWebContentsIds),
+      refuse: services.refuse,
       log,
     }),
   )

@@ -12,6 +12,9 @@ import { createSync } from './cases/sync'
 import { createDecisionService } from './decisions/decision-service'
 import { createHeadStore, journalAuditRecord, journalCsv, openJournal } from './decisions/journal'
 import type { Emit, Handlers } from './ipc'
+import { lockGate } from './lock/gate'
+import { holdWhileLocked } from './lock/held-events'
+import { type Clock, createLockService, type PowerMonitor, type TouchId } from './lock/lock-service'
 import type { Logger } from './log'
 import { createVideoService } from './media/video-service'
 import { createOneShotClient, type OneShotClient } from './oneshot/client'
@@ -51,10 +54,18 @@ export interface ServiceDependencies {
   settle?: { windowMs: number; readEveryMs: number }
   /** Tests shorten the wait before a missing request counts as gone. */
   gonePolicy?: GonePolicy
+  /** Electron's `powerMonitor` in the app (the screen locks, the machine suspends); a fake in tests. */
+  powerMonitor?: PowerMonitor
+  /** macOS Touch ID, where the app runs on a Mac that has it. */
+  touchId?: TouchId
+  /** The lock's clock and timers; tests pass a fake one. */
+  clock?: Clock
+  /** Tests shorten the idle lock's minute (the setting is in minutes). */
+  idleMinuteMs?: number
 }
 
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
-const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes'] as const
+const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes', 'idleLockMinutes'] as const
 const SETTLE_READ_EVERY_MS = 60_000
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
@@ -88,6 +99,9 @@ export function createServices(deps: ServiceDependencies) {
     return client
   }
   const credentials = createCredentialsService({ vault, oneshotFor, scope, log: deps.log })
+  // While the desk is locked, events carrying signers' data wait for it to open.
+  const held = holdWhileLocked(deps.emit, () => lock.locked())
+  const emit = held.emit
   const officer = async () => (await credentials.status()).username ?? ''
   const journalService = `${deps.keychainService}.journal`
   const journal = openJournal({
@@ -95,8 +109,23 @@ export function createServices(deps: ServiceDependencies) {
     keys: createKeyStore(deps.keychain, journalService, 'journal-key'),
     head: createHeadStore(deps.keychain, journalService),
     log: deps.log,
-    onAppend: (entry) => deps.emit('journalAppended', { entries: [entry] }),
+    onAppend: (entry) => emit('journalAppended', { entries: [entry] }),
     ...(deps.now ? { now: deps.now } : {}),
+  })
+  const lock = createLockService({
+    store: deps.store,
+    journal,
+    officer: () => vault.setUpBy(environment()),
+    storedPin: async () => (await vault.requireSecrets(environment())).pin,
+    idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
+    onChange: (state) => {
+      if (!state.locked) held.release()
+      deps.emit('lockChanged', state)
+    },
+    log: deps.log,
+    powerMonitor: deps.powerMonitor,
+    touchId: deps.touchId,
+    clock: deps.clock,
   })
   const cases = createCaseService({
     file: deps.caseBookFile,
@@ -107,7 +136,7 @@ export function createServices(deps: ServiceDependencies) {
     billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
-    onChange: (changed) => deps.emit('casesChanged', { cases: changed }),
+    onChange: (changed) => emit('casesChanged', { cases: changed }),
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
@@ -121,7 +150,7 @@ export function createServices(deps: ServiceDependencies) {
     fourEyes: () => settings.read().fourEyes,
     settleWindowMs: () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000,
     settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
-    onChange: (state) => deps.emit('decisionsChanged', state),
+    onChange: (state) => emit('decisionsChanged', state),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
@@ -146,7 +175,7 @@ export function createServices(deps: ServiceDependencies) {
     scope,
     intervalSeconds: () => settings.read().syncIntervalSeconds,
     onState: (state) => {
-      deps.emit('syncChanged', state)
+      emit('syncChanged', state)
       // The Optimizer answers again: a decision whose answer was lost can be settled now.
       if (!state.running && state.online && !state.problem) settlePending()
     },
@@ -164,7 +193,7 @@ export function createServices(deps: ServiceDependencies) {
     scope,
     mediaUrl: deps.mediaUrl,
     retentionDays: () => settings.read().videoRetentionDays,
-    onState: (videoidPk, state) => deps.emit('videoProgress', { videoidPk, state }),
+    onState: (videoidPk, state) => emit('videoProgress', { videoidPk, state }),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
@@ -226,7 +255,7 @@ export function createServices(deps: ServiceDependencies) {
     saveSettings: async (patch) => {
       const before = settings.read()
       const saved = settings.save(patch)
-      deps.emit('settingsChanged', saved)
+      emit('settingsChanged', saved)
       // Another Optimizer or environment is another set of cases: read them at once, in a fresh round.
       if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
         sync.scopeChanged()
@@ -308,16 +337,31 @@ export function createServices(deps: ServiceDependencies) {
     saveCaptureImage: (input) => capture.saveImage(input),
     removeCaptureImage: ({ videoidPk, slot }) => capture.removeImage(videoidPk, slot),
     startCaptureVideo: (input) => capture.startVideo(input),
-    appendCaptureVideo: (input) => capture.appendVideo(input),
+    appendCaptureVideo: (input) => {
+      // A recording under way is the officer at work with the signer: the idle lock must not stop it.
+      lock.activity()
+      return capture.appendVideo(input)
+    },
     endCaptureVideo: (input) => capture.endVideo(input),
     discardCaptureVideo: ({ videoidPk }) => capture.discardVideo(videoidPk),
     uploadCapture: ({ videoidPk }) => capture.upload(videoidPk),
     cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
     abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
+    getLockState: () => lock.state(),
+    lockDesk: () => lock.lock('on_demand'),
+    unlockDesk: ({ pin }) => lock.unlock(pin),
+    unlockDeskWithTouchId: () => lock.unlockWithTouchId(),
+    reportActivity: () => {
+      lock.activity()
+      return null
+    },
   }
 
   return {
     handlers,
+    /** For the IPC binding: what a locked desk refuses, before any input is read. */
+    refuse: lockGate(() => lock.locked()),
+    lock,
     oneshot,
     credentials,
     cases,
@@ -328,6 +372,7 @@ export function createServices(deps: ServiceDependencies) {
     start: () => {
       sync.start()
       decisions.start()
+      lock.start()
       settlePending()
       purge()
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
@@ -337,6 +382,7 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
+        lock.stop()
         await Promise.all([sync.stop(), video.stopAll(), decisions.stop(), capture.stop()])
         await Promise.allSettled([...running])
         await dispatcher.close()

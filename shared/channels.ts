@@ -48,6 +48,11 @@ export const invokeNames = [
   'uploadCapture',
   'cancelCaptureUpload',
   'abandonCapture',
+  'getLockState',
+  'lockDesk',
+  'unlockDesk',
+  'unlockDeskWithTouchId',
+  'reportActivity',
 ] as const
 
 export const eventNames = [
@@ -58,6 +63,7 @@ export const eventNames = [
   'decisionsChanged',
   'journalAppended',
   'captureProgress',
+  'lockChanged',
 ] as const
 
 export type InvokeName = (typeof invokeNames)[number]

@@ -43,6 +43,7 @@ import {
   journalStateSchema,
   reasonDraftInputSchema,
 } from './decisions'
+import { lockStateSchema, unlockInputSchema } from './lock'
 import {
   clearedCacheSchema,
   openedVideoSchema,
@@ -124,6 +125,13 @@ export const invokeChannels = {
   uploadCapture: channel(captureRefSchema, uploadedCaptureSchema),
   cancelCaptureUpload: channel(captureRefSchema, z.object({ cancelled: z.boolean() })),
   abandonCapture: channel(captureRefSchema, z.null()),
+  getLockState: channel(nothing, lockStateSchema),
+  lockDesk: channel(nothing, lockStateSchema),
+  /** The PIN is compared in main with the keychain's; it goes nowhere else, and never comes back. */
+  unlockDesk: channel(unlockInputSchema, lockStateSchema),
+  unlockDeskWithTouchId: channel(nothing, lockStateSchema),
+  /** Input on the page (sent at most every few seconds): the officer is at the desk. */
+  reportActivity: channel(nothing, z.null()),
 } satisfies Record<InvokeName, { input: z.ZodType; output: z.ZodType }>
 
 export const eventChannels = {
@@ -139,6 +147,8 @@ export const eventChannels = {
   journalAppended: z.object({ entries: z.array(journalEntrySchema) }),
   /** A capture's upload: the evidences, then the video's bytes sent, then idle. */
   captureProgress: captureProgressSchema,
+  /** The desk locked or opened, or a wrong PIN made the next try wait. */
+  lockChanged: lockStateSchema,
 } satisfies Record<EventName, z.ZodType>
 
 /** What the renderer passes. */

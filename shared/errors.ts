@@ -52,6 +52,12 @@ export const errorCodes = [
   'upload_in_flight',
   /** An upload whose answer was lost or unclear, and whose status does not show it yet. */
   'upload_unknown',
+  /** The desk is locked: main refuses everything but the lock itself until the PIN is given. */
+  'desk_locked',
+  'wrong_pin',
+  /** Wrong PINs were given: the next try waits (the lock state says until when). */
+  'unlock_wait',
+  'touch_id_failed',
   'team_unreachable',
   'team_tls',
   'team_tls_required',

@@ -107,6 +107,8 @@ export const settingsSchema = z.object({
   /** Capture at the desk: the RA's privacy policy and terms, whose acceptance the evidences record. */
   privacyPolicyUrl: documentUrlSchema,
   termsUrl: documentUrlSchema,
+  /** The desk locks after this long without input on it. */
+  idleLockMinutes: z.number().int().min(1).max(30),
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -123,4 +125,5 @@ export const defaultSettings: Settings = {
   reasonLanguage: 'ui',
   privacyPolicyUrl: '',
   termsUrl: '',
+  idleLockMinutes: 5,
 }

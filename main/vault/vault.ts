@@ -201,6 +201,8 @@ export function createVault(options: VaultOptions) {
     requireSecrets,
     tokensToRevoke,
     setTokensToRevoke,
+    /** The username set up in an environment, from the record: known without reading the keychain. */
+    setUpBy: (environment: Environment): string | undefined => readRecord(environment)?.username,
 
     /** Removes the keychain entry and the record; nothing of the officer is left. */
     async forget(environment: Environment): Promise<void> {

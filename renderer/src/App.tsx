@@ -1,8 +1,10 @@
-import { useEffect } from 'react'
+import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
-import { RetryableError } from './components/ErrorMessage'
+import { ErrorMessage, RetryableError } from './components/ErrorMessage'
+import { useInputActivity } from './components/useInputActivity'
+import { useShortcut } from './components/useShortcut'
 import { applyLanguage, resolveLanguage } from './i18n'
-import { useCases, useCredentials, useDecisions, useNavigation, useSettings } from './stores/context'
+import { useCases, useCredentials, useDecisions, useLock, useNavigation, useSettings } from './stores/context'
 import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
@@ -12,6 +14,7 @@ import { CaptureView } from './views/capture/CaptureView'
 import { DecisionAnnouncement } from './views/DecisionAnnouncement'
 import { JournalView, useProblemWords } from './views/JournalView'
 import { KeychainProblemView } from './views/KeychainProblemView'
+import { LockScreen } from './views/LockScreen'
 import { QueueView } from './views/QueueView'
 import { SettingsView } from './views/SettingsView'
 import { SetupView } from './views/SetupView'
@@ -28,20 +31,39 @@ export function App() {
   const loadJournal = useDecisions((state) => state.loadJournal)
   const journal = useDecisions((state) => state.journal)
   const problemWords = useProblemWords()
+  const lock = useLock((state) => state.lock)
+  const lockLoadError = useLock((state) => state.loadError)
+  const lockProblem = useLock((state) => state.problem)
+  const loadLock = useLock((state) => state.load)
+  const lockNow = useLock((state) => state.lockNow)
+  const activity = useLock((state) => state.activity)
 
-  // All at once: the case book does not wait for the keychain's answer about the credentials.
+  // The settings give the lock screen its language; the officer's work waits for the desk to be open,
+  // and is read once: while locked, main holds its changes and sends them when the desk opens.
   useEffect(() => {
+    void loadLock()
     void loadSettings()
+  }, [loadLock, loadSettings])
+  const open = lock?.locked === false
+  const workLoaded = useRef(false)
+  useEffect(() => {
+    if (!open || workLoaded.current) return
+    workLoaded.current = true
+    // All at once: the case book does not wait for the keychain's answer about the credentials.
     void loadStatus()
     void loadCases()
     void loadJournal()
-  }, [loadSettings, loadStatus, loadCases, loadJournal])
+  }, [open, loadStatus, loadCases, loadJournal])
+  useInputActivity(activity)
   useEffect(() => {
     if (language) applyLanguage(resolveLanguage(language, navigator.languages))
   }, [language])
 
   // Credentials bound to another Optimizer address still open the officer's work; they are sent nowhere.
   const ready = status?.state === 'ready' || status?.state === 'other_optimizer'
+  useShortcut('l', () => {
+    if (ready && open) void lockNow()
+  })
   // The work comes first; credentials and settings are a step aside.
   const links: { page: Page; label: string; current: boolean }[] = [
     ...(ready
@@ -59,6 +81,15 @@ export function App() {
     { page: { name: 'settings' }, label: t('nav.settings'), current: page.name === 'settings' },
   ]
 
+  if (lockLoadError) {
+    return (
+      <main id="content">
+        <RetryableError error={lockLoadError} onRetry={() => void loadLock()} />
+      </main>
+    )
+  }
+  // Until main answers, the shell says it is loading: nothing of the work has been read yet.
+  if (lock?.locked) return <LockScreen />
   return (
     <div className="shell">
       <a className="skip-link" href="#content">
@@ -83,11 +114,17 @@ export function App() {
           </ul>
         </nav>
         {ready && (
-          <span className="who" title={status.username}>
-            {status.username} · {t(`environment.${status.environment}`)}
-          </span>
+          <>
+            <span className="who" title={status.username}>
+              {status.username} · {t(`environment.${status.environment}`)}
+            </span>
+            <button type="button" onClick={() => void lockNow()} aria-keyshortcuts="Control+L Meta+L">
+              {t('lock.lockNow')} <kbd>{t('lock.shortcut')}</kbd>
+            </button>
+          </>
         )}
       </header>
+      {lockProblem && <ErrorMessage error={lockProblem} />}
       <CredentialsNotice />
       {journal && 'integrity' in journal && journal.integrity.state === 'problems' && (
         <p className="notice notice-error banner" role="alert">

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -171,7 +171,7 @@ test('a new Video ID captured at the desk: acceptance, images, data, checks, a r
   await expect(shown).toHaveCount(3)
   await expect(shown.nth(0)).toHaveText(`0:00 ${PROMPTS[0]}`)
   // The recording plays back from main, decrypted as it is read.
-  await app.getByLabel('The video kept').evaluate((video: HTMLVideoElement) => {
+  await app.getByLabel('The video kept', { exact: true }).evaluate((video: HTMLVideoElement) => {
     video.muted = true
     return video.play()
   })
@@ -209,7 +209,22 @@ test('a new Video ID captured at the desk: acceptance, images, data, checks, a r
     },
   })
   const file = target?.video?.file ?? ''
-  execFileSync('ffmpeg', ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'])
+  // Every frame of every stream decodes, with no error said (the decoders' own words at -v error).
+  const decoded = spawnSync('ffprobe', [
+    ...['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,nb_read_frames'],
+    ...['-of', 'csv=p=0', file],
+  ])
+  expect(decoded.status).toBe(0)
+  expect(decoded.stderr.toString()).toBe('')
+  const frames = Object.fromEntries(
+    decoded.stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => line.split(',')),
+  )
+  expect(Number(frames.video)).toBeGreaterThan(15 * 3 * 0.8)
+  expect(Number(frames.audio)).toBeGreaterThan(0)
   const lastFrame = execFileSync('ffprobe', [
     ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time'],
     ...['-of', 'csv=p=0', file],
@@ -273,6 +288,22 @@ test('the camera gone mid-recording: said so, and what was recorded is kept and 
     timeout: 15_000,
   })
   await expect(app.getByText(/^Recorded: 0:0[2-3], \d+ kB/)).toBeVisible()
+
+  // Record again: asked first (Esc keeps it), then the kept video is replaced by a new one.
+  await app.getByRole('button', { name: 'Record again' }).click()
+  await expect(app.getByRole('dialog')).toContainText('The video kept is deleted from this computer.')
+  await expect(app.getByRole('button', { name: 'Keep it' })).toBeFocused()
+  await app.keyboard.press('Escape')
+  await expect(app.getByRole('dialog')).toBeHidden()
+  await expect(app.getByText(/^Recorded: 0:0[2-3], \d+ kB/)).toBeVisible()
+  await app.getByRole('button', { name: 'Record again' }).click()
+  await app.getByRole('button', { name: 'Delete it and record again' }).click()
+  await app.getByRole('button', { name: 'Turn the camera and microphone on' }).click()
+  await app.getByRole('button', { name: /Start recording/ }).click()
+  await expect(app.getByRole('timer', { name: 'Recorded time' })).toHaveText('0:01', { timeout: 10_000 })
+  await app.getByRole('button', { name: /Stop recording/ }).click()
+  await expect(app.getByText(/^Recorded: 0:0[1-2], \d+ kB/)).toBeVisible({ timeout: 15_000 })
+  await expect(app.getByText(/camera or microphone stopped during the recording/)).toBeHidden()
 
   await evidences(app)
   await step(app, /Upload/).click()

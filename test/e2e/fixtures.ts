@@ -7,7 +7,7 @@ interface Fixtures {
   /** The RAO accounts the simulator knows; its default officer unless a test says otherwise. */
   simulatorRaos: RaoAccount[] | undefined
   /** Settle window and gone policy of the test's own, where it needs them short. */
-  harnessOptions: Pick<HarnessOptions, 'settle' | 'gonePolicy'>
+  harnessOptions: Pick<HarnessOptions, 'settle' | 'gonePolicy' | 'idleMinuteMs'>
   /** Console errors a test provokes on purpose; any other error from the page fails the test. */
   expectedPageErrors: RegExp[]
   simulator: Simulator

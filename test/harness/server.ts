@@ -11,6 +11,7 @@ import Conf from 'conf'
 import { APP_ORIGIN } from '../../main/app-origin'
 import { createRendererHandler } from '../../main/app-protocol'
 import { createCheckedEmit, createIpcBinding } from '../../main/ipc'
+import { mediaBehindLock } from '../../main/lock/gate'
 import { createLogger } from '../../main/log'
 import { createMediaHandler } from '../../main/media/media-protocol'
 import { createServices, type ServiceDependencies } from '../../main/services'
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   /** A settle window of the test's own (the setting is in minutes), and the wait before a case is gone. */
   settle?: ServiceDependencies['settle']
   gonePolicy?: ServiceDependencies['gonePolicy']
+  /** A short minute for the idle lock's setting, so a test sees the desk lock by itself. */
+  idleMinuteMs?: ServiceDependencies['idleMinuteMs']
 }
 
 export interface Harness {
@@ -147,6 +150,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     keychainService,
     ...(options.settle ? { settle: options.settle } : {}),
     ...(options.gonePolicy ? { gonePolicy: options.gonePolicy } : {}),
+    ...(options.idleMinuteMs ? { idleMinuteMs: options.idleMinuteMs } : {}),
   })
 
   let origin = ''
@@ -163,10 +167,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const binding = createIpcBinding<IncomingMessage>({
     handlers: services.handlers,
     isTrustedSender: isTrusted,
+    refuse: services.refuse,
     log,
   })
   const renderer = createRendererHandler(rendererDir)
-  const media = createMediaHandler({ video: services.video, capture: services.capture, basePath: MEDIA_PATH })
+  const media = mediaBehindLock(
+    createMediaHandler({ video: services.video, capture: services.capture, basePath: MEDIA_PATH }),
+    services.lock.locked,
+  )
   const injectBridge = (html: string) =>
     html.replace('<script', '<script src="/__harness/bridge.js"></script>\n    <script')
 

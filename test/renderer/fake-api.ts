@@ -6,6 +6,8 @@ type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
 
 /** What screens may ask for without the test caring: an empty case book, video cache and journal. */
 const defaults: Answers = {
+  getLockState: async () => ({ ok: true, value: { locked: false, officer: '', touchId: false } }),
+  reportActivity: async () => ({ ok: true, value: null }),
   getVideoCache: async () => ({ ok: true, value: { videos: 0, bytes: 0 } }),
   getJournal: async () => ({ ok: true, value: { entries: [], integrity: { state: 'verified' } } }),
   getCaseBook: async () => ({

@@ -123,6 +123,11 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   uploadCapture: { case: { ...sampleCase, status: 'VIDEOREVIEW' } },
   cancelCaptureUpload: { cancelled: true },
   abandonCapture: null,
+  getLockState: { locked: false, officer: '9001800', touchId: false },
+  lockDesk: { locked: true, officer: '9001800', touchId: false },
+  unlockDesk: { locked: false, officer: '9001800', touchId: false },
+  unlockDeskWithTouchId: { locked: false, officer: '9001800', touchId: true },
+  reportActivity: null,
 }
 
 /** Handlers that answer the samples, each a spy the test can inspect. */

@@ -14,6 +14,18 @@ export const es: Messages = {
     account: 'Mis credenciales',
     setup: 'Configurar',
   },
+  lock: {
+    lockNow: 'Bloquear',
+    shortcut: 'Ctrl+L',
+    title: 'El puesto está bloqueado',
+    officer: 'Usuario RAO {{officer}}',
+    pin: 'PIN',
+    pinHint: 'Su PIN de RAO vuelve a abrir el puesto, donde lo dejó.',
+    unlock: 'Desbloquear',
+    unlocking: 'Comprobando…',
+    touchId: 'Desbloquear con Touch ID',
+    wait: 'Demasiados PIN incorrectos: vuelva a intentarlo en {{seconds}} s.',
+  },
   status: {
     VIDEOREVIEW: 'Revisión de vídeo',
     CREATED: 'Validado',
@@ -148,6 +160,7 @@ export const es: Messages = {
     refuse: 'Rechazar: abre el motivo (R)',
     next: 'Siguiente caso pendiente (N)',
     back: 'Volver a la cola',
+    lock: 'Bloquear el puesto (en cualquier pantalla)',
     notInFields: 'Las teclas no hacen nada mientras escribe en un campo.',
     close: 'Cerrar',
   },
@@ -298,6 +311,16 @@ export const es: Messages = {
       locked: 'Bloqueado',
       unlocked: 'Desbloqueado',
       unlock_failed: 'PIN incorrecto en el bloqueo',
+    },
+    lockCauses: {
+      idle: 'Sin actividad',
+      screen_locked: 'Se bloqueó la pantalla',
+      suspend: 'El equipo se suspendió',
+      on_demand: 'Por el oficial',
+      pin: 'Con el PIN',
+      touch_id: 'Touch ID',
+      wrong_pin: 'PIN incorrecto',
+      credentials_gone: 'No quedan credenciales en el llavero',
     },
     chainEvents: {
       keyed: 'Sellado desde aquí con la clave del llavero',
@@ -731,6 +754,10 @@ export const es: Messages = {
     settleWindowHint:
       'Una decisión cuya respuesta se perdió solo se puede enviar de nuevo cuando el estado de la solicitud haya mostrado durante este tiempo que no surtió efecto. De 1 a 60 minutos; los cambios quedan en el registro.',
     settleWindowInvalid: 'Un número entero de minutos de 1 a 60.',
+    idleLock: 'Bloquear el puesto tras no usarlo durante (minutos)',
+    idleLockHint:
+      'De 1 a 30 minutos. El puesto también se bloquea con la pantalla, cuando el equipo se suspende y con Ctrl+L; los cambios quedan escritos en el registro.',
+    idleLockInvalid: 'Un número entero de minutos de 1 a 30.',
     reasonLanguage: 'Idioma de los motivos de rechazo enviados',
     reasonLanguageUi: 'El idioma en que uso RAO Desk',
     retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
@@ -804,6 +831,10 @@ export const es: Messages = {
     keychain_denied:
       'Se ha denegado el acceso al llavero del sistema. Permita que RAO Desk lo use y vuelva a intentarlo.',
     keychain_error: 'El llavero del sistema ha informado de un problema.',
+    desk_locked: 'El puesto está bloqueado. Desbloquéelo con su PIN.',
+    wrong_pin: 'PIN incorrecto. Cada PIN incorrecto queda escrito en el registro.',
+    unlock_wait: 'Demasiados PIN incorrectos: espere y vuelva a intentarlo.',
+    touch_id_failed: 'Touch ID no le ha confirmado. Escriba su PIN.',
     team_unreachable:
       'No se puede contactar con la base de datos del equipo. Compruebe su dirección y la red; decidir espera a que responda, ver casos y las notas siguen.',
     team_tls: 'No se pudo establecer una conexión segura con la base de datos del equipo.',

@@ -5,6 +5,7 @@ import { type CaptureState, type CaptureStore, createCaptureStore } from './capt
 import { type CasesState, type CasesStore, createCasesStore } from './cases-store'
 import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
 import { createDecisionsStore, type DecisionsState, type DecisionsStore } from './decisions-store'
+import { createLockStore, type LockStore, type LockStoreState } from './lock-store'
 import { createMediaStore, type MediaState, type MediaStore } from './media-store'
 import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
@@ -19,6 +20,7 @@ export interface Stores {
   media: MediaStore
   decisions: DecisionsStore
   capture: CaptureStore
+  lock: LockStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
@@ -30,6 +32,7 @@ export const createStores = (api: RaoApi): Stores => ({
   media: createMediaStore(api),
   decisions: createDecisionsStore(api),
   capture: createCaptureStore(api),
+  lock: createLockStore(api),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -70,6 +73,10 @@ export function useDecisions<T>(selector: (state: DecisionsState) => T): T {
 
 export function useCapture<T>(selector: (state: CaptureState) => T): T {
   return useStore(useStores().capture, selector)
+}
+
+export function useLock<T>(selector: (state: LockStoreState) => T): T {
+  return useStore(useStores().lock, selector)
 }
 
 export const useStoresApi = (): RaoApi => useStores().api

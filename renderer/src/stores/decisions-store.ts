@@ -7,6 +7,7 @@ import type {
   DecisionAction,
   DecisionInput,
   JournalState,
+  RefusalReason,
 } from '../../../shared/decisions'
 import type { AppErrorShape } from '../../../shared/errors'
 
@@ -27,9 +28,17 @@ export interface Announcement {
 /** How long an announcement stays on screen. */
 export const ANNOUNCEMENT_MS = 8000
 
+/** A refusal's reason as it is being typed: kept here so that the lock (or a trip to the queue) loses none of it. */
+export interface ReasonDraft {
+  code: RefusalReason | ''
+  text: string
+}
+
 export interface DecisionsState {
   /** The checklist ticked so far, per case. */
   checklists: ReadonlyMap<number, Checklist>
+  /** The refusal reason being typed, per case. */
+  reasons: ReadonlyMap<number, ReasonDraft>
   /** Where each case's decisions stand, as main's journal tells it. */
   byCase: ReadonlyMap<number, CaseDecisions>
   /** The case whose decision is on its way. */
@@ -38,6 +47,7 @@ export interface DecisionsState {
   announcement: Announcement | null
   journal: JournalState | { error: AppErrorShape } | null
   setChecklist(videoidPk: number, checklist: Checklist): void
+  setReason(videoidPk: number, reason: ReasonDraft): void
   loadCase(videoidPk: number): Promise<void>
   decide(input: DecisionInput, name: string, onCase: (item: Case) => void): Promise<boolean>
   loadJournal(): Promise<void>
@@ -55,6 +65,7 @@ export function createDecisionsStore(api: RaoApi) {
     const keep = (state: CaseDecisions) => set({ byCase: new Map(get().byCase).set(state.videoidPk, state) })
     return {
       checklists: new Map(),
+      reasons: new Map(),
       byCase: new Map(),
       sending: null,
       outcome: null,
@@ -62,6 +73,7 @@ export function createDecisionsStore(api: RaoApi) {
       journal: null,
       setChecklist: (videoidPk, checklist) =>
         set({ checklists: new Map(get().checklists).set(videoidPk, checklist) }),
+      setReason: (videoidPk, reason) => set({ reasons: new Map(get().reasons).set(videoidPk, reason) }),
       async loadCase(videoidPk) {
         const result = await api.getCaseDecisions({ videoidPk })
         if (result.ok) keep(result.value)
@@ -72,7 +84,11 @@ export function createDecisionsStore(api: RaoApi) {
         set({ sending: input.videoidPk, outcome: null })
         const result = await api.decide(input)
         if (result.ok) onCase(result.value.case)
+        const reasons = new Map(get().reasons)
+        // A refusal sent: its reason is no longer a draft.
+        if (result.ok && input.action === 'refuse') reasons.delete(input.videoidPk)
         set({
+          reasons,
           sending: null,
           outcome: result.ok
             ? { videoidPk: input.videoidPk, action: input.action, ok: true }

@@ -16,6 +16,9 @@ export interface MediaState {
   problems: ReadonlyMap<number, AppErrorShape>
   /** Saved copies lost with the media key, told by the open of this case that found it gone. */
   lostCopies: ReadonlyMap<number, LostCopies>
+  /** Where each case's video was when its player went away (the lock, say): it starts there again. */
+  positions: ReadonlyMap<number, number>
+  keepPosition(videoidPk: number, seconds: number): void
   open(videoidPk: number): Promise<void>
   cancel(videoidPk: number): Promise<void>
   loadSnapshots(videoidPk: number): Promise<void>
@@ -50,6 +53,9 @@ export function createMediaStore(api: RaoApi) {
       snapshots: new Map(),
       problems: new Map(),
       lostCopies: new Map(),
+      positions: new Map(),
+      keepPosition: (videoidPk, seconds) =>
+        set({ positions: withEntry(get().positions, videoidPk, seconds) }),
       cache: null,
       async loadCache() {
         const result = await api.getVideoCache()

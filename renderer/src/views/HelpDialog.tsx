@@ -13,6 +13,7 @@ const KEYS = [
   ['N', 'help.next'],
   ['?', 'help.help'],
   ['Esc', 'help.back'],
+  ['Ctrl+L', 'help.lock'],
 ] as const
 
 /** The case view's keys, listed; Esc or the button closes it. */

@@ -10,6 +10,7 @@ import {
   journalEntrySchema,
 } from '../../../shared/decisions'
 import type { AppErrorShape } from '../../../shared/errors'
+import { isLockCause } from '../../../shared/lock'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
 import { useDecisions, useStoresApi } from '../stores/context'
 
@@ -337,7 +338,7 @@ function entryWords(entry: JournalEntry, t: T): { what: string; outcome: string;
       return {
         what: t('journal.types.lock'),
         outcome: t(`journal.lockEvents.${entry.event}`),
-        text: entry.cause ?? '',
+        text: isLockCause(entry.cause) ? t(`journal.lockCauses.${entry.cause}`) : (entry.cause ?? ''),
       }
     case 'chain':
       return {

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react'
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { VideoState } from '../../../shared/media'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
@@ -23,6 +23,8 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
   const open = useMedia((state) => state.open)
   const cancel = useMedia((state) => state.cancel)
   const saveSnapshot = useMedia((state) => state.saveSnapshot)
+  const keepPosition = useMedia((state) => state.keepPosition)
+  const startAt = useMedia((state) => state.positions.get(videoidPk))
   const element = useRef<HTMLVideoElement>(null)
   const frame = useRef<HTMLDivElement>(null)
   const frameSeconds = useRef(DEFAULT_FRAME_SECONDS)
@@ -33,6 +35,10 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
   const [unplayable, setUnplayable] = useState(false)
   const [snapshotNote, setSnapshotNote] = useState('')
   const seekId = useId()
+  const state = video?.state
+  // Asked of the media protocol once the first bytes are in: a case the Optimizer has no video for
+  // then says so in words, not as a broken player.
+  const playable = state?.status === 'ready' || (state?.status === 'downloading' && state.bytes > 0)
 
   useEffect(() => {
     void open(videoidPk)
@@ -55,6 +61,17 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
     handle = media.requestVideoFrameCallback(onFrame)
     return () => media.cancelVideoFrameCallback(handle)
   }, [video?.url])
+
+  // The player going away (the desk locks, the officer goes back) pauses the video and keeps its place.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new URL, or the first playable bytes, is a new <video> element
+  useLayoutEffect(() => {
+    const media = element.current
+    if (!media) return
+    return () => {
+      media.pause()
+      keepPosition(videoidPk, media.currentTime)
+    }
+  }, [video?.url, playable, keepPosition, videoidPk])
 
   const actions = {
     togglePlay: () => {
@@ -145,10 +162,6 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
       </section>
     )
   }
-  const state = video?.state
-  // Asked of the media protocol once the first bytes are in: a case the Optimizer has no video for
-  // then says so in words, not as a broken player.
-  const playable = state?.status === 'ready' || (state?.status === 'downloading' && state.bytes > 0)
   return (
     <section className="card player" aria-labelledby={`${seekId}-title`}>
       <h2 id={`${seekId}-title`}>{t('player.title')}</h2>
@@ -169,6 +182,7 @@ export function Player({ videoidPk, onHelp }: { videoidPk: number; onHelp: () =>
             onDurationChange={(event) => setDuration(event.currentTarget.duration)}
             onLoadedMetadata={(event) => {
               event.currentTarget.playbackRate = speed
+              if (startAt) event.currentTarget.currentTime = startAt
               setUnplayable(false)
             }}
             onError={() => setUnplayable(true)}

@@ -1,4 +1,4 @@
-import { type RefObject, useEffect, useId, useRef, useState } from 'react'
+import { type RefObject, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Case, pendingStep } from '../../../shared/cases'
 import {
@@ -20,7 +20,7 @@ import { formatClock } from '../components/format'
 import { isTyping } from '../components/typing'
 import { orderCases } from '../queue/queue-model'
 import { useCases, useDecisions, useMedia, useNavigation, useSettings } from '../stores/context'
-import { emptyChecklist } from '../stores/decisions-store'
+import { emptyChecklist, type ReasonDraft } from '../stores/decisions-store'
 
 const DRAFT_SAVE_MS = 400
 
@@ -44,11 +44,18 @@ export function ReviewPanel({ item }: { item: Case }) {
   const go = useNavigation((state) => state.go)
   const name = useCaseName()
   const statusLabel = useStatusLabel()
-  const [refusing, setRefusing] = useState(Boolean(item.reasonDraft))
-  const [reason, setReason] = useState<{ code: RefusalReason | ''; text: string }>({
-    code: (item.reasonDraft?.code as RefusalReason | undefined) ?? '',
-    text: item.reasonDraft?.text ?? '',
-  })
+  // The reason being typed lives in the store: the lock takes this panel away, and brings it back intact.
+  const typedReason = useDecisions((state) => state.reasons.get(item.videoidPk))
+  const setReasonOf = useDecisions((state) => state.setReason)
+  const savedCode: RefusalReason | '' = (item.reasonDraft?.code as RefusalReason | undefined) ?? ''
+  const savedText = item.reasonDraft?.text ?? ''
+  // One object while nothing changes: the draft is saved to main each time it is a new one.
+  const reason = useMemo<ReasonDraft>(
+    () => typedReason ?? { code: savedCode, text: savedText },
+    [typedReason, savedCode, savedText],
+  )
+  const setReason = (next: ReasonDraft) => setReasonOf(item.videoidPk, next)
+  const [refusing, setRefusing] = useState(Boolean(typedReason ?? item.reasonDraft))
   const [confirming, setConfirming] = useState<DecisionAction | null>(null)
   const reasonSelect = useRef<HTMLSelectElement>(null)
   useEffect(() => {
@@ -443,7 +450,6 @@ function ConfirmDialog({
   const back = useRef<HTMLButtonElement>(null)
   const [pairTicked, setPairTicked] = useState(false)
   const [resendTicked, setResendTicked] = useState(false)
-  const ids = { pair: useId(), resend: useId() }
   useEffect(() => {
     const element = dialog.current
     if (!element) return
@@ -488,26 +494,14 @@ function ConfirmDialog({
         </section>
       )}
       {!item.pairVerified && (
-        <p className="choice">
-          <input
-            id={ids.pair}
-            type="checkbox"
-            checked={pairTicked}
-            onChange={(event) => setPairTicked(event.target.checked)}
-          />
-          <label htmlFor={ids.pair}>{t('review.pairConfirm', { name, document })}</label>
-        </p>
+        <Tick checked={pairTicked} onChange={setPairTicked}>
+          {t('review.pairConfirm', { name, document })}
+        </Tick>
       )}
       {needsResend && (
-        <p className="choice">
-          <input
-            id={ids.resend}
-            type="checkbox"
-            checked={resendTicked}
-            onChange={(event) => setResendTicked(event.target.checked)}
-          />
-          <label htmlFor={ids.resend}>{t('review.resendConfirm')}</label>
-        </p>
+        <Tick checked={resendTicked} onChange={setResendTicked}>
+          {t('review.resendConfirm')}
+        </Tick>
       )}
       <div className="actions">
         <button
@@ -523,5 +517,24 @@ function ConfirmDialog({
         </button>
       </div>
     </dialog>
+  )
+}
+
+/** One explicit confirmation the officer ticks before the dialog's button sends. */
+function Tick({
+  checked,
+  onChange,
+  children,
+}: {
+  checked: boolean
+  onChange: (checked: boolean) => void
+  children: string
+}) {
+  const id = useId()
+  return (
+    <p className="choice">
+      <input id={id} type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      <label htmlFor={id}>{children}</label>
+    </p>
   )
 }

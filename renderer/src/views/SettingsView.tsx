@@ -79,7 +79,9 @@ function SettingsForm({ saved }: { saved: Settings }) {
 
   // A save elsewhere (or the first load) replaces the draft.
   useEffect(() => setDraft(saved), [saved])
-  const numberField = (key: 'syncIntervalSeconds' | 'videoRetentionDays' | 'settleWindowMinutes') => ({
+  const numberField = (
+    key: 'syncIntervalSeconds' | 'videoRetentionDays' | 'settleWindowMinutes' | 'idleLockMinutes',
+  ) => ({
     value: draft[key],
     schema: settingsSchema.shape[key],
     onChange: (value: number | null) => {
@@ -229,6 +231,12 @@ function SettingsForm({ saved }: { saved: Settings }) {
         hint={t('settings.settleWindowHint')}
         invalid={t('settings.settleWindowInvalid')}
         {...numberField('settleWindowMinutes')}
+      />
+      <WholeNumberField
+        label={t('settings.idleLock')}
+        hint={t('settings.idleLockHint')}
+        invalid={t('settings.idleLockInvalid')}
+        {...numberField('idleLockMinutes')}
       />
       <div className="field">
         <label htmlFor={ids.reasonLanguage}>{t('settings.reasonLanguage')}</label>

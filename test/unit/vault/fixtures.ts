@@ -42,7 +42,16 @@ export function servicesFor(
   options: Partial<
     Pick<
       ServiceDependencies,
-      'now' | 'connectionCheckMs' | 'settle' | 'gonePolicy' | 'keychain' | 'transport'
+      | 'now'
+      | 'connectionCheckMs'
+      | 'settle'
+      | 'gonePolicy'
+      | 'keychain'
+      | 'transport'
+      | 'powerMonitor'
+      | 'touchId'
+      | 'clock'
+      | 'idleMinuteMs'
     >
   > = {},
 ) {

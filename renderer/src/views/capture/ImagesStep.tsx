@@ -89,7 +89,9 @@ function ImageSlotCard({
 
   return (
     <li className="card capture-image" aria-labelledby={`${id}-label`} aria-busy={busy}>
-      <h3 id={`${id}-label`}>{label}</h3>
+      <h3 id={`${id}-label`} className="capture-image-title">
+        {label}
+      </h3>
       {image ? (
         <>
           <img src={image.url} alt={t('capture.imageAlt', { what: label })} />

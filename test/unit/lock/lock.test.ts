@@ -1,0 +1,437 @@
+import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import keytar from '@github/keytar'
+import Conf from 'conf'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { createIpcBinding } from '../../../main/ipc'
+import { mediaBehindLock } from '../../../main/lock/gate'
+import type { Clock, PowerMonitor, TouchId } from '../../../main/lock/lock-service'
+import { createLogger } from '../../../main/log'
+import { createMediaHandler } from '../../../main/media/media-protocol'
+import { createServices } from '../../../main/services'
+import { type EventName, invokeNames } from '../../../shared/channels'
+import type { JournalEntry } from '../../../shared/decisions'
+import { FULL_CHECKLIST } from '../decisions/checklist'
+import { eachTestWorld, OFFICER, readTree, servicesFor } from '../vault/fixtures'
+
+// The desk's lock on the app's own services, the real keychain and journal, against the simulator;
+// the Electron edge (powerMonitor, Touch ID) and the clock are fakes the test drives.
+const world = eachTestWorld()
+
+const LUCIA = { videoidPk: 16673, requestPk: 923056, check: 'lucia.garcia@example.org' } // VIDEOREVIEW
+const JAVIER = { videoidPk: 16674, requestPk: 923057, check: '30918274H' } // VIDEOREVIEW
+const MINUTE = 60_000
+/** What a locked desk still answers, written out here rather than taken from the gate. */
+const OPEN = [
+  'getSettings',
+  'getLockState',
+  'lockDesk',
+  'unlockDesk',
+  'unlockDeskWithTouchId',
+  'reportActivity',
+]
+
+/** A clock that stands still until the test moves it, running the timers that fall due on the way. */
+function fakeClock(start = Date.parse('2026-11-02T09:00:00Z')) {
+  let now = start
+  let ids = 0
+  const timers = new Map<number, { at: number; callback: () => void }>()
+  return {
+    now: () => now,
+    setTimeout: (callback: () => void, ms: number) => {
+      timers.set(++ids, { at: now + ms, callback })
+      return ids
+    },
+    clearTimeout: (id: unknown) => void timers.delete(id as number),
+    advance(ms: number) {
+      const end = now + ms
+      for (;;) {
+        const [id, due] =
+          [...timers].filter(([, timer]) => timer.at <= end).sort((a, b) => a[1].at - b[1].at)[0] ?? []
+        if (id === undefined || !due) break
+        timers.delete(id)
+        now = due.at
+        due.callback()
+      }
+      now = end
+    },
+  } satisfies Clock & { advance(ms: number): void }
+}
+
+/** Electron's powerMonitor as the lock uses it: events, and the system's idle state. */
+class FakePowerMonitor extends EventEmitter implements PowerMonitor {
+  idleState: 'active' | 'idle' | 'locked' | 'unknown' = 'active'
+  getSystemIdleState() {
+    return this.idleState
+  }
+}
+
+async function desk(options: { touchId?: TouchId; setUp?: boolean } = {}) {
+  const clock = fakeClock()
+  const powerMonitor = new FakePowerMonitor()
+  const events: { name: EventName; payload: unknown }[] = []
+  const app = servicesFor(
+    world.dataDir,
+    world.service,
+    world.simulator.url,
+    (name, payload) => events.push({ name, payload }),
+    { clock, powerMonitor, ...(options.touchId ? { touchId: options.touchId } : {}) },
+  )
+  if (options.setUp !== false) {
+    await app.handlers.setUpCredentials(OFFICER)
+    await app.handlers.addCases({
+      text: [LUCIA, JAVIER].map((item) => `${item.videoidPk},${item.requestPk},${item.check}`).join('\n'),
+    })
+  }
+  return { app, clock, powerMonitor, events }
+}
+
+/** The journal's lock entries: event, cause, officer. */
+async function lockEntries(app: ReturnType<typeof servicesFor>) {
+  const { entries } = await app.handlers.getJournal(undefined)
+  return entries.flatMap((entry) =>
+    entry.type === 'lock' ? [[entry.event, entry.cause, entry.officer]] : [],
+  )
+}
+
+describe('the desk lock', () => {
+  it('locks after the idle limit, later after input, sooner once the setting is shorter', async () => {
+    const { app, clock } = await desk()
+    await app.handlers.saveSettings({ idleLockMinutes: 2 })
+    app.start()
+    clock.advance(MINUTE)
+    app.handlers.reportActivity(undefined)
+    clock.advance(2 * MINUTE - 1000)
+    expect(app.lock.locked()).toBe(false)
+    clock.advance(1000)
+    expect(app.lock.locked()).toBe(true)
+    await expect.poll(() => lockEntries(app)).toEqual([['locked', 'idle', OFFICER.username]])
+
+    // Input on a locked desk opens nothing.
+    app.handlers.reportActivity(undefined)
+    expect(app.lock.locked()).toBe(true)
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    await app.handlers.saveSettings({ idleLockMinutes: 1 })
+    // The check armed for two minutes sees the shorter limit within ten seconds of it.
+    clock.advance(MINUTE + 10_000)
+    expect(app.lock.locked()).toBe(true)
+    // The change of the control is itself journaled.
+    const settings = (await app.handlers.getJournal(undefined)).entries.filter(
+      (entry) => entry.type === 'setting',
+    )
+    expect(settings).toEqual([
+      expect.objectContaining({ setting: 'idleLockMinutes', from: 5, to: 2 }),
+      expect.objectContaining({ setting: 'idleLockMinutes', from: 2, to: 1 }),
+    ])
+    await app.close()
+  })
+
+  it('locks the moment the screen locks or the machine suspends, and where the system only tells its idle state', async () => {
+    const { app, clock, powerMonitor, events } = await desk()
+    app.start()
+    powerMonitor.emit('lock-screen')
+    expect(app.lock.locked()).toBe(true)
+    expect(events.filter((event) => event.name === 'lockChanged').at(-1)?.payload).toEqual({
+      locked: true,
+      officer: OFFICER.username,
+      touchId: false,
+    })
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    powerMonitor.emit('suspend')
+    expect(app.lock.locked()).toBe(true)
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    powerMonitor.idleState = 'locked'
+    clock.advance(10_000)
+    expect(app.lock.locked()).toBe(true)
+    await expect
+      .poll(() => lockEntries(app))
+      .toEqual([
+        ['locked', 'screen_locked', OFFICER.username],
+        ['unlocked', 'pin', OFFICER.username],
+        ['locked', 'suspend', OFFICER.username],
+        ['unlocked', 'pin', OFFICER.username],
+        ['locked', 'screen_locked', OFFICER.username],
+      ])
+    await app.close()
+  })
+
+  it('refuses every other function while locked, whatever it is sent, and the media; decides nothing', async () => {
+    const { app, events } = await desk()
+    const log = createLogger(() => undefined)
+    const binding = createIpcBinding({
+      handlers: app.handlers,
+      isTrustedSender: () => true,
+      refuse: app.refuse,
+      log,
+    })
+    const media = mediaBehindLock(createMediaHandler({ video: app.video }), app.lock.locked)
+    await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await expect
+      .poll(() => events.some((event) => JSON.stringify(event.payload).includes('"status":"ready"')))
+      .toBe(true)
+    expect((await media(new Request('rao-media://media/case/16673/video'))).status).toBe(200)
+
+    await binding.dispatch('lockDesk', undefined, {})
+    const decide = {
+      action: 'approve',
+      videoidPk: LUCIA.videoidPk,
+      checklist: FULL_CHECKLIST,
+    }
+    for (const [name, input] of [
+      ['decide', decide],
+      ['getCaseBook', undefined],
+      ['refreshCase', { videoidPk: LUCIA.videoidPk }],
+      ['openVideo', { videoidPk: LUCIA.videoidPk }],
+      ['getCaseDecisions', { videoidPk: LUCIA.videoidPk }],
+      ['getJournal', undefined],
+      ['saveSettings', { fourEyes: true }],
+      ['updateCredentials', { pin: '1234' }],
+      ['forgetCredentials', undefined],
+    ] as const)
+      expect(await binding.dispatch(name, input, {}), name).toMatchObject({
+        ok: false,
+        error: { code: 'desk_locked' },
+      })
+    const closed = invokeNames.filter((name) => !OPEN.includes(name))
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...closed), fc.anything(), async (name, input) => {
+        const answer = await binding.dispatch(name, input, {})
+        expect(answer).toMatchObject({ ok: false, error: { code: 'desk_locked' } })
+      }),
+      { numRuns: 300 },
+    )
+    expect((await media(new Request('rao-media://media/case/16673/video'))).status).toBe(423)
+    expect(world.simulator.decisions).toEqual([])
+    expect(
+      await app.cases
+        .list()
+        .then((cases) => cases.find((item) => item.videoidPk === LUCIA.videoidPk)?.status),
+    ).toBe('VIDEOREVIEW')
+
+    // The settings still answer (the lock screen's language); a change to them does not.
+    expect(await binding.dispatch('getSettings', undefined, {})).toMatchObject({ ok: true })
+    await binding.dispatch('unlockDesk', { pin: OFFICER.pin }, {})
+    // The idle limit is 1 to 30 minutes.
+    for (const idleLockMinutes of [0, 31, 2.5])
+      expect(await binding.dispatch('saveSettings', { idleLockMinutes }, {})).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_input' },
+      })
+    expect(await binding.dispatch('decide', decide, {})).toMatchObject({ ok: true })
+    expect(world.simulator.decisions).toEqual([{ action: 'approve', videoidPk: LUCIA.videoidPk }])
+    expect((await media(new Request('rao-media://media/case/16673/video'))).status).toBe(200)
+    await app.close()
+  })
+
+  it('goes on syncing while locked, holds the signers’ data from the page, and sends it on unlock', async () => {
+    const { app, events } = await desk()
+    await app.handlers.lockDesk(undefined)
+    const target = world.simulator.state.cases.get(JAVIER.videoidPk)
+    if (!target) throw new Error('the simulator’s seed changed')
+    target.status = 'ENROLLREADY'
+    const lockedAt = events.length
+    app.start()
+    await expect
+      .poll(async () => (await app.cases.list()).find((item) => item.videoidPk === JAVIER.videoidPk)?.status)
+      .toBe('ENROLLREADY')
+    await expect(app.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    const whileLocked = events.slice(lockedAt)
+    expect(whileLocked.map((event) => event.name)).not.toContain('casesChanged')
+    expect(whileLocked.map((event) => event.name)).not.toContain('journalAppended')
+    expect(JSON.stringify(whileLocked)).not.toMatch(/Javier|Fernández|30918274H/)
+
+    const openedAt = events.length
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    const released = events.slice(openedAt)
+    const names = released.map((event) => event.name)
+    // What was held comes first, so the page has it by the time it shows the desk again.
+    expect(names.indexOf('casesChanged')).toBe(0)
+    expect(names.indexOf('journalAppended')).toBeLessThan(names.indexOf('lockChanged'))
+    expect(released[0]?.payload).toMatchObject({
+      cases: [expect.objectContaining({ videoidPk: JAVIER.videoidPk, status: 'ENROLLREADY' })],
+    })
+    // The entries written while locked, in order, then the unlock's own: the page's journal misses none.
+    const appended = released
+      .filter((event) => event.name === 'journalAppended')
+      .flatMap((event) => (event.payload as { entries: JournalEntry[] }).entries)
+      .map((entry) => (entry.type === 'lock' ? entry.event : entry.type))
+    expect(appended).toEqual(['locked', 'unlock_failed', 'unlocked'])
+    await app.close()
+  })
+
+  it('refuses a wrong PIN and journals it; after three, each try waits longer, the right PIN too', async () => {
+    const { app, clock, events } = await desk()
+    await app.handlers.lockDesk(undefined)
+    for (let tries = 0; tries < 3; tries++)
+      await expect(app.handlers.unlockDesk({ pin: '11111111' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    // Three wrong: the fourth waits 5 s, and a try meanwhile (even the right PIN) is not compared.
+    expect(app.lock.state().retryAt).toBe(new Date(clock.now() + 5000).toISOString())
+    expect(events.filter((event) => event.name === 'lockChanged').at(-1)?.payload).toMatchObject({
+      retryAt: new Date(clock.now() + 5000).toISOString(),
+    })
+    await expect(app.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({ code: 'unlock_wait' })
+    clock.advance(4999)
+    await expect(app.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({ code: 'unlock_wait' })
+    clock.advance(1)
+    await expect(app.handlers.unlockDesk({ pin: '22222222' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    expect(app.lock.state().retryAt).toBe(new Date(clock.now() + 10_000).toISOString())
+    clock.advance(10_000)
+    await expect(app.handlers.unlockDesk({ pin: '33333333' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    expect(app.lock.state().retryAt).toBe(new Date(clock.now() + 20_000).toISOString())
+    clock.advance(20_000)
+    expect(await app.handlers.unlockDesk({ pin: OFFICER.pin })).toEqual({
+      locked: false,
+      officer: OFFICER.username,
+      touchId: false,
+    })
+    const failed = ['unlock_failed', 'wrong_pin', OFFICER.username]
+    expect(await lockEntries(app)).toEqual([
+      ['locked', 'on_demand', OFFICER.username],
+      failed,
+      failed,
+      failed,
+      failed,
+      failed,
+      ['unlocked', 'pin', OFFICER.username],
+    ])
+    // Forgiven once open: the next lock starts with three free tries again.
+    await app.handlers.lockDesk(undefined)
+    await expect(app.handlers.unlockDesk({ pin: '11111111' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    expect(app.lock.state().retryAt).toBeUndefined()
+    await app.close()
+  })
+
+  it('compares tries sent together one at a time, so they cannot all pass before the wait', async () => {
+    const { app } = await desk()
+    await app.handlers.lockDesk(undefined)
+    const answers = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, index) => app.handlers.unlockDesk({ pin: `4444444${index}` })),
+    )
+    expect(answers.map((answer) => (answer.status === 'rejected' ? answer.reason.code : 'opened'))).toEqual([
+      'wrong_pin',
+      'wrong_pin',
+      'wrong_pin',
+      'unlock_wait',
+      'unlock_wait',
+      'unlock_wait',
+    ])
+    expect((await lockEntries(app)).filter(([event]) => event === 'unlock_failed')).toHaveLength(3)
+    await app.close()
+  })
+
+  it('stays locked, and keeps its wait, across a restart', async () => {
+    const { app, clock } = await desk()
+    await app.handlers.lockDesk(undefined)
+    for (let tries = 0; tries < 3; tries++)
+      await expect(app.handlers.unlockDesk({ pin: '11111111' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    await app.close()
+
+    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, { clock })
+    expect(restarted.lock.locked()).toBe(true)
+    expect(restarted.refuse('getCaseBook')?.code).toBe('desk_locked')
+    await expect(restarted.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({
+      code: 'unlock_wait',
+    })
+    clock.advance(5000)
+    expect(await restarted.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
+    await restarted.close()
+  })
+
+  it('compares the PIN in main only: not sent to the Optimizer, not answered, not logged, not written', async () => {
+    const { app, events } = await desk()
+    const sentBefore = world.simulator.requestsCarrying(OFFICER.pin)
+    const eventsBefore = events.length
+    await app.handlers.lockDesk(undefined)
+    await expect(app.handlers.unlockDesk({ pin: `${OFFICER.pin}9` })).rejects.toMatchObject({
+      code: 'wrong_pin',
+    })
+    const opened = await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    expect(world.simulator.requestsCarrying(OFFICER.pin)).toBe(sentBefore)
+    expect(JSON.stringify(opened)).not.toContain(OFFICER.pin)
+    expect(JSON.stringify(events.slice(eventsBefore))).not.toContain(OFFICER.pin)
+    expect(app.lines.join('\n')).not.toContain(OFFICER.pin)
+    for (const file of ['decision-journal.jsonl', 'settings.json'])
+      expect(readFileSync(path.join(world.dataDir, file), 'utf8')).not.toContain(OFFICER.pin)
+    expect(readTree(world.dataDir)).not.toContain(`${OFFICER.pin}9`)
+    await app.close()
+  })
+
+  it('does not lock before set-up, and says why when asked to', async () => {
+    const { app, clock } = await desk({ setUp: false })
+    app.start()
+    clock.advance(30 * MINUTE)
+    expect(app.lock.locked()).toBe(false)
+    await expect(app.handlers.lockDesk(undefined)).rejects.toMatchObject({ code: 'credentials_missing' })
+    await app.close()
+  })
+
+  it('opens with Touch ID where the system has it, and journals a refusal', async () => {
+    let confirm = false
+    const touchId: TouchId = {
+      available: () => true,
+      prompt: async () => {
+        if (!confirm) throw new Error('Touch ID cancelled')
+      },
+    }
+    const { app } = await desk({ touchId })
+    expect(await app.handlers.lockDesk(undefined)).toMatchObject({ locked: true, touchId: true })
+    await expect(app.handlers.unlockDeskWithTouchId(undefined)).rejects.toMatchObject({
+      code: 'touch_id_failed',
+    })
+    expect(app.lock.locked()).toBe(true)
+    confirm = true
+    expect(await app.handlers.unlockDeskWithTouchId(undefined)).toMatchObject({ locked: false })
+    expect((await lockEntries(app)).slice(1)).toEqual([
+      ['unlock_failed', 'touch_id', OFFICER.username],
+      ['unlocked', 'touch_id', OFFICER.username],
+    ])
+    await app.close()
+  })
+
+  it('locks, refuses and opens on a full disk: only its survival across a restart is lost', async () => {
+    const { app } = await desk()
+    await app.close()
+    const conf = new Conf<Record<string, unknown>>({
+      projectName: 'rao-desk',
+      cwd: world.dataDir,
+      configName: 'settings',
+    })
+    const lines: string[] = []
+    const full = createServices({
+      store: {
+        get: (key) => conf.get(key),
+        delete: (key) => conf.delete(key),
+        set: (key, value) => {
+          if (key === 'deskLock')
+            throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
+          conf.set(key, value)
+        },
+      },
+      caseBookFile: path.join(world.dataDir, 'case-book.jsonl'),
+      journalFile: path.join(world.dataDir, 'decision-journal.jsonl'),
+      cacheDir: path.join(world.dataDir, 'video-cache'),
+      mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
+      keychain: keytar,
+      keychainService: world.service,
+      log: createLogger((line) => lines.push(line)),
+      emit: () => undefined,
+    })
+    expect(await full.handlers.lockDesk(undefined)).toMatchObject({ locked: true })
+    expect(full.refuse('decide')?.code).toBe('desk_locked')
+    await expect(full.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    expect(await full.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
+    expect(lines.join('\n')).toContain('the lock could not be kept on disk')
+    await full.close()
+  })
+
+  it('opens when the keychain no longer holds the credentials: there is nothing to unlock with', async () => {
+    const { app } = await desk()
+    await app.handlers.lockDesk(undefined)
+    await keytar.deletePassword(`${world.service}.sandbox`, 'officer')
+    expect(await app.handlers.unlockDesk({ pin: '0000' })).toMatchObject({ locked: false })
+    expect((await lockEntries(app)).at(-1)).toEqual(['unlocked', 'credentials_gone', OFFICER.username])
+    await app.close()
+  })
+})
