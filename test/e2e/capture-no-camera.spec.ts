@@ -10,6 +10,8 @@ test('no camera: said so, and the pictures and the video can come from files ins
   await app.getByRole('navigation').getByRole('button', { name: 'Add cases' }).click()
   await app.getByLabel('Signer’s mobile phone').fill('+34 600 111 222')
   await app.getByLabel('Signer’s email').fill('irene.quintanilla@example.org')
+  // The registration authority and profile come from the Optimizer's settings: wait for them.
+  await expect(app.getByLabel('Certificate profile')).toHaveValue('PFnubeQAFCiudadano')
   await app.getByRole('button', { name: 'Create Video ID' }).click()
   await app.getByRole('button', { name: 'Capture it at this desk' }).click()
   const steps = app.getByRole('navigation', { name: 'Steps of the capture' })

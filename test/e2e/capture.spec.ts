@@ -47,6 +47,8 @@ async function newVideoIdToCapture(page: Page): Promise<number> {
   await page.getByRole('navigation').getByRole('button', { name: 'Add cases' }).click()
   await page.getByLabel('Signer’s mobile phone').fill('+34 600 111 222')
   await page.getByLabel('Signer’s email').fill('irene.quintanilla@example.org')
+  // The registration authority and profile come from the Optimizer's settings: wait for them.
+  await expect(page.getByLabel('Certificate profile')).toHaveValue('PFnubeQAFCiudadano')
   await page.getByRole('button', { name: 'Create Video ID' }).click()
   const number = await page.locator('.created-number strong').textContent()
   await page.getByRole('button', { name: 'Capture it at this desk' }).click()

@@ -550,6 +550,7 @@ export const en = {
       not_an_image: 'This file is not a JPEG or PNG picture.',
       too_large: 'This file is larger than {{limit}}.',
       too_small: 'This picture is too small to check: at least {{min}} pixels on its shorter side.',
+      no_frame: 'The camera shows no picture yet: try again in a moment.',
     },
     camera: 'Camera',
     microphone: 'Microphone',

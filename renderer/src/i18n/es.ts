@@ -566,6 +566,7 @@ export const es: Messages = {
       too_large: 'Este archivo ocupa más de {{limit}}.',
       too_small:
         'Esta imagen es demasiado pequeña para comprobarla: al menos {{min}} píxeles en su lado menor.',
+      no_frame: 'La cámara aún no muestra imagen: vuelva a intentarlo en un momento.',
     },
     camera: 'Cámara',
     microphone: 'Micrófono',

@@ -84,7 +84,7 @@ function ImageSlotCard({
       : problem === 'too_small'
         ? t('capture.imageProblems.too_small', { min: IMAGE_LIMITS.minSide })
         : problem
-          ? t('capture.imageProblems.not_an_image')
+          ? t(`capture.imageProblems.${problem}`)
           : ''
 
   return (

@@ -2,7 +2,7 @@ import { IMAGE_LIMITS } from '../../../../shared/capture'
 import { base64Of } from '../../components/base64'
 
 /** Why a picture is not kept, by its field. */
-export type ImageProblem = 'not_an_image' | 'too_large' | 'too_small'
+export type ImageProblem = 'not_an_image' | 'too_large' | 'too_small' | 'no_frame'
 export type Prepared = { ok: true; data: string } | { ok: false; problem: ImageProblem }
 
 const JPEG = [0xff, 0xd8, 0xff]
@@ -42,8 +42,23 @@ export async function prepareFile(file: File): Promise<Prepared> {
   return encode(bitmap)
 }
 
+/** Resolves once the live view shows a frame (a camera just turned on takes a moment), or after `ms`. */
+function firstFrame(video: HTMLVideoElement, ms: number): Promise<void> {
+  if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      video.removeEventListener('loadeddata', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    video.addEventListener('loadeddata', done)
+  })
+}
+
 /** A still of the camera's live view, at the camera's own size. */
 export async function stillOf(video: HTMLVideoElement): Promise<Prepared> {
-  if (!video.videoWidth) return { ok: false, problem: 'not_an_image' }
+  await firstFrame(video, 5000)
+  if (!video.videoWidth) return { ok: false, problem: 'no_frame' }
   return encode(await createImageBitmap(video))
 }
