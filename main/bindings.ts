@@ -8,6 +8,7 @@ export interface BoundServices {
   handlers: Handlers
   refuse: Parameters<typeof createIpcBinding>[0]['refuse']
   video: MediaHandlerOptions['video']
+  capture: NonNullable<MediaHandlerOptions['capture']>
   lock: { locked(): boolean }
 }
 
@@ -21,7 +22,7 @@ export function bindServices<Sender>(
   options: {
     isTrustedSender: (sender: Sender) => boolean
     log: Logger
-    media: Omit<MediaHandlerOptions, 'video'>
+    media: Omit<MediaHandlerOptions, 'video' | 'capture'>
   },
 ) {
   return {
@@ -31,8 +32,9 @@ export function bindServices<Sender>(
       refuse: services.refuse,
       log: options.log,
     }),
-    media: mediaBehindLock(createMediaHandler({ video: services.video, ...options.media }), () =>
-      services.lock.locked(),
+    media: mediaBehindLock(
+      createMediaHandler({ video: services.video, capture: services.capture, ...options.media }),
+      () => services.lock.locked(),
     ),
   }
 }

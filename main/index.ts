@@ -17,7 +17,7 @@ import { eventChannelOf } from '../shared/channels'
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
 import { bindServices } from './bindings'
-import { decidePermissionCheck, decidePermissionRequest, hardenWebContents } from './guards'
+import { createPermissionHandlers, hardenWebContents } from './guards'
 import { createCheckedEmit } from './ipc'
 import { isAppWindowSender, registerIpc, type SenderIdentity } from './ipc-electron'
 import { createLogger } from './log'
@@ -80,8 +80,6 @@ function readExtraCa(file: string | undefined): string | undefined {
 }
 
 function start(): void {
-  session.defaultSession.setPermissionRequestHandler(decidePermissionRequest)
-  session.defaultSession.setPermissionCheckHandler(decidePermissionCheck)
   protocol.handle(APP_SCHEME, createRendererHandler(path.join(here, '../renderer')))
 
   const services = createServices({
@@ -113,6 +111,13 @@ function start(): void {
         }
       : {}),
   })
+  // Camera and microphone for the app's own window while its capture screen is open and the desk unlocked.
+  const permissions = createPermissionHandlers({
+    isAppWindow: (contents) => trustedWebContentsIds.has((contents as { id: number }).id),
+    captureOpen: () => services.capture.screenOpen() && !services.lock.locked(),
+  })
+  session.defaultSession.setPermissionRequestHandler(permissions.request)
+  session.defaultSession.setPermissionCheckHandler(permissions.check)
   const bound = bindServices(services, {
     isTrustedSender: (event: SenderIdentity) => isAppWindowSender(event, trustedWebContentsIds),
     log,

@@ -1,7 +1,10 @@
+import path from 'node:path'
 import type { Dispatcher } from 'undici'
 import type { CaseBookState } from '../shared/cases'
 import { AppError } from '../shared/errors'
 import { type Environment, environmentSchema, type Settings } from '../shared/settings'
+import { createCaptureFiles } from './capture/capture-files'
+import { createCaptureService } from './capture/capture-service'
 import { createCaseService } from './cases/case-service'
 import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
@@ -212,10 +215,12 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
   })
 
+  /** One store for the media key, so that its creation is single-flight whoever seals first. */
+  const mediaKeys = createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key')
   const video = createVideoService({
     cacheDir: deps.cacheDir,
     oneshotFor,
-    keys: createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key'),
+    keys: mediaKeys,
     hasCase: (videoidPk, bound) => cases.has(videoidPk, bound),
     retention: () => cases.retention(),
     scope,
@@ -227,12 +232,32 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
+  const capture = createCaptureService({
+    // In the app's data folder beside the case book: what it holds cannot be downloaded again.
+    files: createCaptureFiles({
+      folder: path.join(path.dirname(deps.caseBookFile), 'captures'),
+      keys: mediaKeys,
+    }),
+    cases,
+    journal,
+    oneshotFor,
+    scope,
+    officer,
+    documents: () => settings.read(),
+    mediaUrl: deps.mediaUrl,
+    onProgress: (progress) => deps.emit('captureProgress', progress),
+    log: deps.log,
+    ...(deps.now ? { now: deps.now } : {}),
+  })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
   /** Additions of pairs under way, each stoppable. */
   const additions = new Set<AbortController>()
-  const purge = () => inBackground('video cache purge', () => video.purge())
+  const purge = () => {
+    inBackground('video cache purge', () => video.purge())
+    inBackground('capture purge', async () => capture.purge(await cases.retention()))
+  }
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
@@ -384,6 +409,22 @@ export function createServices(deps: ServiceDependencies) {
       }
     },
     getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
+    openCapture: ({ videoidPk }) => capture.open(videoidPk),
+    closeCapture: () => capture.close(),
+    saveCapture: (input) => capture.save(input),
+    saveCaptureImage: (input) => capture.saveImage(input),
+    removeCaptureImage: ({ videoidPk, slot }) => capture.removeImage(videoidPk, slot),
+    startCaptureVideo: (input) => capture.startVideo(input),
+    appendCaptureVideo: (input) => {
+      // A recording under way is the officer at work with the signer: the idle lock must not stop it.
+      lock.activity()
+      return capture.appendVideo(input)
+    },
+    endCaptureVideo: (input) => capture.endVideo(input),
+    discardCaptureVideo: ({ videoidPk }) => capture.discardVideo(videoidPk),
+    uploadCapture: ({ videoidPk }) => capture.upload(videoidPk),
+    cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
+    abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
     getLockState: () => lock.state(),
     lockDesk: () => lock.lock('on_demand'),
     unlockDesk: (given) => lock.unlock(given),
@@ -404,6 +445,7 @@ export function createServices(deps: ServiceDependencies) {
     cases,
     decisions,
     video,
+    capture,
     /** Starts the case sync (a first round once the window has the book, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start(FIRST_ROUND_MS)
@@ -418,7 +460,14 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        await Promise.all([lock.stop(), sync.stop(), video.stopAll(), decisions.stop(), cases.close()])
+        await Promise.all([
+          lock.stop(),
+          sync.stop(),
+          video.stopAll(),
+          decisions.stop(),
+          capture.stop(),
+          cases.close(),
+        ])
         await Promise.allSettled([...running])
         await dispatcher.close()
       })()

@@ -1,5 +1,18 @@
 import { z } from 'zod'
 import {
+  captureImageInputSchema,
+  captureImageRefSchema,
+  captureProgressSchema,
+  captureRefSchema,
+  captureSchema,
+  endVideoInputSchema,
+  saveCaptureInputSchema,
+  startedVideoSchema,
+  startVideoInputSchema,
+  uploadedCaptureSchema,
+  videoPieceInputSchema,
+} from './capture'
+import {
   addCasesInputSchema,
   addCasesProgressSchema,
   addCasesResultSchema,
@@ -108,6 +121,19 @@ export const invokeChannels = {
   /** The journal's lines as written, its head and how to check them: a record an auditor can verify. */
   exportJournalAudit: channel(nothing, z.object({ json: z.string() })),
   getCaseDecisions: channel(caseRefSchema, caseDecisionsSchema),
+  /** Capture at the desk: the capture kept for a case (or a new one), with the capture screen open. */
+  openCapture: channel(captureRefSchema, captureSchema),
+  closeCapture: channel(nothing, z.null()),
+  saveCapture: channel(saveCaptureInputSchema, captureSchema),
+  saveCaptureImage: channel(captureImageInputSchema, captureSchema),
+  removeCaptureImage: channel(captureImageRefSchema, captureSchema),
+  startCaptureVideo: channel(startVideoInputSchema, startedVideoSchema),
+  appendCaptureVideo: channel(videoPieceInputSchema, z.object({ bytes: z.number().int().nonnegative() })),
+  endCaptureVideo: channel(endVideoInputSchema, captureSchema),
+  discardCaptureVideo: channel(captureRefSchema, captureSchema),
+  uploadCapture: channel(captureRefSchema, uploadedCaptureSchema),
+  cancelCaptureUpload: channel(captureRefSchema, z.object({ cancelled: z.boolean() })),
+  abandonCapture: channel(captureRefSchema, z.null()),
   getLockState: channel(nothing, lockStateSchema),
   lockDesk: channel(nothing, lockStateSchema),
   /** The PIN is compared in main with the keychain's; it goes nowhere else, and never comes back. */
@@ -130,6 +156,8 @@ export const eventChannels = {
   decisionsChanged: caseDecisionsSchema,
   /** Entries appended to the journal, in order: the journal view grows without reading it again. */
   journalAppended: z.object({ entries: z.array(journalEntrySchema) }),
+  /** A capture's upload: the evidences, then the video's bytes sent, then idle. */
+  captureProgress: captureProgressSchema,
   /** The desk locked or opened, or a wrong PIN made the next try wait. */
   lockChanged: lockStateSchema,
 } satisfies Record<EventName, z.ZodType>

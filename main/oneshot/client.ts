@@ -30,7 +30,7 @@ import {
   tokenListSchema,
   versionSchema,
 } from './schemas'
-import { type UploadOptions, uploadVideo } from './upload'
+import { type UploadOptions, uploadVideo, type VideoBody } from './upload'
 
 export type OneShotClientOptions = HttpContext
 
@@ -170,14 +170,14 @@ export function createOneShotClient(options: OneShotClientOptions) {
     },
 
     /** `POST /videoid/{pk}/evidences`, external mode. */
-    async uploadEvidences(videoidPk: number, evidences: Evidences): Promise<void> {
+    async uploadEvidences(videoidPk: number, evidences: Evidences, signal?: AbortSignal): Promise<void> {
       const body = evidencesSchema.parse(evidences)
-      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, { body })
+      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, { body, ...(signal ? { signal } : {}) })
     },
 
-    /** `POST /videoid/{pk}/video`: streams a file from disk as multipart, with progress. */
-    uploadVideo(videoidPk: number, file: string, uploadOptions?: UploadOptions): Promise<void> {
-      return uploadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, file, uploadOptions)
+    /** `POST /videoid/{pk}/video`: streams a file, or a body read as it goes, as multipart, with progress. */
+    uploadVideo(videoidPk: number, video: string | VideoBody, uploadOptions?: UploadOptions): Promise<void> {
+      return uploadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, video, uploadOptions)
     },
 
     /** `GET /videoid/{pk}/video`: streams to a temporary file, checks it, then moves it into place. */

@@ -10,6 +10,7 @@ import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
 import { CaseView } from './views/CaseView'
 import { CredentialsNotice } from './views/CredentialsNotice'
+import { CaptureView } from './views/capture/CaptureView'
 import { DecisionAnnouncement } from './views/DecisionAnnouncement'
 import { JournalView, useProblemWords } from './views/JournalView'
 import { KeychainProblemView } from './views/KeychainProblemView'
@@ -166,6 +167,7 @@ function Home({ page }: { page: Page }) {
     return <KeychainProblemView problem={status.problem} />
   if (status.state !== 'ready' && status.state !== 'other_optimizer') return <SetupView />
   if (page.name === 'case') return <CaseView key={page.videoidPk} videoidPk={page.videoidPk} />
+  if (page.name === 'capture') return <CaptureView key={page.videoidPk} videoidPk={page.videoidPk} />
   if (page.name === 'journal') return <JournalView />
   if (page.name === 'add') return <AddCasesView />
   if (page.name === 'account') return <AccountView />

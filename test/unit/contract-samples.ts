@@ -1,4 +1,5 @@
 import type { Handlers } from '../../main/ipc'
+import type { Capture } from '../../shared/capture'
 import { type Case, rowOf, type SyncState } from '../../shared/cases'
 import type { HandlerOutput, InvokeName } from '../../shared/contract'
 import type { Snapshot } from '../../shared/media'
@@ -20,6 +21,32 @@ const sampleSnapshot: Snapshot = {
   videoTimeSeconds: 1.5,
   takenAt: '2026-11-02T09:20:00.000Z',
   url: 'rao-media://media/case/16673/snapshot/1764400000000-0a1b2c3d',
+}
+const sampleCapture: Capture = {
+  videoidPk: 16690,
+  requestPk: 923073,
+  startedAt: '2026-11-02T09:30:00.000Z',
+  images: {
+    document_front: {
+      source: 'camera',
+      type: 'image/jpeg',
+      width: 1280,
+      height: 720,
+      bytes: 182_044,
+      takenAt: '2026-11-02T09:31:00.000Z',
+      url: 'rao-media://media/capture/16690/image/document_front?v=3f2a',
+    },
+  },
+  missing: [
+    'acceptance',
+    'document_rear',
+    'document_photo',
+    'document_owner',
+    'document',
+    'checks',
+    'recording',
+  ],
+  upload: { evidences: 'pending', video: 'pending' },
 }
 const sampleSync: SyncState = { running: false, online: true, lastSyncedAt: '2026-11-02T09:16:00.000Z' }
 
@@ -87,6 +114,18 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   exportJournal: { csv: 'seq,time\r\n' },
   exportJournalAudit: { json: '{"head":null}' },
   getCaseDecisions: { videoidPk: 16673, records: [] },
+  openCapture: sampleCapture,
+  closeCapture: null,
+  saveCapture: sampleCapture,
+  saveCaptureImage: sampleCapture,
+  removeCaptureImage: { ...sampleCapture, images: {} },
+  startCaptureVideo: { take: '0123456789abcdef' },
+  appendCaptureVideo: { bytes: 262_144 },
+  endCaptureVideo: sampleCapture,
+  discardCaptureVideo: sampleCapture,
+  uploadCapture: { case: { ...sampleCase, status: 'VIDEOREVIEW' } },
+  cancelCaptureUpload: { cancelled: true },
+  abandonCapture: null,
   getLockState: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: false },
   lockDesk: { locked: true, officer: '9001800', unlockWith: 'pin', touchId: false },
   unlockDesk: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: false },

@@ -14,7 +14,7 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
 import { formatSize } from '../components/format'
 import { useCheckedForm } from '../components/useCheckedForm'
-import { useCases } from '../stores/context'
+import { useCases, useNavigation } from '../stores/context'
 
 /** Ways in: a new Video ID for a signer, or Video IDs that already exist, one, many, or from a CSV. */
 export function AddCasesView() {
@@ -127,6 +127,7 @@ function NewVideoIdForm() {
 /** The new Video ID's number, to hand to the signer, with a copy button. */
 function CreatedNotice({ item }: { item: Case }) {
   const { t } = useTranslation()
+  const go = useNavigation((state) => state.go)
   const number = useRef<HTMLElement>(null)
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null)
   const copy = async () => {
@@ -153,6 +154,11 @@ function CreatedNotice({ item }: { item: Case }) {
         <span role="status">
           {copied === 'yes' ? t('add.copied') : copied === 'no' ? t('add.copyFailed') : ''}
         </span>
+      </p>
+      <p>
+        <button type="button" onClick={() => go({ name: 'capture', videoidPk: item.videoidPk })}>
+          {t('add.captureHere')}
+        </button>
       </p>
     </div>
   )

@@ -8,6 +8,7 @@ import { isTyping } from '../components/typing'
 import { useNow } from '../components/useNow'
 import { usePrefetchNext } from '../components/usePrefetchNext'
 import { useCases, useDecisions, useNavigation, useSettings } from '../stores/context'
+import { CaptureEntry } from './capture/CaptureEntry'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
 import { ReviewPanel } from './ReviewPanel'
@@ -66,6 +67,7 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
       {item ? (
         <div className="case-desk">
           <div className="case-media">
+            <CaptureEntry item={item} />
             <Player videoidPk={videoidPk} onHelp={openHelp} />
             <DecisionRecord videoidPk={videoidPk} />
             <Snapshots videoidPk={videoidPk} />

@@ -43,11 +43,9 @@ export function JournalView() {
     const needle = search.trim().toLowerCase()
     const matches = entries.filter((entry) => {
       if (type && entry.type !== type) return false
-      if ((action || phase) && entry.type !== 'decision') return false
-      if (
-        entry.type === 'decision' &&
-        ((action && entry.action !== action) || (phase && entry.phase !== phase))
-      )
+      if (action && (entry.type !== 'decision' || entry.action !== action)) return false
+      // Uploads have the decisions' outcomes: written ahead, done, lost, settled by the status.
+      if (phase && ((entry.type !== 'decision' && entry.type !== 'upload') || entry.phase !== phase))
         return false
       if (!needle) return true
       const caseOf = 'videoidPk' in entry ? `${entry.videoidPk ?? ''} ${entry.requestPk ?? ''}` : ''
@@ -330,6 +328,12 @@ function entryWords(entry: JournalEntry, t: T): { what: string; outcome: string;
         what: t('journal.types.creation'),
         outcome: t(`journal.creationPhases.${entry.phase}`),
         text: '',
+      }
+    case 'upload':
+      return {
+        what: t(`journal.uploadParts.${entry.part}`),
+        outcome: t(`journal.phases.${entry.phase}`),
+        text: entry.status ?? '',
       }
     case 'lock':
       return {

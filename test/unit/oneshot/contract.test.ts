@@ -200,7 +200,8 @@ describe.each(['current', 'legacy'] as const)(
       const reviewed = caseIn(simulator, 'VIDEOREVIEW')
       const again = await failureOf(client.uploadEvidences(reviewed.videoidPk, evidences))
       expect(again.code).toBe('server_error')
-      expect(again.detail).toContain("Invalid VideoId status 'VIDEOREVIEW'")
+      // Its evidences are in already: the RA's words for that (notes §1.5).
+      expect(again.detail).toContain("Invalid VideoId status 'COMPLETE'")
     })
 
     it('wrong RAO credentials are refused, and their secrets do not come back', async () => {
