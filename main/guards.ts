@@ -31,20 +31,94 @@ export function decideWindowOpen(url: string, openExternal: OpenExternal): { act
 }
 
 /**
- * The two permissions the app uses: full screen for the player, and writing to the clipboard (copying a
- * new Video ID's number). Camera, microphone, notifications, geolocation, reading the clipboard, …:
- * every other request and check is refused.
+ * The permissions the app uses: full screen for the player, writing to the clipboard (copying a new
+ * Video ID's number), and camera and microphone for capture at the desk, on conditions below.
+ * Notifications, geolocation, reading the clipboard, screen capture, …: every other request and check
+ * is refused.
  */
 const GRANTED: ReadonlySet<string> = new Set(['fullscreen', 'clipboard-sanitized-write'])
 
-export const decidePermissionRequest = (
-  _webContents: unknown,
-  permission: string,
-  callback: (granted: boolean) => void,
-): void => callback(GRANTED.has(permission))
+/** What of Electron's permission request and check details the guards read. */
+export interface PermissionDetails {
+  requestingUrl?: string
+  isMainFrame: boolean
+  /** A request's devices: `video` (camera), `audio` (microphone). */
+  mediaTypes?: readonly string[]
+  /** A check's device: `video`, `audio` or `unknown`. */
+  mediaType?: string
+}
 
-export const decidePermissionCheck = (_webContents: unknown, permission: string): boolean =>
-  GRANTED.has(permission)
+export interface PermissionContext {
+  /** Whether a web contents is one of the app's own windows. */
+  isAppWindow(webContents: unknown): boolean
+  /** Whether the capture screen is open. */
+  captureOpen(): boolean
+}
+
+/**
+ * Camera and microphone, for the app's own page only (its main frame, in one of its windows), and only
+ * while the capture screen is open; never another kind of device (a screen, `unknown`).
+ */
+function mayCapture(
+  context: PermissionContext,
+  webContents: unknown,
+  url: string | undefined,
+  isMainFrame: boolean,
+  devices: readonly string[],
+): boolean {
+  return (
+    devices.length > 0 &&
+    devices.every((device) => device === 'video' || device === 'audio') &&
+    isMainFrame === true &&
+    typeof url === 'string' &&
+    isAppUrl(url) &&
+    webContents !== null &&
+    context.isAppWindow(webContents) &&
+    context.captureOpen()
+  )
+}
+
+/** Both of Electron's permission handlers (requests and checks), on the same conditions. */
+export function createPermissionHandlers(context: PermissionContext) {
+  return {
+    request(
+      webContents: unknown,
+      permission: string,
+      callback: (granted: boolean) => void,
+      details: PermissionDetails,
+    ): void {
+      callback(
+        GRANTED.has(permission) ||
+          (permission === 'media' &&
+            mayCapture(
+              context,
+              webContents,
+              details.requestingUrl,
+              details.isMainFrame,
+              details.mediaTypes ?? [],
+            )),
+      )
+    },
+    check(
+      webContents: unknown,
+      permission: string,
+      requestingOrigin: string,
+      details: PermissionDetails,
+    ): boolean {
+      return (
+        GRANTED.has(permission) ||
+        (permission === 'media' &&
+          mayCapture(
+            context,
+            webContents,
+            details.requestingUrl ?? requestingOrigin,
+            details.isMainFrame,
+            details.mediaType ? [details.mediaType] : [],
+          ))
+      )
+    },
+  }
+}
 
 interface PreventableEvent {
   preventDefault(): void

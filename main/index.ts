@@ -16,12 +16,11 @@ import Store from 'electron-store'
 import { eventChannelOf } from '../shared/channels'
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
-import { decidePermissionCheck, decidePermissionRequest, hardenWebContents } from './guards'
-import { createCheckedEmit, createIpcBinding } from './ipc'
-import { isAppWindowSender, registerIpc } from './ipc-electron'
-import { mediaBehindLock } from './lock/gate'
+import { bindServices } from './bindings'
+import { createPermissionHandlers, hardenWebContents } from './guards'
+import { createCheckedEmit } from './ipc'
+import { isAppWindowSender, registerIpc, type SenderIdentity } from './ipc-electron'
 import { createLogger } from './log'
-import { createMediaHandler } from './media/media-protocol'
 import { closeBeforeQuit } from './quit'
 import { createServices } from './services'
 import { openStore } from './settings/open-store'
@@ -81,8 +80,6 @@ function readExtraCa(file: string | undefined): string | undefined {
 }
 
 function start(): void {
-  session.defaultSession.setPermissionRequestHandler(decidePermissionRequest)
-  session.defaultSession.setPermissionCheckHandler(decidePermissionCheck)
   protocol.handle(APP_SCHEME, createRendererHandler(path.join(here, '../renderer')))
 
   const services = createServices({
@@ -114,22 +111,20 @@ function start(): void {
         }
       : {}),
   })
-  protocol.handle(
-    MEDIA_SCHEME,
-    mediaBehindLock(
-      createMediaHandler({ video: services.video, pageOrigin: APP_ORIGIN }),
-      services.lock.locked,
-    ),
-  )
-  registerIpc(
-    ipcMain,
-    createIpcBinding({
-      handlers: services.handlers,
-      isTrustedSender: (event) => isAppWindowSender(event, trustedWebContentsIds),
-      refuse: services.refuse,
-      log,
-    }),
-  )
+  // Camera and microphone for the app's own window while its capture screen is open and the desk unlocked.
+  const permissions = createPermissionHandlers({
+    isAppWindow: (contents) => trustedWebContentsIds.has((contents as { id: number }).id),
+    captureOpen: () => services.capture.screenOpen() && !services.lock.locked(),
+  })
+  session.defaultSession.setPermissionRequestHandler(permissions.request)
+  session.defaultSession.setPermissionCheckHandler(permissions.check)
+  const bound = bindServices(services, {
+    isTrustedSender: (event: SenderIdentity) => isAppWindowSender(event, trustedWebContentsIds),
+    log,
+    media: { pageOrigin: APP_ORIGIN },
+  })
+  protocol.handle(MEDIA_SCHEME, bound.media)
+  registerIpc(ipcMain, bound.ipc)
   closeBeforeQuit(app, () => services.close(), log)
   createMainWindow()
   services.start()

@@ -40,8 +40,8 @@ export function describeIssues(error: z.ZodError): string {
 export function createIpcBinding<Sender>(options: {
   handlers: Handlers
   isTrustedSender: (sender: Sender) => boolean
-  /** Refuses a function before its input is read, whatever it is sent (the desk's lock). */
-  refuse?: (name: InvokeName) => AppError | undefined
+  /** Refuses a function before its input is read, whatever it is sent (the desk's lock); required, so no shell forgets it. */
+  refuse: (name: InvokeName) => AppError | undefined
   log: Logger
 }): IpcBinding<Sender> {
   const { handlers, isTrustedSender, log } = options
@@ -52,7 +52,7 @@ export function createIpcBinding<Sender>(options: {
         log.warn('ipc refused: untrusted sender', { channel: name })
         return failure('untrusted_sender', 'This request did not come from the RAO Desk window.')
       }
-      const refused = options.refuse?.(name)
+      const refused = options.refuse(name)
       if (refused) return { ok: false, error: refused.toShape() }
       const channel = invokeChannels[name]
       const parsed = channel.input.safeParse(input)

@@ -1,7 +1,10 @@
+import path from 'node:path'
 import type { Dispatcher } from 'undici'
 import type { CaseBookState } from '../shared/cases'
 import { AppError } from '../shared/errors'
-import type { Environment, Settings } from '../shared/settings'
+import { type Environment, environmentSchema, type Settings } from '../shared/settings'
+import { createCaptureFiles } from './capture/capture-files'
+import { createCaptureService } from './capture/capture-service'
 import { createCaseService } from './cases/case-service'
 import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
@@ -11,7 +14,13 @@ import { createHeadStore, journalAuditRecord, journalCsv, openJournal } from './
 import type { Emit, Handlers } from './ipc'
 import { lockGate } from './lock/gate'
 import { holdWhileLocked } from './lock/held-events'
-import { type Clock, createLockService, type PowerMonitor, type TouchId } from './lock/lock-service'
+import {
+  type Clock,
+  createLockService,
+  type Opener,
+  type PowerMonitor,
+  type TouchId,
+} from './lock/lock-service'
 import type { Logger } from './log'
 import { createVideoService } from './media/video-service'
 import { createOneShotClient, type OneShotClient } from './oneshot/client'
@@ -20,7 +29,7 @@ import { type Scope, scopeKey } from './scope'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
 import { createTeamDesk, type TeamDeskOptions } from './team/desk'
 import { createCredentialsService } from './vault/credentials-service'
-import type { Keychain } from './vault/keychain'
+import { type Keychain, keychainGuard } from './vault/keychain'
 import { createVault } from './vault/vault'
 
 export interface ServiceDependencies {
@@ -52,8 +61,13 @@ export interface ServiceDependencies {
   settle?: { windowMs: number; readEveryMs: number }
   /** Tests shorten the wait before a missing request counts as gone. */
   gonePolicy?: GonePolicy
-  /** Electron's `powerMonitor` in the app (the screen locks, the machine suspends); a fake in tests. */
-  powerMonitor?: PowerMonitor
+  /** Tests say how much room the cache's disk has left; the file system's own figure otherwise. */
+  cacheFreeBytes?: (folder: string) => Promise<number>
+  /**
+   * Electron's `powerMonitor` in the app (the screen locks, the machine suspends): required, so that the
+   * shell cannot leave it out; a fake in the harness and the tests.
+   */
+  powerMonitor: PowerMonitor
   /** macOS Touch ID, where the app runs on a Mac that has it. */
   touchId?: TouchId
   /** The lock's clock and timers; tests pass a fake one. */
@@ -67,6 +81,14 @@ export interface ServiceDependencies {
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
 const CONTROL_SETTINGS = ['fourEyes', 'twoStepMode', 'settleWindowMinutes', 'idleLockMinutes'] as const
 const SETTLE_READ_EVERY_MS = 60_000
+/** The desk lock's record: a keychain entry of its own, beside the others, so that no file opens the desk. */
+const LOCK_ACCOUNT = 'desk-lock'
+/**
+ * The first sync round starts a moment after the window has the book (or this long after start
+ * without one): its reads of the Optimizer would otherwise hold up the window's first rows.
+ */
+const FIRST_ROUND_MS = 5000
+const FIRST_ROUND_AFTER_BOOK_MS = 1000
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
@@ -112,11 +134,24 @@ export function createServices(deps: ServiceDependencies) {
     onAppend: (entry) => emit('journalAppended', { entries: [entry] }),
     ...(deps.now ? { now: deps.now } : {}),
   })
+  const guarded = keychainGuard(deps.log)
+  const lockService = `${deps.keychainService}.lock`
+  /** Whose PIN opens the desk: the environment in use's credentials where it has them, else another's. */
+  async function opener(): Promise<Opener | undefined> {
+    const inUse = environment()
+    for (const each of [inUse, ...environmentSchema.options.filter((other) => other !== inUse)]) {
+      const read = await vault.read(each)
+      if (read.state === 'ready') return read.secrets
+    }
+    return undefined
+  }
   const lock = createLockService({
-    store: deps.store,
+    record: {
+      read: () => guarded(() => deps.keychain.getPassword(lockService, LOCK_ACCOUNT)),
+      write: (text) => guarded(() => deps.keychain.setPassword(lockService, LOCK_ACCOUNT, text)),
+    },
     journal,
-    officer: () => vault.setUpBy(environment()),
-    storedPin: async () => (await vault.requireSecrets(environment())).pin,
+    opener,
     idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
     onChange: (state) => {
       if (!state.locked) held.release()
@@ -137,10 +172,10 @@ export function createServices(deps: ServiceDependencies) {
     billing: (bound) => credentials.billing(bound).catch(() => undefined),
     journal,
     officer,
-    onChange: (changed) => {
-      emit('casesChanged', { cases: changed })
-      team.shared(changed)
-    },
+    onRows: (change, rows) => emit('casesChanged', { change, rows }),
+    onWritten: (changed) => team.shared(changed),
+    // The team's two-step mode replaces this desk's own in team mode.
+    twoStepMode: () => team.twoStepMode() ?? settings.read().twoStepMode,
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
@@ -204,28 +239,56 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
   })
 
+  /** One store for the media key, so that its creation is single-flight whoever seals first. */
+  const mediaKeys = createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key')
   const video = createVideoService({
     cacheDir: deps.cacheDir,
-    oneshot,
-    keys: createKeyStore(deps.keychain, `${deps.keychainService}.media`, 'media-key'),
-    hasCase: (videoidPk) => cases.has(videoidPk),
+    oneshotFor,
+    keys: mediaKeys,
+    hasCase: (videoidPk, bound) => cases.has(videoidPk, bound),
     retention: () => cases.retention(),
     scope,
     mediaUrl: deps.mediaUrl,
     retentionDays: () => settings.read().videoRetentionDays,
+    prefetch: () => settings.read().prefetchNextVideo,
+    ...(deps.cacheFreeBytes ? { freeBytes: deps.cacheFreeBytes } : {}),
     onState: (videoidPk, state) => emit('videoProgress', { videoidPk, state }),
+    log: deps.log,
+    ...(deps.now ? { now: deps.now } : {}),
+  })
+  const capture = createCaptureService({
+    // In the app's data folder beside the case book: what it holds cannot be downloaded again.
+    files: createCaptureFiles({
+      folder: path.join(path.dirname(deps.caseBookFile), 'captures'),
+      keys: mediaKeys,
+    }),
+    cases,
+    journal,
+    oneshotFor,
+    scope,
+    officer,
+    documents: () => settings.read(),
+    mediaUrl: deps.mediaUrl,
+    onProgress: (progress) => deps.emit('captureProgress', progress),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
-  const purge = () => inBackground('video cache purge', () => video.purge())
+  /** Additions of pairs under way, each stoppable. */
+  const additions = new Set<AbortController>()
+  const purge = () => {
+    inBackground('video cache purge', () => video.purge())
+    inBackground('capture purge', async () => capture.purge(await cases.retention()))
+  }
 
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
     try {
-      return { state: 'open', cases: await cases.list(), sync: sync.state() }
+      const open = { state: 'open' as const, ...(await cases.rows()), sync: sync.state() }
+      setTimeout(() => sync.kick(), FIRST_ROUND_AFTER_BOOK_MS).unref?.()
+      return open
     } catch (error) {
       const damage = cases.damage()
       if (damage) return { state: 'damaged', ...damage }
@@ -250,6 +313,23 @@ export function createServices(deps: ServiceDependencies) {
       })
   }
 
+  /**
+   * The credentials or the environment change: whose PIN opens the desk may change too. The lock's record
+   * is read first, so that a first set-up finds none and no credentials (open), not its own credentials.
+   */
+  async function changingOpener<T>(task: () => Promise<T>): Promise<T> {
+    await lock.ready()
+    try {
+      return await task()
+    } finally {
+      await lock.refresh().catch((error: unknown) =>
+        deps.log.warn('the lock could not read whose credentials open it', {
+          code: error instanceof AppError ? error.code : 'internal',
+        }),
+      )
+    }
+  }
+
   const handlers: Handlers = {
     getSettings: () => settings.read(),
     saveSettings: async (patch) => {
@@ -261,6 +341,7 @@ export function createServices(deps: ServiceDependencies) {
         sync.scopeChanged()
         inBackground('team scope change', () => team.scopeChanged())
       } else sync.reschedule()
+      if (saved.environment !== before.environment) await changingOpener(async () => undefined)
       await journalControls(before, saved).catch((error: unknown) =>
         deps.log.error('a control setting changed but could not be journaled', {
           code: error instanceof AppError ? error.code : 'internal',
@@ -286,9 +367,13 @@ export function createServices(deps: ServiceDependencies) {
       return { cancelled: running }
     },
     getCredentialStatus: () => credentials.status(),
-    setUpCredentials: (input) => credentials.setUp(input),
-    updateCredentials: (patch) => credentials.update(patch),
-    forgetCredentials: () => credentials.forget(),
+    // Locked with no credentials left, a set-up is the way back in: only a verified one, which opens the desk.
+    setUpCredentials: (input) =>
+      lock.awaitsSetUp()
+        ? lock.setUpAgain(() => credentials.setUp(input, { verifiedOnly: true }))
+        : changingOpener(() => credentials.setUp(input)),
+    updateCredentials: (patch) => changingOpener(() => credentials.update(patch)),
+    forgetCredentials: () => changingOpener(() => credentials.forget()),
     verifyCredentials: () => credentials.verify(),
     createOptimizerToken: () => credentials.createToken(),
     getTokenInfo: () => credentials.tokenInfo(),
@@ -299,9 +384,25 @@ export function createServices(deps: ServiceDependencies) {
       void sync.syncNow()
       return { book: await caseBook(), keptAside }
     },
-    addCases: ({ text }) => cases.addPairs(text),
+    addCases: async ({ text }) => {
+      const addition = new AbortController()
+      additions.add(addition)
+      try {
+        return await cases.addPairs(text, {
+          signal: addition.signal,
+          onProgress: (checked, total) => emit('addCasesProgress', { checked, total }),
+        })
+      } finally {
+        additions.delete(addition)
+      }
+    },
+    cancelAddCases: () => {
+      for (const addition of additions) addition.abort()
+      return { cancelled: additions.size > 0 }
+    },
     getVideoIdDefaults: () => cases.videoIdDefaults(),
     createVideoId: (input) => cases.create(input),
+    getCase: ({ videoidPk }) => cases.get(videoidPk),
     refreshCase: async ({ videoidPk }) => {
       const read = scope()
       const item = await cases.refresh(videoidPk, read)
@@ -315,6 +416,7 @@ export function createServices(deps: ServiceDependencies) {
     },
     openVideo: ({ videoidPk }) => video.open(videoidPk),
     cancelVideo: ({ videoidPk }) => video.cancel(videoidPk),
+    prefetchVideo: async ({ videoidPk }) => ({ outcome: await video.prefetch(videoidPk) }),
     saveSnapshot: ({ videoidPk, videoTimeSeconds, png }) =>
       video.saveSnapshot(videoidPk, videoTimeSeconds, Buffer.from(png, 'base64')),
     listSnapshots: ({ videoidPk }) => video.snapshots(videoidPk),
@@ -332,9 +434,25 @@ export function createServices(deps: ServiceDependencies) {
       }
     },
     getCaseDecisions: ({ videoidPk }) => decisions.caseDecisions(videoidPk),
+    openCapture: ({ videoidPk }) => capture.open(videoidPk),
+    closeCapture: () => capture.close(),
+    saveCapture: (input) => capture.save(input),
+    saveCaptureImage: (input) => capture.saveImage(input),
+    removeCaptureImage: ({ videoidPk, slot }) => capture.removeImage(videoidPk, slot),
+    startCaptureVideo: (input) => capture.startVideo(input),
+    appendCaptureVideo: (input) => {
+      // A recording under way is the officer at work with the signer: the idle lock must not stop it.
+      lock.activity()
+      return capture.appendVideo(input)
+    },
+    endCaptureVideo: (input) => capture.endVideo(input),
+    discardCaptureVideo: ({ videoidPk }) => capture.discardVideo(videoidPk),
+    uploadCapture: ({ videoidPk }) => capture.upload(videoidPk),
+    cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
+    abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
     getLockState: () => lock.state(),
     lockDesk: () => lock.lock('on_demand'),
-    unlockDesk: ({ pin }) => lock.unlock(pin),
+    unlockDesk: (given) => lock.unlock(given),
     unlockDeskWithTouchId: () => lock.unlockWithTouchId(),
     reportActivity: () => {
       lock.activity()
@@ -355,17 +473,18 @@ export function createServices(deps: ServiceDependencies) {
   return {
     handlers,
     /** For the IPC binding: what a locked desk refuses, before any input is read. */
-    refuse: lockGate(() => lock.locked()),
+    refuse: lockGate(lock),
     lock,
     oneshot,
     credentials,
     cases,
     decisions,
     video,
+    capture,
     team,
-    /** Starts the case sync (a first round now, then on the interval) and the video cache's purge. */
+    /** Starts the case sync (a first round once the window has the book, then on the interval) and the video cache's purge. */
     start: () => {
-      sync.start()
+      sync.start(FIRST_ROUND_MS)
       decisions.start()
       lock.start()
       team.start()
@@ -378,8 +497,14 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
-        lock.stop()
-        await Promise.all([sync.stop(), video.stopAll(), decisions.stop()])
+        await Promise.all([
+          lock.stop(),
+          sync.stop(),
+          video.stopAll(),
+          decisions.stop(),
+          capture.stop(),
+          cases.close(),
+        ])
         await Promise.allSettled([...running])
         await team.close()
         await dispatcher.close()

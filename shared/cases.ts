@@ -80,6 +80,97 @@ export const caseSchema = z.object({
 })
 export type Case = z.infer<typeof caseSchema>
 
+/** What a queue row shows of the signer, and what search matches. */
+export const rowPersonSchema = personSchema.pick({
+  givenName: true,
+  surname1: true,
+  surname2: true,
+  idDocumentType: true,
+  serialNumber: true,
+  email: true,
+  mobilePhoneNumber: true,
+})
+export type RowPerson = z.infer<typeof rowPersonSchema>
+
+/**
+ * One case as the queue lists it: what a row shows and search needs, no more. The signer's part is
+ * absent while main has not unsealed it yet (it does so in the background, the queue's first rows
+ * first); a case's whole data comes when it is opened.
+ */
+export const caseRowSchema = caseSchema
+  .pick({
+    videoidPk: true,
+    requestPk: true,
+    status: true,
+    addedAt: true,
+    statusSince: true,
+    gone: true,
+    pairVerified: true,
+    sealedUnreadable: true,
+  })
+  .extend({ person: rowPersonSchema.optional() })
+export type CaseRow = z.infer<typeof caseRowSchema>
+
+const ROW_PERSON_FIELDS = Object.keys(rowPersonSchema.shape) as (keyof RowPerson)[]
+
+/** The queue's row of a whole case. */
+export function rowOf(item: Case): CaseRow {
+  const person: RowPerson = {}
+  for (const field of ROW_PERSON_FIELDS)
+    if (item.person[field] !== undefined) person[field] = item.person[field]
+  return {
+    videoidPk: item.videoidPk,
+    requestPk: item.requestPk,
+    status: item.status,
+    addedAt: item.addedAt,
+    ...(item.statusSince ? { statusSince: item.statusSince } : {}),
+    gone: item.gone,
+    pairVerified: item.pairVerified,
+    sealedUnreadable: item.sealedUnreadable,
+    person,
+  }
+}
+
+/** What orders the queue: the state, whether the request is gone, when the case was added. */
+type Queued = Pick<CaseRow, 'videoidPk' | 'status' | 'gone' | 'addedAt'>
+
+export const isPending = (item: Pick<Queued, 'status' | 'gone'>, twoStepMode: boolean) =>
+  !item.gone && pendingStep(item.status, twoStepMode) !== null
+
+const byAge = (a: Queued, b: Queued) =>
+  a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.videoidPk - b.videoidPk
+
+/** Whether one case comes before another in the queue's order. */
+export function queuedBefore(a: Queued, b: Queued, twoStepMode: boolean): boolean {
+  const pending = isPending(a, twoStepMode)
+  return pending !== isPending(b, twoStepMode) ? pending : byAge(a, b) < 0
+}
+
+/**
+ * The first `count` cases in the queue's order, found in one pass (a book kept in the order cases were
+ * added rarely moves one), rather than by ordering them all.
+ */
+export function firstInQueue<T extends Queued>(cases: Iterable<T>, count: number, twoStepMode: boolean): T[] {
+  const first: T[] = []
+  for (const item of cases) {
+    const last = first[first.length - 1]
+    if (first.length === count && last && !queuedBefore(item, last, twoStepMode)) continue
+    let at = first.length
+    while (at > 0 && queuedBefore(item, first[at - 1] as T, twoStepMode)) at--
+    first.splice(at, 0, item)
+    if (first.length > count) first.pop()
+  }
+  return first
+}
+
+/** The queue's order, the one policy for it: what waits for this workstation first, oldest first, then the rest. */
+export function orderCases<T extends Queued>(cases: Iterable<T>, twoStepMode: boolean): T[] {
+  const pending: T[] = []
+  const rest: T[] = []
+  for (const item of cases) (isPending(item, twoStepMode) ? pending : rest).push(item)
+  return [...pending.sort(byAge), ...rest.sort(byAge)]
+}
+
 const MAX_NOTE = 4000
 export const noteSchema = z.string().max(MAX_NOTE, { message: 'too_long' })
 
@@ -103,6 +194,8 @@ export const pairOutcomes = [
   'check_unavailable',
   /** Another Video ID (in the book, or earlier in the same paste) has this request: one of them is a typo. */
   'request_taken',
+  /** The addition was stopped before this line was read: not added. */
+  'cancelled',
 ] as const
 export const pairResultSchema = z.object({
   line: z.number().int().positive(),
@@ -164,7 +257,13 @@ export type SyncState = z.infer<typeof syncStateSchema>
 
 /** The case book as a whole: open, or kept aside because it could not be read. */
 export const caseBookStateSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('open'), cases: z.array(caseSchema), sync: syncStateSchema }),
+  z.object({
+    state: z.literal('open'),
+    rows: z.array(caseRowSchema),
+    /** The number of the last `casesChanged` event sent before this answer: later ones apply over it. */
+    changes: z.number().int().nonnegative(),
+    sync: syncStateSchema,
+  }),
   z.object({
     state: z.literal('damaged'),
     /** Where the unreadable file is kept. */
@@ -175,6 +274,18 @@ export const caseBookStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('keychain_problem'), problem: appErrorSchema }),
 ])
 export type CaseBookState = z.infer<typeof caseBookStateSchema>
+
+/** How far an addition of pairs is: lines read from the Optimizer so far, of those to read. */
+export const addCasesProgressSchema = z.object({
+  checked: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+})
+
+/** Rows of the queue that changed, numbered in the order main sent them. */
+export const rowsChangedSchema = z.object({
+  change: z.number().int().positive(),
+  rows: z.array(caseRowSchema),
+})
 
 export const recoverInputSchema = z.strictObject({ from: z.enum(['last_good', 'empty']) })
 export const caseRefSchema = z.strictObject({ videoidPk: pkSchema })

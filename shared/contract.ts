@@ -1,6 +1,20 @@
 import { z } from 'zod'
 import {
+  captureImageInputSchema,
+  captureImageRefSchema,
+  captureProgressSchema,
+  captureRefSchema,
+  captureSchema,
+  endVideoInputSchema,
+  saveCaptureInputSchema,
+  startedVideoSchema,
+  startVideoInputSchema,
+  uploadedCaptureSchema,
+  videoPieceInputSchema,
+} from './capture'
+import {
   addCasesInputSchema,
+  addCasesProgressSchema,
   addCasesResultSchema,
   caseBookStateSchema,
   caseRefSchema,
@@ -9,6 +23,7 @@ import {
   newVideoIdSchema,
   noteInputSchema,
   recoverInputSchema,
+  rowsChangedSchema,
   syncStateSchema,
   videoIdDefaultsSchema,
 } from './cases'
@@ -34,6 +49,7 @@ import { lockStateSchema, unlockInputSchema } from './lock'
 import {
   clearedCacheSchema,
   openedVideoSchema,
+  prefetchOutcomeSchema,
   saveSnapshotInputSchema,
   snapshotSchema,
   videoCacheSchema,
@@ -92,13 +108,19 @@ export const invokeChannels = {
     z.object({ book: caseBookStateSchema, keptAside: z.array(z.string()) }),
   ),
   addCases: channel(addCasesInputSchema, addCasesResultSchema),
+  /** Stops the additions under way: the pairs checked so far are kept, the rest are not read. */
+  cancelAddCases: channel(nothing, z.object({ cancelled: z.boolean() })),
   getVideoIdDefaults: channel(nothing, videoIdDefaultsSchema),
   createVideoId: channel(newVideoIdSchema, createdCaseSchema),
+  /** One case whole (the queue has its row): when it is opened. */
+  getCase: channel(caseRefSchema, caseSchema),
   refreshCase: channel(caseRefSchema, caseSchema),
   saveCaseNote: channel(noteInputSchema, caseSchema),
   syncCases: channel(nothing, syncStateSchema),
   openVideo: channel(caseRefSchema, openedVideoSchema),
   cancelVideo: channel(caseRefSchema, videoStateSchema),
+  /** Downloads the next case's video in the background while the officer reviews this one. */
+  prefetchVideo: channel(caseRefSchema, z.object({ outcome: prefetchOutcomeSchema })),
   saveSnapshot: channel(saveSnapshotInputSchema, snapshotSchema),
   listSnapshots: channel(caseRefSchema, z.array(snapshotSchema)),
   getVideoCache: channel(nothing, videoCacheSchema),
@@ -110,6 +132,19 @@ export const invokeChannels = {
   /** The journal's lines as written, its head and how to check them: a record an auditor can verify. */
   exportJournalAudit: channel(nothing, z.object({ json: z.string() })),
   getCaseDecisions: channel(caseRefSchema, caseDecisionsSchema),
+  /** Capture at the desk: the capture kept for a case (or a new one), with the capture screen open. */
+  openCapture: channel(captureRefSchema, captureSchema),
+  closeCapture: channel(nothing, z.null()),
+  saveCapture: channel(saveCaptureInputSchema, captureSchema),
+  saveCaptureImage: channel(captureImageInputSchema, captureSchema),
+  removeCaptureImage: channel(captureImageRefSchema, captureSchema),
+  startCaptureVideo: channel(startVideoInputSchema, startedVideoSchema),
+  appendCaptureVideo: channel(videoPieceInputSchema, z.object({ bytes: z.number().int().nonnegative() })),
+  endCaptureVideo: channel(endVideoInputSchema, captureSchema),
+  discardCaptureVideo: channel(captureRefSchema, captureSchema),
+  uploadCapture: channel(captureRefSchema, uploadedCaptureSchema),
+  cancelCaptureUpload: channel(captureRefSchema, z.object({ cancelled: z.boolean() })),
+  abandonCapture: channel(captureRefSchema, z.null()),
   getLockState: channel(nothing, lockStateSchema),
   lockDesk: channel(nothing, lockStateSchema),
   /** The PIN is compared in main with the keychain's; it goes nowhere else, and never comes back. */
@@ -133,8 +168,10 @@ export const invokeChannels = {
 
 export const eventChannels = {
   settingsChanged: settingsSchema,
-  /** Cases that changed in the book (a sync, an addition, a note), whole. */
-  casesChanged: z.object({ cases: z.array(caseSchema) }),
+  /** Queue rows that changed (a sync, an addition, a decision) or whose data was unsealed, numbered. */
+  casesChanged: rowsChangedSchema,
+  /** How far an addition of pairs is. */
+  addCasesProgress: addCasesProgressSchema,
   syncChanged: syncStateSchema,
   /** A case's video: download progress (a few times a second at most), the end, or a failure. */
   videoProgress: videoProgressSchema,
@@ -142,6 +179,8 @@ export const eventChannels = {
   decisionsChanged: caseDecisionsSchema,
   /** Entries appended to the journal, in order: the journal view grows without reading it again. */
   journalAppended: z.object({ entries: z.array(journalEntrySchema) }),
+  /** A capture's upload: the evidences, then the video's bytes sent, then idle. */
+  captureProgress: captureProgressSchema,
   /** The desk locked or opened, or a wrong PIN made the next try wait. */
   lockChanged: lockStateSchema,
   /** Team mode's status: the link up or down, the team's settings. */

@@ -71,12 +71,12 @@ export type CredentialStatus = z.infer<typeof credentialStatusSchema>
 
 /**
  * Saved credentials: their status, and what the Optimizer said before they were saved: accepted, not
- * reached (network, timeout, TLS), or unable to tell because it holds a token for them that another
- * workstation or system made.
+ * reached (network, timeout, TLS), its answer lost (the check's token cannot be told from the list),
+ * or unable to tell because it holds a token for them that another workstation or system made.
  */
 export const savedCredentialsSchema = z.object({
   status: credentialStatusSchema,
-  check: z.enum(['verified', 'not_checked', 'token_elsewhere']),
+  check: z.enum(['verified', 'not_checked', 'answer_lost', 'token_elsewhere']),
 })
 export type SavedCredentials = z.infer<typeof savedCredentialsSchema>
 

@@ -238,6 +238,47 @@ export const creationEntrySchema = z.object({
   errorCode: z.string().optional(),
 })
 
+/** What an upload sent, for an auditor: how the capture was made, never the signer's data or images. */
+const uploadSentSchema = z.object({
+  /** Evidences: when the signer accepted, the checks ticked, and each image's SHA-256, source and time. */
+  acceptedAt: z.string().optional(),
+  securityChecks: z.record(z.string(), z.boolean()).optional(),
+  similarityLevel: z.number().int().optional(),
+  images: z
+    .record(z.string(), z.object({ sha256: z.string(), source: z.string(), takenAt: z.string() }))
+    .optional(),
+  /** Video: its container and codecs, size, SHA-256, source, length, how it ended and the prompts' times. */
+  type: z.string().optional(),
+  codecs: z.string().optional(),
+  bytes: z.number().int().optional(),
+  sha256: z.string().optional(),
+  source: z.string().optional(),
+  startedAt: z.string().optional(),
+  durationMs: z.number().int().optional(),
+  ended: z.string().optional(),
+  prompts: z.array(z.object({ prompt: z.string(), atMs: z.number().int() })).optional(),
+})
+
+/**
+ * A capture's upload (external mode), written ahead like a decision, part by part: `intended` before the
+ * evidences or the video is sent, with what it carries, then what became of it. The capture's files are
+ * deleted once uploaded: this is the desk's lasting record of what was done, when and by whom.
+ */
+export const uploadEntrySchema = z.object({
+  ...entryCommon,
+  type: z.literal('upload'),
+  ...scopeFields,
+  videoidPk: z.number().int().positive(),
+  requestPk: z.number().int().positive(),
+  part: z.enum(['evidences', 'video']),
+  phase: z.enum(decisionPhases),
+  attempt: z.number().int().positive().optional(),
+  sent: uploadSentSchema.optional(),
+  errorCode: z.string().optional(),
+  status: z.string().optional(),
+})
+export type UploadEntry = z.infer<typeof uploadEntrySchema>
+
 /** The desk locked or unlocked, or a wrong PIN given at the lock screen. */
 export const lockEntrySchema = z.object({
   ...entryCommon,
@@ -262,6 +303,7 @@ export const journalEntrySchema = z.discriminatedUnion('type', [
   decisionEntrySchema,
   settingEntrySchema,
   creationEntrySchema,
+  uploadEntrySchema,
   lockEntrySchema,
   chainEntrySchema,
 ])

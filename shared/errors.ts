@@ -33,13 +33,32 @@ export const errorCodes = [
   'credentials_lost',
   'credentials_other_optimizer',
   'foreign_token',
+  /** No answer came to a call that may have taken effect, and reading again could not tell. */
+  'answer_lost',
   'keychain_unavailable',
   'keychain_locked',
   'keychain_denied',
   'keychain_error',
+  /** Capture at the desk: a capture its key can no longer open, or one not ready to upload. */
+  'capture_unreadable',
+  'capture_incomplete',
+  /** Only a Video ID this desk created, waiting for its video, is captured here. */
+  'capture_not_allowed',
+  'acceptance_urls_missing',
+  'not_an_image',
+  'image_too_large',
+  'image_too_small',
+  'video_too_large',
+  /** The evidences are on the Optimizer already: what they carried is no longer changed here. */
+  'evidences_sent',
+  'upload_in_flight',
+  /** An upload whose answer was lost or unclear, and whose status does not show it yet. */
+  'upload_unknown',
   /** The desk is locked: main refuses everything but the lock itself until the PIN is given. */
   'desk_locked',
   'wrong_pin',
+  /** After ten wrong PINs the desk asks for the RAO password too: one of them was wrong. */
+  'wrong_password_or_pin',
   /** Wrong PINs were given: the next try waits (the lock state says until when). */
   'unlock_wait',
   'touch_id_failed',

@@ -1,10 +1,19 @@
 import { z } from 'zod'
+import { credentialFields } from './credentials'
 
 /** What the page knows of the desk's lock: never the PIN, never how many tries are left. */
 export const lockStateSchema = z.object({
   locked: z.boolean(),
-  /** The officer's RAO username, the one thing of theirs the lock screen shows; empty before set-up. */
+  /**
+   * The RAO username whose PIN opens the desk, the one thing of theirs the lock screen shows: the
+   * environment in use's, else another's. Empty where no environment has credentials: nothing locks.
+   */
   officer: z.string(),
+  /**
+   * What opens it: the PIN; the RAO password and the PIN after ten wrong tries; or, where the keychain
+   * lost every credential, setting them up again, verified by the Optimizer.
+   */
+  unlockWith: z.enum(['pin', 'password_and_pin', 'set_up']),
   /** After wrong PINs: no unlock is tried before this time (ISO 8601). */
   retryAt: z.string().optional(),
   /** The operating system can confirm the officer instead of the PIN (macOS Touch ID). */
@@ -12,8 +21,15 @@ export const lockStateSchema = z.object({
 })
 export type LockState = z.infer<typeof lockStateSchema>
 
-/** Any text is a try: only the keychain's PIN opens the desk, and every other counts as wrong. */
-export const unlockInputSchema = z.strictObject({ pin: z.string().trim().min(1).max(64) })
+/**
+ * Any text is a try: only the keychain's PIN (and, after ten wrong tries, its RAO password too) opens
+ * the desk, and every other counts as wrong.
+ */
+export const unlockInputSchema = z.strictObject({
+  pin: z.string().trim().min(1).max(64),
+  password: credentialFields.password.optional(),
+})
+export type UnlockInput = z.infer<typeof unlockInputSchema>
 
 /** The causes a lock entry in the journal names: what locked the desk, what opened it, what failed. */
 export const lockCauses = [
@@ -22,8 +38,12 @@ export const lockCauses = [
   'suspend',
   'on_demand',
   'pin',
+  'password_and_pin',
   'touch_id',
+  'set_up_again',
   'wrong_pin',
+  'wrong_password_or_pin',
+  /** Entries written before the keychain's loss kept the desk locked: it opened then. */
   'credentials_gone',
 ] as const
 export type LockEntryCause = (typeof lockCauses)[number]

@@ -33,6 +33,13 @@ export const openedVideoSchema = z.object({
   state: videoStateSchema,
   lostCopies: lostCopiesSchema.optional(),
 })
+/**
+ * What became of a request to download the next case's video ahead: started, running or saved already,
+ * switched off (a setting), no room on the cache's disk, or another case asked for since.
+ */
+export const prefetchOutcomeSchema = z.enum(['started', 'running', 'saved', 'off', 'no_room', 'replaced'])
+export type PrefetchOutcome = z.infer<typeof prefetchOutcomeSchema>
+
 export const videoProgressSchema = z.object({
   videoidPk: z.number().int().positive(),
   state: videoStateSchema,

@@ -59,6 +59,24 @@ export const optimizerUrlSchema = z
   .refine(isAcceptableOptimizerUrl, { message: 'optimizer_url_invalid' })
   .transform(normalAddress)
 
+/** An https address with no credentials in it, or none yet. */
+const documentUrlSchema = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine(
+    (value) => {
+      if (value === '') return true
+      try {
+        const url = new URL(value)
+        return url.protocol === 'https:' && !url.username && !url.password
+      } catch {
+        return false
+      }
+    },
+    { message: 'https_url' },
+  )
+
 export const environmentSchema = z.enum(['sandbox', 'prod'])
 export type Environment = z.infer<typeof environmentSchema>
 
@@ -79,6 +97,8 @@ export const settingsSchema = z.object({
   fourEyes: z.boolean(),
   /** After a decision, the next pending case opens. */
   openNextAfterDecision: z.boolean(),
+  /** While a case is open, the next pending case's video downloads in the background. */
+  prefetchNextVideo: z.boolean(),
   /**
    * A decision whose answer was lost counts as not done only after the request's status has shown the
    * state before it for this long, counted from the lost answer: a server can still be signing.
@@ -86,6 +106,9 @@ export const settingsSchema = z.object({
   settleWindowMinutes: z.number().int().min(1).max(60),
   /** The language a refusal's reason is sent in; `ui` follows the officer's language. */
   reasonLanguage: z.enum(['ui', 'es', 'en']),
+  /** Capture at the desk: the RA's privacy policy and terms, whose acceptance the evidences record. */
+  privacyPolicyUrl: documentUrlSchema,
+  termsUrl: documentUrlSchema,
   /** The desk locks after this long without input on it. */
   idleLockMinutes: z.number().int().min(1).max(30),
 })
@@ -100,7 +123,10 @@ export const defaultSettings: Settings = {
   videoRetentionDays: 7,
   fourEyes: false,
   openNextAfterDecision: true,
+  prefetchNextVideo: true,
   settleWindowMinutes: 10,
   reasonLanguage: 'ui',
+  privacyPolicyUrl: '',
+  termsUrl: '',
   idleLockMinutes: 5,
 }

@@ -1,12 +1,16 @@
 import {
   type AddCasesResult,
   type Case,
+  type CaseRow,
   caseSchema,
+  firstInQueue,
   isFinalStatus,
   type NewVideoId,
+  orderCases,
   type PairResult,
   type Person,
   personSchema,
+  rowOf,
   type VideoIdDefaults,
 } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
@@ -16,10 +20,10 @@ import type { BillingCredentials, OneShotClient } from '../oneshot/client'
 import type { RequestDetails } from '../oneshot/schemas'
 import { type Scope, sameScope, scopeKey } from '../scope'
 import { type CaseBook, caseKey, openCaseBook, recoverCaseBook, type StoredCase } from './case-book'
-import { afterNotFound, DEFAULT_GONE_POLICY, dueForRecheck, type GonePolicy } from './gone'
+import { afterNotFound, DEFAULT_GONE_POLICY, dueForRecheck, type GonePolicy, optimizerAnswers } from './gone'
 import { mapLimited } from './limit'
 import { checkMatches, parsePairs } from './pairs'
-import { type KeyStore, type SealKey, seal, unseal } from './seal'
+import { type KeyStore, type SealKey, seal, sealedWith, unseal } from './seal'
 
 export type { Scope } from '../scope'
 
@@ -38,17 +42,41 @@ export interface CaseServiceOptions {
   journal: Pick<Journal, 'append' | 'entries' | 'load'>
   /** The officer a creation is written for. */
   officer: () => Promise<string>
-  /** Told of every case that changed in the scope in use, to push it to the renderer. */
-  onChange: (cases: Case[]) => void
+  /**
+   * Told of the queue rows of the scope in use that changed (a case written, or its data unsealed),
+   * numbered, to push them to the renderer.
+   */
+  onRows: (change: number, rows: CaseRow[]) => void
+  /** Told of the cases of the scope in use written to the book (added, read, changed): team mode shares them. */
+  onWritten?: (cases: Case[]) => void
+  /** Which states wait for this desk (a setting): their cases' data is unsealed first. */
+  twoStepMode: () => boolean
   gonePolicy?: GonePolicy
   log: Logger
   now?: () => Date
+}
+
+/** How an addition of pairs is followed and stopped. */
+export interface AddRun {
+  onProgress?: (checked: number, total: number) => void
+  signal?: AbortSignal
 }
 
 /** One answer of the Optimizer about a case: its request, or its own 404 (the address answers `/hello`). */
 export type CaseRead = { videoidPk: number; details: RequestDetails } | { videoidPk: number; notFound: true }
 
 const ADD_CONCURRENCY = 8
+/** Progress of an addition is told, and what it checked written, at most this often. */
+const PROGRESS_MS = 250
+/** Rows the first answer carries unsealed: more than a screen of the queue. */
+const FIRST_ROWS = 100
+/**
+ * Unsealing in the background starts once the window has had time to paint the first rows, yields to
+ * everything else this often, and pushes rows at most this often.
+ */
+const UNSEAL_AFTER_MS = 250
+const UNSEAL_SLICE_MS = 8
+const PUSH_ROWS_MS = 250
 
 const oldestFirst = (a: Case, b: Case) =>
   a.addedAt < b.addedAt ? -1 : a.addedAt > b.addedAt ? 1 : a.videoidPk - b.videoidPk
@@ -89,18 +117,26 @@ const readable = (item: Case) =>
 /**
  * The case book as the app uses it: the Video IDs this workstation knows, per Optimizer and
  * environment, with the signer's data decrypted in memory only. Opens lazily, so a keychain that is
- * locked at start is asked again later rather than failing the app. Every operation takes its scope
- * (Optimizer and environment) once and keeps it.
+ * locked at start is asked again later rather than failing the app. A case's sealed data is opened when
+ * something needs it (a read, a decision, the case on screen), and the queue's rows in the background
+ * after the book's first answer, so the start does not wait for every case to be decrypted. Every
+ * operation takes its scope (Optimizer and environment) once and keeps it.
  */
 export function createCaseService(options: CaseServiceOptions) {
   const { keys, log } = options
   const gonePolicy = options.gonePolicy ?? DEFAULT_GONE_POLICY
   const now = () => (options.now ?? (() => new Date()))()
 
+  /** The book's entries as stored, and the cases whose sealed data was opened, with what reads changed in memory. */
   type Opened = { book: CaseBook; key: SealKey | null; views: Map<string, Case> }
   let opened: Opened | undefined
   let damaged: { reason: string; lastGood?: { savedAt: string; cases: number } } | undefined
   let opening: Promise<Opened> | undefined
+  /** Rows pushed so far, numbered: the renderer applies over the book's answer only those after it. */
+  let change = 0
+  /** The background pass that unseals the queue's rows: one per book and scope. */
+  let unsealing: { book: Opened; scope: string; done: Promise<void> } | undefined
+  let closed = false
 
   const viewOf = (stored: StoredCase, key: SealKey | null): Case => {
     const sealed = sealedOf(stored, key)
@@ -129,10 +165,83 @@ export function createCaseService(options: CaseServiceOptions) {
       throw bookDamaged()
     }
     damaged = undefined
-    const views = new Map<string, Case>()
-    for (const stored of result.book.all()) views.set(caseKey(stored), viewOf(stored, key))
-    opened = { book: result.book, key, views }
+    opened = { book: result.book, key, views: new Map() }
     return opened
+  }
+
+  /** The case, its sealed data opened now if nothing asked for it before. */
+  function caseAt(book: Opened, key: string): Case | undefined {
+    const seen = book.views.get(key)
+    if (seen) return seen
+    const stored = book.book.get(key)
+    if (!stored) return undefined
+    const item = viewOf(stored, book.key)
+    book.views.set(key, item)
+    return item
+  }
+
+  /** A case's queue row: with its signer once its data was opened, or where nothing could open it. */
+  function rowAt(book: Opened, stored: StoredCase, key: string): CaseRow {
+    const unopenable = !stored.sealed || !sealedWith(book.key, stored.sealed)
+    const item = book.views.get(key) ?? (unopenable ? caseAt(book, key) : undefined)
+    if (item) return rowOf(item)
+    return {
+      videoidPk: stored.videoidPk,
+      requestPk: stored.requestPk,
+      status: stored.status,
+      addedAt: stored.addedAt,
+      ...(stored.statusSince ? { statusSince: stored.statusSince } : {}),
+      gone: stored.gone,
+      pairVerified: stored.verified ?? false,
+      sealedUnreadable: false,
+    }
+  }
+
+  /** The entries of one Optimizer and environment (whatever the spelling of its address), as stored. */
+  function entriesOf(book: Opened, scope: Scope): StoredCase[] {
+    const entries: StoredCase[] = []
+    for (const stored of book.book.all()) if (sameScope(stored, scope)) entries.push(stored)
+    return entries
+  }
+
+  /** Pushes rows of the scope in use to the renderer; another scope's wait until it is chosen. */
+  function push(scope: Scope, rows: CaseRow[]): void {
+    if (rows.length && sameScope(scope, options.scope())) options.onRows(++change, rows)
+  }
+
+  /**
+   * Opens the sealed data of every case of a scope still sealed, in the queue's order, a slice at a
+   * time so that answers and the window's own requests go between, and pushes the rows as it goes.
+   */
+  function unsealRest(book: Opened, scope: Scope, entries: readonly StoredCase[]): void {
+    const id = scopeKey(scope)
+    if (unsealing?.book === book && unsealing.scope === id) return
+    const stale = () => closed || opened !== book || !sameScope(scope, options.scope())
+    const pass = async () => {
+      await new Promise((resolve) => setTimeout(resolve, UNSEAL_AFTER_MS))
+      const order = orderCases(entries, options.twoStepMode())
+      let rows: CaseRow[] = []
+      let pushedAt = Date.now()
+      let index = 0
+      while (index < order.length) {
+        // Between slices, whatever else waits goes first.
+        await new Promise((resolve) => setImmediate(resolve))
+        if (stale()) return
+        const until = performance.now() + UNSEAL_SLICE_MS
+        for (; index < order.length && performance.now() < until; index++) {
+          const key = caseKey(order[index] as StoredCase)
+          if (book.views.has(key)) continue
+          const item = caseAt(book, key)
+          if (item) rows.push(rowOf(item))
+        }
+        if (index === order.length || Date.now() - pushedAt >= PUSH_ROWS_MS) {
+          push(scope, rows)
+          rows = []
+          pushedAt = Date.now()
+        }
+      }
+    }
+    unsealing = { book, scope: id, done: pass() }
   }
 
   async function open(): Promise<Opened> {
@@ -176,15 +285,15 @@ export function createCaseService(options: CaseServiceOptions) {
       })),
     )
     for (const item of cases) book.views.set(caseKey({ ...scope, videoidPk: item.videoidPk }), item)
-    // The renderer shows the scope in use; another scope's cases wait until it is chosen.
-    if (sameScope(scope, options.scope())) options.onChange([...cases])
+    push(scope, cases.map(rowOf))
+    if (sameScope(scope, options.scope())) options.onWritten?.([...cases])
   }
 
   const keyIn = (scope: Scope, videoidPk: number) => caseKey({ ...scope, videoidPk })
 
   async function find(videoidPk: number, scope: Scope): Promise<{ book: Opened; item: Case }> {
     const book = await open()
-    const item = book.views.get(keyIn(scope, videoidPk))
+    const item = caseAt(book, keyIn(scope, videoidPk))
     if (!item) throw new AppError('not_found', 'This case is not in the case book.')
     return { book, item }
   }
@@ -213,7 +322,7 @@ export function createCaseService(options: CaseServiceOptions) {
     const results: Case[] = []
     for (const read of reads) {
       const key = keyIn(scope, read.videoidPk)
-      const item = book.views.get(key)
+      const item = caseAt(book, key)
       if (!item) continue
       const updated = applied(item, read, at)
       results.push(updated)
@@ -254,28 +363,37 @@ export function createCaseService(options: CaseServiceOptions) {
       if (!entry.optimizer || !entry.environment) continue
       const scope = { optimizer: entry.optimizer, environment: entry.environment }
       const key = keyIn(scope, entry.videoidPk)
-      if (!book.views.has(key))
+      if (!book.book.get(key))
         missing.set(key, { scope, item: fresh(entry.videoidPk, entry.requestPk, true) })
     }
     for (const { scope, item } of missing.values()) await store(book, scope, [item])
     if (missing.size) log.warn('created Video IDs put back into the case book', { count: missing.size })
   }
 
-  /** Every case of a scope (the one in use unless said), oldest first. */
+  /** Every case of a scope (the one in use unless said), whole, oldest first: each one's data opened. */
   async function list(scope: Scope = options.scope()): Promise<Case[]> {
     const book = await open()
-    const prefix = `${scopeKey(scope)} `
     const cases: Case[] = []
-    for (const [key, item] of book.views) if (key.startsWith(prefix)) cases.push(item)
+    for (const stored of entriesOf(book, scope)) {
+      const item = caseAt(book, caseKey(stored))
+      if (item) cases.push(item)
+    }
     return cases.sort(oldestFirst)
   }
 
-  /** Whether the address answers as an Optimizer: a 404 from one that does not says nothing of a case. */
-  const optimizerAnswers = (client: CaseClient) =>
-    client.hello().then(
-      () => true,
-      () => false,
-    )
+  /**
+   * The queue's rows of a scope (the one in use unless said), and the number of the last rows pushed.
+   * The queue's first rows come with their signer; the rest are unsealed after, in the background.
+   */
+  async function rows(scope: Scope = options.scope()): Promise<{ rows: CaseRow[]; changes: number }> {
+    const book = await open()
+    const entries = entriesOf(book, scope)
+    const prefix = `${scopeKey(scope)} `
+    for (const stored of firstInQueue(entries, FIRST_ROWS, options.twoStepMode()))
+      caseAt(book, prefix + stored.videoidPk)
+    unsealRest(book, scope, entries)
+    return { rows: entries.map((stored) => rowAt(book, stored, prefix + stored.videoidPk)), changes: change }
+  }
 
   const wrongAddress = (detail: string | undefined) =>
     new AppError(
@@ -308,6 +426,37 @@ export function createCaseService(options: CaseServiceOptions) {
     return updated ?? item
   }
 
+  /**
+   * Reads a pasted pair's request and sets its outcome: the case to add (read, or kept unread while the
+   * Optimizer is away and no check waits on it), or nothing.
+   */
+  async function checkPair(
+    client: CaseClient,
+    result: PairResult,
+    item: Case,
+    check: string | undefined,
+    at: Date,
+  ): Promise<Case | undefined> {
+    let details: RequestDetails
+    try {
+      details = await client.getRequest(item.requestPk)
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not_found') result.outcome = 'not_found'
+      else if (check !== undefined) result.outcome = 'check_unavailable'
+      else {
+        // The pair cannot be read now; it is kept, and the next sync reads it.
+        result.outcome = 'added_unchecked'
+        return item
+      }
+      return undefined
+    }
+    if (check !== undefined && !checkMatches(check, personFrom(details))) {
+      result.outcome = 'check_mismatch'
+      return undefined
+    }
+    return applied(item, { videoidPk: item.videoidPk, details }, at)
+  }
+
   /** What the new-Video-ID form starts from. */
   async function videoIdDefaults(scope: Scope = options.scope()): Promise<VideoIdDefaults> {
     const [settings, billing] = await Promise.all([
@@ -324,9 +473,11 @@ export function createCaseService(options: CaseServiceOptions) {
 
   return {
     list,
+    rows,
 
     /** Whether the case is in the book, for the Optimizer and environment in use. */
-    has: async (videoidPk: number) => (await open()).views.has(keyIn(options.scope(), videoidPk)),
+    has: async (videoidPk: number, scope: Scope = options.scope()) =>
+      (await open()).book.get(keyIn(scope, videoidPk)) !== undefined,
 
     /** Every case in the book, in any Optimizer and environment, with what the video cache's purge needs. */
     async retention() {
@@ -357,9 +508,11 @@ export function createCaseService(options: CaseServiceOptions) {
 
     /**
      * Pasted lines or a CSV: each line is read from the Optimizer and gets its own result. A line with a
-     * check is added only when the check names the request's signer, and then counts as verified.
+     * check is added only when the check names the request's signer, and then counts as verified. The
+     * pairs checked are written as they come, so a stop (the signal) keeps them; the lines not read by
+     * then are `cancelled`. Progress is told a few times a second.
      */
-    async addPairs(text: string): Promise<AddCasesResult> {
+    async addPairs(text: string, run: AddRun = {}): Promise<AddCasesResult> {
       const parsed = parsePairs(text)
       if (parsed.kind !== 'lines') return parsed
       const scope = options.scope()
@@ -367,7 +520,7 @@ export function createCaseService(options: CaseServiceOptions) {
       const book = await open()
       const seen = new Set<number>()
       const requests = new Set<number>()
-      const takenRequests = new Set((await list(scope)).map((item) => item.requestPk))
+      const takenRequests = new Set(entriesOf(book, scope).map((stored) => stored.requestPk))
       const results: PairResult[] = []
       const toCheck: { result: PairResult; item: Case; check?: string }[] = []
       for (const { line, text: row, pair } of parsed.lines) {
@@ -375,7 +528,7 @@ export function createCaseService(options: CaseServiceOptions) {
           results.push({ line, text: row, outcome: 'malformed' })
           continue
         }
-        const known = seen.has(pair.videoidPk) || book.views.has(keyIn(scope, pair.videoidPk))
+        const known = seen.has(pair.videoidPk) || book.book.get(keyIn(scope, pair.videoidPk)) !== undefined
         seen.add(pair.videoidPk)
         // A request has one Video ID: a second pair with it has a typo in one of them, whose video
         // would show beside the other person's data. The check cannot see that: it reads the request.
@@ -395,29 +548,35 @@ export function createCaseService(options: CaseServiceOptions) {
             ...(pair.check ? { check: pair.check } : {}),
           })
       }
-      const added: Case[] = []
+      let added: Case[] = []
+      let checked = 0
+      let toldAt = 0
+      const tell = () => {
+        toldAt = Date.now()
+        run.onProgress?.(checked, toCheck.length)
+      }
+      const flush = () => {
+        const batch = added
+        added = []
+        return store(book, scope, batch)
+      }
+      tell()
       const at = now()
       await mapLimited(toCheck, ADD_CONCURRENCY, async ({ result, item, check }) => {
-        let details: RequestDetails
-        try {
-          details = await client.getRequest(item.requestPk)
-        } catch (error) {
-          if (error instanceof AppError && error.code === 'not_found') result.outcome = 'not_found'
-          else if (check !== undefined) result.outcome = 'check_unavailable'
-          else {
-            // The pair cannot be read now; it is kept, and the next sync reads it.
-            result.outcome = 'added_unchecked'
-            added.push(item)
-          }
+        if (run.signal?.aborted) {
+          result.outcome = 'cancelled'
           return
         }
-        if (check !== undefined && !checkMatches(check, personFrom(details))) {
-          result.outcome = 'check_mismatch'
-          return
+        const checkedCase = await checkPair(client, result, item, check, at)
+        if (checkedCase) added.push(checkedCase)
+        checked++
+        if (Date.now() - toldAt >= PROGRESS_MS) {
+          tell()
+          await flush()
         }
-        added.push(applied(item, { videoidPk: item.videoidPk, details }, at))
       })
-      await store(book, scope, added)
+      await flush()
+      tell()
       return { kind: 'lines', results }
     },
 
@@ -507,7 +666,7 @@ export function createCaseService(options: CaseServiceOptions) {
     ): Promise<Case[]> {
       const book = await open()
       const added = items
-        .filter((item) => !book.views.has(keyIn(scope, item.videoidPk)))
+        .filter((item) => book.book.get(keyIn(scope, item.videoidPk)) === undefined)
         .map((item) => ({
           ...fresh(item.videoidPk, item.requestPk, item.pairVerified),
           addedAt: item.addedAt,
@@ -516,14 +675,24 @@ export function createCaseService(options: CaseServiceOptions) {
       return added
     },
 
-    /** The cases a sync reads: not yet final and not gone, gone ones now and then, and unreadable data. */
-    async toSync(scope: Scope): Promise<Case[]> {
+    /**
+     * The cases a sync reads: not yet final and not gone, gone ones now and then, and those whose data
+     * cannot be opened (sealed under a lost key, or found damaged when it was opened).
+     */
+    async toSync(scope: Scope): Promise<Pick<Case, 'videoidPk' | 'requestPk'>[]> {
       const at = now()
-      return (await list(scope)).filter(
-        (item) =>
-          item.sealedUnreadable ||
-          (item.gone ? dueForRecheck(item, at, gonePolicy) : !isFinalStatus(item.status)),
-      )
+      const book = await open()
+      const targets: Pick<Case, 'videoidPk' | 'requestPk'>[] = []
+      for (const stored of entriesOf(book, scope)) {
+        const item = book.views.get(caseKey(stored))
+        const facts = item ?? stored
+        const unreadable = item
+          ? item.sealedUnreadable
+          : stored.sealed !== undefined && !sealedWith(book.key, stored.sealed)
+        if (unreadable || (facts.gone ? dueForRecheck(facts, at, gonePolicy) : !isFinalStatus(facts.status)))
+          targets.push({ videoidPk: stored.videoidPk, requestPk: stored.requestPk })
+      }
+      return targets
     },
 
     /** Writes what the Optimizer answered for a scope, as one write of the cases that changed. */
@@ -542,6 +711,12 @@ export function createCaseService(options: CaseServiceOptions) {
       const updated = { ...item, note }
       await store(book, scope, [updated])
       return updated
+    },
+
+    /** Stops unsealing in the background, and waits for the slice under way. */
+    async close(): Promise<void> {
+      closed = true
+      await unsealing?.done
     },
 
     /** Keeps (or, with undefined, drops) the refusal reason being typed for a case. */

@@ -23,5 +23,12 @@ export function afterNotFound(item: Case, at: Date, policy: GonePolicy): Case {
 }
 
 /** Whether a gone case is due for its slow re-read. */
-export const dueForRecheck = (item: Case, now: Date, policy: GonePolicy) =>
+export const dueForRecheck = (item: Pick<Case, 'syncedAt' | 'addedAt'>, now: Date, policy: GonePolicy) =>
   now.getTime() - Date.parse(item.syncedAt ?? item.addedAt) >= policy.recheckMs
+
+/** Whether the address answers as an Optimizer: only then is its 404 the Optimizer's own. */
+export const optimizerAnswers = (client: { hello(): Promise<unknown> }): Promise<boolean> =>
+  client.hello().then(
+    () => true,
+    () => false,
+  )

@@ -23,6 +23,10 @@ export function seal(key: SealKey, value: unknown): string {
     .join('.')
 }
 
+/** Whether a sealed value names this key: one that does not cannot be opened, and is not tried. */
+export const sealedWith = (key: SealKey | null, sealed: string) =>
+  key !== null && sealed.slice(0, sealed.indexOf('.')) === key.id
+
 /** The value, or undefined where it was sealed with another key or fails its authentication. */
 export function unseal(key: SealKey | null, sealed: string): unknown {
   const [id, iv, tag, body] = sealed.split('.')

@@ -45,6 +45,8 @@ export function createSync(options: SyncOptions) {
   let timer: ReturnType<typeof setTimeout> | undefined
   let failures = 0
   let stopped = true
+  /** The first round waits for the window to have its book (`kick`), or for its delay. */
+  let firstWaits = false
 
   const publish = (patch: Partial<SyncState>) => {
     state = { ...state, ...patch }
@@ -141,8 +143,22 @@ export function createSync(options: SyncOptions) {
   return {
     state: () => state,
     syncNow,
-    start(): void {
+    /** Starts the rounds: the first now, or after `firstAfterMs` unless `kick` starts it sooner. */
+    start(firstAfterMs = 0): void {
       stopped = false
+      if (!firstAfterMs) return void syncNow()
+      firstWaits = true
+      timer = setTimeout(() => {
+        firstWaits = false
+        void syncNow()
+      }, firstAfterMs)
+      timer.unref?.()
+    },
+    /** Starts the first round now, if it still waits. */
+    kick(): void {
+      if (!firstWaits) return
+      firstWaits = false
+      clearTimeout(timer)
       void syncNow()
     },
     /** A changed interval applies from now. */

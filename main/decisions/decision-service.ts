@@ -14,40 +14,17 @@ import { AppError } from '../../shared/errors'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { OneShotClient } from '../oneshot/client'
+import { classifyByStatus, neverSent } from '../oneshot/outcome'
 import { type Scope, sameScope, scopeKey } from '../scope'
 import { type Attempt, createAttemptIndex, finalOf } from './attempts'
 import type { Journal } from './journal'
 
-/** Failures that mean the request never left the desk (no connection was made), so nothing was decided. */
-const neverSent = (error: AppError) =>
-  error.code === 'tls' ||
-  (error.code === 'unreachable' && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)$/.test(error.detail ?? ''))
-
-export type Classified =
-  | { phase: 'not_sent' | 'refused'; errorCode: string }
-  | { phase: 'settled_done'; status: string }
-  | { phase: 'unknown'; errorCode: string }
-
 /**
- * What a failed send means, from the error and, where one could be read, the request's status read again
- * after it. The status was read just before sending too, in the state before the decision, so its effect
- * now is this attempt's, and always wins: a decision that took effect is done, whatever the answer said.
- * An answer the Optimizer gave (4xx) said no; a 5xx (a proxy in front of a server still signing, say) or
- * no answer at all decides nothing until the settle window has passed.
+ * What a failed decision means, from the error and the request's status read again after it: the one
+ * policy for every write (`classifyByStatus`), with the decision's own effect and starting states.
  */
-export function classifyFailure(
-  action: DecisionAction,
-  error: AppError,
-  status: string | undefined,
-): Classified {
-  if (neverSent(error)) return { phase: 'not_sent', errorCode: error.code }
-  if (status !== undefined && TOOK_EFFECT[action].includes(status)) return { phase: 'settled_done', status }
-  if (error.httpStatus === undefined) return { phase: 'unknown', errorCode: error.code }
-  if (status !== undefined && !ALLOWED_FROM[action].includes(status))
-    return { phase: 'refused', errorCode: 'wrong_state' }
-  if (error.httpStatus < 500) return { phase: 'refused', errorCode: error.code }
-  return { phase: 'unknown', errorCode: error.code }
-}
+export const classifyFailure = (action: DecisionAction, error: AppError, status: string | undefined) =>
+  classifyByStatus(error, status, { tookEffect: TOOK_EFFECT[action], allowedFrom: ALLOWED_FROM[action] })
 
 export const outcomeUnknown = (windowEndsAt?: string) =>
   new AppError(
@@ -66,8 +43,10 @@ export interface DecisionServiceOptions {
   }
   oneshotFor: (scope: Scope) => Pick<OneShotClient, 'approve' | 'validate' | 'refuse' | 'cancelRequest'>
   credentials: {
-    status(): Promise<CredentialStatus>
-    authority(optimizer: string): Promise<RaoAuthority>
+    /** A scope's credentials as the renderer sees them: whose they are (the one in use unless said). */
+    status(scope?: Scope): Promise<CredentialStatus>
+    /** What a decision in a scope carries: that environment's credentials, bound to that address. */
+    authority(scope: Scope): Promise<RaoAuthority>
     tokenInfo(): Promise<unknown>
   }
   /** The address and environment in use: each decision takes them once, at its start. */
@@ -349,7 +328,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
     // The authority first: a keychain that cannot give it means nothing left the desk.
     let authority: RaoAuthority
     try {
-      authority = await credentials.authority(scope.optimizer)
+      authority = await credentials.authority(scope)
     } catch (error) {
       const failure = error instanceof AppError ? error : new AppError('internal', 'The decision failed.')
       const intended = (await journal.append({ ...record, phase: 'intended' })) as DecisionEntry
@@ -433,7 +412,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
           if (finalOf(pending)?.phase === 'settled_done')
             throw new AppError('wrong_state', 'This decision was already taken.')
         }
-        const officer = (await credentials.status()).username ?? 'unknown'
+        const officer = (await credentials.status(scope)).username ?? 'unknown'
         checkAllowed(input, item, scope, officer)
         // The status now, not as the book last read it: a case decided elsewhere meanwhile is not sent to,
         // and a status that shows the effect after a failed answer then means this attempt's.

@@ -379,7 +379,8 @@ function csvRow(entry: JournalEntry): Record<(typeof CSV_COLUMNS)[number], unkno
     event: entry.type === 'setting' ? entry.setting : (row.phase ?? row.event),
     videoidPk: row.videoidPk,
     requestPk: row.requestPk,
-    action: row.action,
+    // An upload's part stands where a decision's action does.
+    action: row.action ?? row.part,
     attempt: row.attempt,
     reason: row.reason,
     language: row.language,
@@ -392,7 +393,9 @@ function csvRow(entry: JournalEntry): Record<(typeof CSV_COLUMNS)[number], unkno
         ? `${String(entry.from)} → ${String(entry.to)}`
         : entry.type === 'chain' || entry.type === 'lock'
           ? (row.detail ?? row.cause)
-          : undefined,
+          : entry.type === 'upload'
+            ? entry.sent
+            : undefined,
     seal: entry.mac ?? entry.hash,
   }
 }

@@ -8,6 +8,7 @@ import {
   ftruncateSync,
   openSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs'
 import path from 'node:path'
@@ -23,6 +24,7 @@ export const fsCalls = {
   fsync,
   closeSync,
   renameSync,
+  rmSync,
   copyFileSync,
   existsSync,
   fstatSync,
@@ -59,15 +61,23 @@ export function renameDurably(from: string, to: string): void {
   fsyncFolder(path.dirname(to))
 }
 
-/** Writes a whole file so that a crash or a power cut leaves the old one or the new one, never a mix. */
+/**
+ * Writes a whole file so that a crash or a power cut leaves the old one or the new one, never a mix. A
+ * write that fails (a full disk) takes its temporary file with it.
+ */
 export function writeFileDurably(file: string, data: string | Buffer, mode = 0o600): void {
   const temporary = `${file}.tmp`
   const fd = fsCalls.openSync(temporary, 'w', mode)
   try {
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data)
-    fsCalls.fsyncSync(fd)
-  } finally {
-    fsCalls.closeSync(fd)
+    try {
+      writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data)
+      fsCalls.fsyncSync(fd)
+    } finally {
+      fsCalls.closeSync(fd)
+    }
+  } catch (error) {
+    fsCalls.rmSync(temporary, { force: true })
+    throw error
   }
   renameDurably(temporary, file)
 }

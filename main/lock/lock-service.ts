@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { AppError } from '../../shared/errors'
-import type { LockEntryCause, LockState } from '../../shared/lock'
+import type { LockEntryCause, LockState, UnlockInput } from '../../shared/lock'
 import type { Journal } from '../decisions/journal'
 import type { Logger } from '../log'
-import type { KeyValueStore } from '../settings/settings-service'
 
 /** Why the desk locked: no input for the idle limit, the system's screen lock, a suspend, the officer. */
 export type LockCause = Extract<LockEntryCause, 'idle' | 'screen_locked' | 'suspend' | 'on_demand'>
@@ -26,47 +25,67 @@ export interface TouchId {
 
 /** Time and timers; tests pass a fake clock and move it. */
 export interface Clock {
+  /** The wall clock (ms since 1970): what is written down and shown. The officer can set it. */
   now(): number
+  /** A clock that only moves forward within one run: what the idle time and the waits are measured on. */
+  monotonic(): number
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
 
+/** The credentials that open the desk: whose they are, and the secrets a try is compared with. */
+export interface Opener {
+  username: string
+  pin: string
+  password: string
+}
+
+/** Where the lock's record is kept: a keychain entry of its own, read and written through the keychain's guard. */
+export interface LockRecordStore {
+  read(): Promise<string | null>
+  write(text: string): Promise<void>
+}
+
 export interface LockServiceOptions {
-  /** Where the lock and the wrong-PIN count are kept, so that a restart neither opens nor forgives. */
-  store: KeyValueStore
+  /** The lock, the wrong tries and the next try's time, so that a restart neither opens nor forgives. */
+  record: LockRecordStore
   journal: Pick<Journal, 'append'>
-  /** The RAO username set up in the environment in use, without reading the keychain; undefined before set-up. */
-  officer: () => string | undefined
-  /** The PIN in the keychain; rejects `credentials_lost` or `credentials_missing` when there is none. */
-  storedPin: () => Promise<string>
+  /**
+   * The credentials whose PIN opens the desk: the environment in use's where it has them, else another
+   * environment's; undefined where none has. Rejects where the keychain cannot tell.
+   */
+  opener: () => Promise<Opener | undefined>
   idleLimitMs: () => number
   /** Called as the lock changes, before anything else happens (a journal entry, say). */
   onChange: (state: LockState) => void
   log: Logger
-  powerMonitor?: PowerMonitor | undefined
+  powerMonitor: PowerMonitor
   touchId?: TouchId | undefined
   clock?: Clock | undefined
 }
 
-const STORE_KEY = 'deskLock'
-const keptSchema = z.object({
+const recordSchema = z.object({
   locked: z.boolean(),
   failures: z.number().int().min(0),
+  /** Wall-clock time of the next try, so that a restart keeps the wait; capped when read back. */
   retryAt: z.number().optional(),
 })
-type Kept = z.infer<typeof keptSchema>
+type LockRecord = z.infer<typeof recordSchema>
 
 /** Wrong PINs allowed before each next try waits. */
 export const FREE_TRIES = 3
+/** Wrong tries after which the PIN alone no longer opens the desk: the RAO password is asked too. */
+export const PIN_ALONE_TRIES = 10
 const FIRST_WAIT_MS = 5_000
 const LONGEST_WAIT_MS = 15 * 60_000
-/** How long a try waits after `failures` wrong PINs: nothing for the first three, then 5 s doubling. */
+/** How long a try waits after `failures` wrong tries: nothing for the first three, then 5 s doubling. */
 export const waitAfter = (failures: number) =>
   failures < FREE_TRIES ? 0 : Math.min(FIRST_WAIT_MS * 2 ** (failures - FREE_TRIES), LONGEST_WAIT_MS)
 
@@ -76,67 +95,122 @@ const SHORTEST_CHECK_MS = 100
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest()
 /** Constant time over equal-length digests: how long it takes says nothing of how much matched. */
-const samePin = (given: string, stored: string) => timingSafeEqual(digest(given), digest(stored))
+const sameSecret = (given: string, stored: string) => timingSafeEqual(digest(given), digest(stored))
+
+function parseRecord(text: string | null): LockRecord | undefined {
+  if (text === null) return undefined
+  try {
+    return recordSchema.parse(JSON.parse(text))
+  } catch {
+    return undefined
+  }
+}
 
 const wrongPin = () => new AppError('wrong_pin', 'That is not the PIN of these RAO credentials.')
+const wrongPasswordOrPin = () =>
+  new AppError('wrong_password_or_pin', 'The RAO password or the PIN is wrong.')
 const unlockWait = () => new AppError('unlock_wait', 'Too many wrong PINs: wait before trying again.')
+const credentialsGone = () =>
+  new AppError(
+    'credentials_lost',
+    'The system keychain no longer holds the RAO credentials: set them up again to open the desk.',
+  )
 
 /**
  * The desk's lock, in main: idle for the set time, the system's screen lock or a suspend, or the
- * officer's own request lock it; only the PIN kept in the keychain (or Touch ID) opens it. Wrong PINs
- * wait longer each time after the first three, and each one is a journal entry, as is each lock and
- * unlock. What a locked desk still answers is the gate's business (`gate.ts`).
+ * officer's own request lock it, whenever an environment has credentials. The PIN of the credentials
+ * that open it (or Touch ID) opens it; wrong PINs wait longer each time after the first three, and
+ * after ten the RAO password is asked too. Each lock, unlock and wrong try is a journal entry. Its
+ * record is in the keychain, and until it is read the desk counts as locked: it fails closed. What a
+ * locked desk still answers is the gate's business (`gate.ts`).
  */
 export function createLockService(options: LockServiceOptions) {
-  const { store, journal, log } = options
+  const { journal, log } = options
   const clock = options.clock ?? systemClock
-  const parsed = keptSchema.safeParse(store.get(STORE_KEY))
-  let kept: Kept = parsed.success ? parsed.data : { locked: false, failures: 0 }
-  let lastActivity = clock.now()
+  /** Undefined until read from the keychain: locked meanwhile. */
+  let kept: LockRecord | undefined
+  /** Whose PIN opens the desk; empty where no environment has credentials (nothing to lock with). */
+  let officer = ''
+  /** When the next try may be compared, on the monotonic clock. */
+  let retryAfter = 0
+  let lastActivity = clock.monotonic()
+  let loading: Promise<void> | undefined
+  let writing: Promise<void> = Promise.resolve()
   let timer: unknown
   let stopped = false
 
+  const waitLeft = () => Math.max(0, retryAfter - clock.monotonic())
+  const asksPassword = () => (kept?.failures ?? 0) >= PIN_ALONE_TRIES
+
   const state = (): LockState => ({
-    locked: kept.locked,
-    officer: options.officer() ?? '',
-    ...(kept.retryAt !== undefined && kept.retryAt > clock.now()
-      ? { retryAt: new Date(kept.retryAt).toISOString() }
-      : {}),
+    locked: kept?.locked ?? true,
+    officer,
+    unlockWith: officer === '' ? 'set_up' : asksPassword() ? 'password_and_pin' : 'pin',
+    ...(waitLeft() > 0 ? { retryAt: new Date(clock.now() + waitLeft()).toISOString() } : {}),
     touchId: options.touchId?.available() ?? false,
   })
 
-  /** In force and told at once, before any await: a lock holds the moment it is decided, disk or not. */
-  function keep(next: Kept): void {
+  /** In force and told at once, before any await; written to the keychain behind, the latest each time. */
+  function keep(next: LockRecord): void {
     kept = next
-    try {
-      store.set(STORE_KEY, kept)
-    } catch (error) {
-      // A full disk costs the lock only its survival across a restart.
-      log.error('the lock could not be kept on disk', {
-        error: error instanceof Error ? error.name : 'unknown',
-      })
-    }
-    options.onChange(state())
-  }
-
-  async function record(
-    event: 'locked' | 'unlocked' | 'unlock_failed',
-    cause: LockEntryCause,
-  ): Promise<void> {
-    await journal
-      .append({ type: 'lock', event, cause, officer: options.officer() ?? '' })
+    writing = writing
+      .then(() => options.record.write(JSON.stringify(kept)))
       .catch((error: unknown) =>
-        log.error('a lock event could not be journaled', {
-          event,
+        // The lock holds in this run; only its survival across a restart is lost.
+        log.error('the lock could not be kept in the keychain', {
           code: error instanceof AppError ? error.code : 'internal',
         }),
       )
+    options.onChange(state())
+  }
+
+  /** The wait a record read back still asks for: never more than its failures call for, whatever the clock did. */
+  const remainingWait = (record: LockRecord) =>
+    record.retryAt === undefined
+      ? 0
+      : Math.max(0, Math.min(record.retryAt - clock.now(), waitAfter(record.failures)))
+
+  /** Reads the record and who opens the desk; single flight, and tried again after a failure. */
+  function load(): Promise<void> {
+    loading ??= (async () => {
+      const [text, who] = await Promise.all([options.record.read(), options.opener()])
+      officer = who?.username ?? ''
+      // Fail closed: a record missing or unreadable while credentials exist means locked.
+      const record = parseRecord(text) ?? { locked: who !== undefined, failures: 0 }
+      retryAfter = clock.monotonic() + remainingWait(record)
+      keep(record)
+    })().catch((error: unknown) => {
+      loading = undefined
+      throw error
+    })
+    return loading
+  }
+
+  /** Reads again whose credentials open the desk, and tells the page if that changed. */
+  async function refresh(): Promise<void> {
+    if (!kept) return load()
+    const who = (await options.opener())?.username ?? ''
+    if (who === officer) return
+    officer = who
+    options.onChange(state())
+  }
+
+  async function record(event: 'locked' | 'unlocked' | 'unlock_failed', cause: LockEntryCause) {
+    await journal.append({ type: 'lock', event, cause, officer }).catch((error: unknown) =>
+      log.error('a lock event could not be journaled', {
+        event,
+        code: error instanceof AppError ? error.code : 'internal',
+      }),
+    )
   }
 
   async function lock(cause: LockCause): Promise<LockState> {
-    if (kept.locked || stopped) return state()
-    if (options.officer() === undefined) {
-      // Before set-up there is no PIN to open it with, and nothing to decide in anyone's name.
+    if (!kept) await load()
+    // Asked for with nobody known to open it: read again, in case credentials came meanwhile.
+    if (cause === 'on_demand' && !kept?.locked && officer === '') await refresh()
+    if (!kept || kept.locked || stopped) return state()
+    if (officer === '') {
+      // No environment has credentials: there is no PIN to open it with, and nothing to decide in anyone's name.
       if (cause === 'on_demand')
         throw new AppError(
           'credentials_missing',
@@ -151,9 +225,10 @@ export function createLockService(options: LockServiceOptions) {
   }
 
   async function open(
-    cause: Extract<LockEntryCause, 'pin' | 'touch_id' | 'credentials_gone'>,
+    cause: Extract<LockEntryCause, 'pin' | 'password_and_pin' | 'touch_id' | 'set_up_again'>,
   ): Promise<LockState> {
-    lastActivity = clock.now()
+    lastActivity = clock.monotonic()
+    retryAfter = 0
     keep({ locked: false, failures: 0 })
     log.info('desk unlocked', { cause })
     await record('unlocked', cause)
@@ -168,30 +243,34 @@ export function createLockService(options: LockServiceOptions) {
     return run
   }
 
-  async function unlock(pin: string): Promise<LockState> {
-    if (!kept.locked) return state()
-    if (kept.retryAt !== undefined && clock.now() < kept.retryAt) throw unlockWait()
-    let stored: string
-    try {
-      stored = await options.storedPin()
-    } catch (error) {
-      // The keychain holds no credentials any more: nothing opens the desk, and nothing can be
-      // decided in the officer's name without them. (Whoever can delete the entry can read it.)
-      if (error instanceof AppError && ['credentials_lost', 'credentials_missing'].includes(error.code))
-        return open('credentials_gone')
-      throw error
+  async function unlock(given: UnlockInput): Promise<LockState> {
+    if (!kept) await load()
+    if (!kept?.locked) return state()
+    if (waitLeft() > 0) throw unlockWait()
+    const who = await options.opener()
+    if ((who?.username ?? '') !== officer) {
+      officer = who?.username ?? ''
+      options.onChange(state())
     }
-    if (samePin(pin, stored)) return open('pin')
+    // The keychain lost the credentials: the desk stays locked, and their set-up is the way back in.
+    if (!who) throw credentialsGone()
+    const withPassword = asksPassword()
+    // Both compared, each in constant time, whatever the other says.
+    const pinRight = sameSecret(given.pin, who.pin)
+    const passwordRight = sameSecret(given.password ?? '', who.password)
+    if (pinRight && (passwordRight || !withPassword)) return open(withPassword ? 'password_and_pin' : 'pin')
     const failures = kept.failures + 1
     const wait = waitAfter(failures)
+    retryAfter = clock.monotonic() + wait
     keep({ locked: true, failures, ...(wait ? { retryAt: clock.now() + wait } : {}) })
-    log.warn('wrong PIN at the lock', { failures })
-    await record('unlock_failed', 'wrong_pin')
-    throw wrongPin()
+    log.warn('wrong unlock at the lock', { failures })
+    await record('unlock_failed', withPassword ? 'wrong_password_or_pin' : 'wrong_pin')
+    throw withPassword ? wrongPasswordOrPin() : wrongPin()
   }
 
   async function unlockWithTouchId(): Promise<LockState> {
-    if (!kept.locked) return state()
+    if (!kept) await load()
+    if (!kept?.locked) return state()
     if (!options.touchId?.available())
       throw new AppError('touch_id_failed', 'Touch ID is not available on this computer.')
     try {
@@ -203,13 +282,27 @@ export function createLockService(options: LockServiceOptions) {
     return open('touch_id')
   }
 
+  /**
+   * The way back in once the keychain lost every credential: `setUp` resolves only where the Optimizer
+   * verified the credentials it saved; anything else (a refusal, no answer) leaves the desk locked.
+   */
+  async function setUpAgain<T>(setUp: () => Promise<T>): Promise<T> {
+    if (!kept) await load()
+    if (!kept?.locked || officer !== '')
+      throw new AppError('desk_locked', 'The desk is locked: unlock it with your PIN.')
+    const saved = await setUp()
+    await refresh()
+    await open('set_up_again')
+    return saved
+  }
+
   function check(): void {
     timer = undefined
-    if (!kept.locked) {
+    if (kept && !kept.locked) {
       const limit = options.idleLimitMs()
-      if (clock.now() - lastActivity >= limit) void lock('idle')
-      else if (options.powerMonitor?.getSystemIdleState(Math.ceil(limit / 1000)) === 'locked')
-        void lock('screen_locked')
+      if (clock.monotonic() - lastActivity >= limit) void lock('idle').catch(() => undefined)
+      else if (options.powerMonitor.getSystemIdleState(Math.ceil(limit / 1000)) === 'locked')
+        void lock('screen_locked').catch(() => undefined)
     }
     arm()
   }
@@ -217,32 +310,50 @@ export function createLockService(options: LockServiceOptions) {
   /** Looks again when the idle limit would be reached, and at least every 10 s. */
   function arm(): void {
     if (stopped) return
-    const remaining = options.idleLimitMs() - (clock.now() - lastActivity)
-    const wait = kept.locked
+    const remaining = options.idleLimitMs() - (clock.monotonic() - lastActivity)
+    const wait = kept?.locked
       ? LONGEST_CHECK_MS
       : Math.min(Math.max(remaining, SHORTEST_CHECK_MS), LONGEST_CHECK_MS)
     timer = clock.setTimeout(check, wait)
   }
 
   return {
-    locked: () => kept.locked,
-    state,
+    /** Whether the gate refuses: locked, or not known yet. */
+    locked: () => kept?.locked ?? true,
+    /** Locked with no credentials left to open it: setting them up again is the way in. */
+    awaitsSetUp: () => kept?.locked === true && officer === '',
+    /** Resolves once the record is read (at once after the first time). */
+    ready: (): Promise<void> => (kept ? Promise.resolve() : load()),
+    state: async () => {
+      if (!kept) await load()
+      return state()
+    },
     lock,
-    unlock: (pin: string) => oneAtATime(() => unlock(pin)),
+    unlock: (given: UnlockInput) => oneAtATime(() => unlock(given)),
     unlockWithTouchId: () => oneAtATime(unlockWithTouchId),
+    setUpAgain: <T>(setUp: () => Promise<T>) => oneAtATime(() => setUpAgain(setUp)),
+    refresh,
     /** Input on the page: the officer is there. It postpones the idle lock; it opens nothing. */
     activity(): void {
-      lastActivity = clock.now()
+      lastActivity = clock.monotonic()
     },
     start(): void {
-      lastActivity = clock.now()
-      options.powerMonitor?.on('lock-screen', () => void lock('screen_locked'))
-      options.powerMonitor?.on('suspend', () => void lock('suspend'))
+      lastActivity = clock.monotonic()
+      const onEvent = (cause: LockCause) => () => void lock(cause).catch(() => undefined)
+      options.powerMonitor.on('lock-screen', onEvent('screen_locked'))
+      options.powerMonitor.on('suspend', onEvent('suspend'))
+      void load().catch((error: unknown) =>
+        log.warn('the lock’s record could not be read yet', {
+          code: error instanceof AppError ? error.code : 'internal',
+        }),
+      )
       arm()
     },
-    stop(): void {
+    /** Stops the idle check, and waits for the record's last write. */
+    async stop(): Promise<void> {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
+      await writing
     },
   }
 }

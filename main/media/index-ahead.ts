@@ -9,14 +9,25 @@ export interface IndexAheadOptions {
   /** The video's first bytes (a few KiB), where its top-level boxes say where the index is. */
   head: Buffer
   total: number
+  /**
+   * The version of the file being downloaded (its strong ETag): the range is asked for only from that
+   * version (`If-Range`), or, where the Optimizer names none, not at all: two versions never mix.
+   */
+  validator: string | undefined
   /** Where chunks go, out of order; one already on disk is not written again. */
   has(index: number): boolean
   writeChunk(index: number, plain: Buffer, last: boolean): void
-  /** Streams one range from the Optimizer; answers whether all of it came. */
-  readRange(range: ByteRange, onPiece: (piece: Buffer) => void): Promise<boolean>
+  /** Streams one range of that version from the Optimizer; answers whether all of it came. */
+  readRange(range: ByteRange, ifRange: string, onPiece: (piece: Buffer) => void): Promise<boolean>
 }
 
-export type IndexAhead = 'not_needed' | 'too_large' | 'not_an_index' | 'incomplete' | 'fetched'
+export type IndexAhead =
+  | 'not_needed'
+  | 'no_validator'
+  | 'too_large'
+  | 'not_an_index'
+  | 'incomplete'
+  | 'fetched'
 
 /**
  * An MP4 whose index (`moov`) comes after its media data cannot play until the index is in: it is
@@ -31,6 +42,7 @@ export async function fetchIndexAhead(options: IndexAheadOptions): Promise<Index
   const start = first * CHUNK_BYTES
   if (options.has(first)) return 'not_needed'
   if (options.total - start > INDEX_AHEAD_MAX_BYTES) return 'too_large'
+  if (options.validator === undefined) return 'no_validator'
   // The box's size and type, at its offset in the range, are read before anything is written.
   const typeEnd = indexStart - start + 8
   const held: Buffer[] = []
@@ -39,7 +51,7 @@ export async function fetchIndexAhead(options: IndexAheadOptions): Promise<Index
   const chunker = createChunker(first, (index, plain, last) => options.writeChunk(index, plain, last))
   let notAnIndex = false
   const whole = await options
-    .readRange({ start, end: options.total - 1 }, (piece) => {
+    .readRange({ start, end: options.total - 1 }, options.validator, (piece) => {
       if (checked) return chunker.write(piece)
       held.push(piece)
       heldBytes += piece.length

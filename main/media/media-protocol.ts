@@ -1,4 +1,6 @@
+import { type ImageSlot, imageSlots } from '../../shared/capture'
 import { AppError } from '../../shared/errors'
+import { imageInfo } from '../capture/image-info'
 import { parseRange } from './range'
 import type { MediaSource } from './sealed-stream'
 
@@ -12,6 +14,11 @@ export interface MediaHandlerOptions {
     /** A snapshot's PNG; undefined where there is none. */
     snapshot(videoidPk: number, id: string): Promise<Buffer | undefined>
   }
+  /** Captures at the desk: a capture's recording and images, while it is kept. */
+  capture?: {
+    source(videoidPk: number): Promise<MediaSource | undefined>
+    image(videoidPk: number, slot: ImageSlot): Promise<Buffer | undefined>
+  }
   /** The path the handler is mounted under (`/__media` in the test harness; none in the app). */
   basePath?: string
   /** The page's origin, allowed to read media into a canvas (a snapshot) across origins. */
@@ -20,8 +27,9 @@ export interface MediaHandlerOptions {
 
 /**
  * Main's media protocol, as a fetch-style handler (`protocol.handle` in the app; the test harness
- * serves the same function). Addressed by case, never by a path: `/case/<videoidPk>/video` and
- * `/case/<videoidPk>/snapshot/<id>`. Answers `Range` itself (206, `Content-Range`, 416) from what the
+ * serves the same function). Addressed by case, never by a path: `/case/<videoidPk>/video`,
+ * `/case/<videoidPk>/snapshot/<id>`, and a capture's `/capture/<videoidPk>/video` and
+ * `/capture/<videoidPk>/image/<slot>`. Answers `Range` itself (206, `Content-Range`, 416) from what the
  * video service reads: a saved copy opened chunk by chunk, or a download as it arrives. A saved copy
  * found damaged is answered with an error, never played.
  */
@@ -43,16 +51,33 @@ export function createMediaHandler(options: MediaHandlerOptions) {
     const relative = pathname.startsWith(base) ? pathname.slice(base.length) : ''
     const video = /^\/case\/(\d{1,15})\/video$/.exec(relative)
     const snapshot = /^\/case\/(\d{1,15})\/snapshot\/([\w-]{1,64})$/.exec(relative)
+    const captured = /^\/capture\/(\d{1,15})\/video$/.exec(relative)
+    const image = /^\/capture\/(\d{1,15})\/image\/([a-z_]{1,32})$/.exec(relative)
+    const picture = (data: Buffer, type: string) =>
+      new Response(request.method === 'HEAD' ? null : new Uint8Array(data), {
+        status: 200,
+        headers: { ...common, 'Content-Type': type },
+      })
     if (snapshot) {
       const png = await options.video.snapshot(Number(snapshot[1]), snapshot[2] ?? '').catch(failed)
       if (png instanceof Response) return png
       if (!png) return plain(404, 'Not found', common)
-      const body = request.method === 'HEAD' ? null : new Uint8Array(png)
-      return new Response(body, { status: 200, headers: { ...common, 'Content-Type': 'image/png' } })
+      return picture(png, 'image/png')
     }
-    if (!video) return plain(404, 'Not found', common)
-
-    const source = await options.video.source(Number(video[1])).catch(failed)
+    const slot = imageSlots.find((known) => known === image?.[2])
+    if (image && slot && options.capture) {
+      const data = await options.capture.image(Number(image[1]), slot).catch(failed)
+      if (data instanceof Response) return data
+      const type = data && imageInfo(data)?.type
+      return data && type ? picture(data, type) : plain(404, 'Not found', common)
+    }
+    const source = await (video
+      ? options.video.source(Number(video[1]))
+      : captured && options.capture
+        ? options.capture.source(Number(captured[1]))
+        : Promise.resolve(null)
+    ).catch(failed)
+    if (source === null) return plain(404, 'Not found', common)
     if (source instanceof Response) return source
     if (!source) return plain(404, 'This case has no video on this computer.', common)
     const { size } = source

@@ -8,15 +8,21 @@ import type { SealKey } from '../cases/seal'
  * its own that the media key (in the OS keychain) wraps. The choices and where they come from are in
  * docs/architecture.md ("media").
  *
- *   header   "RAOM" | version (1) | 3 reserved | chunk size (u32) | plain size (u64; all ones while it
+ *   header   "RAOM" | version (2) | 3 reserved | chunk size (u32) | plain size (u64; all ones while it
  *            is written) | media key id (12 ASCII) | nonce (12) | file key wrapped (32) | tag (16)
- *            The wrap authenticates the 32 bytes of fields before it.
+ *            The wrap authenticates the 32 bytes of fields before it and the file's place (its case,
+ *            and a snapshot's id: `binding`), so a file copied over another's name does not open.
  *   chunk i  nonce (12, random) | ciphertext (up to the chunk size) | tag (16)
  *            Associated data: i (u64) and whether it is the last chunk (u8), so chunks cannot be
  *            reordered, dropped or cut off unnoticed.
+ *
+ * Version 1 was the same, its wrap bound to no place: such files are upgraded (snapshots) or dropped
+ * (videos, which download again) by the video cache.
  */
 const MAGIC = Buffer.from('RAOM', 'latin1')
-const VERSION = 1
+const VERSION = 2
+/** Files sealed before they were bound to their place. */
+const UNBOUND_VERSION = 1
 export const CHUNK_BYTES = 64 * 1024
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
@@ -50,8 +56,16 @@ function chunkData(index: number, last: boolean): Buffer {
   return data
 }
 
-/** The header for a file key: its size unknown (being written) or known (whole). */
-export function sealHeader(mediaKey: SealKey, fileKey: Buffer, plainSize?: number): Buffer {
+/** What the key wrap authenticates: the header's fields and, from version 2 on, the file's place. */
+function wrapData(fields: Buffer, binding: string | undefined): Buffer {
+  return binding === undefined ? fields : Buffer.concat([fields, Buffer.from(binding, 'utf8')])
+}
+
+/**
+ * The header for a file key, bound to the file's place (`binding`, say `video <stem>`): its size unknown
+ * (being written) or known (whole).
+ */
+export function sealHeader(mediaKey: SealKey, fileKey: Buffer, binding: string, plainSize?: number): Buffer {
   const fields = Buffer.alloc(FIELDS_BYTES)
   MAGIC.copy(fields, 0)
   fields[4] = VERSION
@@ -60,32 +74,64 @@ export function sealHeader(mediaKey: SealKey, fileKey: Buffer, plainSize?: numbe
   fields.write(mediaKey.id, KEY_ID_AT, KEY_ID_BYTES, 'latin1')
   const nonce = randomBytes(NONCE_BYTES)
   const cipher = createCipheriv('aes-256-gcm', mediaKey.key, nonce)
-  cipher.setAAD(fields)
+  cipher.setAAD(wrapData(fields, binding))
   const wrapped = Buffer.concat([cipher.update(fileKey), cipher.final()])
   return Buffer.concat([fields, nonce, wrapped, cipher.getAuthTag()])
 }
 
-/** A whole file's key and size, read from its header; `other_key` where another media key sealed it. */
-export function openHeader(
-  header: Buffer,
-  mediaKey: SealKey,
-): { fileKey: Buffer; plainSize: number } | 'other_key' {
-  if (header.length < HEADER_BYTES || !header.subarray(0, 4).equals(MAGIC) || header[4] !== VERSION)
-    throw damaged()
-  if (header.readUInt32BE(8) !== CHUNK_BYTES) throw damaged()
-  if (header.toString('latin1', KEY_ID_AT, KEY_ID_AT + KEY_ID_BYTES) !== mediaKey.id) return 'other_key'
-  const size = header.readBigUInt64BE(12)
-  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw damaged()
+/** The file key a header wraps, or undefined where the wrap does not authenticate under this media key. */
+function unwrap(header: Buffer, mediaKey: SealKey, binding: string | undefined): Buffer | undefined {
   try {
     const nonce = header.subarray(FIELDS_BYTES, FIELDS_BYTES + NONCE_BYTES)
     const decipher = createDecipheriv('aes-256-gcm', mediaKey.key, nonce)
-    decipher.setAAD(header.subarray(0, FIELDS_BYTES))
+    decipher.setAAD(wrapData(header.subarray(0, FIELDS_BYTES), binding))
     decipher.setAuthTag(header.subarray(HEADER_BYTES - TAG_BYTES, HEADER_BYTES))
     const wrapped = header.subarray(FIELDS_BYTES + NONCE_BYTES, HEADER_BYTES - TAG_BYTES)
-    return { fileKey: Buffer.concat([decipher.update(wrapped), decipher.final()]), plainSize: Number(size) }
+    return Buffer.concat([decipher.update(wrapped), decipher.final()])
   } catch {
-    throw damaged()
+    return undefined
   }
+}
+
+/** A header's format version, or undefined where it is no sealed file's header. */
+const versionOf = (header: Buffer) =>
+  header.length >= HEADER_BYTES && header.subarray(0, 4).equals(MAGIC) ? header[4] : undefined
+
+/** Whether a header is of version 1: sealed before files were bound to their place. */
+export const isUnbound = (header: Buffer) => versionOf(header) === UNBOUND_VERSION
+
+/**
+ * A whole file's key and size, read from its header and checked against its place (`binding`);
+ * `other_key` where another media key sealed it, `unbound` where it is of version 1 (bound to no place),
+ * `media_damaged` otherwise. A key id that is not this key's is taken for another key's only where the
+ * wrap does not open with this key's id put back: a damaged id is damage, never a lost key.
+ */
+export function openHeader(
+  header: Buffer,
+  mediaKey: SealKey,
+  binding: string,
+): { fileKey: Buffer; plainSize: number } | 'other_key' | 'unbound' {
+  return versionOf(header) === UNBOUND_VERSION ? 'unbound' : openWrap(header, mediaKey, binding)
+}
+
+/** `openHeader` for the version `binding` implies: 2 where it names a place, 1 where it is undefined. */
+function openWrap(
+  header: Buffer,
+  mediaKey: SealKey,
+  binding: string | undefined,
+): { fileKey: Buffer; plainSize: number } | 'other_key' {
+  const expected = binding === undefined ? UNBOUND_VERSION : VERSION
+  if (versionOf(header) !== expected || header.readUInt32BE(8) !== CHUNK_BYTES) throw damaged()
+  if (header.toString('latin1', KEY_ID_AT, KEY_ID_AT + KEY_ID_BYTES) !== mediaKey.id) {
+    const ours = Buffer.from(header.subarray(0, HEADER_BYTES))
+    ours.write(mediaKey.id, KEY_ID_AT, KEY_ID_BYTES, 'latin1')
+    if (unwrap(ours, mediaKey, binding)) throw damaged()
+    return 'other_key'
+  }
+  const size = header.readBigUInt64BE(12)
+  const fileKey = unwrap(header, mediaKey, binding)
+  if (!fileKey || size > BigInt(Number.MAX_SAFE_INTEGER)) throw damaged()
+  return { fileKey, plainSize: Number(size) }
 }
 
 /**
@@ -116,11 +162,11 @@ export function openChunk(fileKey: Buffer, index: number, last: boolean, sealed:
   }
 }
 
-/** A small file (a snapshot) sealed whole, in memory. */
-export function sealBuffer(mediaKey: SealKey, plain: Buffer): Buffer {
+/** A small file (a snapshot) sealed whole, in memory, bound to its place. */
+export function sealBuffer(mediaKey: SealKey, plain: Buffer, binding: string): Buffer {
   const fileKey = randomBytes(32)
   const count = chunkCount(plain.length)
-  const parts = [sealHeader(mediaKey, fileKey, plain.length)]
+  const parts = [sealHeader(mediaKey, fileKey, binding, plain.length)]
   for (let index = 0; index < count; index++) {
     const piece = plain.subarray(index * CHUNK_BYTES, index * CHUNK_BYTES + chunkLength(index, plain.length))
     parts.push(...sealChunk(fileKey, index, index === count - 1, piece))
@@ -128,11 +174,23 @@ export function sealBuffer(mediaKey: SealKey, plain: Buffer): Buffer {
   return Buffer.concat(parts)
 }
 
-/** A small sealed file opened whole; `other_key` where another media key sealed it. */
-export function openBuffer(mediaKey: SealKey, sealed: Buffer): Buffer | 'other_key' {
-  const opened = openHeader(sealed, mediaKey)
-  if (opened === 'other_key') return opened
-  const { fileKey, plainSize } = opened
+/** A small sealed file opened whole; `other_key` where another media key sealed it, `unbound` for version 1. */
+export function openBuffer(
+  mediaKey: SealKey,
+  sealed: Buffer,
+  binding: string,
+): Buffer | 'other_key' | 'unbound' {
+  const opened = openHeader(sealed, mediaKey, binding)
+  return typeof opened === 'string' ? opened : openChunks(sealed, opened)
+}
+
+/** A small file of version 1 (bound to no place) opened whole, to be sealed again where it lies. */
+export function openUnbound(mediaKey: SealKey, sealed: Buffer): Buffer | 'other_key' {
+  const opened = openWrap(sealed, mediaKey, undefined)
+  return opened === 'other_key' ? opened : openChunks(sealed, opened)
+}
+
+function openChunks(sealed: Buffer, { fileKey, plainSize }: { fileKey: Buffer; plainSize: number }): Buffer {
   if (sealed.length !== sealedSize(plainSize)) throw damaged()
   const count = chunkCount(plainSize)
   const plain: Buffer[] = []
@@ -197,7 +255,7 @@ export function createChunker(first: number, put: (index: number, plain: Buffer,
  * by whichever comes first, so a reader that saw it on disk never reads it half rewritten. The chunk
  * being filled stays in memory, where a reader may copy it from.
  */
-export function createSealedWriter(fd: number, mediaKey: SealKey, fileKey: Buffer) {
+export function createSealedWriter(fd: number, mediaKey: SealKey, fileKey: Buffer, binding: string) {
   const onDisk = new Set<number>()
   let closed = false
   const put = (index: number, plain: Buffer, last: boolean) => {
@@ -205,7 +263,7 @@ export function createSealedWriter(fd: number, mediaKey: SealKey, fileKey: Buffe
     writeAt(fd, sealChunk(fileKey, index, last, plain), chunkOffset(index))
     onDisk.add(index)
   }
-  writeAt(fd, [sealHeader(mediaKey, fileKey)], 0)
+  writeAt(fd, [sealHeader(mediaKey, fileKey, binding)], 0)
   const inOrder = createChunker(0, put)
   return {
     fileKey,
@@ -228,7 +286,7 @@ export function createSealedWriter(fd: number, mediaKey: SealKey, fileKey: Buffe
     /** The body is whole: its last chunk goes to disk, and the header takes the size. */
     end(): void {
       const plainSize = inOrder.end()
-      writeAt(fd, [sealHeader(mediaKey, fileKey, plainSize)], 0)
+      writeAt(fd, [sealHeader(mediaKey, fileKey, binding, plainSize)], 0)
       closed = true
     },
     close(): void {

@@ -1,23 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync } from 'node:fs'
-import { open, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { open, readdir, readFile, rm, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { isFinalStatus } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
-import type { LostCopies, Snapshot, VideoState } from '../../shared/media'
+import type { LostCopies, PrefetchOutcome, Snapshot, VideoState } from '../../shared/media'
 import type { Scope } from '../cases/case-service'
 import type { KeyStore, SealKey } from '../cases/seal'
 import { fsyncFolder, writeFileDurably } from '../fs/durable'
 import type { Logger } from '../log'
 import type { OneShotClient } from '../oneshot/client'
+import { storageError } from '../oneshot/download'
 import { scopeKey } from '../scope'
 import { fetchIndexAhead } from './index-ahead'
 import {
   createSealedWriter,
   damaged,
   HEADER_BYTES,
+  isUnbound,
   openBuffer,
   openHeader,
+  openUnbound,
   type SealedWriter,
   sealBuffer,
   sealedSize,
@@ -35,11 +38,12 @@ export interface CaseRetention extends Scope {
 export interface VideoServiceOptions {
   /** The app's private cache folder; made readable by the user only. */
   cacheDir: string
-  oneshot: Pick<OneShotClient, 'downloadVideo' | 'readVideoRange'>
+  /** The client of one scope's Optimizer: a download keeps the one its open took, whatever is set later. */
+  oneshotFor: (scope: Scope) => Pick<OneShotClient, 'downloadVideo' | 'readVideoRange'>
   /** The media key, in the OS keychain: it wraps each cached file's own key. */
   keys: KeyStore
-  /** Whether the case is in the case book (in the Optimizer and environment in use). */
-  hasCase: (videoidPk: number) => Promise<boolean>
+  /** Whether the case is in the case book, in that Optimizer and environment. */
+  hasCase: (videoidPk: number, scope: Scope) => Promise<boolean>
   /** Every case in the book, for the purge. */
   retention: () => Promise<CaseRetention[]>
   scope: () => Scope
@@ -48,6 +52,10 @@ export interface VideoServiceOptions {
   /** Days a video is kept after its case reached a final state (a setting). */
   retentionDays: () => number
   onState: (videoidPk: number, state: VideoState) => void
+  /** Whether the next case's video may download in the background (a setting). */
+  prefetch: () => boolean
+  /** Bytes free on the disk that holds the cache; the file system's own figure unless a test says. */
+  freeBytes?: (folder: string) => Promise<number>
   log: Logger
   now?: () => Date
 }
@@ -62,6 +70,10 @@ interface Transfer {
   /** Bytes received, for the progress shown. */
   bytes: number
   total: number | undefined
+  /** The answer's strong ETag: a range fetched ahead is taken only from the same version of the file. */
+  validator: string | undefined
+  /** A chunk of the part file failed its authentication: the download stops, and says so. */
+  damaged: boolean
   state: VideoState
   abort: AbortController
   done: Promise<void>
@@ -72,6 +84,13 @@ interface Transfer {
 }
 
 const PROGRESS_EVERY_MS = 250
+/** Downloads at once: the case on screen and the one ahead of it. */
+const MAX_DOWNLOADS = 2
+/**
+ * A video downloads ahead only while the cache's disk keeps at least this much free: room for a long
+ * video (about 500 MB at an office link's rate) with the rest of the computer's needs beside it.
+ */
+const PREFETCH_MIN_FREE_BYTES = 2 * 1024 ** 3
 /** How much of a video's start shows where its index is. */
 const HEAD_BYTES = 4096
 const SPEED_WINDOW_MS = 2000
@@ -81,8 +100,29 @@ const SNAPSHOT_SUFFIX = '.png.enc'
 const PLAIN_SNAPSHOT_SUFFIX = '.png'
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
-/** An id for an Optimizer and environment, so that the same pk elsewhere is another file. */
-const scopeId = (scope: Scope) => createHash('sha256').update(scopeKey(scope)).digest('hex').slice(0, 12)
+const scopeIds = new Map<string, string>()
+/** An id for an Optimizer and environment, so that the same pk elsewhere is another file; hashed once per scope. */
+function scopeId(scope: Scope): string {
+  const key = scopeKey(scope)
+  let id = scopeIds.get(key)
+  if (id === undefined) {
+    id = createHash('sha256').update(key).digest('hex').slice(0, 12)
+    scopeIds.set(key, id)
+  }
+  return id
+}
+
+/** What a sealed file's key wrap is bound to (its place), so a file copied over another's name is damage. */
+const videoBinding = (stem: string) => `video ${stem}`
+const snapshotBinding = (stem: string, id: string) => `snapshot ${stem} ${id}`
+
+/** The names of a folder's entries of one kind: a stray entry of another (`.DS_Store`) is no case's. */
+async function entriesIn(folder: string, kind: 'file' | 'folder'): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true })
+  return entries
+    .filter((entry) => (kind === 'file' ? entry.isFile() : entry.isDirectory()))
+    .map((entry) => entry.name)
+}
 
 /** Makes a folder readable by the user only (on systems with modes), whatever the umask. */
 function privateFolder(folder: string): void {
@@ -104,6 +144,12 @@ async function readHeader(file: string): Promise<{ header: Buffer; size: number 
 }
 
 const isDamage = (error: unknown) => error instanceof AppError && error.code === 'media_damaged'
+const codeOf = (error: unknown) => (error instanceof AppError ? error.code : 'internal')
+
+async function diskFreeBytes(folder: string): Promise<number> {
+  const disk = await statfs(folder)
+  return disk.bavail * disk.bsize
+}
 
 /**
  * The cases' videos on this computer: downloaded through main into a private cache, sealed as they
@@ -111,7 +157,7 @@ const isDamage = (error: unknown) => error instanceof AppError && error.code ===
  * sealed too; a purge of both some days after their case is final, and a "clear cache".
  */
 export function createVideoService(options: VideoServiceOptions) {
-  const { oneshot, log } = options
+  const { log } = options
   const now = () => (options.now ?? (() => new Date()))()
   const videos = path.join(options.cacheDir, 'videos')
   const snapshots = path.join(options.cacheDir, 'snapshots')
@@ -120,12 +166,23 @@ export function createVideoService(options: VideoServiceOptions) {
   privateFolder(snapshots)
 
   const transfers = new Map<string, Transfer>()
+  /**
+   * The downloads wanted most: the case the officer opened last, and the one downloading ahead for the
+   * case that comes next. Another (a case left) runs on only until a download needs its place.
+   */
+  const wanted: { open?: string; ahead?: string } = {}
+  /** Downloads ahead being started, so two asks at once make one. */
+  const startingAhead = new Map<string, Promise<PrefetchOutcome>>()
   /** Opening under way per case: a second open at once joins the first, never starts a second download. */
   const opening = new Map<string, Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }>>()
   /** Saved copies found damaged: shown as such once; the next open downloads them again. */
   const damagedCopies = new Set<string>()
   /** The media key last read from the keychain; each open reads it again, the protocol uses this one. */
   let knownKey: SealKey | undefined
+  /** Cancels asked per case: an open started before the last of them starts no download. */
+  const cancels = new Map<string, number>()
+  /** Snapshot folders being upgraded (plain or version-1 files sealed again), one pass at a time each. */
+  const upgrading = new Map<string, Promise<void>>()
   const stemOf = (videoidPk: number, scope: Scope = options.scope()) => `${scopeId(scope)}-${videoidPk}`
   const videoFile = (stem: string) => path.join(videos, `${stem}${VIDEO_SUFFIX}`)
   const damagedState = (): VideoState => ({ status: 'failed', error: damaged().toShape() })
@@ -135,10 +192,19 @@ export function createVideoService(options: VideoServiceOptions) {
     return knownKey
   }
 
-  async function requireCase(videoidPk: number): Promise<string> {
-    if (!(await options.hasCase(videoidPk)))
+  async function requireCase(videoidPk: number, scope: Scope = options.scope()): Promise<string> {
+    if (!(await options.hasCase(videoidPk, scope)))
       throw new AppError('not_found', 'This case is not in the case book.')
-    return stemOf(videoidPk)
+    return stemOf(videoidPk, scope)
+  }
+
+  /** Runs one entry's part of a pass over the cache; a failure is logged and the pass goes on. */
+  async function keepGoing(what: string, task: () => Promise<unknown>): Promise<void> {
+    try {
+      await task()
+    } catch (error) {
+      log.warn(`${what}: skipped`, { code: codeOf(error) })
+    }
   }
 
   function reportDamage(stem: string, videoidPk: number): void {
@@ -148,12 +214,16 @@ export function createVideoService(options: VideoServiceOptions) {
     options.onState(videoidPk, damagedState())
   }
 
-  /** What the cache holds for a case: nothing, a whole video, one another media key sealed, or damage. */
+  /**
+   * What the cache holds for a case: nothing (or a copy from before files were bound to their place,
+   * which downloads again), a whole video, one another media key sealed, or damage.
+   */
   async function savedCopy(stem: string, key: SealKey) {
     const found = await readHeader(videoFile(stem))
     if (!found) return 'none'
     try {
-      const opened = openHeader(found.header, key)
+      const opened = openHeader(found.header, key, videoBinding(stem))
+      if (opened === 'unbound') return 'none'
       if (opened === 'other_key') return opened
       if (found.size !== sealedSize(opened.plainSize)) throw damaged()
       return opened
@@ -168,36 +238,51 @@ export function createVideoService(options: VideoServiceOptions) {
    * can read them. Videos download again on demand; snapshots are lost.
    */
   async function purgeOtherKeys(key: SealKey): Promise<LostCopies> {
-    const sealedElsewhere = async (file: string) => {
+    const sealedElsewhere = async (file: string, binding: string) => {
       const found = await readHeader(file)
       try {
-        return found !== undefined && openHeader(found.header, key) === 'other_key'
+        return found !== undefined && openHeader(found.header, key, binding) === 'other_key'
       } catch {
         return false
       }
     }
     const lost = { videos: 0, snapshots: 0 }
-    for (const name of await readdir(videos)) {
-      if (!name.endsWith(VIDEO_SUFFIX) || !(await sealedElsewhere(path.join(videos, name)))) continue
-      await rm(path.join(videos, name), { force: true })
-      lost.videos++
+    for (const name of await entriesIn(videos, 'file')) {
+      if (!name.endsWith(VIDEO_SUFFIX)) continue
+      const file = path.join(videos, name)
+      await keepGoing('lost key purge of a video', async () => {
+        if (!(await sealedElsewhere(file, videoBinding(name.slice(0, -VIDEO_SUFFIX.length))))) return
+        await rm(file, { force: true })
+        lost.videos++
+      })
     }
-    for (const stem of await readdir(snapshots)) {
+    for (const stem of await entriesIn(snapshots, 'folder')) {
       const folder = path.join(snapshots, stem)
-      for (const name of await readdir(folder)) {
-        if (!name.endsWith(SNAPSHOT_SUFFIX) || !(await sealedElsewhere(path.join(folder, name)))) continue
-        const id = name.slice(0, -SNAPSHOT_SUFFIX.length)
-        await rm(path.join(folder, name), { force: true })
-        await rm(path.join(folder, `${id}.json`), { force: true })
-        lost.snapshots++
-      }
+      await keepGoing('lost key purge of a snapshot folder', async () => {
+        for (const name of await entriesIn(folder, 'file')) {
+          if (!name.endsWith(SNAPSHOT_SUFFIX)) continue
+          const id = name.slice(0, -SNAPSHOT_SUFFIX.length)
+          await keepGoing('lost key purge of a snapshot', async () => {
+            if (!(await sealedElsewhere(path.join(folder, name), snapshotBinding(stem, id)))) return
+            await rm(path.join(folder, name), { force: true })
+            await rm(path.join(folder, `${id}.json`), { force: true })
+            lost.snapshots++
+          })
+        }
+      })
     }
     log.warn('media key not in the keychain: cached copies it sealed deleted', lost)
     return lost
   }
 
   /** The chunks of a download under way, for readers: on disk, in memory, or waited for. */
-  function transferChunks(transfer: Transfer, plainSize: number, finalFile: string): SealedChunks {
+  function transferChunks(
+    transfer: Transfer,
+    plainSize: number,
+    videoidPk: number,
+    stem: string,
+  ): SealedChunks {
+    const finalFile = videoFile(stem)
     const whole = () => transfer.state.status === 'ready'
     const live = () => transfer.state.status === 'downloading'
     const holds = (position: number) => whole() || (live() && (transfer.writer?.holds(position) ?? false))
@@ -212,30 +297,66 @@ export function createVideoService(options: VideoServiceOptions) {
       },
       has: (index) => whole() || (live() && (transfer.writer?.has(index) ?? false)),
       inMemory: (position) => (live() ? transfer.writer?.inMemory(position) : undefined),
-      // A part file is not a saved copy yet: a failed chunk there ends the response, no more.
-      onDamage: () => undefined,
+      onDamage: () => {
+        if (transfer.state.status === 'ready') return reportDamage(stem, videoidPk)
+        // The part file was damaged under the download: it stops and says so; the next open starts afresh.
+        transfer.damaged = true
+        transfer.abort.abort()
+      },
     }
   }
 
-  async function indexAhead(videoidPk: number, stem: string, writer: SealedWriter, total: number) {
-    const transfer = transfers.get(stem)
-    if (!transfer) return
-    const chunks = transferChunks(transfer, total, videoFile(stem))
+  async function indexAhead(
+    client: ReturnType<VideoServiceOptions['oneshotFor']>,
+    transfer: Transfer,
+    videoidPk: number,
+    stem: string,
+    writer: SealedWriter,
+    total: number,
+  ) {
+    const chunks = transferChunks(transfer, total, videoidPk, stem)
     const head = await readSealed(chunks, { start: 0, end: Math.min(HEAD_BYTES, total) - 1 })
     const outcome = await fetchIndexAhead({
       head,
       total,
+      validator: transfer.validator,
       has: writer.has,
       writeChunk: (index, plain, last) => {
         writer.writeChunk(index, plain, last)
         transfer.wake()
       },
-      readRange: (range, onPiece) => oneshot.readVideoRange(videoidPk, range, onPiece, transfer.abort.signal),
+      readRange: (range, ifRange, onPiece) =>
+        client.readVideoRange(videoidPk, range, onPiece, { signal: transfer.abort.signal, ifRange }),
     })
     if (outcome !== 'not_needed') log.info('video index fetched ahead', { outcome })
   }
 
-  function start(videoidPk: number, stem: string, key: SealKey): Transfer {
+  /**
+   * Makes room for one more download, so that at most two run at once: stops those no longer wanted
+   * (cases left), oldest first, and, for the officer's open where that is not enough, the one ahead.
+   */
+  function makeRoom(): void {
+    const live = [...transfers].filter(([, transfer]) => !transfer.abort.signal.aborted)
+    const unwanted = live.filter(([stem]) => stem !== wanted.open && stem !== wanted.ahead)
+    const ahead = live.filter(([stem]) => stem === wanted.ahead && stem !== wanted.open)
+    const yielding = [...unwanted, ...ahead]
+    for (let excess = live.length + 1 - MAX_DOWNLOADS; excess > 0; excess--) {
+      const [stem, transfer] = yielding.shift() ?? []
+      if (!transfer) return
+      log.info('video download stopped to make room', { stem })
+      transfer.abort.abort()
+    }
+  }
+
+  /**
+   * The case's download, from the Optimizer of the scope its open took (whatever is set meanwhile),
+   * started now unless one runs already (the officer's open and one ahead meet).
+   */
+  function start(videoidPk: number, stem: string, key: SealKey, scope: Scope): Transfer {
+    const running = transfers.get(stem)
+    if (running) return running
+    makeRoom()
+    const client = options.oneshotFor(scope)
     const abort = new AbortController()
     let wakeWaiting: () => void = () => undefined
     let waiting = new Promise<void>((resolve) => (wakeWaiting = resolve))
@@ -248,6 +369,8 @@ export function createVideoService(options: VideoServiceOptions) {
       fileKey: randomBytes(32),
       bytes: 0,
       total: undefined,
+      validator: undefined,
+      damaged: false,
       state: { status: 'downloading', bytes: 0, bytesPerSecond: 0 },
       abort,
       next: () => waiting,
@@ -263,14 +386,17 @@ export function createVideoService(options: VideoServiceOptions) {
       transfer.wake()
     }
     transfers.set(stem, transfer)
-    transfer.done = oneshot
+    transfer.done = client
       .downloadVideo(videoidPk, videoFile(stem), {
         signal: abort.signal,
         onPartFile: (file) => {
           transfer.part = file
         },
+        onAnswer: ({ validator }) => {
+          transfer.validator = validator
+        },
         writer: (fd) => {
-          transfer.writer = createSealedWriter(fd, key, transfer.fileKey)
+          transfer.writer = createSealedWriter(fd, key, transfer.fileKey, videoBinding(stem))
           headRead = false
           transfer.wake()
           return transfer.writer
@@ -287,10 +413,8 @@ export function createVideoService(options: VideoServiceOptions) {
           const writer = transfer.writer
           if (writer && !headRead && total !== undefined && bytes >= Math.min(HEAD_BYTES, total)) {
             headRead = true
-            void indexAhead(videoidPk, stem, writer, total).catch((error: unknown) =>
-              log.warn('video index not fetched ahead', {
-                code: error instanceof AppError ? error.code : 'internal',
-              }),
+            void indexAhead(client, transfer, videoidPk, stem, writer, total).catch((error: unknown) =>
+              log.warn('video index not fetched ahead', { code: codeOf(error) }),
             )
           }
           if (at - lastReport >= PROGRESS_EVERY_MS) {
@@ -303,24 +427,31 @@ export function createVideoService(options: VideoServiceOptions) {
         (result) => settle({ status: 'ready', bytes: result.bytes }),
         (error: unknown) => {
           const failure = error instanceof AppError ? error : new AppError('internal', 'The download failed.')
-          settle(
-            failure.code === 'cancelled'
-              ? { status: 'none' }
-              : { status: 'failed', error: failure.toShape() },
-          )
+          if (transfer.damaged) settle(damagedState())
+          else if (failure.code === 'cancelled') settle({ status: 'none' })
+          else settle({ status: 'failed', error: failure.toShape() })
         },
       )
       .finally(() => {
-        transfers.delete(stem)
+        if (transfers.get(stem) === transfer) transfers.delete(stem)
         options.onState(videoidPk, transfer.state)
       })
     return transfer
   }
 
-  async function openOnce(videoidPk: number, stem: string) {
-    await requireCase(videoidPk)
+  /**
+   * Opens a case's video in the scope the open took. `cancelledSince` says whether a cancel came after
+   * this open was asked for: then it starts nothing.
+   */
+  async function openOnce(videoidPk: number, stem: string, scope: Scope, cancelledSince: () => boolean) {
+    await requireCase(videoidPk, scope)
     const url = options.mediaUrl(`/case/${videoidPk}/video`)
-    const running = transfers.get(stem)
+    let running = transfers.get(stem)
+    // A download being cancelled ends first: this open starts afresh rather than join it.
+    if (running?.abort.signal.aborted) {
+      await running.done
+      running = transfers.get(stem)
+    }
     if (running) return { url, state: running.state }
     const key = await mediaKey()
     // A copy shown damaged is downloaded afresh when the officer asks for it again.
@@ -330,11 +461,13 @@ export function createVideoService(options: VideoServiceOptions) {
       damagedCopies.add(stem)
       return { url, state: damagedState() }
     }
+    const begin = (): VideoState =>
+      cancelledSince() ? { status: 'none' } : start(videoidPk, stem, key, scope).state
     if (saved === 'other_key') {
       const lostCopies = await purgeOtherKeys(key)
-      return { url, state: start(videoidPk, stem, key).state, lostCopies }
+      return { url, state: begin(), lostCopies }
     }
-    if (saved === 'none') return { url, state: start(videoidPk, stem, key).state }
+    if (saved === 'none') return { url, state: begin() }
     return { url, state: { status: 'ready', bytes: saved.plainSize } satisfies VideoState }
   }
 
@@ -344,6 +477,8 @@ export function createVideoService(options: VideoServiceOptions) {
     videoidPk: number,
     key: SealKey,
   ): Promise<MediaSource | undefined> {
+    // A copy found damaged serves nothing more, not even its sound ranges, until it is downloaded again.
+    if (damagedCopies.has(stem)) throw damaged()
     const saved = await savedCopy(stem, key)
     if (saved === 'damaged') {
       reportDamage(stem, videoidPk)
@@ -372,6 +507,8 @@ export function createVideoService(options: VideoServiceOptions) {
   async function snapshotsOf(videoidPk: number): Promise<Snapshot[]> {
     const stem = await requireCase(videoidPk)
     const folder = path.join(snapshots, stem)
+    // What an earlier pass could not seal (a locked keychain at start) is sealed now, when it can be.
+    await upgradeSnapshots(stem, mediaKey)
     const names = await readdir(folder).catch(() => [] as string[])
     const found: Snapshot[] = []
     for (const name of names.filter((candidate) => candidate.endsWith('.json'))) {
@@ -390,21 +527,48 @@ export function createVideoService(options: VideoServiceOptions) {
     return found.sort((a, b) => a.takenAt.localeCompare(b.takenAt))
   }
 
-  /** Seals the plain snapshots kept before the cache was sealed; they stay unserved until then. */
-  async function sealPlainSnapshots(folder: string, key: () => Promise<SealKey>): Promise<number> {
-    let sealed = 0
-    for (const name of await readdir(folder)) {
-      if (!name.endsWith(PLAIN_SNAPSHOT_SUFFIX)) continue
-      const plain = path.join(folder, name)
-      const id = name.slice(0, -PLAIN_SNAPSHOT_SUFFIX.length)
-      writeFileDurably(
-        path.join(folder, `${id}${SNAPSHOT_SUFFIX}`),
-        sealBuffer(await key(), await readFile(plain)),
-      )
-      await rm(plain, { force: true })
-      sealed++
+  /**
+   * Seals, bound to where they lie, a case's snapshots kept before: plain PNGs from before the cache was
+   * sealed, and files of version 1, bound to no place. They stay unserved until then. One pass per
+   * folder at a time (the purge and a listing may meet); the media key is read only if there is work.
+   */
+  function upgradeSnapshots(stem: string, key: () => Promise<SealKey>): Promise<void> {
+    let pass = upgrading.get(stem)
+    if (!pass) {
+      pass = upgradeFolder(stem, key).finally(() => upgrading.delete(stem))
+      upgrading.set(stem, pass)
     }
-    return sealed
+    return pass
+  }
+
+  async function upgradeFolder(stem: string, key: () => Promise<SealKey>): Promise<void> {
+    const folder = path.join(snapshots, stem)
+    let sealed = 0
+    for (const name of await entriesIn(folder, 'file').catch(() => [] as string[])) {
+      const plain = name.endsWith(PLAIN_SNAPSHOT_SUFFIX)
+      if (!plain && !name.endsWith(SNAPSHOT_SUFFIX)) continue
+      const id = name.slice(0, -(plain ? PLAIN_SNAPSHOT_SUFFIX : SNAPSHOT_SUFFIX).length)
+      const file = path.join(folder, name)
+      // A locked keychain (or a damaged file) leaves this one as it is, for a later pass.
+      await keepGoing('sealing a kept snapshot', async () => {
+        if (!plain && !isUnbound((await readHeader(file))?.header ?? Buffer.alloc(0))) return
+        const png = plain ? await readFile(file) : openUnbound(await key(), await readFile(file))
+        if (png === 'other_key') {
+          // Sealed under a media key the keychain no longer holds: nothing can read it again.
+          await rm(file, { force: true })
+          await rm(path.join(folder, `${id}.json`), { force: true })
+          log.warn('snapshot sealed under a lost media key deleted', { id })
+          return
+        }
+        writeFileDurably(
+          path.join(folder, `${id}${SNAPSHOT_SUFFIX}`),
+          sealBuffer(await key(), png, snapshotBinding(stem, id)),
+        )
+        if (plain) await rm(file, { force: true })
+        sealed++
+      })
+    }
+    if (sealed) log.info('snapshots sealed', { snapshots: sealed })
   }
 
   return {
@@ -413,19 +577,61 @@ export function createVideoService(options: VideoServiceOptions) {
      * once share one: the first registers itself before it waits for anything.
      */
     open(videoidPk: number): Promise<{ url: string; state: VideoState; lostCopies?: LostCopies }> {
-      const stem = stemOf(videoidPk)
+      const scope = options.scope()
+      const stem = stemOf(videoidPk, scope)
+      wanted.open = stem
       const pending = opening.get(stem)
       if (pending) return pending
-      const opened = openOnce(videoidPk, stem).finally(() => opening.delete(stem))
+      const asked = cancels.get(stem) ?? 0
+      const opened = openOnce(videoidPk, stem, scope, () => (cancels.get(stem) ?? 0) !== asked).finally(
+        () => opening.get(stem) === opened && opening.delete(stem),
+      )
       opening.set(stem, opened)
       return opened
     },
 
+    /**
+     * Downloads the video of the case the officer will open next, while they review this one (a
+     * setting, on by default), unless it is saved already or the cache's disk is short of room. The
+     * download ahead for a case no longer next gives way to it if two run.
+     */
+    prefetch(videoidPk: number): Promise<PrefetchOutcome> {
+      const scope = options.scope()
+      const stem = stemOf(videoidPk, scope)
+      wanted.ahead = stem
+      const pending = startingAhead.get(stem)
+      if (pending) return pending
+      const starting = (async (): Promise<PrefetchOutcome> => {
+        if (!options.prefetch()) return 'off'
+        await requireCase(videoidPk, scope)
+        if (transfers.has(stem) || opening.has(stem)) return 'running'
+        const key = await mediaKey()
+        // A copy found damaged or sealed under a lost key is the officer's open to deal with.
+        if ((await savedCopy(stem, key)) !== 'none') return 'saved'
+        if ((await (options.freeBytes ?? diskFreeBytes)(videos)) < PREFETCH_MIN_FREE_BYTES) return 'no_room'
+        // Asked for another case meanwhile: this one is no longer next.
+        if (wanted.ahead !== stem) return 'replaced'
+        start(videoidPk, stem, key, scope)
+        log.info('video downloading ahead', { videoidPk })
+        return 'started'
+      })().finally(() => startingAhead.delete(stem))
+      startingAhead.set(stem, starting)
+      return starting
+    },
+
+    /**
+     * Stops the case's download, running or about to start, before anything else is asked: an open
+     * that comes after this starts afresh, never joins the download being stopped.
+     */
     async cancel(videoidPk: number): Promise<VideoState> {
-      const stem = await requireCase(videoidPk)
-      await opening.get(stem)?.catch(() => undefined)
+      const stem = stemOf(videoidPk)
+      cancels.set(stem, (cancels.get(stem) ?? 0) + 1)
+      const pending = opening.get(stem)
+      opening.delete(stem)
       const running = transfers.get(stem)
       running?.abort.abort()
+      await requireCase(videoidPk)
+      await pending?.catch(() => undefined)
       await running?.done
       const saved = await savedCopy(stem, knownKey ?? (await mediaKey()))
       return typeof saved === 'object' ? { status: 'ready', bytes: saved.plainSize } : { status: 'none' }
@@ -444,15 +650,16 @@ export function createVideoService(options: VideoServiceOptions) {
      * read as it arrives. Undefined where there is none (or none this media key can read).
      */
     async source(videoidPk: number): Promise<MediaSource | undefined> {
-      if (!(await options.hasCase(videoidPk))) return undefined
-      const stem = stemOf(videoidPk)
+      const scope = options.scope()
+      if (!(await options.hasCase(videoidPk, scope))) return undefined
+      const stem = stemOf(videoidPk, scope)
       const running = transfers.get(stem)
       if (!running) return savedSource(stem, videoidPk, knownKey ?? (await mediaKey()))
       // The size comes with the first piece; a download that never says it is served once it ends.
       while (running.total === undefined && running.state.status === 'downloading') await running.next()
       const size = running.total ?? (running.state.status === 'ready' ? running.state.bytes : undefined)
       if (size === undefined) return undefined
-      const chunks = transferChunks(running, size, videoFile(stem))
+      const chunks = transferChunks(running, size, videoidPk, stem)
       if (size > 0 && !(await chunks.ready(0))) return undefined
       // A download stopped meanwhile (cancelled, the app quitting) leaves no file: no video to serve.
       return sourceOf(chunks).catch((error: unknown) => {
@@ -467,14 +674,21 @@ export function createVideoService(options: VideoServiceOptions) {
         throw new AppError('invalid_input', 'A snapshot must be a PNG image.')
       const key = await mediaKey()
       const folder = path.join(snapshots, stem)
-      if (!existsSync(folder)) {
-        privateFolder(folder)
-        fsyncFolder(snapshots)
-      }
       const id = `${now().getTime()}-${randomBytes(4).toString('hex')}`
       const meta = { videoTimeSeconds, takenAt: now().toISOString() }
-      writeFileDurably(path.join(folder, `${id}${SNAPSHOT_SUFFIX}`), sealBuffer(key, png))
-      writeFileDurably(path.join(folder, `${id}.json`), JSON.stringify(meta))
+      const sealedFile = path.join(folder, `${id}${SNAPSHOT_SUFFIX}`)
+      try {
+        if (!existsSync(folder)) {
+          privateFolder(folder)
+          fsyncFolder(snapshots)
+        }
+        writeFileDurably(sealedFile, sealBuffer(key, png, snapshotBinding(stem, id)))
+        writeFileDurably(path.join(folder, `${id}.json`), JSON.stringify(meta))
+      } catch (error) {
+        // A snapshot without its record is listed nowhere: it goes too, and the officer is told why.
+        await rm(sealedFile, { force: true })
+        throw storageError(error, 'The snapshot could not be saved on this computer.')
+      }
       return { ...meta, id, url: options.mediaUrl(`/case/${videoidPk}/snapshot/${id}`) }
     },
 
@@ -482,19 +696,22 @@ export function createVideoService(options: VideoServiceOptions) {
 
     /** A snapshot's PNG, opened, for the media protocol; undefined where there is none it can read. */
     async snapshot(videoidPk: number, id: string): Promise<Buffer | undefined> {
-      if (!/^\d+-[0-9a-f]{8}$/.test(id) || !(await options.hasCase(videoidPk))) return undefined
-      const file = path.join(snapshots, stemOf(videoidPk), `${id}${SNAPSHOT_SUFFIX}`)
-      const sealed = await readFile(file).catch(() => undefined)
+      const scope = options.scope()
+      if (!/^\d+-[0-9a-f]{8}$/.test(id) || !(await options.hasCase(videoidPk, scope))) return undefined
+      const stem = stemOf(videoidPk, scope)
+      const sealed = await readFile(path.join(snapshots, stem, `${id}${SNAPSHOT_SUFFIX}`)).catch(
+        () => undefined,
+      )
       if (!sealed) return undefined
-      const png = openBuffer(knownKey ?? (await mediaKey()), sealed)
-      return png === 'other_key' ? undefined : png
+      const png = openBuffer(knownKey ?? (await mediaKey()), sealed, snapshotBinding(stem, id))
+      return typeof png === 'string' ? undefined : png
     },
 
     /** How many videos the cache holds and how much space they take. */
     async cacheSize(): Promise<{ videos: number; bytes: number }> {
       let count = 0
       let bytes = 0
-      for (const name of await readdir(videos)) {
+      for (const name of await entriesIn(videos, 'file')) {
         if (!name.endsWith(VIDEO_SUFFIX)) continue
         count++
         bytes += (await stat(path.join(videos, name))).size
@@ -505,7 +722,7 @@ export function createVideoService(options: VideoServiceOptions) {
     /** Deletes every cached video (not the snapshots, which record what a decision relied on). */
     async clear(): Promise<{ freedBytes: number }> {
       let freedBytes = 0
-      for (const name of await readdir(videos)) {
+      for (const name of await entriesIn(videos, 'file')) {
         if (!name.endsWith(VIDEO_SUFFIX)) continue
         const file = path.join(videos, name)
         freedBytes += (await stat(file)).size
@@ -518,8 +735,10 @@ export function createVideoService(options: VideoServiceOptions) {
     /**
      * Deletes what the cache keeps of cases final for longer than the retention, or no longer in the
      * book: their videos and their snapshots (a face and a document are personal data), any piece a
-     * download left when the app quit before it ended, and videos kept plain before the cache was sealed
-     * (they download again). Plain snapshots, which cannot, are sealed. Answers how many entries went.
+     * download left when the app quit before it ended, and videos kept plain or unbound to their place
+     * before (they download again). None of that needs the media key, so it goes first; then plain and
+     * version-1 snapshots, which cannot download again, are sealed where the keychain allows, and
+     * where it does not (locked), at the next pass or listing. Answers how many entries went.
      */
     async purge(): Promise<number> {
       const keepUntil = now().getTime() - options.retentionDays() * 86_400_000
@@ -529,25 +748,30 @@ export function createVideoService(options: VideoServiceOptions) {
         const entry = cases.get(stem)
         return !entry || (isFinalStatus(entry.status) && Date.parse(entry.finalAt ?? '') < keepUntil)
       }
-      let purged = 0
-      for (const name of await readdir(videos)) {
-        const stem = name.slice(0, name.indexOf('.'))
-        if (name.endsWith('.part') ? transfers.has(stem) : name.endsWith(VIDEO_SUFFIX) && !expired(stem))
-          continue
-        await rm(path.join(videos, name), { force: true })
-        purged++
+      const kept = async (name: string, stem: string) => {
+        if (name.endsWith('.part')) return transfers.has(stem)
+        if (!name.endsWith(VIDEO_SUFFIX) || expired(stem)) return false
+        return !isUnbound((await readHeader(path.join(videos, name)))?.header ?? Buffer.alloc(0))
       }
-      let key: Promise<SealKey> | undefined
-      let sealed = 0
-      for (const stem of await readdir(snapshots)) {
-        const folder = path.join(snapshots, stem)
-        if (expired(stem)) {
-          await rm(folder, { recursive: true, force: true })
+      let purged = 0
+      for (const name of await entriesIn(videos, 'file'))
+        await keepGoing('video cache purge of a file', async () => {
+          if (await kept(name, name.slice(0, name.indexOf('.')))) return
+          await rm(path.join(videos, name), { force: true })
           purged++
-        } else sealed += await sealPlainSnapshots(folder, () => (key ??= mediaKey()))
+        })
+      const live: string[] = []
+      for (const stem of await entriesIn(snapshots, 'folder')) {
+        if (!expired(stem)) live.push(stem)
+        else
+          await keepGoing('video cache purge of a snapshot folder', async () => {
+            await rm(path.join(snapshots, stem), { recursive: true, force: true })
+            purged++
+          })
       }
       if (purged) log.info('video cache purged', { entries: purged })
-      if (sealed) log.info('plain snapshots sealed', { snapshots: sealed })
+      let key: Promise<SealKey> | undefined
+      for (const stem of live) await upgradeSnapshots(stem, () => (key ??= mediaKey()))
       return purged
     },
   }

@@ -12,8 +12,3 @@ export function authorityFields(authority: RaoAuthority): Record<string, string>
     ? { username: authority.username, password: authority.password, pin: authority.pin, rao: authority.rao }
     : { token: authority.token, rao: authority.rao }
 }
-
-/** The values in an authority that must never be logged or shown. */
-export function secretsOf(authority: RaoAuthority): string[] {
-  return authority.kind === 'credentials' ? [authority.password, authority.pin] : [authority.token]
-}

@@ -2,8 +2,14 @@ import type { z } from 'zod'
 import { type NewVideoId, newVideoIdSchema } from '../../shared/cases'
 import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
-import { authorityFields, type RaoAuthority, secretsOf } from './authority'
-import { type DownloadOptions, type DownloadResult, downloadVideo, readVideoRange } from './download'
+import { authorityFields, type RaoAuthority } from './authority'
+import {
+  type DownloadOptions,
+  type DownloadResult,
+  downloadVideo,
+  type RangeOptions,
+  readVideoRange,
+} from './download'
 import { type Envelope, messageOf, payloadOf } from './envelope'
 import { unexpectedAnswer } from './errors'
 import { callJson, type HttpContext, type Method } from './http'
@@ -24,7 +30,7 @@ import {
   tokenListSchema,
   versionSchema,
 } from './schemas'
-import { type UploadOptions, uploadVideo } from './upload'
+import { type UploadOptions, uploadVideo, type VideoBody } from './upload'
 
 export type OneShotClientOptions = HttpContext
 
@@ -50,7 +56,7 @@ function pkPath(pk: number): string {
 /** A token's uid stands in for the RAO's credentials: it goes into the path, never into the log. */
 function tokenPath(uid: string) {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(uid)) throw new AppError('invalid_input', 'Not a valid token id.')
-  return { path: `/token/${uid}`, options: { logAs: '/token/{uid}', secrets: [uid] } }
+  return { path: `/token/${uid}`, options: { logAs: '/token/{uid}', carriesSecret: true } }
 }
 
 function parsePayload<S extends z.ZodType>(schema: S, envelope: Envelope | null, what: string): z.output<S> {
@@ -73,7 +79,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
   ) {
     const path = `/videoid/${pkPath(videoidPk)}/${action}`
     const body = { ...authorityFields(authority), ...(reason === undefined ? {} : { reason }) }
-    await call('POST', path, { body, secrets: secretsOf(authority), emptyOk: true })
+    await call('POST', path, { body, carriesSecret: true, emptyOk: true })
   }
 
   return {
@@ -108,10 +114,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
       put('billing', 'billing_username', parsed.billingUsername)
       put('billing', 'billing_password', parsed.billingPassword && base64(parsed.billingPassword))
       put('general', 'environment', parsed.environment)
-      const billingSecrets = parsed.billingPassword
-        ? [parsed.billingPassword, base64(parsed.billingPassword)]
-        : []
-      await call('POST', '/settings', { body, secrets: billingSecrets })
+      await call('POST', '/settings', { body, carriesSecret: parsed.billingPassword !== undefined })
     },
 
     /** `POST /token`: stores the credentials on the Optimizer; answers the token's uid. */
@@ -122,10 +125,7 @@ export function createOneShotClient(options: OneShotClientOptions) {
         ...(token.pin === undefined ? {} : { pin: token.pin }),
         ...(token.environment === undefined ? {} : { env: token.environment }),
       }
-      const envelope = await call('POST', '/token', {
-        body,
-        secrets: [token.password ?? '', token.pin ?? ''],
-      })
+      const envelope = await call('POST', '/token', { body, carriesSecret: true })
       return parsePayload(createdTokenSchema, envelope, '/token')
     },
 
@@ -162,26 +162,29 @@ export function createOneShotClient(options: OneShotClientOptions) {
           ? { billing_username: billing.username, billing_password: base64(billing.password) }
           : {}),
       }
-      const secrets = billing ? [billing.password, base64(billing.password)] : []
-      return parsePayload(createdVideoIdSchema, await call('POST', '/videoid', { body, secrets }), '/videoid')
+      return parsePayload(
+        createdVideoIdSchema,
+        await call('POST', '/videoid', { body, carriesSecret: billing !== undefined }),
+        '/videoid',
+      )
     },
 
     /** `POST /videoid/{pk}/evidences`, external mode. */
-    async uploadEvidences(videoidPk: number, evidences: Evidences): Promise<void> {
+    async uploadEvidences(videoidPk: number, evidences: Evidences, signal?: AbortSignal): Promise<void> {
       const body = evidencesSchema.parse(evidences)
-      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, { body })
+      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, { body, ...(signal ? { signal } : {}) })
     },
 
-    /** `POST /videoid/{pk}/video`: streams a file from disk as multipart, with progress. */
-    uploadVideo(videoidPk: number, file: string, uploadOptions?: UploadOptions): Promise<void> {
-      return uploadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, file, uploadOptions)
+    /** `POST /videoid/{pk}/video`: streams a file, or a body read as it goes, as multipart, with progress. */
+    uploadVideo(videoidPk: number, video: string | VideoBody, uploadOptions?: UploadOptions): Promise<void> {
+      return uploadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, video, uploadOptions)
     },
 
     /** `GET /videoid/{pk}/video`: streams to a temporary file, checks it, then moves it into place. */
     downloadVideo(
       videoidPk: number,
       target: string,
-      downloadOptions?: DownloadOptions,
+      downloadOptions: DownloadOptions,
     ): Promise<DownloadResult> {
       return downloadVideo(options, `/videoid/${pkPath(videoidPk)}/video`, target, downloadOptions)
     },
@@ -191,9 +194,9 @@ export function createOneShotClient(options: OneShotClientOptions) {
       videoidPk: number,
       range: { start: number; end: number },
       onPiece: (piece: Buffer) => void,
-      signal?: AbortSignal,
+      rangeOptions?: RangeOptions,
     ) {
-      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, range, onPiece, signal)
+      return readVideoRange(options, `/videoid/${pkPath(videoidPk)}/video`, range, onPiece, rangeOptions)
     },
 
     /** `POST /videoid/{pk}/validate` (two-step mode): the RAO has checked the data and evidences. */

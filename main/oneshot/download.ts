@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { request } from 'undici'
 import { AppError } from '../../shared/errors'
-import { flushFile, fsCalls, renameDurably, writeAll } from '../fs/durable'
+import { flushFile, fsCalls, renameDurably } from '../fs/durable'
 import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
 import { type HttpContext, readLimited, serverMessage } from './http'
 
@@ -12,7 +12,7 @@ export interface TransferProgress {
   total: number | undefined
 }
 
-/** Where a download's body goes, in order: a file as it comes by default; sealed in the video cache. */
+/** Where a download's body goes, in order (the video cache's seals it: no video is written in the clear). */
 export interface PartWriter {
   write(piece: Buffer): void
   /** The body is whole: what is held back goes out. */
@@ -25,7 +25,12 @@ export interface DownloadOptions {
   /** Told the temporary file the video is written to, so that it can be read while it grows. */
   onPartFile?: (file: string) => void
   /** Makes the writer for a freshly opened part file (each time the download starts over). */
-  writer?: (fd: number) => PartWriter
+  writer: (fd: number) => PartWriter
+  /**
+   * Told of each answer that starts the body (again, after a start over): its strong ETag, if any, names
+   * the version of the file a range read ahead must come from.
+   */
+  onAnswer?: (answer: { validator: string | undefined }) => void
   onProgress?: (progress: TransferProgress) => void
   signal?: AbortSignal
 }
@@ -49,10 +54,13 @@ export function looksLikeVideo(head: Buffer): boolean {
 }
 
 /** A file operation on this computer failed (a full disk, a folder that cannot be written): not the network. */
-function storageError(error: unknown): AppError {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
-  const detail = code === 'ENOSPC' ? 'the disk is full' : typeof message === 'string' ? message : undefined
-  return new AppError('storage', 'The video could not be saved on this computer.', detail)
+export function storageError(
+  error: unknown,
+  message = 'The video could not be saved on this computer.',
+): AppError {
+  const { code, message: text } = (error ?? {}) as { code?: unknown; message?: unknown }
+  const detail = code === 'ENOSPC' ? 'the disk is full' : typeof text === 'string' ? text : undefined
+  return new AppError('storage', message, detail)
 }
 
 function onDisk<T>(operation: () => T): T {
@@ -62,12 +70,6 @@ function onDisk<T>(operation: () => T): T {
     throw storageError(error)
   }
 }
-
-const fileAsItComes = (fd: number): PartWriter => ({
-  write: (piece) => writeAll(fd, piece),
-  end: () => undefined,
-  close: () => fsCalls.closeSync(fd),
-})
 
 /** undici's retry interceptor gave up resuming: the server ignored `Range`, or the file changed (ETag). */
 function cannotResume(error: unknown): boolean {
@@ -85,7 +87,7 @@ async function downloadOnce(
   const fd = onDisk(() => fsCalls.openSync(part, 'w', 0o600))
   let writer: PartWriter
   try {
-    writer = (options.writer ?? fileAsItComes)(fd)
+    writer = options.writer(fd)
   } catch (error) {
     fsCalls.closeSync(fd)
     throw storageError(error)
@@ -117,10 +119,13 @@ async function receive(
   })
   if (response.statusCode < 200 || response.statusCode >= 300) {
     const text = await readLimited(response.body, 64 * 1024).catch(() => '')
-    throw fromHttpStatus(response.statusCode, serverMessage(text, []))
+    throw fromHttpStatus(response.statusCode, serverMessage(text))
   }
   const length = Number(response.headers['content-length'])
   const total = Number.isSafeInteger(length) && length >= 0 ? length : undefined
+  const etag = response.headers.etag
+  // A weak ETag cannot name a version for `If-Range` (RFC 9110 §13.1.5).
+  options.onAnswer?.({ validator: typeof etag === 'string' && etag.startsWith('"') ? etag : undefined })
   let bytes = 0
   let head = Buffer.alloc(0)
   // Each piece goes straight to the OS file cache as it arrives: a synchronous write of one socket read
@@ -158,7 +163,7 @@ export async function downloadVideo(
   context: HttpContext,
   apiPath: string,
   target: string,
-  options: DownloadOptions = {},
+  options: DownloadOptions,
 ): Promise<DownloadResult> {
   const part = `${target}.${randomUUID()}.part`
   options.onPartFile?.(part)
@@ -189,23 +194,34 @@ export async function downloadVideo(
   }
 }
 
+export interface RangeOptions {
+  signal?: AbortSignal
+  /** The version the range must come from (a strong ETag): another answers whole, and nothing is kept. */
+  ifRange?: string
+}
+
 /**
  * Streams one byte range of a video to `onPiece` as it arrives (an MP4's index at its end), never more
- * than the range. Only a 206 answer for exactly that range counts: an Optimizer that ignores `Range` gives
- * nothing to read out of order. Answers whether the whole range came; `onPiece` may throw to stop.
+ * than the range. Only a 206 answer for exactly that range counts: an Optimizer that ignores `Range`, or
+ * whose file is no longer the version `ifRange` names, gives nothing to read out of order. Answers
+ * whether the whole range came; `onPiece` may throw to stop.
  */
 export async function readVideoRange(
   context: HttpContext,
   apiPath: string,
   range: { start: number; end: number },
   onPiece: (piece: Buffer) => void,
-  signal?: AbortSignal,
+  { signal, ifRange }: RangeOptions = {},
 ): Promise<boolean> {
   const { start, end } = range
   const response = await request(`${context.baseUrl()}${apiPath}`, {
     method: 'GET',
     dispatcher: context.dispatcher,
-    headers: { accept: 'video/mp4, video/*', range: `bytes=${start}-${end}` },
+    headers: {
+      accept: 'video/mp4, video/*',
+      range: `bytes=${start}-${end}`,
+      ...(ifRange ? { 'if-range': ifRange } : {}),
+    },
     ...(signal ? { signal } : {}),
   }).catch((error: unknown) => {
     throw fromTransportError(error)

@@ -36,16 +36,36 @@ const TIMEOUTS = new Set([
 ])
 
 /** Walks `cause` chains: undici wraps the socket error that names the real problem. */
-function codesOf(error: unknown): string[] {
-  const codes: string[] = []
+function chainOf(error: unknown): { code?: unknown; name?: unknown }[] {
+  const chain: { code?: unknown; name?: unknown }[] = []
   let current: unknown = error
   for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code
-    if (typeof code === 'string') codes.push(code)
+    chain.push(current as { code?: unknown; name?: unknown })
     current = (current as { cause?: unknown }).cause
   }
-  return codes
+  return chain
 }
+const codesOf = (error: unknown): string[] =>
+  chainOf(error).flatMap((link) => (typeof link.code === 'string' ? [link.code] : []))
+
+/** Something answered, but not in HTTP: it was reached, and is not an Optimizer. */
+const notHttp = (error: unknown) =>
+  chainOf(error).some(
+    (link) =>
+      link.name === 'HTTPParserError' || (typeof link.code === 'string' && link.code.startsWith('HPE_')),
+  )
+
+/** Failures of the connection itself: the request never reached a server. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
+
+/**
+ * No answer came, though the request may have reached the Optimizer and taken effect: the connection
+ * was cut or timed out after it was made. Not a refused connection, an unknown host or TLS.
+ */
+export const answerLost = (error: AppError): boolean =>
+  (error.code === 'unreachable' || error.code === 'timeout') &&
+  error.httpStatus === undefined &&
+  !NEVER_SENT.has(error.detail ?? '')
 
 /** A failure before a readable HTTP answer: the network, TLS, a timeout, a cancellation, or retries run out. */
 export function fromTransportError(error: unknown): AppError {
@@ -67,6 +87,7 @@ export function fromTransportError(error: unknown): AppError {
       'the answer could not be resumed',
     )
   }
+  if (notHttp(error)) return unexpectedAnswer('the answer is not HTTP')
   const tls = codes.find((code) => code in TLS_PROBLEMS)
   if (tls)
     return new AppError('tls', 'A secure connection to the Optimizer could not be made.', TLS_PROBLEMS[tls])

@@ -2,7 +2,6 @@ import { type Dispatcher, request } from 'undici'
 import type { Logger } from '../log'
 import { type Envelope, envelopeSchema, messageOf } from './envelope'
 import { fromHttpStatus, fromTransportError, unexpectedAnswer } from './errors'
-import { redact } from './redact'
 
 /** JSON answers are small; a larger one is not the Optimizer talking, and is not read into memory. */
 export const MAX_JSON_BYTES = 1024 * 1024
@@ -18,8 +17,11 @@ export interface HttpContext {
 
 export interface JsonCallOptions {
   body?: unknown
-  /** Values sent in this call that must not come back in an error's detail. */
-  secrets?: readonly string[]
+  /**
+   * The call sends a secret (the RAO password or PIN, a token, the billing password): the server's words
+   * are left out of its errors, since no mask can know every form in which they may repeat it.
+   */
+  carriesSecret?: boolean
   /** Accept a 2xx answer with no envelope (`null` or empty), as `refuse` gives. */
   emptyOk?: boolean
   /** How the path appears in the log, where it holds a secret (a token's uid). */
@@ -49,17 +51,16 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 
 const firstLine = (text: string) => text.trim().split('\n')[0]?.slice(0, 200) || undefined
 
-/**
- * The server's words for a failed answer, with any secret of this call masked in every form it may be
- * repeated in. Masked before it is cut, so that a cut never leaves the start of a secret behind.
- */
-export function serverMessage(text: string, secrets: readonly string[]): string | undefined {
+/** The server's words for a failed answer: its envelope's message, or the first line of whatever it sent. */
+export function serverMessage(text: string): string | undefined {
   const parsed = parseJson(text)
   const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : undefined
-  if (!envelope?.success) return firstLine(redact(text, secrets))
-  const message = messageOf(envelope.data)
-  return message === undefined ? undefined : redact(message, secrets)
+  if (!envelope?.success) return firstLine(text)
+  return messageOf(envelope.data)
 }
+
+/** What an error of a call that carried a secret says in place of the server's words. */
+export const WORDS_WITHHELD = 'the Optimizer’s words are not shown, as the call carried credentials'
 
 /**
  * One JSON call: the HTTP status decides success, then the body must be an envelope of either API
@@ -116,11 +117,11 @@ export interface RawAnswer {
 /** Success or a typed failure, from an answer's status, content type and text. */
 export function interpretAnswer(
   answer: RawAnswer,
-  options: Pick<JsonCallOptions, 'secrets' | 'emptyOk'>,
+  options: Pick<JsonCallOptions, 'carriesSecret' | 'emptyOk'>,
 ): Envelope | null {
   const { statusCode, contentType, text } = answer
   if (statusCode < 200 || statusCode >= 300)
-    throw fromHttpStatus(statusCode, serverMessage(text, options.secrets ?? []))
+    throw fromHttpStatus(statusCode, options.carriesSecret ? WORDS_WITHHELD : serverMessage(text))
   if (options.emptyOk && (text.trim() === '' || text.trim() === 'null')) return null
   if (!contentType.includes('json'))
     throw unexpectedAnswer(`expected JSON, got ${contentType || 'no content type'}`)

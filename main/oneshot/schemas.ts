@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { documentTypes } from '../../shared/capture'
 import { environmentSchema } from '../../shared/settings'
 
 /**
@@ -132,9 +133,10 @@ export const optimizerSettingsUpdateSchema = z.strictObject({
 })
 export type OptimizerSettingsUpdate = z.input<typeof optimizerSettingsUpdateSchema>
 
-const documentTypes = ['IDC', 'PAS', 'PNO', 'TIN'] as const
-
-/** `POST /videoid/{pk}/evidences`, external mode: what the integrator's own Video ID collected. */
+/**
+ * `POST /videoid/{pk}/evidences`, external mode: what the integrator's own Video ID collected, with the
+ * field names of the API reference (`oneshot-api-1.0.0-videoid.txt`; the legacy `UploadData_VID`).
+ */
 export const evidencesSchema = z.strictObject({
   acceptance: z
     .strictObject({
@@ -166,7 +168,17 @@ export const evidencesSchema = z.strictObject({
       id_document_type: z.enum(documentTypes).optional(),
       id_document_country: z.string().length(2).optional(),
     }),
-    security_checks: z.record(z.string(), z.boolean()).optional(),
+    security_checks: z
+      .strictObject({
+        otp_validation: z.boolean().optional(),
+        documents_match: z.boolean().optional(),
+        data_integrity: z.boolean().optional(),
+        document_notcopy: z.boolean().optional(),
+        document_notexpired: z.boolean().optional(),
+        document_notunderage: z.boolean().optional(),
+        liveliness: z.boolean().optional(),
+      })
+      .optional(),
     similarity_level: z.number().int().min(0).max(100).optional(),
   }),
 })

@@ -22,17 +22,16 @@ const VIDEO_TYPES: Readonly<Record<string, string>> = {
   '.mkv': 'video/x-matroska',
 }
 
-/**
- * Streams a video file as `multipart/form-data` (field `video`). The multipart framing is written here,
- * around a file stream, so the upload has an exact Content-Length and progress, and the file is never
- * read into memory. Never retried: a lost answer is settled by reading the request's status.
- */
-export async function uploadVideo(
-  context: HttpContext,
-  apiPath: string,
-  file: string,
-  options: UploadOptions = {},
-): Promise<void> {
+/** A video to send: its name and type as the multipart part names them, its size, and its bytes in order. */
+export interface VideoBody {
+  filename: string
+  type: string
+  size: number
+  read(): AsyncIterable<Buffer>
+}
+
+/** A video file on disk as a body, its type from its extension. */
+async function fileBody(file: string): Promise<VideoBody> {
   let size: number
   try {
     const info = await stat(file)
@@ -41,18 +40,41 @@ export async function uploadVideo(
   } catch {
     throw new AppError('invalid_input', 'The video file cannot be read.', path.basename(file))
   }
+  return {
+    filename: path.basename(file),
+    type: VIDEO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    size,
+    read: () => createReadStream(file) as AsyncIterable<Buffer>,
+  }
+}
+
+/**
+ * Streams a video (a file, or a body read as it goes: a capture's sealed pieces) as
+ * `multipart/form-data` (field `video`). The multipart framing is written here, around the video's
+ * stream, so the upload has an exact Content-Length and progress, and the video is never read into
+ * memory. Never retried: a lost answer is settled by reading the request's status.
+ */
+export async function uploadVideo(
+  context: HttpContext,
+  apiPath: string,
+  video: string | VideoBody,
+  options: UploadOptions = {},
+): Promise<void> {
+  const body = typeof video === 'string' ? await fileBody(video) : video
+  const { size } = body
   const boundary = `----RaoDesk${randomUUID().replaceAll('-', '')}`
-  const filename = path.basename(file).replace(/["\r\n\\]/g, '_')
-  const type = VIDEO_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
+  const filename = body.filename.replace(/["\r\n\\]/g, '_')
   const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`,
+    `--${boundary}\r\nContent-Disposition: form-data; name="video"; filename="${filename}"\r\nContent-Type: ${body.type}\r\n\r\n`,
   )
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`)
   async function* parts() {
     yield head
     let bytes = 0
-    for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    for await (const chunk of body.read()) {
       bytes += chunk.length
+      // A body longer than it said would send a broken request: stop it here.
+      if (bytes > size) throw new AppError('internal', 'The video is longer than its stated size.')
       options.onProgress?.({ bytes, total: size })
       yield chunk
     }
@@ -69,7 +91,8 @@ export async function uploadVideo(
         'content-type': `multipart/form-data; boundary=${boundary}`,
         'content-length': String(head.length + size + tail.length),
       },
-      body: Readable.from(parts()),
+      // In bytes, not pieces: what waits to be sent stays a few pieces, never the whole video.
+      body: Readable.from(parts(), { objectMode: false, highWaterMark: 64 * 1024 }),
       ...(options.signal ? { signal: options.signal } : {}),
     })
     const text = await readLimited(response.body, MAX_JSON_BYTES)

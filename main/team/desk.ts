@@ -396,6 +396,8 @@ export function createTeamDesk(options: TeamDeskOptions) {
   return {
     start: () => void connect(),
     status,
+    /** The team's two-step mode in team mode, once read; undefined otherwise (the desk's own applies). */
+    twoStepMode: (): boolean | undefined => (config().enabled ? settings?.twoStepMode : undefined),
     state: (): TeamState => ({ status: status(), cases: [...known.values()].map(view) }),
 
     /** Team mode on or off, or another address or user: the link starts again with it. */

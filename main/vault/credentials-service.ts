@@ -8,13 +8,15 @@ import {
   type TokenInfo,
 } from '../../shared/credentials'
 import { AppError, type ErrorCode } from '../../shared/errors'
+import { optimizerAnswers } from '../cases/gone'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { BillingCredentials, OneShotClient } from '../oneshot/client'
+import { answerLost } from '../oneshot/errors'
 import type { Scope } from '../scope'
 import { credentialsLost, type OfficerSecrets, sameOptimizer, type Vault } from './vault'
 
-type TokenCalls = Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken' | 'listTokens'>
+type TokenCalls = Pick<OneShotClient, 'createToken' | 'getToken' | 'deleteToken' | 'listTokens' | 'hello'>
 
 export interface CredentialsServiceOptions {
   vault: Vault
@@ -36,6 +38,21 @@ const foreignToken = (detail: string | undefined) =>
   new AppError(
     'foreign_token',
     'The Optimizer already holds a token for these credentials that RAO Desk did not create (another workstation’s, or the RA’s own systems’). RAO Desk leaves it alone.',
+    detail,
+  )
+
+/** A 404 to a token from an address that does not answer as an Optimizer: nothing is dropped. */
+const notTheOptimizers404 = (detail: string | undefined) =>
+  new AppError(
+    'unexpected_answer',
+    'The Optimizer address answers “not found” to everything: check the address, or the proxy in front of it. The token is kept.',
+    detail,
+  )
+
+const lostAnswer = (detail: string | undefined) =>
+  new AppError(
+    'answer_lost',
+    'The Optimizer’s answer was lost: whether it made the token is not known.',
     detail,
   )
 
@@ -78,8 +95,9 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     return run
   }
 
-  async function status(): Promise<CredentialStatus> {
-    const { environment, optimizer } = options.scope()
+  /** What the renderer may know of a scope's credentials (the one in use unless said): never a secret. */
+  async function status(scope: Scope = options.scope()): Promise<CredentialStatus> {
+    const { environment, optimizer } = scope
     try {
       const current = await vault.read(environment)
       if (current.state === 'none') return { environment, state: 'none' }
@@ -132,11 +150,34 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
       )
   }
 
+  /**
+   * A token's 404 means it is gone only where the address answers as an Optimizer (the rule of
+   * `gone.ts`): a proxy's 404 says nothing of it, and is reported rather than believed.
+   */
+  async function believed404(scope: Bound, error: unknown): Promise<never> {
+    if (error instanceof AppError && error.code === 'not_found' && !(await optimizerAnswers(scope.oneshot)))
+      throw notTheOptimizers404(error.detail)
+    throw error
+  }
+
+  /** `GET /token/{uid}`; rejects `not_found` only when the Optimizer itself says the token is gone. */
+  const readToken = (scope: Bound, uid: string) =>
+    scope.oneshot.getToken(uid).catch((error: unknown) => believed404(scope, error))
+
+  /** `DELETE /token/{uid}`; resolves once the token is gone, by this call or before it. */
+  const removeToken = (scope: Bound, uid: string) =>
+    scope.oneshot
+      .deleteToken(uid)
+      .catch((error: unknown) => believed404(scope, error))
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError) || error.code !== 'not_found') throw error
+      })
+
   /** Deletes a token of this desk's at the scope's Optimizer, or keeps it to revoke later; true when gone. */
   async function deleteOwnToken(scope: Bound, uid: string): Promise<boolean> {
-    const gone = await scope.oneshot.deleteToken(uid).then(
+    const gone = await removeToken(scope, uid).then(
       () => true,
-      (error: AppError) => error.code === 'not_found',
+      () => false,
     )
     if (gone) await noLongerToRevoke(scope, uid)
     else {
@@ -153,51 +194,72 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     else await keepToRevoke(scope, previous.tokenUid, previous.optimizer)
   }
 
+  /** The uids of this username's tokens at the scope's Optimizer (`GET /tokens`). */
+  const tokensOf = async (scope: Bound, username: string) =>
+    (await scope.oneshot.listTokens())
+      .filter((token) => token.username === username)
+      .map((token) => token.uid)
+
   /**
-   * Makes a token of this desk's: its uid goes to the keychain the moment it exists, so that one left
-   * behind is known as this desk's. The Optimizer refuses a second token for the same credentials (a
-   * 400 among others; its words are not relied on): the token list then tells whose the first is.
-   * Only this desk's are deleted; another's (a workstation's, the RA's back end's) is left alone.
+   * `POST /token`; its uid goes to the keychain the moment it is known, so that one left behind is known
+   * as this desk's. After a lost answer, the list read before tells which token is the one just made:
+   * the one uid of this username that was not there before. Without one, the answer was lost.
+   */
+  async function create(scope: Bound, secrets: OfficerSecrets, before: readonly string[]): Promise<string> {
+    let uid: string
+    try {
+      uid = await scope.oneshot.createToken({
+        username: secrets.username,
+        password: secrets.password,
+        pin: secrets.pin,
+        environment: scope.environment,
+      })
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error
+      // The Optimizer answers unknown credentials with a 404 ("Error getting RAO's id").
+      if (error.code === 'not_found')
+        throw new AppError(
+          'invalid_credentials',
+          'The Optimizer does not recognise these RAO credentials.',
+          error.detail,
+        )
+      if (!answerLost(error)) throw error
+      const after = await tokensOf(scope, secrets.username).catch(() => [])
+      const made = after.filter((candidate) => !before.includes(candidate))
+      if (made.length !== 1 || made[0] === undefined) throw lostAnswer(error.detail)
+      uid = made[0]
+      log.info('optimizer token whose answer was lost found and kept as this desk’s')
+    }
+    await keepToRevoke(scope, uid)
+    return uid
+  }
+
+  /**
+   * Makes a token of this desk's, reading the Optimizer's token list first. The Optimizer refuses a
+   * second token for the same credentials (a 400 among others; its words are not relied on): the list
+   * then tells whose the first is. Only this desk's are deleted; another's (a workstation's, the RA's
+   * back end's) is left alone.
    */
   async function createOwnToken(scope: Bound, secrets: OfficerSecrets): Promise<string> {
-    const create = async () => {
-      const uid = await scope.oneshot
-        .createToken({
-          username: secrets.username,
-          password: secrets.password,
-          pin: secrets.pin,
-          environment: scope.environment,
-        })
-        .catch((error: unknown) => {
-          // The Optimizer answers unknown credentials with a 404 ("Error getting RAO's id").
-          if (error instanceof AppError && error.code === 'not_found')
-            throw new AppError(
-              'invalid_credentials',
-              'The Optimizer does not recognise these RAO credentials.',
-              error.detail,
-            )
-          throw error
-        })
-      await keepToRevoke(scope, uid)
-      return uid
-    }
+    const listed = await tokensOf(scope, secrets.username)
     try {
-      return await create()
+      return await create(scope, secrets, listed)
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'rejected') throw error
       const own = new Set((await vault.tokensToRevoke(scope.environment)).map((token) => token.uid))
       const current = await vault.read(scope.environment)
       if (current.state === 'ready' && current.secrets.tokenUid) own.add(current.secrets.tokenUid)
-      const sameUser = (await scope.oneshot.listTokens()).filter(
-        (token) => token.username === secrets.username,
-      )
-      const leftovers = sameUser.filter((token) => own.has(token.uid))
-      const othersHold = sameUser.length > leftovers.length
+      const leftovers = listed.filter((uid) => own.has(uid))
+      const othersHold = listed.length > leftovers.length
       if (!leftovers.length) throw othersHold ? foreignToken(error.detail) : error
-      for (const token of leftovers) await deleteOwnToken(scope, token.uid)
+      for (const uid of leftovers) await deleteOwnToken(scope, uid)
       log.info('leftover optimizer tokens of this desk deleted', { count: leftovers.length })
       try {
-        return await create()
+        return await create(
+          scope,
+          secrets,
+          listed.filter((uid) => !leftovers.includes(uid)),
+        )
       } catch (again) {
         if (othersHold && again instanceof AppError && again.code === 'rejected')
           throw foreignToken(again.detail)
@@ -216,12 +278,17 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
    * anything but yes to are not saved. Only where it cannot be reached (network, timeout, TLS), or where
    * it holds a token for them made elsewhere, are they saved unchecked, and the answer says which.
    * With `keepToken`, token mode stays: a change of password or PIN makes a new token, so that decisions
-   * never carry stale secrets. Any token of `previous` not kept is retired.
+   * never carry stale secrets. Any token of `previous` not kept is retired. With `verifiedOnly`, only
+   * the Optimizer's yes saves them: any other outcome is thrown, and nothing is saved.
    */
   async function checkAndSave(
     scope: Bound,
     secrets: Omit<OfficerSecrets, 'optimizer' | 'tokenUid'>,
-    { previous, keepToken }: { previous: OfficerSecrets | undefined; keepToken: boolean },
+    {
+      previous,
+      keepToken,
+      verifiedOnly = false,
+    }: { previous: OfficerSecrets | undefined; keepToken: boolean; verifiedOnly?: boolean },
   ): Promise<SavedCredentials> {
     const candidate: OfficerSecrets = { ...secrets, optimizer: scope.optimizer }
     const held =
@@ -234,7 +301,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     try {
       if (held && sameSecrets) {
         // Nothing the token holds changed: reading it is the check, and it stays.
-        tokenUid = await scope.oneshot.getToken(held).then(
+        tokenUid = await readToken(scope, held).then(
           () => held,
           async (error: AppError) => {
             if (error.code !== 'not_found') throw error
@@ -245,9 +312,9 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
       } else if (held) tokenUid = await createOwnToken(scope, candidate)
       else await checkWithOptimizer(scope, candidate)
     } catch (error) {
-      if (!(error instanceof AppError)) throw error
-      if (NOT_REACHED.has(error.code)) {
-        check = 'not_checked'
+      if (!(error instanceof AppError) || verifiedOnly) throw error
+      if (NOT_REACHED.has(error.code) || error.code === 'answer_lost') {
+        check = error.code === 'answer_lost' ? 'answer_lost' : 'not_checked'
         // A token holding the password and PIN in force may stay; one holding old ones may not.
         if (sameSecrets) tokenUid = held
       } else if (error.code === 'foreign_token') check = 'token_elsewhere'
@@ -256,7 +323,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
     await vault.write(scope.environment, { ...candidate, ...(tokenUid ? { tokenUid } : {}) })
     if (tokenUid) await noLongerToRevoke(scope, tokenUid)
     if (previous?.tokenUid && previous.tokenUid !== tokenUid) await retire(scope, previous)
-    return { status: await status(), check }
+    return { status: await status(scope), check }
   }
 
   /** The token is gone from the Optimizer: decisions go back to the full credentials. */
@@ -279,12 +346,16 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
      * First set-up, a new one after the credentials were lost or forgotten, or the password and PIN
      * entered again for another Optimizer address; checked there before saving.
      */
-    setUp: (input: NewCredentials) =>
+    setUp: (input: NewCredentials, { verifiedOnly = false }: { verifiedOnly?: boolean } = {}) =>
       oneAtATime(async () => {
         const scope = scopeNow()
         const secrets = newCredentialsSchema.parse(input)
         // A new set-up starts from the credentials alone: any token of the one before is retired.
-        return checkAndSave(scope, secrets, { previous: await stored(scope), keepToken: false })
+        return checkAndSave(scope, secrets, {
+          previous: await stored(scope),
+          keepToken: false,
+          verifiedOnly,
+        })
       }),
 
     update: (patch: CredentialsPatch) =>
@@ -323,7 +394,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         const secrets = await requireHere(scope)
         if (secrets.tokenUid) {
           try {
-            await scope.oneshot.getToken(secrets.tokenUid)
+            await readToken(scope, secrets.tokenUid)
             return { method: 'token' }
           } catch (error) {
             if (!(error instanceof AppError) || error.code !== 'not_found') throw error
@@ -344,7 +415,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
           await vault.write(scope.environment, { ...secrets, tokenUid })
           await noLongerToRevoke(scope, tokenUid)
         }
-        return status()
+        return status(scope)
       }),
 
     tokenInfo: () =>
@@ -353,7 +424,7 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         const secrets = await requireHere(scope)
         if (!secrets.tokenUid) throw new AppError('credentials_missing', 'No Optimizer token is in use.')
         try {
-          return await scope.oneshot.getToken(secrets.tokenUid)
+          return await readToken(scope, secrets.tokenUid)
         } catch (error) {
           if (error instanceof AppError && error.code === 'not_found') await dropToken(scope, secrets)
           throw error
@@ -366,18 +437,19 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         const scope = scopeNow()
         const secrets = await requireHere(scope)
         if (secrets.tokenUid) {
-          await scope.oneshot.deleteToken(secrets.tokenUid).catch((error: AppError) => {
-            if (error.code !== 'not_found') throw error
-          })
+          await removeToken(scope, secrets.tokenUid)
           await dropToken(scope, secrets)
         }
-        return status()
+        return status(scope)
       }),
 
-    /** What a decision carries to `optimizerUrl`: only credentials bound to that address, else a typed error. */
-    async authority(optimizerUrl: string): Promise<RaoAuthority> {
-      const secrets = await vault.requireSecrets(options.scope().environment)
-      if (!sameOptimizer(secrets.optimizer, optimizerUrl)) throw credentialsOtherOptimizer()
+    /**
+     * What a decision carries, in the scope it took at its start: that environment's credentials, only
+     * if they are bound to that address, else a typed error.
+     */
+    async authority(scope: Scope): Promise<RaoAuthority> {
+      const secrets = await vault.requireSecrets(scope.environment)
+      if (!sameOptimizer(secrets.optimizer, scope.optimizer)) throw credentialsOtherOptimizer()
       return authorityOf(secrets)
     },
 

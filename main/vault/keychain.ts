@@ -1,4 +1,5 @@
 import { AppError } from '../../shared/errors'
+import type { Logger } from '../log'
 
 /** The slice of keytar the vault uses; keytar itself in the app and in the tests (a real keychain). */
 export interface Keychain {
@@ -40,3 +41,19 @@ export function fromKeychainError(error: unknown): AppError {
   }
   return new AppError('keychain_error', 'The system keychain reported a problem.', text)
 }
+
+/**
+ * Runs keychain operations so that every failure is an `AppError` with a way forward, logged by its code
+ * (never its text, which may name an entry): the vault's entries and the desk lock's record alike.
+ */
+export const keychainGuard =
+  (log: Logger) =>
+  async <T>(operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await operation()
+    } catch (error) {
+      const failure = error instanceof AppError ? error : fromKeychainError(error)
+      log.warn('keychain operation failed', { code: failure.code })
+      throw failure
+    }
+  }

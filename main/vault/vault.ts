@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors'
 import type { Environment } from '../../shared/settings'
 import type { Logger } from '../log'
 import type { KeyValueStore } from '../settings/settings-service'
-import { fromKeychainError, type Keychain } from './keychain'
+import { type Keychain, keychainGuard } from './keychain'
 
 /**
  * Everything the officer's authority needs. One keychain entry per environment holds it all, bound to
@@ -81,15 +81,7 @@ export function createVault(options: VaultOptions) {
   const { keychain, store, log, serviceName, addressInSettings } = options
   const recordKey = (environment: Environment) => `officer.${environment}`
 
-  const guarded = async <T>(operation: () => Promise<T>): Promise<T> => {
-    try {
-      return await operation()
-    } catch (error) {
-      const failure = error instanceof AppError ? error : fromKeychainError(error)
-      log.warn('keychain operation failed', { code: failure.code })
-      throw failure
-    }
-  }
+  const guarded = keychainGuard(log)
 
   function readRecord(environment: Environment): OfficerRecord | undefined {
     const parsed = officerRecordSchema.safeParse(store.get(recordKey(environment)))

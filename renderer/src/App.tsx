@@ -18,6 +18,7 @@ import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
 import { CaseView } from './views/CaseView'
 import { CredentialsNotice } from './views/CredentialsNotice'
+import { CaptureView } from './views/capture/CaptureView'
 import { DecisionAnnouncement } from './views/DecisionAnnouncement'
 import { JournalView, useProblemWords } from './views/JournalView'
 import { KeychainProblemView } from './views/KeychainProblemView'
@@ -56,10 +57,12 @@ export function App() {
   const open = lock?.locked === false
   const workLoaded = useRef(false)
   useEffect(() => {
-    if (!open || workLoaded.current) return
+    if (!open) return
+    // At each opening: the credentials may have been set up again at the lock.
+    void loadStatus()
+    if (workLoaded.current) return
     workLoaded.current = true
     // All at once: the case book does not wait for the keychain's answer about the credentials.
-    void loadStatus()
     void loadCases()
     void loadJournal()
     void loadTeam()
@@ -71,8 +74,10 @@ export function App() {
 
   // Credentials bound to another Optimizer address still open the officer's work; they are sent nowhere.
   const ready = status?.state === 'ready' || status?.state === 'other_optimizer'
+  // Main names whose PIN would open the desk: any environment's credentials lock it, the one in use or not.
+  const canLock = open && lock.officer !== ''
   useShortcut('l', () => {
-    if (ready && open) void lockNow()
+    if (canLock) void lockNow()
   })
   // The work comes first; credentials and settings are a step aside.
   const links: { page: Page; label: string; current: boolean }[] = [
@@ -124,14 +129,14 @@ export function App() {
           </ul>
         </nav>
         {ready && (
-          <>
-            <span className="who" title={status.username}>
-              {status.username} · {t(`environment.${status.environment}`)}
-            </span>
-            <button type="button" onClick={() => void lockNow()} aria-keyshortcuts="Control+L Meta+L">
-              {t('lock.lockNow')} <kbd>{t('lock.shortcut')}</kbd>
-            </button>
-          </>
+          <span className="who" title={status.username}>
+            {status.username} · {t(`environment.${status.environment}`)}
+          </span>
+        )}
+        {canLock && (
+          <button type="button" onClick={() => void lockNow()} aria-keyshortcuts="Control+L Meta+L">
+            {t('lock.lockNow')} <kbd>{t('lock.shortcut')}</kbd>
+          </button>
         )}
       </header>
       {lockProblem && <ErrorMessage error={lockProblem} />}
@@ -174,6 +179,7 @@ function Home({ page }: { page: Page }) {
     return <KeychainProblemView problem={status.problem} />
   if (status.state !== 'ready' && status.state !== 'other_optimizer') return <SetupView />
   if (page.name === 'case') return <CaseView key={page.videoidPk} videoidPk={page.videoidPk} />
+  if (page.name === 'capture') return <CaptureView key={page.videoidPk} videoidPk={page.videoidPk} />
   if (page.name === 'journal') return <JournalView />
   if (page.name === 'add') return <AddCasesView />
   if (page.name === 'account') return <AccountView />

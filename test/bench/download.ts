@@ -54,7 +54,9 @@ const client = createOneShotClient({
 const videoUrl = `${server.url}/videoid/${server.videoidPk}/video`
 /** The video cache's writer, under a media key of the benchmark's own (the keychain is not measured). */
 const mediaKey = { id: 'benchmark000', key: randomBytes(32) }
-const sealed = { writer: (fd: number) => createSealedWriter(fd, mediaKey, randomBytes(32)) }
+const sealed = {
+  writer: (fd: number) => createSealedWriter(fd, mediaKey, randomBytes(32), 'video benchmark'),
+}
 const target = path.join(folder, 'download.mp4')
 // Load the download path once (a small video), so RSS growth measures the transfer, not code loading.
 await client.downloadVideo(server.warmUpPk, path.join(folder, 'warm-up.mp4'), sealed)

@@ -92,7 +92,9 @@ for (const [language, text] of Object.entries(TEXT)) {
         await press(text.verify)
         await expect(app.getByRole('alert').filter({ hasText: text.nothingSent })).toBeVisible()
         // Nor does a decision carry them there: it reads its authority for the address first.
-        await expect(harness.credentials.authority(second.url)).rejects.toMatchObject({
+        await expect(
+          harness.credentials.authority({ optimizer: second.url, environment: 'sandbox' }),
+        ).rejects.toMatchObject({
           code: 'credentials_other_optimizer',
         })
         expect(second.requests.length).toBeGreaterThan(1)

@@ -4,43 +4,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { startHarness } from '../harness/server'
+import { type Harness, startHarness } from '../harness/server'
 import type { Simulator } from '../simulator/server'
 import { cleanKeychain } from '../support/keychain'
+import { FULL_CHECKLIST } from '../unit/decisions/checklist'
 import { expect, test } from './fixtures'
-import { setUpByKeyboard, tabTo } from './keyboard'
+import { setUpByKeyboard } from './keyboard'
+import { openCase, tickChecklist } from './review'
 
 // Each pair with the check the RA's own system gives for it: the signer's email, document or mobile.
 const LUCIA = '16673,923056,lucia.garcia@example.org' // one-step, in review
 const JAVIER = '16674,923057,30918274H' // two-step, in review
 const ANA = '16675,923058,+34 699 870 112' // one-step, in review
-const CHECKS = [
-  'The face matches the document’s photo',
-  'The person is live and present',
-  'The document is genuine',
-  'Hologram or other optically variable element',
-  'Personalisation technique',
-  'Security print',
-  'The document is in force',
-  'The document is not a copy',
-  'Names, document number and country match',
-]
-
-async function open(page: Page, name: string) {
-  await page.getByRole('navigation').getByRole('button', { name: 'Queue' }).click()
-  await page.getByRole('button', { name: /^All/ }).click()
-  await page.getByRole('option').filter({ hasText: name }).click()
-  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible()
-}
-
-/** Ticks the whole checklist from the keyboard: Tab to each box, space to tick it. */
-async function tickAll(page: Page) {
-  for (const label of CHECKS) {
-    await tabTo(page, page.getByLabel(label))
-    await page.keyboard.press('Space')
-  }
-}
-
 async function settings(page: Page, change: (page: Page) => Promise<unknown>) {
   await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   await change(page)
@@ -59,6 +34,19 @@ const setStatus = (simulator: Simulator, videoidPk: number, status: string) => {
   target.status = status
 }
 
+/** Lucía's case approved from the keyboard, the Optimizer receiving it and dropping the connection. */
+async function approveLuciaWithItsAnswerDropped(app: Page, harness: Harness, simulator: Simulator) {
+  await setUpByKeyboard(app)
+  await harness.cases.addPairs(LUCIA)
+  await stayOnCase(app)
+  simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+  await openCase(app, 'Lucía García Moreno')
+  await tickChecklist(app)
+  await app.keyboard.press('a')
+  await dialog(app).getByRole('button', { name: 'Approve' }).click()
+  await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+}
+
 test('refuse sends exactly the reason shown, in the language chosen; approve; two-step; each case keeps its record', async ({
   app,
   harness,
@@ -70,7 +58,7 @@ test('refuse sends exactly the reason shown, in the language chosen; approve; tw
   await settings(app, (page) => page.getByLabel('Language of the refusal reasons sent').selectOption('es'))
 
   // Refuse: impossible without a reason; the confirmation shows the words that go, in Spanish.
-  await open(app, 'Ana Isabel López de la Fuente')
+  await openCase(app, 'Ana Isabel López de la Fuente')
   await app.keyboard.press('r')
   await expect(app.getByLabel('Reason', { exact: true })).toBeFocused()
   await expect(app.getByRole('button', { name: 'Refuse', exact: true })).toBeDisabled()
@@ -95,10 +83,10 @@ test('refuse sends exactly the reason shown, in the language chosen; approve; tw
   await expect(record).toContainText('Journal entry')
 
   // Approve from the keyboard: A asks, the dialog names the person, Tab and Enter confirm.
-  await open(app, 'Lucía García Moreno')
+  await openCase(app, 'Lucía García Moreno')
   await app.keyboard.press('a')
   await expect(dialog(app)).toBeHidden() // the checklist is not complete: nothing to confirm
-  await tickAll(app)
+  await tickChecklist(app)
   await app.keyboard.press('a')
   await expect(dialog(app)).toContainText('Approve the Video ID of Lucía García Moreno?')
   await app.keyboard.press('Shift+Tab')
@@ -111,8 +99,8 @@ test('refuse sends exactly the reason shown, in the language chosen; approve; tw
 
   // Two-step mode: validate, then approve.
   await settings(app, (page) => page.getByLabel('Two-step mode').check())
-  await open(app, 'Javier Fernández Ruiz')
-  await tickAll(app)
+  await openCase(app, 'Javier Fernández Ruiz')
+  await tickChecklist(app)
   await app.keyboard.press('v')
   await dialog(app).getByRole('button', { name: 'Validate' }).click()
   await expect(app.getByText('Validated: it now waits for approval.')).toBeVisible()
@@ -160,8 +148,8 @@ test('after a decision the next case opens and the outcome stays in view, announ
   await setUpByKeyboard(app)
   await harness.cases.addPairs([LUCIA, ANA].join('\n'))
   simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 600 }, times: 3 })
-  await open(app, 'Lucía García Moreno')
-  await tickAll(app)
+  await openCase(app, 'Lucía García Moreno')
+  await tickChecklist(app)
   await app.getByRole('button', { name: 'Approve' }).click()
   await dialog(app).getByRole('button', { name: 'Approve' }).dblclick()
   await expect(app.getByText('Sending the decision…')).toBeVisible()
@@ -174,26 +162,10 @@ test('after a decision the next case opens and the outcome stays in view, announ
   expect(simulator.decisions).toHaveLength(1)
 
   // Main refuses a second decision for a case whatever the page sends.
-  const answers = await app.evaluate(async () => {
-    const decide = () =>
-      window.rao.decide({
-        action: 'approve',
-        videoidPk: 16675,
-        checklist: {
-          checked: [
-            'face_matches',
-            'person_live',
-            'document_genuine',
-            'document_in_force',
-            'document_not_copy',
-            'data_matches',
-          ],
-          securityFeatures: ['optically_variable', 'material', 'security_print'],
-          snapshots: {},
-        },
-      })
+  const answers = await app.evaluate(async (checklist) => {
+    const decide = () => window.rao.decide({ action: 'approve', videoidPk: 16675, checklist })
     return Promise.all([decide(), decide()])
-  })
+  }, FULL_CHECKLIST)
   expect(answers.map((answer) => (answer.ok ? 'ok' : answer.error.code)).sort()).toEqual([
     'decision_in_flight',
     'ok',
@@ -209,15 +181,7 @@ test.describe('an approve whose answer is lost', () => {
     harness,
     simulator,
   }) => {
-    await setUpByKeyboard(app)
-    await harness.cases.addPairs(LUCIA)
-    await stayOnCase(app)
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
-    await open(app, 'Lucía García Moreno')
-    await tickAll(app)
-    await app.keyboard.press('a')
-    await dialog(app).getByRole('button', { name: 'Approve' }).click()
-    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    await approveLuciaWithItsAnswerDropped(app, harness, simulator)
     await expect(app.getByRole('status').filter({ hasText: 'the answer was lost' })).toBeVisible()
     expect(simulator.state.cases.get(16673)?.status).toBe('VIDEOREVIEW')
     // No button sends anything while the status still shows the state before the decision.
@@ -242,15 +206,7 @@ test.describe('an approve whose answer is lost', () => {
     harness,
     simulator,
   }) => {
-    await setUpByKeyboard(app)
-    await harness.cases.addPairs(LUCIA)
-    await stayOnCase(app)
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
-    await open(app, 'Lucía García Moreno')
-    await tickAll(app)
-    await app.keyboard.press('a')
-    await dialog(app).getByRole('button', { name: 'Approve' }).click()
-    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    await approveLuciaWithItsAnswerDropped(app, harness, simulator)
     simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 503 }, times: 15 })
     setStatus(simulator, 16673, 'ENROLLREADY')
     // The officer asks too, while the timer and the sync do.
@@ -271,15 +227,7 @@ test.describe('a decision whose answer is lost and whose status never moves', ()
     harness,
     simulator,
   }) => {
-    await setUpByKeyboard(app)
-    await harness.cases.addPairs(LUCIA)
-    await stayOnCase(app)
-    simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
-    await open(app, 'Lucía García Moreno')
-    await tickAll(app)
-    await app.keyboard.press('a')
-    await dialog(app).getByRole('button', { name: 'Approve' }).click()
-    await expect(app.getByText('The answer to “Approve” was lost')).toBeVisible()
+    await approveLuciaWithItsAnswerDropped(app, harness, simulator)
     await expect(app.getByText('The earlier “Approve” was never confirmed by an answer')).toBeVisible({
       timeout: 10_000,
     })
@@ -306,7 +254,7 @@ test.describe('a decision whose answer is lost and whose status never moves', ()
     simulator.inject({ route: 'POST /videoid/*/refuse', fault: { kind: 'drop' } })
     simulator.inject({ route: 'DELETE /request/*', fault: { kind: 'drop' } })
 
-    await open(app, 'Ana Isabel López de la Fuente')
+    await openCase(app, 'Ana Isabel López de la Fuente')
     await app.keyboard.press('r')
     await app.getByLabel('Reason', { exact: true }).selectOption('document_expired')
     await app.getByRole('button', { name: 'Refuse', exact: true }).click()
@@ -315,7 +263,7 @@ test.describe('a decision whose answer is lost and whose status never moves', ()
     setStatus(simulator, 16675, 'CANCELLED') // the refusal lands late
     await expect(app.getByRole('region', { name: 'Decision record' })).toContainText('Refuse by 9001800')
 
-    await open(app, 'Javier Fernández Ruiz')
+    await openCase(app, 'Javier Fernández Ruiz')
     await app.getByRole('button', { name: 'Cancel the request…' }).click()
     await dialog(app).getByRole('button', { name: 'Cancel the request' }).click()
     await expect(app.getByText('The answer to “Cancel the request” was lost')).toBeVisible()
@@ -394,7 +342,7 @@ test('a refusal reason being typed survives a restart of the app', async ({ page
     await page.goto(harness.url)
     await setUpByKeyboard(page)
     await harness.cases.addPairs(ANA)
-    await open(page, 'Ana Isabel López de la Fuente')
+    await openCase(page, 'Ana Isabel López de la Fuente')
     await page.keyboard.press('r')
     await page.getByLabel('Reason', { exact: true }).selectOption('document_expired')
     await page.getByLabel('In your words').fill('Expired in March; the signer was told.')
@@ -406,7 +354,7 @@ test('a refusal reason being typed survives a restart of the app', async ({ page
 
     harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
     await page.goto(harness.url)
-    await open(page, 'Ana Isabel López de la Fuente')
+    await openCase(page, 'Ana Isabel López de la Fuente')
     await expect(page.getByLabel('Reason', { exact: true })).toHaveValue('document_expired')
     await expect(page.getByLabel('In your words')).toHaveValue('Expired in March; the signer was told.')
     expect(simulator.decisions).toEqual([])

@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard } from './keyboard'
+import { tickChecklist } from './review'
 
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('button', { name })
 const pending = (page: Page, count: number) =>
@@ -25,18 +26,7 @@ test.describe('an Optimizer address that answers 404 to everything for a while',
     await app.getByRole('option').filter({ hasText: 'Lucía García Moreno' }).click()
     await app.getByRole('button', { name: 'Read again from the Optimizer' }).click()
     await expect(app.getByText('The Optimizer gave an answer RAO Desk does not understand')).toBeVisible()
-    for (const label of [
-      'The face matches the document’s photo',
-      'The person is live and present',
-      'The document is genuine',
-      'Hologram or other optically variable element',
-      'Personalisation technique',
-      'Security print',
-      'The document is in force',
-      'The document is not a copy',
-      'Names, document number and country match',
-    ])
-      await app.getByLabel(label).check()
+    await tickChecklist(app, 'click')
     await app.keyboard.press('a')
     await app.getByRole('dialog').getByRole('button', { name: 'Approve' }).click()
     await expect(app.getByRole('status').filter({ hasText: 'Approve — not done.' })).toBeVisible()

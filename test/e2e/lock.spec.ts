@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import keytar from '@github/keytar'
 import type { Page } from '@playwright/test'
 import { DEFAULT_RAO } from '../simulator/seed'
 import { expect, test } from './fixtures'
@@ -177,7 +178,7 @@ test.describe('the idle lock', () => {
     await app.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
     const rows = app.getByRole('row').filter({ hasText: 'Desk lock' })
     await expect(rows.filter({ hasText: 'No input' })).toHaveCount(1)
-    await expect(rows.filter({ hasText: 'Wrong PIN at the lock' })).toHaveCount(1)
+    await expect(rows.filter({ hasText: 'Unlock refused' })).toHaveCount(1)
     await expect(rows.filter({ hasText: 'By the officer' })).toHaveCount(2)
     await expect(rows.filter({ hasText: 'With the PIN' })).toHaveCount(3)
     const journal = readFileSync(path.join(harness.dataDir, 'decision-journal.jsonl'), 'utf8')
@@ -218,4 +219,53 @@ test('locks on demand from the keyboard and the top bar, in English and in Spani
   await app.keyboard.press('Control+l')
   await expect(locked(app, 'El puesto está bloqueado')).toBeVisible()
   await expect(app.getByRole('button', { name: 'Desbloquear' })).toBeVisible()
+})
+
+test('locks where the environment in use has no credentials; once the keychain loses them, only a verified set-up opens it', async ({
+  app,
+  harness,
+  simulator,
+}) => {
+  await setUpByKeyboard(app)
+  // Production has no credentials: its set-up shows, and the desk still locks with sandbox's PIN.
+  await saveSettings(app, (page) => page.getByLabel('Production').check())
+  await app.getByRole('navigation').getByRole('button', { name: 'Set up' }).click()
+  await expect(app.getByRole('heading', { name: 'Set up your RAO credentials' })).toBeVisible()
+  await app.keyboard.press('Control+l')
+  await expect(locked(app)).toBeVisible()
+  await expect(app.getByText(`RAO user ${DEFAULT_RAO.username}`)).toBeVisible()
+  await app.keyboard.type(DEFAULT_RAO.pin)
+  await app.keyboard.press('Enter')
+  await app.getByRole('button', { name: 'Lock Ctrl+L' }).click()
+  await expect(locked(app)).toBeVisible()
+
+  // The keychain loses the credentials while the desk is locked: no PIN opens it, and it says why.
+  await keytar.deletePassword(`${harness.keychainService}.sandbox`, 'officer')
+  await app.keyboard.type(DEFAULT_RAO.pin)
+  await app.keyboard.press('Enter')
+  await expect(
+    app.getByRole('heading', { name: 'The RAO credentials are gone from this computer’s keychain' }),
+  ).toBeVisible()
+  await expect(app.getByRole('alert')).toContainText('no longer in the system keychain')
+  expect(await app.content()).not.toMatch(PERSONAL)
+  // Called directly meanwhile, the work stays shut.
+  expect(await app.evaluate(async () => (await window.rao.getCaseBook()).ok)).toBe(false)
+
+  // Credentials the Optimizer refuses leave it locked; the right ones, verified, open it.
+  await app.getByLabel('RAO username').fill(DEFAULT_RAO.username)
+  await app.getByLabel('Password').fill('not the password')
+  await app.getByLabel('PIN').fill(DEFAULT_RAO.pin)
+  await app.getByLabel('RAO id').fill(DEFAULT_RAO.rao)
+  await app.getByRole('button', { name: 'Check with the Optimizer and open' }).click()
+  await expect(app.getByRole('alert')).toContainText('The Optimizer refused the RAO credentials.')
+  await expect(locked(app)).toBeVisible()
+  await app.getByLabel('Password').fill(DEFAULT_RAO.password)
+  await app.getByLabel('PIN').fill(DEFAULT_RAO.pin)
+  await app.keyboard.press('Enter')
+  await expect(app.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
+  expect(simulator.decisions).toEqual([])
+  await app.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
+  await expect(
+    app.getByRole('row').filter({ hasText: 'Credentials set up again, accepted by the Optimizer' }),
+  ).toHaveCount(1)
 })

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import type { Checklist } from '../../shared/decisions'
+import { FULL_CHECKLIST } from '../unit/decisions/checklist'
 import { expect, test } from './fixtures'
 
 // Recognisable secrets: after a whole flow, none may be found outside the keychain.
@@ -52,19 +52,7 @@ test('no secret reaches the data folder, the logs or any IPC message', async ({
   simulator.state.billing = undefined
   const pairs = [toApprove, toRefuse].map((item) => `${item.videoidPk},${item.requestPk},${item.email}`)
   const answers = await app.evaluate(
-    async ({ pairs, approve, refuse }) => {
-      const checklist: Checklist = {
-        checked: [
-          'face_matches',
-          'person_live',
-          'document_genuine',
-          'document_in_force',
-          'document_not_copy',
-          'data_matches',
-        ],
-        securityFeatures: ['optically_variable', 'personalisation', 'security_print'],
-        snapshots: {},
-      }
+    async ({ pairs, approve, refuse, checklist }) => {
       return [
         await window.rao.addCases({ text: pairs.join('\n') }),
         await window.rao.decide({ action: 'approve', videoidPk: approve, checklist }),
@@ -83,7 +71,7 @@ test('no secret reaches the data folder, the logs or any IPC message', async ({
         }),
       ].map((answer) => answer.ok)
     },
-    { pairs, approve: toApprove.videoidPk, refuse: toRefuse.videoidPk },
+    { pairs, approve: toApprove.videoidPk, refuse: toRefuse.videoidPk, checklist: FULL_CHECKLIST },
   )
   expect(answers).toEqual([true, true, true, true])
   expect([toApprove.status, toRefuse.status]).toEqual(['ENROLLREADY', 'CANCELLED'])

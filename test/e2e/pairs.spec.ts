@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
+import { tickChecklist } from './review'
 
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('button', { name })
 const row = (page: Page, name: string) => page.getByRole('option').filter({ hasText: name })
@@ -56,18 +57,7 @@ test('a pair with a check is added only when the check names its signer; one wit
   await row(app, 'Ana Isabel López de la Fuente').click()
   await expect(app.getByText('Pair not verified', { exact: true }).first()).toBeVisible()
   await expect(app.getByText('This case was added without a check')).toBeVisible()
-  for (const label of [
-    'The face matches the document’s photo',
-    'The person is live and present',
-    'The document is genuine',
-    'Hologram or other optically variable element',
-    'Personalisation technique',
-    'Security print',
-    'The document is in force',
-    'The document is not a copy',
-    'Names, document number and country match',
-  ])
-    await app.getByLabel(label).check()
+  await tickChecklist(app, 'click')
   await app.keyboard.press('a')
   const dialog = app.getByRole('dialog')
   const approve = dialog.getByRole('button', { name: 'Approve' })

@@ -142,6 +142,22 @@ test('a newcomer fills the queue from the keyboard, follows a sync, and works of
   }
 })
 
+test('a search under Pending offers the cases it matches in other states', async ({ app, harness }) => {
+  await setUpByKeyboard(app)
+  await harness.cases.addPairs('16673,923056\n16682,923065') // Lucía in review; Hugo approved
+  await expect(app.getByRole('button', { name: /^Pending 1$/ })).toHaveAttribute('aria-pressed', 'true')
+  await app.keyboard.press('/')
+  await app.keyboard.type('delgado')
+  await expect(app.getByRole('option')).toHaveCount(0)
+  await expect(app.getByText(/No case matches/)).toHaveCount(0)
+  const offer = app.getByRole('button', { name: '1 more in All' })
+  await expect(offer).toBeVisible()
+  await offer.click()
+  await expect(app.getByRole('button', { name: /^All 2$/ })).toHaveAttribute('aria-pressed', 'true')
+  await expect(row(app, 'Hugo Delgado Ramos')).toContainText('Approved')
+  await expect(offer).toHaveCount(0)
+})
+
 test('two-step mode shows which step each case waits for', async ({ app, harness, simulator }) => {
   await setUpByKeyboard(app)
   await harness.cases.addPairs('16673,923056\n16677,923060\n16678,923061')

@@ -10,14 +10,14 @@ import keytar from '@github/keytar'
 import Conf from 'conf'
 import { APP_ORIGIN } from '../../main/app-origin'
 import { createRendererHandler } from '../../main/app-protocol'
-import { createCheckedEmit, createIpcBinding } from '../../main/ipc'
-import { mediaBehindLock } from '../../main/lock/gate'
+import { bindServices } from '../../main/bindings'
+import { createCheckedEmit } from '../../main/ipc'
 import { createLogger } from '../../main/log'
-import { createMediaHandler } from '../../main/media/media-protocol'
 import { createServices, type ServiceDependencies } from '../../main/services'
 import type { EventName } from '../../shared/contract'
 import { defaultSettings } from '../../shared/settings'
 import { cleanKeychain } from '../support/keychain'
+import { FakePowerMonitor } from '../support/power-monitor'
 import { readBody } from '../support/read-body'
 
 /**
@@ -156,6 +156,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.gonePolicy ? { gonePolicy: options.gonePolicy } : {}),
     ...(options.idleMinuteMs ? { idleMinuteMs: options.idleMinuteMs } : {}),
     ...(options.team ? { team: options.team } : {}),
+    // No Electron here: the system neither locks its screen nor sleeps under the harness.
+    powerMonitor: new FakePowerMonitor(),
   })
 
   let origin = ''
@@ -169,17 +171,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       sameSecret(cookie, token)
     )
   }
-  const binding = createIpcBinding<IncomingMessage>({
-    handlers: services.handlers,
+  // Built as the app builds its own: the gate and the media's lock come with it.
+  const { ipc: binding, media } = bindServices(services, {
     isTrustedSender: isTrusted,
-    refuse: services.refuse,
     log,
+    media: { basePath: MEDIA_PATH },
   })
   const renderer = createRendererHandler(rendererDir)
-  const media = mediaBehindLock(
-    createMediaHandler({ video: services.video, basePath: MEDIA_PATH }),
-    services.lock.locked,
-  )
   const injectBridge = (html: string) =>
     html.replace('<script', '<script src="/__harness/bridge.js"></script>\n    <script')
 

@@ -28,8 +28,9 @@ const defaults: Answers = {
   }),
   getCaseBook: async () => ({
     ok: true,
-    value: { state: 'open', cases: [], sync: { running: false, online: true } },
+    value: { state: 'open', rows: [], changes: 0, sync: { running: false, online: true } },
   }),
+  prefetchVideo: async () => ({ ok: true, value: { outcome: 'started' } }),
 }
 
 type FakeApi = RaoApi & {

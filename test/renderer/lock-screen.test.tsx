@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen } from '@testing-library/react'
+import { act, cleanup, render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { App } from '../../renderer/src/App'
@@ -14,8 +14,8 @@ beforeAll(() => initI18n('en'))
 afterEach(cleanup)
 
 const ok = <T,>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value })
-const locked: LockState = { locked: true, officer: '9001800', touchId: false }
-const open: LockState = { locked: false, officer: '9001800', touchId: false }
+const locked: LockState = { locked: true, officer: '9001800', unlockWith: 'pin', touchId: false }
+const open: LockState = { locked: false, officer: '9001800', unlockWith: 'pin', touchId: false }
 const ready = {
   environment: 'sandbox',
   state: 'ready',
@@ -92,5 +92,106 @@ describe('the lock screen', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Lock Ctrl+L' }))
     expect(await screen.findByRole('heading', { name: 'The desk is locked' })).toBeInTheDocument()
     expect(api.calls.filter((name) => name === 'lockDesk')).toHaveLength(2)
+  })
+
+  it('offers the lock in an environment without credentials, where another environment has them', async () => {
+    const api = renderWith({
+      getLockState: () => ok(open),
+      getCredentialStatus: () => ok({ environment: 'prod', state: 'none' } as const),
+      lockDesk: () => ok(locked),
+    })
+    expect(await screen.findByRole('heading', { name: 'Set up your RAO credentials' })).toBeInTheDocument()
+    await userEvent.keyboard('{Control>}l{/Control}')
+    expect(await screen.findByRole('heading', { name: 'The desk is locked' })).toBeInTheDocument()
+    act(() => api.emit('lockChanged', open))
+    await userEvent.click(await screen.findByRole('button', { name: 'Lock Ctrl+L' }))
+    expect(api.calls.filter((name) => name === 'lockDesk')).toHaveLength(2)
+  })
+
+  it('offers no lock where no environment has credentials: nothing would open it', async () => {
+    const api = renderWith({
+      getLockState: () => ok({ ...open, officer: '', unlockWith: 'set_up' }),
+      getCredentialStatus: () => ok({ environment: 'sandbox', state: 'none' } as const),
+    })
+    expect(await screen.findByRole('heading', { name: 'Set up your RAO credentials' })).toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: /^Lock/ })).toBeNull()
+    await userEvent.keyboard('{Control>}l{/Control}')
+    expect(api.calls).not.toContain('lockDesk')
+  })
+
+  it('asks for the RAO password with the PIN after ten wrong tries, and keeps neither', async () => {
+    const api = renderWith({
+      getLockState: () => ok(locked),
+      unlockDesk: () =>
+        Promise.resolve({
+          ok: false,
+          error: { code: 'wrong_password_or_pin', message: 'The RAO password or the PIN is wrong.' },
+        }),
+    })
+    await screen.findByLabelText('PIN')
+    expect(screen.queryByLabelText('RAO password')).toBeNull()
+    act(() => api.emit('lockChanged', { ...locked, unlockWith: 'password_and_pin' }))
+    const password = await screen.findByLabelText('RAO password')
+    expect(password).toHaveFocus()
+    expect(screen.getByText(/the PIN alone no longer opens the desk/)).toBeInTheDocument()
+    // The PIN alone is not sent: both are needed.
+    await userEvent.type(screen.getByLabelText('PIN'), '61803398{Enter}')
+    expect(api.calls).not.toContain('unlockDesk')
+    await userEvent.type(password, 'Vault"Canary\\Pass')
+    await userEvent.type(screen.getByLabelText('PIN'), '{Enter}')
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Wrong RAO password or PIN. Each wrong try is written in the journal.',
+    )
+    expect(api.inputs[api.calls.indexOf('unlockDesk')]).toEqual({
+      pin: '61803398',
+      password: 'Vault"Canary\\Pass',
+    })
+    expect(password).toHaveValue('')
+    expect(screen.getByLabelText('PIN')).toHaveValue('')
+    expect(password).toHaveFocus()
+  })
+
+  it('says plainly when the keychain lost the credentials, and opens only on a set-up main accepts', async () => {
+    let answer: IpcResult<unknown> = {
+      ok: false,
+      error: { code: 'unreachable', message: 'The Optimizer cannot be reached.' },
+    }
+    const api = renderWith({
+      getLockState: () => ok({ locked: true, officer: '', unlockWith: 'set_up', touchId: false }),
+      setUpCredentials: () => Promise.resolve(answer),
+    })
+    expect(
+      await screen.findByRole('heading', {
+        name: 'The RAO credentials are gone from this computer’s keychain',
+      }),
+    ).toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Unlock' })).toBeNull()
+    expect(screen.getByText(/stays locked while the Optimizer cannot be reached/)).toBeInTheDocument()
+    // Checked as main will check it: a PIN of letters is not sent.
+    await userEvent.type(screen.getByLabelText('RAO username'), '9001800')
+    await userEvent.type(screen.getByLabelText('Password'), 'pw')
+    await userEvent.type(screen.getByLabelText('PIN'), 'abcd')
+    await userEvent.type(screen.getByLabelText('RAO id'), '1400')
+    await userEvent.click(screen.getByRole('button', { name: 'Check with the Optimizer and open' }))
+    expect(api.calls).not.toContain('setUpCredentials')
+    await userEvent.clear(screen.getByLabelText('PIN'))
+    await userEvent.type(screen.getByLabelText('PIN'), '61803398{Enter}')
+    expect(await screen.findByRole('alert')).toHaveTextContent('Cannot reach the Optimizer.')
+    expect(screen.getByRole('heading', { name: 'The desk is locked' })).toBeInTheDocument()
+    expect(screen.getByLabelText('Password')).toHaveValue('')
+    expect(api.inputs[api.calls.indexOf('setUpCredentials')]).toEqual({
+      username: '9001800',
+      password: 'pw',
+      pin: '61803398',
+      rao: '1400',
+    })
+
+    answer = { ok: true, value: { status: ready, check: 'verified' } }
+    await userEvent.type(screen.getByLabelText('Password'), 'pw')
+    await userEvent.type(screen.getByLabelText('PIN'), '61803398{Enter}')
+    await waitFor(() => expect(api.calls.filter((name) => name === 'setUpCredentials')).toHaveLength(2))
+    act(() => api.emit('lockChanged', open))
+    expect(await screen.findByRole('button', { name: 'Lock Ctrl+L' })).toBeInTheDocument()
+    expect(api.calls).toContain('getCredentialStatus')
   })
 })

@@ -1,12 +1,13 @@
 // @vitest-environment jsdom
 import { act, cleanup, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
+import i18n from 'i18next'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { App } from '../../renderer/src/App'
 import { initI18n } from '../../renderer/src/i18n'
 import { createStores, StoresProvider } from '../../renderer/src/stores/context'
 import type { Page } from '../../renderer/src/stores/navigation-store'
-import type { Case, CaseBookState } from '../../shared/cases'
+import { type Case, type CaseBookState, rowOf } from '../../shared/cases'
 import type { CaseDecisions, JournalState } from '../../shared/decisions'
 import type { IpcResult } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
@@ -41,8 +42,19 @@ const lucia: Case = {
 }
 const openBook = (cases: Case[]): CaseBookState => ({
   state: 'open',
-  cases,
+  rows: cases.map(rowOf),
+  changes: 0,
   sync: { running: false, online: true },
+})
+/** A case book of these cases: the queue's rows, and each case whole when it is opened. */
+const book = (cases: Case[]) => ({
+  getCaseBook: () => ok(openBook(cases)),
+  getCase: () => {
+    const found = cases.find((item) => item.videoidPk === 16673)
+    return found
+      ? ok(found)
+      : Promise.resolve({ ok: false as const, error: { code: 'not_found' as const, message: 'x' } })
+  },
 })
 const noDecisions: CaseDecisions = { videoidPk: 16673, records: [] }
 
@@ -74,6 +86,48 @@ describe('the queue', () => {
     await act(async () => release({ ok: true, value: openBook([]) }))
     expect(main().getByRole('heading', { name: 'No Video IDs yet' })).toBeVisible()
     expect(main().getByRole('button', { name: 'Add cases' })).toBeVisible()
+  })
+
+  it('offers the matches a filter hides, rather than saying there are none', async () => {
+    renderApp(
+      book([
+        lucia,
+        { ...lucia, videoidPk: 16677, requestPk: 923060, status: 'ENROLLREADY' },
+        {
+          ...lucia,
+          videoidPk: 16678,
+          requestPk: 923061,
+          status: 'CANCELLED',
+          person: { givenName: 'Diego', surname1: 'Martín' },
+        },
+      ]),
+    )
+    const search = await main().findByLabelText('Search')
+    await userEvent.type(search, 'garcia')
+    expect(main().getByText(/^1 of 3 cases/)).toBeVisible()
+    expect(main().getByRole('button', { name: '1 more in All' })).toBeVisible()
+    await userEvent.clear(search)
+    await userEvent.type(search, 'martin')
+    expect(main().getByText(/^0 of 3 cases/)).toBeVisible()
+    expect(main().queryByText(/No case matches/)).toBeNull()
+    await userEvent.click(main().getByRole('button', { name: '1 more in All' }))
+    expect(main().getByRole('button', { name: /^All 3$/ })).toHaveAttribute('aria-pressed', 'true')
+    expect(main().getByText(/^1 of 3 cases/)).toBeVisible()
+  })
+
+  it('lists rows before main has unsealed their signers, and takes the signers pushed after the answer only', async () => {
+    const { person: _sealed, ...unsealed } = rowOf(lucia)
+    const api = renderApp({
+      getCaseBook: () =>
+        ok({ state: 'open', rows: [unsealed], changes: 4, sync: { running: false, online: true } }),
+    })
+    expect(await main().findByText(/still being read: 1/)).toBeVisible()
+    // Pushed before the answer was made: the answer has it already (here, without the signer).
+    act(() => api.emit('casesChanged', { change: 4, rows: [rowOf({ ...lucia, status: 'CANCELLED' })] }))
+    expect(main().getByRole('button', { name: /^Pending 1$/ })).toBeVisible()
+    expect(main().getByText(/still being read: 1/)).toBeVisible()
+    act(() => api.emit('casesChanged', { change: 5, rows: [rowOf(lucia)] }))
+    expect(main().queryByText(/still being read/)).toBeNull()
   })
 
   it('explains a book that could not be read and tries again', async () => {
@@ -131,15 +185,24 @@ describe('the queue', () => {
 describe('a case', () => {
   const onCase: Page = { name: 'case', videoidPk: 16673 }
 
+  it('says how long the case has waited in its state, and since it was added, in the platform’s words', async () => {
+    const hours = (count: number) => new Date(Date.now() - count * 3_600_000).toISOString()
+    renderApp(book([{ ...lucia, addedAt: hours(49), statusSince: hours(3) }]), onCase)
+    expect(await main().findByText('Reached this state 3 hours ago · added 2 days ago')).toBeVisible()
+    await act(() => i18n.changeLanguage('es'))
+    expect(main().getByText('En este estado desde hace 3 horas · añadido anteayer')).toBeVisible()
+    await act(() => i18n.changeLanguage('en'))
+  })
+
   it('says when the case is not in the book', async () => {
-    renderApp({ getCaseBook: () => ok(openBook([])) }, onCase)
+    renderApp(book([]), onCase)
     expect(await main().findByText('This case is not in the case book.')).toBeVisible()
   })
 
   it('keeps the decision buttons off while a lost answer waits, and says until when', async () => {
     renderApp(
       {
-        getCaseBook: () => ok(openBook([lucia])),
+        ...book([lucia]),
         getCaseDecisions: () =>
           ok({
             ...noDecisions,
@@ -162,7 +225,7 @@ describe('a case', () => {
   it('marks a pair nobody verified, and shows a decided case’s record', async () => {
     renderApp(
       {
-        getCaseBook: () => ok(openBook([{ ...lucia, pairVerified: false, status: 'CANCELLED' }])),
+        ...book([{ ...lucia, pairVerified: false, status: 'CANCELLED' }]),
         getCaseDecisions: () =>
           ok({
             videoidPk: 16673,
@@ -194,7 +257,7 @@ describe('a case', () => {
     let answer: (result: IpcResult<unknown>) => void = () => undefined
     renderApp(
       {
-        getCaseBook: () => ok(openBook([lucia])),
+        ...book([lucia]),
         decide: () => new Promise((resolve) => (answer = resolve)),
       },
       onCase,
@@ -214,7 +277,7 @@ describe('a case', () => {
     let opened: (result: IpcResult<unknown>) => void = () => undefined
     const api = renderApp(
       {
-        getCaseBook: () => ok(openBook([lucia])),
+        ...book([lucia]),
         openVideo: () => new Promise((resolve) => (opened = resolve)),
       },
       onCase,
@@ -296,5 +359,43 @@ describe('the journal', () => {
     expect(
       await main().findByText('The journal could not be checked yet: the keychain did not give its key.'),
     ).toBeVisible()
+  })
+})
+
+describe('adding pairs', () => {
+  it('shows how far an addition is, stops it, and says what was not read', async () => {
+    let answer: (result: IpcResult<unknown>) => void = () => undefined
+    const api = renderApp(
+      {
+        getVideoIdDefaults: never,
+        addCases: () => new Promise((resolve) => (answer = resolve)),
+        cancelAddCases: () => ok({ cancelled: true }),
+      },
+      { name: 'add' },
+    )
+    await userEvent.type(await main().findByLabelText(/^Many at once/), '16673,923056{enter}16674,923057')
+    await userEvent.click(main().getByRole('button', { name: 'Add these lines' }))
+    act(() => api.emit('addCasesProgress', { checked: 1, total: 2 }))
+    expect(main().getByRole('progressbar', { name: 'Pairs checked with the Optimizer' })).toHaveAttribute(
+      'value',
+      '1',
+    )
+    expect(main().getByText('Checked 1 of 2 with the Optimizer…')).toBeVisible()
+    await userEvent.click(main().getByRole('button', { name: 'Stop adding' }))
+    expect(api.calls).toContain('cancelAddCases')
+    await act(async () =>
+      answer({
+        ok: true,
+        value: {
+          kind: 'lines',
+          results: [
+            { line: 1, text: '16673,923056', outcome: 'added', videoidPk: 16673 },
+            { line: 2, text: '16674,923057', outcome: 'cancelled', videoidPk: 16674 },
+          ],
+        },
+      }),
+    )
+    expect(main().getByText(/^1 added, .* 1 lines were not read: the addition was stopped/)).toBeVisible()
+    expect(main().queryByRole('button', { name: 'Stop adding' })).toBeNull()
   })
 })

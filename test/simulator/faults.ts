@@ -16,6 +16,8 @@ export type Fault =
    * a server still working on it (a test then moves the case on, or leaves it, as a slow server would).
    */
   | { kind: 'drop' }
+  /** The connection is cut once half of the request's body has arrived (an upload cut halfway): nothing happens. */
+  | { kind: 'cut' }
   /** The request is handled, then the answer's body stops halfway and never ends. */
   | { kind: 'stall' }
   /** The request is handled, then the answer is cut-off JSON. */

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { readBody } from '../support/read-body'
 import { carries, echoOf } from './echo'
 import { type Fault, FaultBook, type FaultRule } from './faults'
+import { videoPart } from './multipart'
 import type { RaoAccount } from './seed'
 import { type Answer, contentTypeOf, fail, type Generation, SimulatorState, type VideoCase } from './state'
 
@@ -108,6 +109,18 @@ async function sendThrottled(
   }
 }
 
+/** Reads half of a request's body (by its Content-Length), then cuts the connection: nothing is handled. */
+async function cutHalfway(request: IncomingMessage): Promise<void> {
+  const half = Math.floor(Number(request.headers['content-length'] ?? 0) / 2)
+  const { socket } = request
+  let received = 0
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    received += chunk.length
+    if (received >= half) break
+  }
+  socket.destroy()
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = new SimulatorState({
     ...(options.raos ? { raos: options.raos } : {}),
@@ -152,13 +165,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (cut === 'reset') setTimeout(() => response.socket?.destroy(), 20)
       return
     }
-    const size = (await stat(answer.file)).size
+    const file = await stat(answer.file)
+    const { size } = file
     if (size === 0) {
       response.writeHead(200, { 'Content-Type': answer.contentType, 'Content-Length': 0 }).end()
       return
     }
-    // Guess (Q6): the Optimizer's video answers honour Range (switchable off) and carry an ETag.
-    const range = rangeSupport ? parseRange(request.headers.range, size) : undefined
+    // Guess (Q6): the Optimizer's video answers honour Range (switchable off) and carry an ETag, as
+    // nginx makes it (the file's time and size), and `If-Range`: another version is answered whole.
+    const etag = `"${file.ino.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}-${size.toString(16)}"`
+    const ifRange = request.headers['if-range']
+    const range =
+      rangeSupport && (ifRange === undefined || ifRange === etag)
+        ? parseRange(request.headers.range, size)
+        : undefined
     if (range === 'invalid') {
       response.writeHead(416, { 'Content-Range': `bytes */${size}` }).end()
       return
@@ -167,7 +187,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     response.writeHead(range ? 206 : 200, {
       'Content-Type': answer.contentType,
       'Content-Length': end - start + 1,
-      ETag: `"${size.toString(16)}"`,
+      ETag: etag,
       ...(rangeSupport ? { 'Accept-Ranges': 'bytes' } : {}),
       ...(range ? { 'Content-Range': `bytes ${start}-${end}/${size}` } : {}),
     })
@@ -196,19 +216,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     typeof value === 'object' && value !== null && 'status' in value && ('json' in value || 'file' in value)
 
   async function receiveVideo(request: IncomingMessage, target: VideoCase, body: Buffer): Promise<Answer> {
-    const type = request.headers['content-type'] ?? ''
-    if (!type.startsWith('multipart/form-data'))
-      return fail(400, 'Expected multipart/form-data with a "video" field')
-    const form = await new Request('http://simulator/', {
-      method: 'POST',
-      headers: { 'content-type': type },
-      body: new Uint8Array(body),
-    }).formData()
-    const video = form.get('video')
-    if (!(video instanceof File) || video.size === 0) return fail(400, 'Missing parameter: video')
-    const file = path.join(dataDir, `video-${target.videoidPk}${path.extname(video.name) || '.mp4'}`)
-    await writeFile(file, Buffer.from(await video.arrayBuffer()))
-    return state.uploadVideo(target, file, video.type || contentTypeOf(file))
+    const part = videoPart(request.headers['content-type'] ?? '', body)
+    if (!part.ok) return fail(400, part.problem)
+    const file = path.join(dataDir, `video-${target.videoidPk}${path.extname(part.filename)}`)
+    await writeFile(file, part.data)
+    return state.uploadVideo(target, file, part.type)
   }
 
   async function route(
@@ -303,6 +315,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const server = createServer(async (request, response) => {
     const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://simulator')
+    const inApi = url.pathname.startsWith(`${BASE_PATH}/`)
+    const apiPath = url.pathname.slice(BASE_PATH.length)
+    const fault = inApi ? faults.take(method, apiPath) : undefined
+    if (fault?.kind === 'cut') {
+      requests.push({ method, path: url.pathname, body: '' })
+      await cutHalfway(request)
+      return
+    }
     // Read whole before anything is decided, so that every body is seen, whatever the answer.
     const raw = await readBody(request, MAX_VIDEO_BODY).catch(() => undefined)
     const body = raw && raw.length <= MAX_RECORDED_BODY ? raw.toString('utf8') : ''
@@ -311,11 +331,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await send(request, response, fail(500, 'Internal Server Error'), undefined)
       return
     }
-    if (!url.pathname.startsWith(`${BASE_PATH}/`)) {
+    if (!inApi) {
       await send(request, response, { status: 404, json: { detail: 'Not Found' } }, undefined)
       return
     }
-    const apiPath = url.pathname.slice(BASE_PATH.length)
     const decision = /^\/videoid\/(\d+)\/(validate|approve|refuse)$/.exec(apiPath)
     if (decision && method === 'POST') {
       decisions.push({ videoidPk: Number(decision[1]), action: decision[2] as Decision['action'] })
@@ -324,7 +343,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const cancel = /^\/request\/(\d+)$/.exec(apiPath)
     const cancelled = cancel && method === 'DELETE' ? state.byRequestPk(Number(cancel[1])) : undefined
     if (cancelled) decisions.push({ videoidPk: cancelled.videoidPk, action: 'cancel' })
-    const fault = faults.take(method, apiPath)
     try {
       if (fault?.kind === 'drop') {
         response.socket?.destroy()

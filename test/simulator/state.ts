@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { evidencesProblems } from './evidences'
 import { DEFAULT_RAO, type Mode, type Person, type RaoAccount, SEED_CASES } from './seed'
 
 /** One Video ID and its request, as the Optimizer keeps them. */
@@ -13,6 +14,8 @@ export interface VideoCase {
   mobilePhoneNumber: string
   person: Partial<Person>
   hasEvidences: boolean
+  /** The evidences body as it arrived, once one was accepted. */
+  evidences?: Record<string, unknown>
   video?: { file: string; contentType: string }
   refuseReason?: string
 }
@@ -38,8 +41,11 @@ const STATUS_TEXT: Record<number, string> = {
   412: 'Precondition Failed',
   500: 'Internal Server Error',
 }
-/** Errors keep the legacy shape in both generations (guess, Q8: the current API documents none). */
-export const fail = (status: number, details: string) => envelope(status, details)
+/**
+ * Errors keep the legacy shape in both generations (guess, Q8: the current API documents none); field
+ * problems come as an object of messages by field, as the legacy API gives them (notes §6).
+ */
+export const fail = (status: number, details: string | Record<string, string[]>) => envelope(status, details)
 
 /**
  * The two API generations the simulator speaks, one per server, never mixed: the current 1.0.0
@@ -223,24 +229,18 @@ export class SimulatorState {
 
   uploadEvidences(target: VideoCase, body: Record<string, unknown>): Answer {
     if (!['VIDEOPENDING', 'VIDEOINCOMPLETE'].includes(target.status) || target.hasEvidences) {
+      // The RA calls a Video ID whose evidences are in "COMPLETE" (notes §1.5, from VID-2022).
+      const status = target.hasEvidences ? 'COMPLETE' : target.status
       return fail(
         500,
-        `Error uploading evidences: {"code": "412", "error": "Invalid VideoId status '${target.status}'"}`,
+        `Error uploading evidences: {"code": "412", "error": "Invalid VideoId status '${status}'"}`,
       )
     }
-    const data = body.videoid_data as { ocr_data?: Record<string, unknown> } | undefined
-    const ocr = data?.ocr_data
-    if (
-      !ocr ||
-      typeof ocr.given_name !== 'string' ||
-      typeof ocr.surname_1 !== 'string' ||
-      typeof ocr.serial_number !== 'string'
-    ) {
-      return fail(
-        400,
-        'Invalid evidences: videoid_data.ocr_data needs given_name, surname_1 and serial_number',
-      )
-    }
+    // Field by field against the reference; a 4xx, as a schema error is the client's (guess, Q8).
+    const problems = evidencesProblems(body)
+    if (Object.keys(problems).length) return fail(400, problems)
+    const ocr = (body.videoid_data as { ocr_data: Record<string, unknown> }).ocr_data
+    target.evidences = body
     target.person = { ...target.person, ...(ocr as Partial<Person>) }
     target.hasEvidences = true
     this.afterUpload(target)

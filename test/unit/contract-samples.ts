@@ -1,5 +1,6 @@
 import type { Handlers } from '../../main/ipc'
-import type { Case, SyncState } from '../../shared/cases'
+import type { Capture } from '../../shared/capture'
+import { type Case, rowOf, type SyncState } from '../../shared/cases'
 import type { HandlerOutput, InvokeName } from '../../shared/contract'
 import type { Snapshot } from '../../shared/media'
 import { defaultSettings } from '../../shared/settings'
@@ -44,6 +45,32 @@ const sampleTeamCase: TeamCaseView = {
   claim: { officer: 'ben', desk: 'desk-a1b2c3d4e5f6', since: '2026-11-02T09:18:00.000Z' },
   validatedBy: null,
 }
+const sampleCapture: Capture = {
+  videoidPk: 16690,
+  requestPk: 923073,
+  startedAt: '2026-11-02T09:30:00.000Z',
+  images: {
+    document_front: {
+      source: 'camera',
+      type: 'image/jpeg',
+      width: 1280,
+      height: 720,
+      bytes: 182_044,
+      takenAt: '2026-11-02T09:31:00.000Z',
+      url: 'rao-media://media/capture/16690/image/document_front?v=3f2a',
+    },
+  },
+  missing: [
+    'acceptance',
+    'document_rear',
+    'document_photo',
+    'document_owner',
+    'document',
+    'checks',
+    'recording',
+  ],
+  upload: { evidences: 'pending', video: 'pending' },
+}
 const sampleSync: SyncState = { running: false, online: true, lastSyncedAt: '2026-11-02T09:16:00.000Z' }
 
 /** One valid answer per channel; typed, so a new channel cannot be added without one. */
@@ -78,17 +105,19 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
     rao: '1400',
     mode: 'credentials',
   },
-  getCaseBook: { state: 'open', cases: [sampleCase], sync: sampleSync },
+  getCaseBook: { state: 'open', rows: [rowOf(sampleCase)], changes: 0, sync: sampleSync },
   recoverCaseBook: {
-    book: { state: 'open', cases: [], sync: sampleSync },
+    book: { state: 'open', rows: [], changes: 3, sync: sampleSync },
     keptAside: ['/data/case-book.jsonl.damaged-2026-11-02T09-20-00.000Z'],
   },
+  cancelAddCases: { cancelled: true },
   addCases: {
     kind: 'lines',
     results: [{ line: 1, text: '16673,923056', outcome: 'added', videoidPk: 16673 }],
   },
   getVideoIdDefaults: { optimizerHasBilling: true, officerHasBilling: false, profile: 'PFnubeQAFCiudadano' },
   createVideoId: { case: sampleCase },
+  getCase: sampleCase,
   refreshCase: sampleCase,
   saveCaseNote: { ...sampleCase, note: 'Called the signer.' },
   syncCases: sampleSync,
@@ -97,6 +126,7 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
     state: { status: 'downloading', bytes: 65_536, total: 1_048_576, bytesPerSecond: 524_288 },
   },
   cancelVideo: { status: 'none' },
+  prefetchVideo: { outcome: 'started' },
   saveSnapshot: sampleSnapshot,
   listSnapshots: [sampleSnapshot],
   getVideoCache: { videos: 2, bytes: 3_145_728 },
@@ -107,10 +137,22 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   exportJournal: { csv: 'seq,time\r\n' },
   exportJournalAudit: { json: '{"head":null}' },
   getCaseDecisions: { videoidPk: 16673, records: [] },
-  getLockState: { locked: false, officer: '9001800', touchId: false },
-  lockDesk: { locked: true, officer: '9001800', touchId: false },
-  unlockDesk: { locked: false, officer: '9001800', touchId: false },
-  unlockDeskWithTouchId: { locked: false, officer: '9001800', touchId: true },
+  openCapture: sampleCapture,
+  closeCapture: null,
+  saveCapture: sampleCapture,
+  saveCaptureImage: sampleCapture,
+  removeCaptureImage: { ...sampleCapture, images: {} },
+  startCaptureVideo: { take: '0123456789abcdef' },
+  appendCaptureVideo: { bytes: 262_144 },
+  endCaptureVideo: sampleCapture,
+  discardCaptureVideo: sampleCapture,
+  uploadCapture: { case: { ...sampleCase, status: 'VIDEOREVIEW' } },
+  cancelCaptureUpload: { cancelled: true },
+  abandonCapture: null,
+  getLockState: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: false },
+  lockDesk: { locked: true, officer: '9001800', unlockWith: 'pin', touchId: false },
+  unlockDesk: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: false },
+  unlockDeskWithTouchId: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: true },
   reportActivity: null,
   getTeam: { status: sampleTeamStatus, cases: [sampleTeamCase] },
   saveTeamSetup: sampleTeamStatus,

@@ -38,6 +38,7 @@ describe('17. Electron IPC: the sender of every message is validated', () => {
       createIpcBinding<SenderIdentity>({
         handlers: { ...sampleHandlers(vi.fn as never), getSettings },
         isTrustedSender: (event) => isAppWindowSender(event, trustedIds),
+        refuse: () => undefined,
         log: createLogger(() => undefined),
       }),
     )

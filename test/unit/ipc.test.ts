@@ -14,6 +14,7 @@ function setup(overrides: Partial<Handlers> = {}) {
   const binding = createIpcBinding<{ trusted: boolean }>({
     handlers,
     isTrustedSender: (sender) => sender.trusted,
+    refuse: () => undefined,
     log: createLogger((line) => logLines.push(line)),
   })
   return { handlers, binding, logLines }

@@ -49,13 +49,30 @@ describe('settings service (electron-store’s conf on a temporary folder)', () 
       videoRetentionDays: 7,
       fourEyes: false,
       openNextAfterDecision: true,
+      prefetchNextVideo: true,
       settleWindowMinutes: 10,
       reasonLanguage: 'ui',
       idleLockMinutes: 5,
+      privacyPolicyUrl: '',
+      termsUrl: '',
     })
     expect(JSON.parse(readFileSync(path.join(first.dir, 'settings.json'), 'utf8')).settings.environment).toBe(
       'prod',
     )
+  })
+
+  it('takes the addresses of the documents a signer accepts over https only, with no credentials in them', () => {
+    const { service } = openTestStore()
+    for (const bad of [
+      'http://ra.example/privacy',
+      'https://user:pw@ra.example/privacy',
+      'ra.example/privacy',
+    ])
+      expect(() => service.save({ privacyPolicyUrl: bad })).toThrow()
+    expect(service.save({ privacyPolicyUrl: ' https://ra.example/privacy ', termsUrl: '' })).toMatchObject({
+      privacyPolicyUrl: 'https://ra.example/privacy',
+      termsUrl: '',
+    })
   })
 
   it('keeps the good fields when one stored field is bad, and says so in the log', () => {

@@ -2,8 +2,7 @@ import { EventEmitter } from 'node:events'
 import { describe, expect, it, vi } from 'vitest'
 import { CONTENT_SECURITY_POLICY } from '../../main/csp'
 import {
-  decidePermissionCheck,
-  decidePermissionRequest,
+  createPermissionHandlers,
   decideWindowOpen,
   type GuardedContents,
   hardenWebContents,
@@ -88,17 +87,101 @@ describe('guards', () => {
     expect(isAllowedExternalUrl(url)).toBe(false)
   })
 
-  it('5. grants full screen and writing to the clipboard only; denies every other permission', () => {
-    const denied = ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'pointerLock']
-    const callback = vi.fn()
-    for (const permission of denied) decidePermissionRequest(null, permission, callback)
-    expect(callback.mock.calls).toEqual(denied.map(() => [false]))
-    for (const permission of denied) expect(decidePermissionCheck(null, permission)).toBe(false)
-    const granted = vi.fn()
-    for (const permission of ['fullscreen', 'clipboard-sanitized-write'])
-      decidePermissionRequest(null, permission, granted)
-    expect(granted.mock.calls).toEqual([[true], [true]])
-    expect(decidePermissionCheck(null, 'fullscreen')).toBe(true)
+  describe('5. permissions', () => {
+    // Stand-ins for Electron's WebContents: the app's window, and any other.
+    const appWindow = { id: 1 }
+    const otherWindow = { id: 2 }
+    let captureOpen = false
+    const handlers = createPermissionHandlers({
+      isAppWindow: (contents) => contents === appWindow,
+      captureOpen: () => captureOpen,
+    })
+    const page = 'app://rao-desk/index.html'
+    const requested = (
+      permission: string,
+      details: { requestingUrl?: string; isMainFrame?: boolean; mediaTypes?: string[] } = {},
+      contents: unknown = appWindow,
+    ) => {
+      const callback = vi.fn()
+      handlers.request(contents, permission, callback, {
+        requestingUrl: page,
+        isMainFrame: true,
+        mediaTypes: ['video', 'audio'],
+        ...details,
+      })
+      expect(callback).toHaveBeenCalledTimes(1)
+      return callback.mock.calls[0]?.[0] as boolean
+    }
+    const checked = (
+      permission: string,
+      details: { requestingUrl?: string; isMainFrame?: boolean; mediaType?: string } = {},
+      contents: unknown = appWindow,
+    ) =>
+      handlers.check(contents, permission, 'app://rao-desk', {
+        requestingUrl: page,
+        isMainFrame: true,
+        mediaType: 'video',
+        ...details,
+      })
+
+    it('grants full screen and writing to the clipboard; denies every other permission', () => {
+      for (const open of [false, true]) {
+        captureOpen = open
+        for (const permission of [
+          'geolocation',
+          'notifications',
+          'clipboard-read',
+          'openExternal',
+          'pointerLock',
+          'display-capture',
+        ]) {
+          expect(requested(permission)).toBe(false)
+          expect(checked(permission)).toBe(false)
+        }
+        expect(requested('fullscreen')).toBe(true)
+        expect(requested('clipboard-sanitized-write')).toBe(true)
+        expect(checked('fullscreen')).toBe(true)
+      }
+    })
+
+    it('grants camera and microphone to the app’s own page only while the capture screen is open, in both handlers', () => {
+      captureOpen = false
+      expect(requested('media')).toBe(false)
+      expect(checked('media')).toBe(false)
+      captureOpen = true
+      expect(requested('media')).toBe(true)
+      expect(requested('media', { mediaTypes: ['video'] })).toBe(true)
+      expect(checked('media', { mediaType: 'video' })).toBe(true)
+      expect(checked('media', { mediaType: 'audio' })).toBe(true)
+      captureOpen = false
+      expect(requested('media')).toBe(false)
+      expect(checked('media', { mediaType: 'audio' })).toBe(false)
+    })
+
+    it('refuses camera and microphone to anything else, even while the capture screen is open', () => {
+      captureOpen = true
+      // Another origin, another scheme, a frame inside the page, another window, none at all.
+      for (const requestingUrl of ['https://evil.example/', 'app://other/index.html', 'file:///tmp/x.html']) {
+        expect(requested('media', { requestingUrl })).toBe(false)
+        expect(checked('media', { requestingUrl })).toBe(false)
+      }
+      expect(requested('media', { isMainFrame: false })).toBe(false)
+      expect(checked('media', { isMainFrame: false })).toBe(false)
+      expect(requested('media', {}, otherWindow)).toBe(false)
+      expect(checked('media', {}, otherWindow)).toBe(false)
+      expect(checked('media', {}, null)).toBe(false)
+      // A device that is not a camera or a microphone, or none named.
+      expect(requested('media', { mediaTypes: [] })).toBe(false)
+      expect(requested('media', { mediaTypes: ['video', 'screen'] })).toBe(false)
+      expect(checked('media', { mediaType: 'unknown' })).toBe(false)
+      // Without its URL, a check names only its origin: the app's own still needs the rest.
+      expect(
+        handlers.check(appWindow, 'media', 'https://evil.example', { isMainFrame: true, mediaType: 'video' }),
+      ).toBe(false)
+      expect(
+        handlers.check(appWindow, 'media', 'app://rao-desk', { isMainFrame: true, mediaType: 'video' }),
+      ).toBe(true)
+    })
   })
 
   it('hardens every web contents: navigation, redirects, webviews and window.open', () => {

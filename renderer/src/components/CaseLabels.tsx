@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next'
-import { type Case, pendingStep } from '../../../shared/cases'
-import { ageParts } from '../queue/queue-model'
+import { pendingStep, type RowPerson } from '../../../shared/cases'
+import { relativeTime } from '../queue/queue-model'
 
 /** A status in the officer's words; a state the app does not name yet shows as the API spells it. */
 export function useStatusLabel() {
@@ -9,29 +9,34 @@ export function useStatusLabel() {
     i18n.exists(`status.${status}`) ? t(`status.${status}` as 'status.VIDEOREVIEW') : status
 }
 
-export function useAge() {
-  const { t } = useTranslation()
-  return (ms: number) => {
-    const { days, hours, minutes } = ageParts(ms)
-    if (days) return t('queue.ageDays', { days, hours })
-    if (hours) return t('queue.ageHours', { hours, minutes })
-    return minutes ? t('queue.ageMinutes', { minutes }) : t('queue.ageNow')
-  }
+/** A time before now in the officer's language, as the platform words it ("3 hours ago"). */
+export function useRelativeTime() {
+  const { i18n } = useTranslation()
+  return (iso: string, now: number) => relativeTime(i18n.language, iso, now)
 }
 
-/** The signer's name as the request holds it, or a placeholder that says why there is none. */
+/**
+ * The signer's name as the request holds it, or a placeholder that says why there is none: the data
+ * cannot be opened, main has not unsealed it yet (just after start), or the request names no one.
+ */
 export function useCaseName() {
   const { t } = useTranslation()
-  return (item: Case) => {
+  return (item: { person?: RowPerson | undefined; sealedUnreadable: boolean }) => {
+    if (item.sealedUnreadable) return t('queue.unreadable')
+    if (!item.person) return t('queue.reading')
     const { givenName, surname1, surname2 } = item.person
-    const name = [givenName, surname1, surname2].filter(Boolean).join(' ')
-    if (name) return name
-    return item.sealedUnreadable ? t('queue.unreadable') : t('queue.noName')
+    return [givenName, surname1, surname2].filter(Boolean).join(' ') || t('queue.noName')
   }
 }
 
 /** Status, plus the step it waits for at this workstation. */
-export function StatusBadge({ item, twoStepMode }: { item: Case; twoStepMode: boolean }) {
+export function StatusBadge({
+  item,
+  twoStepMode,
+}: {
+  item: { status: string; gone: boolean }
+  twoStepMode: boolean
+}) {
   const { t } = useTranslation()
   const label = useStatusLabel()
   const step = item.gone ? null : pendingStep(item.status, twoStepMode)

@@ -25,6 +25,14 @@ export const es: Messages = {
     unlocking: 'Comprobando…',
     touchId: 'Desbloquear con Touch ID',
     wait: 'Demasiados PIN incorrectos: vuelva a intentarlo en {{seconds}} s.',
+    password: 'Contraseña de RAO',
+    passwordNeeded:
+      'Tras diez intentos fallidos el PIN solo ya no abre el puesto: escriba su contraseña de RAO y su PIN.',
+    goneTitle: 'Las credenciales de RAO ya no están en el llavero de este equipo',
+    goneBody:
+      'El puesto sigue bloqueado. Configure de nuevo las credenciales: se abre cuando el Optimizer las acepta, y sigue bloqueado mientras no se pueda contactar con el Optimizer.',
+    setUpAgain: 'Comprobar con el Optimizer y abrir',
+    settingUp: 'Comprobando con el Optimizer…',
   },
   status: {
     VIDEOREVIEW: 'Revisión de vídeo',
@@ -62,11 +70,11 @@ export const es: Messages = {
     gone: 'Desconocido para el Optimizer',
     filterGone: 'Desaparecidos',
     unverified: 'Pareja sin verificar',
-    ageNow: 'ahora mismo',
-    ageMinutes: '{{minutes}} min',
-    ageHours: '{{hours}} h {{minutes}} min',
-    ageDays: '{{days}} d {{hours}} h',
-    age: 'Añadido hace {{age}}',
+    inState: 'En este estado desde {{when}}',
+    added: 'añadido {{when}}',
+    reading: 'Leyendo…',
+    readingCount: 'datos de firmantes aún por leer: {{count}}',
+    moreInAll: '{{count}} más en Todos',
     syncNow: 'Sincronizar ahora',
     syncing: 'Sincronizando con el Optimizer…',
     lastSynced: 'Última sincronización a las {{time}}.',
@@ -78,6 +86,7 @@ export const es: Messages = {
   },
   caseView: {
     back: 'Volver a la cola',
+    loading: 'Abriendo el caso…',
     titleFallback: 'Video ID {{pk}}',
     signer: 'Firmante',
     givenName: 'Nombre',
@@ -101,7 +110,6 @@ export const es: Messages = {
       'El Optimizer no encontró esta solicitud la última vez que se leyó ({{time}}). RAO Desk la vuelve a leer antes de quitar el caso de la cola.',
     unreadableNotice:
       'Los datos de este caso no se pudieron descifrar: se perdió la clave del llavero. Se vuelven a leer del Optimizer en la próxima sincronización.',
-    actions: 'Acciones',
     refresh: 'Volver a leer del Optimizer',
     refreshed: 'Leído de nuevo del Optimizer.',
     cancel: 'Cancelar la solicitud…',
@@ -184,6 +192,8 @@ export const es: Messages = {
       security_print: 'Impresión de seguridad (guilloches, microtexto, …)',
     },
     attach: 'Captura del {{time}}',
+    attachSummary: 'Capturas: {{count}}',
+    attachLabel: 'Capturas adjuntas a «{{item}}»: {{count}}',
     incomplete: 'Marque todos los puntos (y tres tipos de elementos de seguridad) para aprobar o validar.',
     approve: 'Aprobar',
     validate: 'Validar',
@@ -268,7 +278,7 @@ export const es: Messages = {
   journal: {
     title: 'Registro de decisiones',
     intro:
-      'Cada intento de decisión y su resultado, en orden, con los cambios de los controles, los Video IDs creados y el bloqueo del puesto. Cada entrada va sellada con la anterior con una clave guardada en el llavero de este ordenador.',
+      'Cada intento de decisión y su resultado, en orden, con los cambios de los controles, los Video IDs creados, las capturas subidas y el bloqueo del puesto. Cada entrada va sellada con la anterior con una clave guardada en el llavero de este ordenador.',
     chainOk: 'Comprobado al iniciar: cada entrada está como se escribió, y no falta ninguna.',
     chainBroken:
       'El registro de decisiones se ha alterado: {{problem}}. RAO Desk sigue funcionando; avise a su responsable de seguridad.',
@@ -294,7 +304,9 @@ export const es: Messages = {
       creation: 'Video ID creado',
       lock: 'Bloqueo del puesto',
       chain: 'Registro',
+      upload: 'Captura subida',
     },
+    uploadParts: { evidences: 'Evidencias subidas', video: 'Vídeo subido' },
     exportAudit: 'Exportar para una auditoría',
     exportAuditHint:
       'El registro tal como se escribió, su última entrada y cómo comprobarlo, en un archivo JSON; el CSV es para leerlo.',
@@ -308,7 +320,7 @@ export const es: Messages = {
     lockEvents: {
       locked: 'Bloqueado',
       unlocked: 'Desbloqueado',
-      unlock_failed: 'PIN incorrecto en el bloqueo',
+      unlock_failed: 'Desbloqueo rechazado',
     },
     lockCauses: {
       idle: 'Sin actividad',
@@ -316,8 +328,11 @@ export const es: Messages = {
       suspend: 'El equipo se suspendió',
       on_demand: 'Por el oficial',
       pin: 'Con el PIN',
+      password_and_pin: 'Con la contraseña de RAO y el PIN',
       touch_id: 'Touch ID',
+      set_up_again: 'Credenciales configuradas de nuevo, aceptadas por el Optimizer',
       wrong_pin: 'PIN incorrecto',
+      wrong_password_or_pin: 'Contraseña de RAO o PIN incorrectos',
       credentials_gone: 'No quedan credenciales en el llavero',
     },
     chainEvents: {
@@ -369,6 +384,7 @@ export const es: Messages = {
     create: 'Crear Video ID',
     creating: 'Creando…',
     created: 'Video ID {{pk}} creado. Entregue este número al firmante:',
+    captureHere: 'Capturarlo en este puesto',
     copy: 'Copiar el número',
     copied: 'Copiado.',
     copyFailed: 'El número está seleccionado: cópielo con Ctrl+C.',
@@ -390,6 +406,11 @@ export const es: Messages = {
     wrongColumns: 'El CSV necesita las columnas videoid_pk y request_pk. No se añadió nada.',
     empty: 'No hay nada que añadir.',
     checking: 'Comprobando con el Optimizer…',
+    progress: 'Comprobados {{checked}} de {{total}} con el Optimizer…',
+    progressLabel: 'Parejas comprobadas con el Optimizer',
+    stop: 'Detener',
+    stopped:
+      '{{count}} líneas no se leyeron: la incorporación se detuvo. Las parejas comprobadas antes se conservan.',
     results: 'Resultados',
     summary:
       '{{added}} añadidos, {{known}} ya conocidos, {{notFound}} no encontrados en el Optimizer, {{malformed}} mal formados, {{refused}} rechazados por su comprobación o por una solicitud ya usada.',
@@ -406,6 +427,7 @@ export const es: Messages = {
         'No añadido: no se puede contactar con el Optimizer para comparar la comprobación. Inténtelo más tarde.',
       request_taken:
         'No añadido: otro Video ID ya tiene esta solicitud, así que una de las dos parejas tiene una errata. Revise ambas.',
+      cancelled: 'No añadido: la incorporación se detuvo antes de leer esta línea',
     },
   },
   caseBook: {
@@ -491,6 +513,8 @@ export const es: Messages = {
       savedVerified: 'Guardado. El Optimizer aceptó las credenciales.',
       savedNotChecked:
         'Guardado, pero sin comprobar: no se pudo contactar con el Optimizer. Verifíquelas cuando se pueda.',
+      savedAnswerLost:
+        'Guardado, pero sin comprobar: se perdió la respuesta del Optimizer. Verifíquelas de nuevo.',
       savedTokenElsewhere:
         'Guardado, pero sin comprobar: el Optimizer ya guarda un token para estas credenciales que no creó RAO Desk (de otro puesto o de los sistemas de su RA). RAO Desk no lo ha tocado.',
       tokenNotRevoked:
@@ -506,6 +530,187 @@ export const es: Messages = {
     noFallback:
       'RAO Desk guarda sus credenciales solo en el llavero del sistema, nunca en un archivo. Resuelva el problema indicado y vuelva a intentarlo.',
   },
+  capture: {
+    title: 'Captura en el puesto: Video ID {{pk}}',
+    intro:
+      'El firmante está con usted, en su oficina o en su llamada. Registre aquí su aceptación, su documento y un vídeo, y súbalos. Lo capturado se guarda cifrado en este ordenador hasta que se sube o se descarta; cerrar RAO Desk no pierde nada.',
+    back: 'Volver al caso',
+    loading: 'Abriendo la captura…',
+    openFailed: 'No se ha podido abrir la captura.',
+    steps: 'Pasos de la captura',
+    stepNames: {
+      acceptance: 'Aceptación',
+      images: 'Imágenes del documento',
+      document: 'Datos del documento',
+      checks: 'Comprobaciones',
+      video: 'Vídeo',
+      upload: 'Subida',
+    },
+    stepTitle: 'Paso {{n}}: {{name}}',
+    stepDone: 'hecho',
+    stepToDo: 'por hacer',
+    next: 'Paso siguiente',
+    previous: 'Paso anterior',
+    saved: 'Guardado.',
+    notSet: 'Sin indicar',
+    acceptanceIntro:
+      'Muestre al firmante la política de privacidad y los términos y condiciones de abajo. Cuando haya leído y aceptado ambos, regístrelo: la hora y este puesto quedan con ello.',
+    privacyPolicy: 'Política de privacidad',
+    terms: 'Términos y condiciones',
+    urlsMissing:
+      'Indique antes en Ajustes las direcciones de su política de privacidad y de sus condiciones.',
+    openSettings: 'Abrir Ajustes',
+    acceptedCheckbox:
+      'El firmante ha leído y aceptado la política de privacidad y los términos y condiciones',
+    recordAcceptance: 'Registrar la aceptación',
+    recordAcceptanceAgain: 'Registrar de nuevo la aceptación',
+    acceptedAt: 'Aceptado el {{time}}, en este puesto ({{ip}}).',
+    imagesIntro:
+      'Tome cada imagen de la vista en directo de la cámara, o elija un archivo JPEG o PNG. Las imágenes se reducen a {{side}} píxeles por lado como mucho.',
+    slots: {
+      document_front: 'Anverso del documento',
+      document_rear: 'Reverso del documento',
+      document_photo: 'Foto del documento',
+      document_owner: 'La cara del firmante',
+    },
+    imageAlt: '{{what}}, como se guardó',
+    imageFrom: '{{width}} × {{height}}, {{source}}, a las {{time}}',
+    sources: { camera: 'de la cámara', file: 'de un archivo' },
+    notTaken: 'Aún sin tomar.',
+    rearNotNeeded: 'No hace falta para un pasaporte.',
+    takePicture: 'Tomar de la cámara',
+    chooseFile: 'Elegir un archivo',
+    chooseFileFor: 'Elegir un archivo: {{what}}',
+    remove: 'Quitar',
+    imageProblems: {
+      not_an_image: 'Este archivo no es una imagen JPEG ni PNG.',
+      too_large: 'Este archivo ocupa más de {{limit}}.',
+      too_small:
+        'Esta imagen es demasiado pequeña para comprobarla: al menos {{min}} píxeles en su lado menor.',
+      no_frame: 'La cámara aún no muestra imagen: vuelva a intentarlo en un momento.',
+    },
+    camera: 'Cámara',
+    microphone: 'Micrófono',
+    cameraOn: 'Encender la cámara',
+    cameraAndMicrophoneOn: 'Encender la cámara y el micrófono',
+    cameraOff: 'Apagarlos',
+    liveView: 'Vista en directo de la cámara',
+    cameraProblems: {
+      no_camera: 'No se ha encontrado ninguna cámara ni micrófono. Conecte uno, o elija archivos.',
+      denied:
+        'Se ha denegado el acceso a la cámara y al micrófono. Permítalo a RAO Desk en los ajustes de privacidad del sistema y vuelva a intentarlo.',
+      busy: 'La cámara o el micrófono los usa otro programa, o no han podido arrancar.',
+      unavailable: 'Este ordenador no ofrece ninguna cámara a RAO Desk.',
+      failed: 'No se ha podido encender la cámara.',
+      lost: 'La cámara o el micrófono se han detenido: se desconectaron o se apagaron. Vuelva a encenderlos.',
+    },
+    documentIntro:
+      'Escriba los datos como los muestra el documento. Son obligatorios el nombre, el primer apellido, el número del documento, su tipo y su país.',
+    givenName: 'Nombre',
+    surname1: 'Primer apellido',
+    surname2: 'Segundo apellido',
+    documentType: 'Tipo de documento',
+    documentTypes: {
+      IDC: 'Documento nacional de identidad',
+      PAS: 'Pasaporte',
+      PNO: 'Número personal nacional',
+      TIN: 'Número de identificación fiscal',
+    },
+    serialNumber: 'Número del documento',
+    country: 'País del documento',
+    countryHint: 'Dos letras, como ES o IT.',
+    phone: 'Teléfono móvil',
+    email: 'Email',
+    saveDocument: 'Guardar los datos',
+    checksIntro: 'Marque cada comprobación que haya hecho. Una sin marcar se envía como no hecha.',
+    checksLegend: 'Comprobaciones de seguridad hechas',
+    checks: {
+      documentsMatch: 'El documento coincide con los registros oficiales',
+      dataIntegrity: 'Los datos del documento están íntegros',
+      documentNotCopy: 'El documento no es una copia',
+      documentNotExpired: 'El documento no está caducado',
+      documentNotUnderage: 'El firmante no es menor de edad',
+      liveness: 'El firmante es una persona viva y presente (prueba de vida)',
+      otpValidation: 'Se validó un código de un solo uso enviado al firmante',
+    },
+    similarity: 'Parecido de la cara con la foto del documento',
+    similarityHint: 'De 0 (ninguno) a 100 (la misma persona sin duda).',
+    similarityInvalid: 'Un número entero de 0 a 100.',
+    saveChecks: 'Guardar las comprobaciones',
+    videoIntro:
+      'Grabe al firmante con la cámara y el micrófono. Empiece y lea cada indicación al firmante; cada una pasa a la siguiente sola tras unos segundos, o antes con N. Pare cuando termine la última.',
+    noRecorder: 'Este ordenador no puede grabar vídeo aquí: elija un archivo de vídeo.',
+    format: 'Graba en {{type}}.',
+    record: 'Empezar a grabar',
+    stop: 'Parar la grabación',
+    stopping: 'Parando…',
+    nextPrompt: 'Indicación siguiente',
+    recording: 'Grabando',
+    timer: 'Tiempo grabado',
+    promptOf: 'Indicación {{n}} de {{total}}',
+    prompts: {
+      document_front: 'Muestre a la cámara el anverso de su documento',
+      document_rear: 'Ahora muestre el reverso de su documento',
+      turn_head: 'Gire despacio la cabeza a la izquierda y luego a la derecha',
+    },
+    promptsShown: 'Indicaciones mostradas',
+    recorded: 'Grabado: {{duration}}, {{size}}, {{type}}.',
+    recordedFile: 'Vídeo de un archivo: {{size}}, {{type}}.',
+    recordedAt: 'Empezó el {{time}}.',
+    endings: {
+      device_lost:
+        'La cámara o el micrófono se detuvieron durante la grabación. Lo grabado hasta entonces se conserva: véalo y consérvelo o grabe de nuevo.',
+      failed: 'La grabación se detuvo por un error. Lo grabado hasta entonces se conserva.',
+      interrupted:
+        'Esta grabación se cortó al cerrarse RAO Desk o la pantalla. Lo grabado hasta entonces se conserva.',
+    },
+    preview: 'El vídeo guardado',
+    recordAgain: 'Grabar de nuevo',
+    confirmRecordAgain: 'El vídeo guardado se borra de este ordenador. ¿Grabar de nuevo?',
+    confirmRecordAgainYes: 'Borrarlo y grabar de nuevo',
+    keepIt: 'Conservarlo',
+    orFile: 'O use un vídeo grabado en otro sitio (MP4 o WebM).',
+    chooseVideo: 'Elegir un archivo de vídeo',
+    videoNotVideo: 'Este archivo no es un vídeo MP4 ni WebM.',
+    videoTooLarge: 'Este archivo ocupa más de {{limit}}.',
+    keepingFile: 'Guardando el archivo de vídeo',
+    keepingFilePercent: 'Guardando el archivo: {{percent}} %',
+    uploadIntro:
+      'Primero van las evidencias y después el vídeo, leído desde este ordenador. El Video ID pasa luego a revisión como cualquier otro.',
+    missing: 'Aún falta: {{parts}}.',
+    complete: 'Está todo.',
+    parts: {
+      acceptance: 'la aceptación',
+      document_front: 'el anverso del documento',
+      document_rear: 'el reverso del documento',
+      document_photo: 'la foto del documento',
+      document_owner: 'la cara del firmante',
+      document: 'los datos del documento',
+      checks: 'las comprobaciones',
+      recording: 'el vídeo',
+    },
+    evidencesIn: 'Las evidencias están en el Optimizer: lo que contienen ya no se cambia aquí.',
+    lastUnknown:
+      'La última subida no obtuvo una respuesta clara. Al subir de nuevo se lee antes el estado del Video ID y solo se envía lo que falta.',
+    upload: 'Subir al Optimizer',
+    uploading: 'Subiendo…',
+    cancelUpload: 'Cancelar la subida',
+    sendingEvidences: 'Enviando las evidencias…',
+    sendingVideo: 'Enviando el vídeo: {{sent}} de {{total}}',
+    videoProgress: 'Subida del vídeo',
+    notUploaded: 'No se ha subido',
+    cancelled: 'Se canceló la subida. No se ha perdido nada de la captura.',
+    uploaded: 'Subido. El Video ID está ahora en: {{status}}. La captura se ha borrado de este ordenador.',
+    openCase: 'Abrir el caso',
+    abandonTitle: 'Descartar',
+    abandon: 'Descartar esta captura',
+    confirmAbandon: 'Todo lo capturado para este Video ID se borra de este ordenador. ¿Descartarlo?',
+    confirmAbandonYes: 'Descartarlo',
+    entryTitle: 'Captura en el puesto',
+    entryIntro:
+      'El firmante está con usted: registre aquí la aceptación, el documento y el vídeo, y súbalos (para un Video ID creado en este puesto).',
+    entryAction: 'Capturar en este puesto',
+  },
   validation: {
     required: 'Obligatorio.',
     invalid: 'No es válido.',
@@ -519,6 +724,9 @@ export const es: Messages = {
     too_long_max: 'Como mucho {{max}} caracteres.',
     too_long: 'Demasiado largo.',
     no_separators: 'Sin comas, puntos y coma ni tabuladores.',
+    country_iso2: 'Dos letras, el código ISO del país, como ES o IT.',
+    document_number: 'Solo letras y cifras, como las muestra el documento.',
+    https_url: 'Una dirección https://.',
   },
   common: {
     loading: 'Cargando…',
@@ -526,6 +734,12 @@ export const es: Messages = {
   },
   settings: {
     title: 'Ajustes',
+    captureTitle: 'Captura en el puesto',
+    captureIntro:
+      'Los documentos que acepta un firmante antes de capturar su Video ID en este puesto. Sus direcciones van al Optimizer con la aceptación.',
+    privacyPolicyUrl: 'Dirección de la política de privacidad',
+    termsUrl: 'Dirección de los términos y condiciones',
+    documentUrlHint: 'Una dirección https://, como la publica su autoridad de registro.',
     intro: 'Dónde encuentra RAO Desk el One-Shot Optimizer y en qué idioma le habla.',
     loadFailed: 'No se han podido leer los ajustes.',
     optimizerUrl: 'Dirección del Optimizer',
@@ -571,6 +785,9 @@ export const es: Messages = {
     retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
     retentionHint: 'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta.',
     retentionInvalid: 'Un número entero de días entre 1 y 365.',
+    prefetch: 'Descargar el vídeo del siguiente caso pendiente mientras reviso este',
+    prefetchHint:
+      'Para que se reproduzca al instante. No mientras el disco de la caché tenga menos de 2 GB libres.',
     cacheTitle: 'Vídeos en este ordenador',
     cacheSize: '{{videos}} vídeos, {{size}}.',
     clearCache: 'Vaciar la caché de vídeos',
@@ -660,7 +877,7 @@ export const es: Messages = {
     server_error: 'El Optimizer ha tenido un problema interno. Inténtelo más tarde.',
     cancelled: 'Cancelado.',
     storage:
-      'No se ha podido guardar el vídeo en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
+      'No se ha podido guardar el vídeo o la captura en este equipo. Compruebe el espacio libre en disco e inténtelo de nuevo.',
     not_a_video:
       'El Optimizer envió un archivo vacío o que no es un vídeo que RAO Desk pueda reproducir. El caso sigue abierto: se puede decidir por ese motivo.',
     media_damaged: 'La copia guardada de este vídeo está dañada: descárguelo de nuevo.',
@@ -683,6 +900,7 @@ export const es: Messages = {
       'Las credenciales de RAO guardadas ya no están en el llavero del sistema: se ha restablecido o cambiado, o se ha borrado la entrada. Configúrelas de nuevo.',
     credentials_other_optimizer:
       'Sus credenciales de RAO se comprobaron con otra dirección del Optimizer, así que no se ha enviado nada. Vuelva a introducir su contraseña y su PIN para esta dirección en Mis credenciales.',
+    answer_lost: 'Se perdió la respuesta del Optimizer y no se pudo saber qué hizo. Vuelva a intentarlo.',
     foreign_token:
       'El Optimizer ya guarda un token para estas credenciales que no creó RAO Desk (de otro puesto o de los sistemas de su RA). RAO Desk no lo toca, así que no puede comprobarlas de este modo ni crear un token propio; las llamadas llevan su contraseña y su PIN.',
     keychain_unavailable:
@@ -694,6 +912,8 @@ export const es: Messages = {
     keychain_error: 'El llavero del sistema ha informado de un problema.',
     desk_locked: 'El puesto está bloqueado. Desbloquéelo con su PIN.',
     wrong_pin: 'PIN incorrecto. Cada PIN incorrecto queda escrito en el registro.',
+    wrong_password_or_pin:
+      'Contraseña de RAO o PIN incorrectos. Cada intento fallido queda escrito en el registro.',
     unlock_wait: 'Demasiados PIN incorrectos: espere y vuelva a intentarlo.',
     touch_id_failed: 'Touch ID no le ha confirmado. Escriba su PIN.',
     team_unreachable:
@@ -708,6 +928,21 @@ export const es: Messages = {
       'La base de datos del equipo la preparó un RAO Desk más reciente. Actualice RAO Desk en este ordenador.',
     team_forbidden: 'La base de datos del equipo no permite eso a este usuario.',
     team_no_claim: 'Usted no tiene asignado este caso: ábralo de nuevo para asignárselo antes de decidir.',
+    capture_unreadable:
+      'Esta captura no se puede leer: la clave que la cifró ya no está en el llavero del sistema (se restableció), o sus archivos están dañados. Descártela y capture de nuevo.',
+    capture_incomplete: 'Aún falta parte de la captura: vea los pasos marcados «por hacer».',
+    capture_not_allowed:
+      'Aquí solo se captura un Video ID creado en este puesto y que espera su vídeo: su firmante podría estar grabándolo en la página de Video ID.',
+    acceptance_urls_missing:
+      'Indique antes en Ajustes las direcciones de su política de privacidad y de sus condiciones.',
+    not_an_image: 'Este archivo no es una imagen JPEG ni PNG.',
+    image_too_large: 'Esta imagen es demasiado grande.',
+    image_too_small: 'Esta imagen es demasiado pequeña para comprobarla.',
+    video_too_large: 'El vídeo es demasiado grande.',
+    evidences_sent: 'Las evidencias ya están en el Optimizer: lo que contienen ya no se puede cambiar aquí.',
+    upload_in_flight: 'Esta captura se está subiendo. Espere a que termine, o cancélela.',
+    upload_unknown:
+      'La subida se cortó, o su respuesta se perdió, y el Video ID aún no la muestra. No se ha perdido nada de la captura: vuelva a subirla cuando quiera. RAO Desk lee antes el estado del Video ID y solo envía lo que falta.',
     internal: 'Algo ha fallado en RAO Desk.',
     details: 'Detalles',
   },

@@ -1,15 +1,19 @@
 import { createStore } from 'zustand/vanilla'
 import type { RaoApi } from '../../../shared/api'
-import type {
-  AddCasesResult,
-  Case,
-  CaseBookState,
-  NewVideoId,
-  SyncState,
-  VideoIdDefaults,
+import {
+  type AddCasesResult,
+  type Case,
+  type CaseBookState,
+  type CaseRow,
+  type NewVideoId,
+  type RowPerson,
+  rowOf,
+  type SyncState,
+  type VideoIdDefaults,
 } from '../../../shared/cases'
 import type { RefusalReason } from '../../../shared/decisions'
 import type { AppErrorShape, IpcResult } from '../../../shared/errors'
+import type { RowFacts } from '../queue/queue-model'
 
 export type BookState =
   | { state: 'loading' }
@@ -25,19 +29,33 @@ export type CaseOutcome =
 
 export interface CasesState {
   book: BookState
-  /** Every case of the Optimizer and environment in use, by Video ID pk. */
-  cases: ReadonlyMap<number, Case>
+  /** The queue's rows of the Optimizer and environment in use, by Video ID pk. */
+  rows: ReadonlyMap<number, RowFacts>
+  /** Each row's signer, as main unseals them: the queue's first rows at once, the rest just after. */
+  people: ReadonlyMap<number, RowPerson>
+  /** Cases opened, whole, by Video ID pk. */
+  opened: ReadonlyMap<number, Case>
+  /** Opening a case failed: why, by Video ID pk. */
+  openFailed: ReadonlyMap<number, AppErrorShape>
   sync: SyncState | null
   busy: CaseAction | null
   outcome: CaseOutcome | null
   /** The files a recovery set aside (never deleted), to tell the officer where they are. */
   keptAside: readonly string[]
+  /** An addition of pairs under way: lines read from the Optimizer so far, of those to read. */
+  adding: { checked: number; total: number } | null
   load(): Promise<void>
   /** Loads the book unless it is loaded or loading already. */
   ensureLoaded(): Promise<void>
+  /** Fetches a case whole, to show it; it is fetched again whenever main says it changed. */
+  openCase(videoidPk: number): Promise<void>
+  /** The case is no longer shown: its whole data is let go. */
+  closeCase(videoidPk: number): void
   syncNow(): Promise<void>
   recover(from: 'last_good' | 'empty'): Promise<void>
   addPairs(text: string): Promise<IpcResult<AddCasesResult>>
+  /** Stops the addition under way; what it checked is kept. */
+  cancelAdding(): Promise<void>
   videoIdDefaults(): Promise<IpcResult<VideoIdDefaults>>
   create(input: NewVideoId): Promise<IpcResult<{ case: Case; link?: string }>>
   refresh(videoidPk: number): Promise<void>
@@ -48,22 +66,65 @@ export interface CasesState {
   takeCase(item: Case): void
 }
 
-const merged = (current: ReadonlyMap<number, Case>, changed: readonly Case[]) => {
-  const next = new Map(current)
-  for (const item of changed) next.set(item.videoidPk, item)
+const FACTS = [
+  'requestPk',
+  'status',
+  'addedAt',
+  'statusSince',
+  'gone',
+  'pairVerified',
+  'sealedUnreadable',
+] as const
+const sameFacts = (a: RowFacts, b: RowFacts) => FACTS.every((field) => a[field] === b[field])
+
+/**
+ * The rows and signers after `incoming`. A row whose facts did not change keeps its object, so the
+ * queue's order is not worked out again when only signers arrive; each map is copied once at most.
+ */
+function merged(
+  held: { rows: ReadonlyMap<number, RowFacts>; people: ReadonlyMap<number, RowPerson> },
+  incoming: readonly CaseRow[],
+) {
+  let rows: Map<number, RowFacts> | undefined
+  let people: Map<number, RowPerson> | undefined
+  for (const { person, ...facts } of incoming) {
+    const current = held.rows.get(facts.videoidPk)
+    if (!current || !sameFacts(current, facts)) {
+      rows ??= new Map(held.rows)
+      rows.set(facts.videoidPk, facts)
+    }
+    if (person) {
+      people ??= new Map(held.people)
+      people.set(facts.videoidPk, person)
+    }
+  }
+  return { rows: rows ?? held.rows, people: people ?? held.people }
+}
+
+const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V | undefined) => {
+  const next = new Map(map)
+  if (value === undefined) next.delete(key)
+  else next.set(key, value)
   return next
 }
 
 export function createCasesStore(api: RaoApi) {
+  /** The number of the last rows applied; rows pushed before the book's answer are in it already. */
+  let applied = 0
+  /** Rows pushed while the book is being read: applied over its answer, those that came after it. */
+  let early: { change: number; rows: CaseRow[] }[] | undefined
+  let loading: Promise<void> | undefined
+  /** The cases on screen: a whole case answered after its page was left is not kept. */
+  const shown = new Set<number>()
+
   const store = createStore<CasesState>()((set, get) => {
     const adoptBook = (book: CaseBookState) => {
       if (book.state === 'open') {
-        set({
-          book: { state: 'open' },
-          cases: new Map(book.cases.map((item) => [item.videoidPk, item])),
-          sync: book.sync,
-        })
-      } else set({ book, cases: new Map() })
+        applied = book.changes
+        const fresh = { rows: new Map(), people: new Map() }
+        set({ ...merged(fresh, book.rows), sync: book.sync, book: { state: 'open' } })
+        for (const { change, rows } of early ?? []) applyRows(change, rows)
+      } else set({ book, rows: new Map(), people: new Map() })
     }
 
     /** Runs one action; a case it returns replaces the one held. */
@@ -82,18 +143,23 @@ export function createCasesStore(api: RaoApi) {
       })
       return result.ok
     }
-    const takeCase = (item: Case) => set({ cases: merged(get().cases, [item]) })
-    let loading: Promise<void> | undefined
+    const takeCase = (item: Case) =>
+      set({ ...merged(get(), [rowOf(item)]), opened: withEntry(get().opened, item.videoidPk, item) })
 
     return {
       book: { state: 'loading' },
-      cases: new Map(),
+      rows: new Map(),
+      people: new Map(),
+      opened: new Map(),
+      openFailed: new Map(),
       sync: null,
       busy: null,
       outcome: null,
       keptAside: [],
+      adding: null,
 
       load() {
+        early ??= []
         loading ??= api
           .getCaseBook()
           .then((result) => {
@@ -102,11 +168,28 @@ export function createCasesStore(api: RaoApi) {
           })
           .finally(() => {
             loading = undefined
+            early = undefined
           })
         return loading
       },
       async ensureLoaded() {
         if (get().book.state === 'loading') await get().load()
+      },
+      async openCase(videoidPk) {
+        shown.add(videoidPk)
+        const result = await api.getCase({ videoidPk })
+        if (!shown.has(videoidPk)) return
+        if (result.ok) {
+          takeCase(result.value)
+          set({ openFailed: withEntry(get().openFailed, videoidPk, undefined) })
+        } else set({ openFailed: withEntry(get().openFailed, videoidPk, result.error) })
+      },
+      closeCase(videoidPk) {
+        shown.delete(videoidPk)
+        set({
+          opened: withEntry(get().opened, videoidPk, undefined),
+          openFailed: withEntry(get().openFailed, videoidPk, undefined),
+        })
       },
       async syncNow() {
         await run(
@@ -126,10 +209,14 @@ export function createCasesStore(api: RaoApi) {
         )
       },
       async addPairs(text) {
+        set({ adding: { checked: 0, total: 0 } })
+        // The added cases arrive as `casesChanged` rows, numbered, while the addition runs.
         const result = await api.addCases({ text })
-        // The added cases arrive as a `casesChanged` event too; reading the book also covers a missed one.
-        if (result.ok) await get().load()
+        set({ adding: null })
         return result
+      },
+      async cancelAdding() {
+        await api.cancelAddCases()
       },
       videoIdDefaults: () => api.getVideoIdDefaults(),
       async create(input) {
@@ -151,9 +238,20 @@ export function createCasesStore(api: RaoApi) {
       },
     }
   })
-  api.onCasesChanged(({ cases }) => {
-    if (store.getState().book.state === 'open')
-      store.setState({ cases: merged(store.getState().cases, cases) })
+  /** Rows main pushed after those already applied; a case on screen among them is fetched again whole. */
+  function applyRows(change: number, rows: readonly CaseRow[]) {
+    if (change <= applied) return
+    applied = change
+    const state = store.getState()
+    store.setState(merged(state, rows))
+    for (const row of rows) if (state.opened.has(row.videoidPk)) void state.openCase(row.videoidPk)
+  }
+  api.onCasesChanged(({ change, rows }) => {
+    if (early) early.push({ change, rows })
+    else if (store.getState().book.state === 'open') applyRows(change, rows)
+  })
+  api.onAddCasesProgress((progress) => {
+    if (store.getState().adding) store.setState({ adding: progress })
   })
   api.onSyncChanged((sync) => store.setState({ sync }))
   // Another Optimizer or environment holds other cases.

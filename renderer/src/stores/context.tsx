@@ -1,6 +1,7 @@
 import { createContext, type ReactNode, useContext } from 'react'
 import { useStore } from 'zustand'
 import type { RaoApi } from '../../../shared/api'
+import { type CaptureState, type CaptureStore, createCaptureStore } from './capture-store'
 import { type CasesState, type CasesStore, createCasesStore } from './cases-store'
 import { type CredentialsState, type CredentialsStore, createCredentialsStore } from './credentials-store'
 import { createDecisionsStore, type DecisionsState, type DecisionsStore } from './decisions-store'
@@ -19,6 +20,7 @@ export interface Stores {
   navigation: NavigationStore
   media: MediaStore
   decisions: DecisionsStore
+  capture: CaptureStore
   lock: LockStore
   team: TeamStore
 }
@@ -31,6 +33,7 @@ export const createStores = (api: RaoApi): Stores => ({
   navigation: createNavigationStore(),
   media: createMediaStore(api),
   decisions: createDecisionsStore(api),
+  capture: createCaptureStore(api),
   lock: createLockStore(api),
   team: createTeamStore(api),
 })
@@ -69,6 +72,10 @@ export function useMedia<T>(selector: (state: MediaState) => T): T {
 
 export function useDecisions<T>(selector: (state: DecisionsState) => T): T {
   return useStore(useStores().decisions, selector)
+}
+
+export function useCapture<T>(selector: (state: CaptureState) => T): T {
+  return useStore(useStores().capture, selector)
 }
 
 export function useLock<T>(selector: (state: LockStoreState) => T): T {

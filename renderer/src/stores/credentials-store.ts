@@ -26,6 +26,7 @@ type OutcomeNote =
   | 'tokenNotRevoked'
   | 'savedVerified'
   | 'savedNotChecked'
+  | 'savedAnswerLost'
   | 'savedTokenElsewhere'
 
 /** The outcome of the last action, for the one message the screen shows about it. */
@@ -55,6 +56,7 @@ export interface CredentialsState {
 const NOTES: Record<SavedCredentials['check'], OutcomeNote> = {
   verified: 'savedVerified',
   not_checked: 'savedNotChecked',
+  answer_lost: 'savedAnswerLost',
   token_elsewhere: 'savedTokenElsewhere',
 }
 const noteOf = (check: SavedCredentials['check']) => NOTES[check]

@@ -1,7 +1,8 @@
 import { createStore } from 'zustand/vanilla'
 import type { RaoApi } from '../../../shared/api'
+import type { NewCredentials } from '../../../shared/credentials'
 import type { AppErrorShape } from '../../../shared/errors'
-import type { LockState } from '../../../shared/lock'
+import type { LockState, UnlockInput } from '../../../shared/lock'
 
 /** Input is told to main at most this often: plenty for an idle limit counted in minutes. */
 export const ACTIVITY_REPORT_MS = 2000
@@ -15,9 +16,11 @@ export interface LockStoreState {
   unlocking: boolean
   load(): Promise<void>
   lockNow(): Promise<void>
-  /** Answers whether the desk opened. The PIN goes to main and is kept nowhere here. */
-  unlock(pin: string): Promise<boolean>
+  /** Answers whether the desk opened. The PIN (and password) go to main and are kept nowhere here. */
+  unlock(given: UnlockInput): Promise<boolean>
   unlockWithTouchId(): Promise<boolean>
+  /** The keychain lost the credentials: set up again, main opens the desk once the Optimizer verified them. */
+  setUpAgain(credentials: NewCredentials): Promise<boolean>
   /** Input on the page: the officer is there. */
   activity(): void
 }
@@ -46,8 +49,16 @@ export function createLockStore(api: RaoApi) {
         const result = await api.lockDesk()
         set(result.ok ? { lock: result.value, problem: null } : { problem: result.error })
       },
-      unlock: (pin) => tryUnlock(() => api.unlockDesk({ pin })),
+      unlock: (given) => tryUnlock(() => api.unlockDesk(given)),
       unlockWithTouchId: () => tryUnlock(() => api.unlockDeskWithTouchId()),
+      async setUpAgain(credentials) {
+        if (get().unlocking) return false
+        set({ unlocking: true, problem: null })
+        const result = await api.setUpCredentials(credentials)
+        // Opened, main says so with `lockChanged`; refused, the desk stays locked and says why.
+        set(result.ok ? { unlocking: false } : { unlocking: false, problem: result.error })
+        return result.ok
+      },
       activity() {
         const now = Date.now()
         if (get().lock?.locked !== false || now - reportedAt < ACTIVITY_REPORT_MS) return

@@ -20,6 +20,8 @@ export interface MediaState {
   positions: ReadonlyMap<number, number>
   keepPosition(videoidPk: number, seconds: number): void
   open(videoidPk: number): Promise<void>
+  /** Asks main to download a case's video ahead, for when the officer opens it next. */
+  prefetch(videoidPk: number): Promise<void>
   cancel(videoidPk: number): Promise<void>
   loadSnapshots(videoidPk: number): Promise<void>
   saveSnapshot(videoidPk: number, videoTimeSeconds: number, png: string): Promise<boolean>
@@ -87,6 +89,10 @@ export function createMediaStore(api: RaoApi) {
           // The case's snapshots went with the key: list what is left.
           await get().loadSnapshots(videoidPk)
         }
+      },
+      async prefetch(videoidPk) {
+        // Whatever main answers (started, saved already, switched off), nothing changes on screen.
+        await api.prefetchVideo({ videoidPk })
       },
       async cancel(videoidPk) {
         const result = await api.cancelVideo({ videoidPk })

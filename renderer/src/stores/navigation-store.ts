@@ -4,6 +4,8 @@ import type { QueueFilter } from '../queue/queue-model'
 export type Page =
   | { name: 'queue' }
   | { name: 'case'; videoidPk: number }
+  /** Capture at the desk for a Video ID this desk created. */
+  | { name: 'capture'; videoidPk: number }
   | { name: 'add' }
   | { name: 'journal' }
   | { name: 'account' }

@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next'
 import { type ClipboardEvent, type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
@@ -14,7 +15,7 @@ import { ErrorMessage } from '../components/ErrorMessage'
 import { Field } from '../components/Field'
 import { formatSize } from '../components/format'
 import { useCheckedForm } from '../components/useCheckedForm'
-import { useCases } from '../stores/context'
+import { useCases, useNavigation } from '../stores/context'
 
 /** Ways in: a new Video ID for a signer, or Video IDs that already exist, one, many, or from a CSV. */
 export function AddCasesView() {
@@ -127,6 +128,7 @@ function NewVideoIdForm() {
 /** The new Video ID's number, to hand to the signer, with a copy button. */
 function CreatedNotice({ item }: { item: Case }) {
   const { t } = useTranslation()
+  const go = useNavigation((state) => state.go)
   const number = useRef<HTMLElement>(null)
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null)
   const copy = async () => {
@@ -153,6 +155,11 @@ function CreatedNotice({ item }: { item: Case }) {
         <span role="status">
           {copied === 'yes' ? t('add.copied') : copied === 'no' ? t('add.copyFailed') : ''}
         </span>
+      </p>
+      <p>
+        <button type="button" onClick={() => go({ name: 'capture', videoidPk: item.videoidPk })}>
+          {t('add.captureHere')}
+        </button>
       </p>
     </div>
   )
@@ -271,16 +278,32 @@ function ExistingForm() {
 
 function AddOutcome({ state }: { state: AddState }) {
   const { t } = useTranslation()
+  const adding = useCases((state) => state.adding)
+  const cancelAdding = useCases((state) => state.cancelAdding)
+  const stopped =
+    state.status === 'done' && state.result.kind === 'lines'
+      ? state.result.results.filter((line) => line.outcome === 'cancelled').length
+      : 0
   const region = (
     <div role="status" aria-live="polite">
       {state.status === 'checking' && (
-        <p className="progress">
+        <div className="progress add-progress">
           <span className="spinner" aria-hidden="true" />
-          {t('add.checking')}
-        </p>
+          {adding?.total ? (
+            <>
+              <progress value={adding.checked} max={adding.total} aria-label={t('add.progressLabel')} />
+              {t('add.progress', { checked: adding.checked, total: adding.total })}
+            </>
+          ) : (
+            t('add.checking')
+          )}
+        </div>
       )}
       {state.status === 'done' && state.result.kind === 'lines' && (
-        <p className="notice notice-ok">{summaryOf(state.result.results, t)}</p>
+        <p className="notice notice-ok">
+          {summaryOf(state.result.results, t)}
+          {stopped > 0 && ` ${t('add.stopped', { count: stopped })}`}
+        </p>
       )}
     </div>
   )
@@ -295,6 +318,11 @@ function AddOutcome({ state }: { state: AddState }) {
   return (
     <>
       {region}
+      {state.status === 'checking' && (
+        <button type="button" onClick={() => void cancelAdding()}>
+          {t('add.stop')}
+        </button>
+      )}
       {problem && (
         <p className="notice notice-error" role="alert">
           {problem}
@@ -321,10 +349,7 @@ function AddOutcome({ state }: { state: AddState }) {
   )
 }
 
-function summaryOf(
-  results: Extract<AddCasesResult, { kind: 'lines' }>['results'],
-  t: ReturnType<typeof useTranslation>['t'],
-) {
+function summaryOf(results: Extract<AddCasesResult, { kind: 'lines' }>['results'], t: TFunction): string {
   const count = (...outcomes: string[]) => results.filter((line) => outcomes.includes(line.outcome)).length
   return t('add.summary', {
     added: count('added', 'added_unchecked'),

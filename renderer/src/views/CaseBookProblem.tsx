@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next'
 import { ErrorMessage } from '../components/ErrorMessage'
+import { formatDateTime } from '../components/format'
 import type { BookState } from '../stores/cases-store'
 import { useCases } from '../stores/context'
 
@@ -9,7 +10,7 @@ export function CaseBookProblem({
 }: {
   book: Extract<BookState, { state: 'damaged' | 'keychain_problem' }>
 }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const busy = useCases((state) => state.busy)
   const recover = useCases((state) => state.recover)
   const outcome = useCases((state) => state.outcome)
@@ -32,7 +33,7 @@ export function CaseBookProblem({
       {book.lastGood && (
         <p>
           {t('caseBook.lastGood', {
-            date: new Date(book.lastGood.savedAt).toLocaleString(i18n.language),
+            date: formatDateTime(book.lastGood.savedAt),
             count: book.lastGood.cases,
           })}
         </p>

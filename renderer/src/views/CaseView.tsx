@@ -1,20 +1,33 @@
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import { type Case, noteSchema } from '../../../shared/cases'
-import { StatusBadge, useCaseName } from '../components/CaseLabels'
-import { ErrorMessage } from '../components/ErrorMessage'
+import { type Case, type CaseRow, noteSchema } from '../../../shared/cases'
+import { StatusBadge, useCaseName, useRelativeTime } from '../components/CaseLabels'
+import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
+import { formatDateTime } from '../components/format'
 import { isTyping } from '../components/typing'
+import { useNow } from '../components/useNow'
+import { usePrefetchNext } from '../components/usePrefetchNext'
 import { useCases, useDecisions, useNavigation } from '../stores/context'
+import { CaptureEntry } from './capture/CaptureEntry'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
 import { ReviewPanel } from './ReviewPanel'
 import { Snapshots } from './Snapshots'
 import { useTeamClaim, useTwoStepMode } from './TeamNotices'
 
-/** One case: the signer's data as last read, and what can be done with it so far. */
+/**
+ * One case, laid out for one decision: at 1280 px and wider, the video large on one side and, on the
+ * other, the signer's data, the checklist and the decision buttons (which stay in view); one column
+ * below that. The case comes whole from main when it opens; its row gives the name meanwhile.
+ */
 export function CaseView({ videoidPk }: { videoidPk: number }) {
   const { t } = useTranslation()
-  const item = useCases((state) => state.cases.get(videoidPk))
+  const item = useCases((state) => state.opened.get(videoidPk))
+  const row = useCases((state) => state.rows.get(videoidPk))
+  const person = useCases((state) => state.people.get(videoidPk))
+  const failed = useCases((state) => state.openFailed.get(videoidPk))
+  const openCase = useCases((state) => state.openCase)
+  const closeCase = useCases((state) => state.closeCase)
   const go = useNavigation((state) => state.go)
   const heading = useRef<HTMLHeadingElement>(null)
   const name = useCaseName()
@@ -23,6 +36,11 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
   const openHelp = useCallback(() => setHelp(true), [])
   useTeamClaim(videoidPk)
 
+  useEffect(() => {
+    void openCase(videoidPk)
+    return () => closeCase(videoidPk)
+  }, [openCase, closeCase, videoidPk])
+  usePrefetchNext(videoidPk)
   useEffect(() => heading.current?.focus(), [])
   // Esc goes back to the queue; in a field it only leaves the field.
   useEffect(() => {
@@ -36,39 +54,84 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
     return () => window.removeEventListener('keydown', onKey)
   }, [go])
 
+  const shown = item ?? (row ? { ...row, person } : undefined)
   return (
-    <section aria-labelledby="case-title">
-      <button type="button" className="link back" onClick={() => go({ name: 'queue' })}>
-        ← {t('caseView.back')} <kbd>Esc</kbd>
-      </button>
-      <h1 id="case-title" tabIndex={-1} ref={heading}>
-        {item ? name(item) : t('caseView.titleFallback', { pk: videoidPk })}
-      </h1>
+    <section aria-labelledby="case-title" className="case-page">
+      <div className="case-head">
+        <button type="button" className="link back" onClick={() => go({ name: 'queue' })}>
+          ← {t('caseView.back')} <kbd>Esc</kbd>
+        </button>
+        <h1 id="case-title" tabIndex={-1} ref={heading}>
+          {shown ? name(shown) : t('caseView.titleFallback', { pk: videoidPk })}
+        </h1>
+        {shown && <CaseBadges item={shown} twoStepMode={twoStepMode} />}
+      </div>
       {item ? (
-        <>
-          <p className="badges">
-            <StatusBadge item={item} twoStepMode={twoStepMode} />
-            {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
-          </p>
-          <Player videoidPk={videoidPk} onHelp={openHelp} />
-          <DecisionRecord videoidPk={videoidPk} />
-          <ReviewPanel item={item} />
-          <CaseBody item={item} />
-          <Snapshots videoidPk={videoidPk} />
-        </>
-      ) : (
+        <div className="case-desk">
+          <div className="case-media">
+            <CaptureEntry item={item} />
+            <Player videoidPk={videoidPk} onHelp={openHelp} />
+            <DecisionRecord videoidPk={videoidPk} />
+            <Snapshots videoidPk={videoidPk} />
+            <NoteForm item={item} />
+          </div>
+          <div className="case-side">
+            <CaseNotices item={item} />
+            <SignerData item={item} />
+            <ReviewPanel item={item} />
+          </div>
+        </div>
+      ) : failed?.code === 'not_found' ? (
         <p className="notice notice-error">{t('caseView.notInBook')}</p>
+      ) : failed ? (
+        <RetryableError error={failed} onRetry={() => void openCase(videoidPk)} />
+      ) : (
+        <p role="status" className="muted" aria-busy="true">
+          {t('caseView.loading')}
+        </p>
       )}
       <HelpDialog open={help} onClose={() => setHelp(false)} />
     </section>
   )
 }
 
-function CaseBody({ item }: { item: Case }) {
-  const { t, i18n } = useTranslation()
+/** The case's state, its pair's check, and how long it has waited in that state since the desk saw it. */
+function CaseBadges({ item, twoStepMode }: { item: Omit<CaseRow, 'person'>; twoStepMode: boolean }) {
+  const { t } = useTranslation()
+  const since = useRelativeTime()
+  const now = useNow(30_000)
+  return (
+    <p className="badges">
+      <StatusBadge item={item} twoStepMode={twoStepMode} />
+      {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
+      <span className="muted">
+        {t('queue.inState', { when: since(item.statusSince ?? item.addedAt, now) })} ·{' '}
+        {t('queue.added', { when: since(item.addedAt, now) })}
+      </span>
+    </p>
+  )
+}
+
+function CaseNotices({ item }: { item: Case }) {
+  const { t } = useTranslation()
+  return (
+    <>
+      {item.gone && <p className="notice notice-error">{t('caseView.goneNotice')}</p>}
+      {!item.gone && item.missingSince && (
+        <p className="notice notice-warning">
+          {t('caseView.missingNotice', { time: formatDateTime(item.missingSince) })}
+        </p>
+      )}
+      {item.sealedUnreadable && <p className="notice notice-error">{t('caseView.unreadableNotice')}</p>}
+    </>
+  )
+}
+
+/** The signer's data as last read, and the way to read it again from the Optimizer. */
+function SignerData({ item }: { item: Case }) {
+  const { t } = useTranslation()
   const { person } = item
-  const when = (iso: string | undefined) =>
-    iso ? new Date(iso).toLocaleString(i18n.language) : t('caseView.notYet')
+  const when = (iso: string | undefined) => (iso ? formatDateTime(iso) : t('caseView.notYet'))
   const value = (text: string | undefined) => text || t('caseView.notRead')
   const rows: [string, string][] = [
     [t('caseView.givenName'), value(person.givenName)],
@@ -87,34 +150,26 @@ function CaseBody({ item }: { item: Case }) {
     [t('caseView.synced'), when(item.syncedAt)],
   ]
   return (
-    <>
-      {item.gone && <p className="notice notice-error">{t('caseView.goneNotice')}</p>}
-      {!item.gone && item.missingSince && (
-        <p className="notice notice-warning">
-          {t('caseView.missingNotice', { time: new Date(item.missingSince).toLocaleString(i18n.language) })}
-        </p>
-      )}
-      {item.sealedUnreadable && <p className="notice notice-error">{t('caseView.unreadableNotice')}</p>}
-      <section className="card" aria-labelledby="signer-title">
+    <section className="card signer" aria-labelledby="signer-title">
+      <div className="card-head">
         <h2 id="signer-title">{t('caseView.signer')}</h2>
-        <dl className="summary">
-          {rows.map(([label, text]) => (
-            <div key={label} className="summary-row">
-              <dt>{label}</dt>
-              <dd>{text}</dd>
-            </div>
-          ))}
-        </dl>
-      </section>
-      <CaseActions item={item} />
-      <NoteForm item={item} />
-    </>
+        <CaseActions item={item} />
+      </div>
+      <dl className="summary">
+        {rows.map(([label, text]) => (
+          <div key={label} className="summary-row">
+            <dt>{label}</dt>
+            <dd>{text}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
   )
 }
 
 /** What was decided on the case, as the journal records it: who, when, what, the exact reason sent. */
 function DecisionRecord({ videoidPk }: { videoidPk: number }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const records = useDecisions((state) => state.byCase.get(videoidPk)?.records) ?? []
   if (!records.length) return null
   return (
@@ -129,7 +184,7 @@ function DecisionRecord({ videoidPk }: { videoidPk: number }) {
                 officer: record.officer,
               })}
             </dt>
-            <dd>{t('review.recordAt', { time: new Date(record.at).toLocaleString(i18n.language) })}</dd>
+            <dd>{t('review.recordAt', { time: formatDateTime(record.at) })}</dd>
           </div>
           {record.reason && (
             <div className="summary-row">
@@ -170,13 +225,10 @@ function CaseActions({ item }: { item: Case }) {
   const refresh = useCases((state) => state.refresh)
   const shown = outcome?.action === 'refresh' ? outcome : null
   return (
-    <section className="card" aria-labelledby="actions-title" aria-busy={busy !== null}>
-      <h2 id="actions-title">{t('caseView.actions')}</h2>
-      <div className="actions">
-        <button type="button" disabled={busy !== null} onClick={() => void refresh(item.videoidPk)}>
-          {t('caseView.refresh')}
-        </button>
-      </div>
+    <div className="case-actions" aria-busy={busy === 'refresh'}>
+      <button type="button" disabled={busy !== null} onClick={() => void refresh(item.videoidPk)}>
+        {t('caseView.refresh')}
+      </button>
       <div aria-live="polite">
         {busy === 'refresh' ? (
           <p className="progress">
@@ -188,7 +240,7 @@ function CaseActions({ item }: { item: Case }) {
         ) : null}
       </div>
       {shown && !shown.ok && <ErrorMessage error={shown.error} />}
-    </section>
+    </div>
   )
 }
 

@@ -12,6 +12,7 @@ import {
 import type { AppErrorShape } from '../../../shared/errors'
 import { isLockCause } from '../../../shared/lock'
 import { ErrorMessage, RetryableError } from '../components/ErrorMessage'
+import { formatDateTime } from '../components/format'
 import { useDecisions, useStoresApi } from '../stores/context'
 
 const TYPES = journalEntrySchema.options.map((option) => option.shape.type.value)
@@ -42,11 +43,9 @@ export function JournalView() {
     const needle = search.trim().toLowerCase()
     const matches = entries.filter((entry) => {
       if (type && entry.type !== type) return false
-      if ((action || phase) && entry.type !== 'decision') return false
-      if (
-        entry.type === 'decision' &&
-        ((action && entry.action !== action) || (phase && entry.phase !== phase))
-      )
+      if (action && (entry.type !== 'decision' || entry.action !== action)) return false
+      // Uploads have the decisions' outcomes: written ahead, done, lost, settled by the status.
+      if (phase && ((entry.type !== 'decision' && entry.type !== 'upload') || entry.phase !== phase))
         return false
       if (!needle) return true
       const caseOf = 'videoidPk' in entry ? `${entry.videoidPk ?? ''} ${entry.requestPk ?? ''}` : ''
@@ -141,7 +140,7 @@ function IntegrityNotice({
   integrity: JournalIntegrity
   entries: readonly JournalEntry[]
 }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const problems = useProblemWords()
   const earlier = entries.filter((entry) => entry.type === 'chain' && entry.event !== 'keyed')
   if (integrity.state === 'verified' && earlier.length)
@@ -152,7 +151,7 @@ function IntegrityNotice({
           {earlier.map((entry) => (
             <li key={entry.seq}>
               {t('journal.earlierProblem', {
-                time: new Date(entry.time).toLocaleString(i18n.language),
+                time: formatDateTime(entry.time),
                 seq: entry.seq,
                 detail: entry.type === 'chain' ? entry.detail : '',
               })}
@@ -280,7 +279,7 @@ function JournalTable({ entries, total }: { entries: readonly JournalEntry[]; to
 }
 
 function JournalRow({ entry, index }: { entry: JournalEntry; index: number }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const { what, outcome, text } = entryWords(entry, t)
   const caseText =
     'videoidPk' in entry && entry.videoidPk ? `${entry.videoidPk}/${entry.requestPk ?? '—'}` : '—'
@@ -291,7 +290,7 @@ function JournalRow({ entry, index }: { entry: JournalEntry; index: number }) {
       style={{ height: ROW_HEIGHT }}
     >
       <td>{entry.seq}</td>
-      <td>{new Date(entry.time).toLocaleString(i18n.language)}</td>
+      <td>{formatDateTime(entry.time)}</td>
       <td>{entry.officer || '—'}</td>
       <td>{caseText}</td>
       <td>{what}</td>
@@ -329,6 +328,12 @@ function entryWords(entry: JournalEntry, t: T): { what: string; outcome: string;
         what: t('journal.types.creation'),
         outcome: t(`journal.creationPhases.${entry.phase}`),
         text: '',
+      }
+    case 'upload':
+      return {
+        what: t(`journal.uploadParts.${entry.part}`),
+        outcome: t(`journal.phases.${entry.phase}`),
+        text: entry.status ?? '',
       }
     case 'lock':
       return {

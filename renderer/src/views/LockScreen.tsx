@@ -1,8 +1,12 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { type NewCredentials, newCredentialsSchema } from '../../../shared/credentials'
 import { Announcer, ErrorMessage } from '../components/ErrorMessage'
+import { Field } from '../components/Field'
+import { focusOnArrival } from '../components/focus'
+import { useCheckedForm } from '../components/useCheckedForm'
 import { useNow } from '../components/useNow'
-import { useLock } from '../stores/context'
+import { useLock, useSettings } from '../stores/context'
 
 /**
  * All a locked desk shows: the app's name, the officer's RAO username and the way back in. The
@@ -11,38 +15,71 @@ import { useLock } from '../stores/context'
 export function LockScreen() {
   const { t } = useTranslation()
   const lock = useLock((state) => state.lock)
+  return (
+    <main className="lock-screen" aria-labelledby="lock-title">
+      <p className="brand">{t('app.name')}</p>
+      <h1 id="lock-title">{t('lock.title')}</h1>
+      {lock?.unlockWith === 'set_up' ? <SetUpAgain /> : <Unlock />}
+    </main>
+  )
+}
+
+/** The PIN, and after ten wrong tries the RAO password with it; both compared in main only. */
+function Unlock() {
+  const { t } = useTranslation()
+  const lock = useLock((state) => state.lock)
   const problem = useLock((state) => state.problem)
   const unlocking = useLock((state) => state.unlocking)
   const unlock = useLock((state) => state.unlock)
   const unlockWithTouchId = useLock((state) => state.unlockWithTouchId)
   const [pin, setPin] = useState('')
-  const field = useRef<HTMLInputElement>(null)
+  const [password, setPassword] = useState('')
+  const form = useRef<HTMLFormElement>(null)
   const id = useId()
   const now = useNow(1000)
   const waitSeconds = lock?.retryAt ? Math.ceil((Date.parse(lock.retryAt) - now) / 1000) : 0
+  const withPassword = lock?.unlockWith === 'password_and_pin'
+  /** A try starts at the form's first field as the page shows it now: the password once it is asked for, else the PIN. */
+  const focusFirst = () => form.current?.querySelector('input')?.focus()
 
-  useEffect(() => field.current?.focus(), [])
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the first field changes with `withPassword`.
+  useEffect(focusFirst, [withPassword])
   const submit = async (event: FormEvent) => {
     event.preventDefault()
-    if (!pin.trim() || unlocking || waitSeconds > 0) return
-    const given = pin
-    // The field does not keep a PIN, right or wrong.
+    if (!pin.trim() || (withPassword && !password) || unlocking || waitSeconds > 0) return
+    const given = { pin, ...(withPassword ? { password } : {}) }
+    // The fields do not keep a PIN or a password, right or wrong.
     setPin('')
+    setPassword('')
     await unlock(given)
-    field.current?.focus()
+    focusFirst()
   }
 
   return (
-    <main className="lock-screen" aria-labelledby="lock-title">
-      <p className="brand">{t('app.name')}</p>
-      <h1 id="lock-title">{t('lock.title')}</h1>
+    <>
       {lock?.officer && <p className="muted">{t('lock.officer', { officer: lock.officer })}</p>}
-      <form className="card" onSubmit={submit} noValidate>
+      <form ref={form} className="card" onSubmit={submit} noValidate>
+        {withPassword && (
+          <div className="field">
+            <label htmlFor={`${id}-password`}>{t('lock.password')}</label>
+            <input
+              id={`${id}-password`}
+              type="password"
+              autoComplete="off"
+              spellCheck={false}
+              value={password}
+              aria-describedby={`${id}-password-hint`}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+            <p id={`${id}-password-hint`} className="hint">
+              {t('lock.passwordNeeded')}
+            </p>
+          </div>
+        )}
         <div className="field">
           <label htmlFor={id}>{t('lock.pin')}</label>
           <input
             id={id}
-            ref={field}
             type="password"
             inputMode="numeric"
             autoComplete="off"
@@ -68,6 +105,62 @@ export function LockScreen() {
         <Announcer urgent>{problem && <ErrorMessage error={problem} live={false} />}</Announcer>
         {waitSeconds > 0 && <p className="muted">{t('lock.wait', { seconds: waitSeconds })}</p>}
       </form>
-    </main>
+    </>
+  )
+}
+
+const blank = { username: '', password: '', pin: '', rao: '' }
+
+/** The keychain lost every credential: set them up again; the Optimizer's yes opens the desk. */
+function SetUpAgain() {
+  const { t } = useTranslation()
+  const environment = useSettings((state) => state.settings?.environment)
+  const problem = useLock((state) => state.problem)
+  const unlocking = useLock((state) => state.unlocking)
+  const setUpAgain = useLock((state) => state.setUpAgain)
+  const { bind, check, clear } = useCheckedForm(blank, newCredentialsSchema)
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    const credentials = check(event.currentTarget as HTMLFormElement)
+    if (!credentials || unlocking) return
+    clear(['password', 'pin'])
+    await setUpAgain(credentials as NewCredentials)
+  }
+
+  return (
+    <section aria-labelledby="gone-title">
+      <h2 id="gone-title" tabIndex={-1} ref={focusOnArrival}>
+        {t('lock.goneTitle')}
+      </h2>
+      <p>{t('lock.goneBody')}</p>
+      <form className="card" onSubmit={submit} noValidate aria-busy={unlocking}>
+        <p className="muted">
+          {t('setup.environment', { environment: t(`environment.${environment ?? 'sandbox'}`) })}
+        </p>
+        <Field label={t('credentials.username')} maxLength={64} {...bind('username')} spellCheck={false} />
+        <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
+        <Field
+          label={t('credentials.pin')}
+          type="password"
+          inputMode="numeric"
+          maxLength={16}
+          {...bind('pin')}
+        />
+        <Field
+          label={t('credentials.rao')}
+          inputMode="numeric"
+          maxLength={10}
+          {...bind('rao')}
+          hint={t('credentials.raoHint')}
+        />
+        <div className="actions">
+          <button type="submit" className="primary" disabled={unlocking}>
+            {unlocking ? t('lock.settingUp') : t('lock.setUpAgain')}
+          </button>
+        </div>
+        <Announcer urgent>{problem && <ErrorMessage error={problem} live={false} />}</Announcer>
+      </form>
+    </section>
   )
 }

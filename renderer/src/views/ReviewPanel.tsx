@@ -14,11 +14,12 @@ import {
   refusalReasons,
   securityFeatures,
 } from '../../../shared/decisions'
+import type { Snapshot } from '../../../shared/media'
 import { useCaseName, useStatusLabel } from '../components/CaseLabels'
 import { ErrorMessage } from '../components/ErrorMessage'
-import { formatClock } from '../components/format'
+import { formatClock, formatTime } from '../components/format'
 import { isTyping } from '../components/typing'
-import { orderCases } from '../queue/queue-model'
+import { nextPendingCase } from '../queue/queue-model'
 import { useCases, useDecisions, useMedia, useNavigation, useSettings } from '../stores/context'
 import { emptyChecklist, type ReasonDraft } from '../stores/decisions-store'
 import { TeamHoldNotice, useTakeNext, useTeamHold, useTeamOn, useTwoStepMode } from './TeamNotices'
@@ -41,7 +42,7 @@ export function ReviewPanel({ item }: { item: Case }) {
   const outcome = useDecisions((state) => state.outcome)
   const decide = useDecisions((state) => state.decide)
   const takeCase = useCases((state) => state.takeCase)
-  const cases = useCases((state) => state.cases)
+  const rows = useCases((state) => state.rows)
   const go = useNavigation((state) => state.go)
   const name = useCaseName()
   const statusLabel = useStatusLabel()
@@ -73,10 +74,7 @@ export function ReviewPanel({ item }: { item: Case }) {
   // A lost answer not settled yet: nothing is sent on this case until its status tells.
   const busy = sending !== null || decisions?.unknown !== undefined || hold !== null
 
-  const nextPending = () =>
-    orderCases(cases.values(), twoStepMode).find(
-      (other) => other.videoidPk !== item.videoidPk && !other.gone && pendingStep(other.status, twoStepMode),
-    )
+  const nextPending = () => nextPendingCase(rows, item.videoidPk, twoStepMode)
   // In team mode the next case is the one the team gives this officer, claimed.
   const teamOn = useTeamOn()
   const takeNext = useTakeNext()
@@ -160,80 +158,83 @@ export function ReviewPanel({ item }: { item: Case }) {
         checklist={checklist}
         onChange={(next) => setChecklist(item.videoidPk, next)}
       />
-      {step === null && !canRefuse && !canCancel ? (
-        <p className="muted">{t('review.noDecision', { status: statusLabel(item.status) })}</p>
-      ) : (
-        <>
-          {step && !complete && <p className="hint">{t('review.incomplete')}</p>}
-          <div className="actions">
-            {step === 'approve' && (
-              <button
-                type="button"
-                className="primary"
-                disabled={busy || !complete}
-                aria-keyshortcuts="A"
-                onClick={() => ask('approve')}
-              >
-                {t('review.approve')}
-              </button>
-            )}
-            {step === 'validate' && (
-              <button
-                type="button"
-                className="primary"
-                disabled={busy || !complete}
-                aria-keyshortcuts="V"
-                onClick={() => ask('validate')}
-              >
-                {t('review.validate')}
-              </button>
-            )}
-            {canRefuse && !refusing && (
-              <button type="button" disabled={busy} aria-keyshortcuts="R" onClick={() => setRefusing(true)}>
-                {t('review.refuse')}
-              </button>
-            )}
-            <button type="button" aria-keyshortcuts="N" onClick={openNextCase}>
-              {t('review.next')}
-            </button>
-            {canCancel && (
-              <button type="button" className="push-end" disabled={busy} onClick={() => ask('cancel')}>
-                {t('caseView.cancel')}
-              </button>
-            )}
-          </div>
-          {refusing && canRefuse && (
-            <ReasonForm
-              item={item}
-              reason={reason}
-              onChange={setReason}
-              selectRef={reasonSelect}
-              disabled={busy || !reasonReady}
-              onRefuse={() => ask('refuse')}
-            />
-          )}
-        </>
+      {refusing && canRefuse && (
+        <ReasonForm
+          item={item}
+          reason={reason}
+          onChange={setReason}
+          selectRef={reasonSelect}
+          disabled={busy || !reasonReady}
+          onRefuse={() => ask('refuse')}
+        />
       )}
-      <div aria-live="polite">
-        {busy && sending === item.videoidPk && (
-          <p className="progress">
-            <span className="spinner" aria-hidden="true" />
-            {t('review.sending')}
-          </p>
+      {/* Kept in view at the bottom of the panel while the checklist scrolls under it. */}
+      <div className="decision-bar">
+        {step === null && !canRefuse && !canCancel ? (
+          <p className="muted">{t('review.noDecision', { status: statusLabel(item.status) })}</p>
+        ) : (
+          <>
+            {step && !complete && <p className="hint">{t('review.incomplete')}</p>}
+            <div className="actions">
+              {step === 'approve' && (
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={busy || !complete}
+                  aria-keyshortcuts="A"
+                  onClick={() => ask('approve')}
+                >
+                  {t('review.approve')}
+                </button>
+              )}
+              {step === 'validate' && (
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={busy || !complete}
+                  aria-keyshortcuts="V"
+                  onClick={() => ask('validate')}
+                >
+                  {t('review.validate')}
+                </button>
+              )}
+              {canRefuse && !refusing && (
+                <button type="button" disabled={busy} aria-keyshortcuts="R" onClick={() => setRefusing(true)}>
+                  {t('review.refuse')}
+                </button>
+              )}
+              <button type="button" aria-keyshortcuts="N" onClick={openNextCase}>
+                {t('review.next')}
+              </button>
+              {canCancel && (
+                <button type="button" className="push-end" disabled={busy} onClick={() => ask('cancel')}>
+                  {t('caseView.cancel')}
+                </button>
+              )}
+            </div>
+          </>
         )}
-        {shown?.ok && <p className="notice notice-ok">{t(`review.done.${shown.action}`)}</p>}
-      </div>
-      {/* A lost answer is the pending notice's to tell, and goes with it once the status settles it. */}
-      {shown && !shown.ok && shown.error.code !== 'outcome_unknown' && (
-        <>
-          {shown.error.code === 'wrong_state' && (
-            <p className="notice notice-error">
-              {t('review.decidedElsewhere', { status: statusLabel(item.status) })}
+        <div aria-live="polite">
+          {busy && sending === item.videoidPk && (
+            <p className="progress">
+              <span className="spinner" aria-hidden="true" />
+              {t('review.sending')}
             </p>
           )}
-          <ErrorMessage error={shown.error} />
-        </>
-      )}
+          {shown?.ok && <p className="notice notice-ok">{t(`review.done.${shown.action}`)}</p>}
+        </div>
+        {/* A lost answer is the pending notice's to tell, and goes with it once the status settles it. */}
+        {shown && !shown.ok && shown.error.code !== 'outcome_unknown' && (
+          <>
+            {shown.error.code === 'wrong_state' && (
+              <p className="notice notice-error">
+                {t('review.decidedElsewhere', { status: statusLabel(item.status) })}
+              </p>
+            )}
+            <ErrorMessage error={shown.error} />
+          </>
+        )}
+      </div>
       <ConfirmDialog
         action={confirming}
         item={item}
@@ -270,16 +271,28 @@ function ChecklistFields({
       <p className="hint">{t('review.checklistIntro')}</p>
       {checklistItems.map((item) => (
         <div key={item} className="check-item">
-          <label className="choice">
-            <input
-              type="checkbox"
-              checked={checklist.checked.includes(item)}
-              onChange={(event) =>
-                onChange({ ...checklist, checked: toggle(checklist.checked, item, event.target.checked) })
-              }
-            />
-            {t(`review.items.${item}`)}
-          </label>
+          <div className="check-line">
+            <label className="choice">
+              <input
+                type="checkbox"
+                checked={checklist.checked.includes(item)}
+                onChange={(event) =>
+                  onChange({ ...checklist, checked: toggle(checklist.checked, item, event.target.checked) })
+                }
+              />
+              {t(`review.items.${item}`)}
+            </label>
+            {snapshots.length > 0 && (
+              <AttachSnapshots
+                item={t(`review.items.${item}`)}
+                snapshots={snapshots}
+                attached={checklist.snapshots[item] ?? []}
+                onChange={(attached) =>
+                  onChange({ ...checklist, snapshots: { ...checklist.snapshots, [item]: attached } })
+                }
+              />
+            )}
+          </div>
           {item === 'document_genuine' && (
             <fieldset className="features">
               <legend>{t('review.featuresTitle')}</legend>
@@ -300,34 +313,52 @@ function ChecklistFields({
               ))}
             </fieldset>
           )}
-          {snapshots.length > 0 && (
-            <div className="attach">
-              {snapshots.map((snapshot) => {
-                const attached = checklist.snapshots[item] ?? []
-                return (
-                  <label key={snapshot.id} className="choice">
-                    <input
-                      type="checkbox"
-                      checked={attached.includes(snapshot.id)}
-                      onChange={(event) =>
-                        onChange({
-                          ...checklist,
-                          snapshots: {
-                            ...checklist.snapshots,
-                            [item]: toggle(attached, snapshot.id, event.target.checked),
-                          },
-                        })
-                      }
-                    />
-                    {t('review.attach', { time: formatClock(snapshot.videoTimeSeconds) })}
-                  </label>
-                )
-              })}
-            </div>
-          )}
         </div>
       ))}
     </fieldset>
+  )
+}
+
+/**
+ * The snapshots kept for one checklist item, in one compact control: a disclosure that shows how many
+ * are attached and, opened, the snapshots to tick.
+ */
+function AttachSnapshots({
+  item,
+  snapshots,
+  attached,
+  onChange,
+}: {
+  item: string
+  snapshots: readonly Snapshot[]
+  attached: readonly string[]
+  onChange: (attached: string[]) => void
+}) {
+  const { t } = useTranslation()
+  return (
+    <details className="attach">
+      <summary aria-label={t('review.attachLabel', { item, count: attached.length })}>
+        {t('review.attachSummary', { count: attached.length })}
+      </summary>
+      <div className="attach-menu">
+        {snapshots.map((snapshot) => (
+          <label key={snapshot.id} className="choice">
+            <input
+              type="checkbox"
+              checked={attached.includes(snapshot.id)}
+              onChange={(event) =>
+                onChange(
+                  event.target.checked
+                    ? [...attached.filter((id) => id !== snapshot.id), snapshot.id]
+                    : attached.filter((id) => id !== snapshot.id),
+                )
+              }
+            />
+            {t('review.attach', { time: formatClock(snapshot.videoTimeSeconds) })}
+          </label>
+        ))}
+      </div>
+    </details>
   )
 }
 
@@ -406,8 +437,7 @@ function ReasonForm({
 
 /** A lost answer not settled yet, or one that never was: why the buttons wait, and until when. */
 function PendingDecision({ decisions }: { decisions: CaseDecisions }) {
-  const { t, i18n } = useTranslation()
-  const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language)
+  const { t } = useTranslation()
   if (decisions.unknown) {
     const { action, nextCheckAt, windowEndsAt } = decisions.unknown
     return (
@@ -415,7 +445,7 @@ function PendingDecision({ decisions }: { decisions: CaseDecisions }) {
         <p className="notice-title">
           {t('review.unknownTitle', { action: t(`review.actionNames.${action}`) })}
         </p>
-        <p>{t('review.unknownBody', { next: time(nextCheckAt), end: time(windowEndsAt) })}</p>
+        <p>{t('review.unknownBody', { next: formatTime(nextCheckAt), end: formatTime(windowEndsAt) })}</p>
       </div>
     )
   }
@@ -458,7 +488,6 @@ function ConfirmDialog({
   const back = useRef<HTMLButtonElement>(null)
   const [pairTicked, setPairTicked] = useState(false)
   const [resendTicked, setResendTicked] = useState(false)
-  const ids = { pair: useId(), resend: useId() }
   useEffect(() => {
     const element = dialog.current
     if (!element) return
@@ -503,26 +532,14 @@ function ConfirmDialog({
         </section>
       )}
       {!item.pairVerified && (
-        <p className="choice">
-          <input
-            id={ids.pair}
-            type="checkbox"
-            checked={pairTicked}
-            onChange={(event) => setPairTicked(event.target.checked)}
-          />
-          <label htmlFor={ids.pair}>{t('review.pairConfirm', { name, document })}</label>
-        </p>
+        <Tick checked={pairTicked} onChange={setPairTicked}>
+          {t('review.pairConfirm', { name, document })}
+        </Tick>
       )}
       {needsResend && (
-        <p className="choice">
-          <input
-            id={ids.resend}
-            type="checkbox"
-            checked={resendTicked}
-            onChange={(event) => setResendTicked(event.target.checked)}
-          />
-          <label htmlFor={ids.resend}>{t('review.resendConfirm')}</label>
-        </p>
+        <Tick checked={resendTicked} onChange={setResendTicked}>
+          {t('review.resendConfirm')}
+        </Tick>
       )}
       <div className="actions">
         <button
@@ -538,5 +555,24 @@ function ConfirmDialog({
         </button>
       </div>
     </dialog>
+  )
+}
+
+/** One explicit confirmation the officer ticks before the dialog's button sends. */
+function Tick({
+  checked,
+  onChange,
+  children,
+}: {
+  checked: boolean
+  onChange: (checked: boolean) => void
+  children: string
+}) {
+  const id = useId()
+  return (
+    <p className="choice">
+      <input id={id} type="checkbox" checked={checked} onChange={(event) => onChange(event.target.checked)} />
+      <label htmlFor={id}>{children}</label>
+    </p>
   )
 }

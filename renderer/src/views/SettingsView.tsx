@@ -100,14 +100,22 @@ function SettingsForm({ saved }: { saved: Settings }) {
   })
 
   const urlValid = isAcceptableOptimizerUrl(draft.optimizerUrl.trim())
+  const documentsValid = (['privacyPolicyUrl', 'termsUrl'] as const).every(
+    (key) => settingsSchema.shape[key].safeParse(draft[key]).success,
+  )
   const dirty = (Object.keys(saved) as (keyof Settings)[]).some((key) => draft[key] !== saved[key])
   const update = (patch: Partial<Settings>) => setDraft((current) => ({ ...current, ...patch }))
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault()
     setTouched(true)
-    if (!urlValid || badNumbers.size || save.status === 'saving') return
-    await saveSettings({ ...draft, optimizerUrl: draft.optimizerUrl.trim() })
+    if (!urlValid || !documentsValid || badNumbers.size || save.status === 'saving') return
+    await saveSettings({
+      ...draft,
+      optimizerUrl: draft.optimizerUrl.trim(),
+      privacyPolicyUrl: draft.privacyPolicyUrl.trim(),
+      termsUrl: draft.termsUrl.trim(),
+    })
   }
   useShortcut('s', () => void submit())
 
@@ -204,6 +212,12 @@ function SettingsForm({ saved }: { saved: Settings }) {
         invalid={t('settings.retentionInvalid')}
         {...numberField('videoRetentionDays')}
       />
+      <Toggle
+        label={t('settings.prefetch')}
+        hint={t('settings.prefetchHint')}
+        checked={draft.prefetchNextVideo}
+        onChange={(prefetchNextVideo) => update({ prefetchNextVideo })}
+      />
 
       {teamOn && <p className="notice notice-warning">{t('team.localReplaced')}</p>}
       <Toggle
@@ -247,6 +261,23 @@ function SettingsForm({ saved }: { saved: Settings }) {
           <option value="en">{t('settings.languageEn')}</option>
         </select>
       </div>
+
+      <fieldset className="field">
+        <legend>{t('settings.captureTitle')}</legend>
+        <p className="hint">{t('settings.captureIntro')}</p>
+        <DocumentUrlField
+          label={t('settings.privacyPolicyUrl')}
+          value={draft.privacyPolicyUrl}
+          touched={touched}
+          onChange={(privacyPolicyUrl) => update({ privacyPolicyUrl })}
+        />
+        <DocumentUrlField
+          label={t('settings.termsUrl')}
+          value={draft.termsUrl}
+          touched={touched}
+          onChange={(termsUrl) => update({ termsUrl })}
+        />
+      </fieldset>
 
       <div className="actions">
         <button type="submit" className="primary" disabled={save.status === 'saving'}>
@@ -308,6 +339,45 @@ function ConnectionPanel({ savedUrl }: { savedUrl: string }) {
         )}
       </Announcer>
     </section>
+  )
+}
+
+/** The address of a document the signer accepts: https, or none yet. */
+function DocumentUrlField({
+  label,
+  value,
+  touched,
+  onChange,
+}: {
+  label: string
+  value: string
+  touched: boolean
+  onChange: (value: string) => void
+}) {
+  const { t } = useTranslation()
+  const id = useId()
+  const [left, setLeft] = useState(false)
+  const invalid = (touched || left) && !settingsSchema.shape.termsUrl.safeParse(value).success
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="url"
+        inputMode="url"
+        spellCheck={false}
+        autoComplete="off"
+        maxLength={2048}
+        value={value}
+        aria-invalid={invalid}
+        aria-describedby={`${id}-hint`}
+        onChange={(event) => onChange(event.target.value)}
+        onBlur={() => setLeft(true)}
+      />
+      <p id={`${id}-hint`} className={invalid ? 'field-error' : 'hint'}>
+        {invalid ? t('validation.https_url') : t('settings.documentUrlHint')}
+      </p>
+    </div>
   )
 }
 

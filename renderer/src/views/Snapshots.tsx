@@ -1,11 +1,11 @@
 import { useEffect } from 'react'
 import { useTranslation } from 'react-i18next'
-import { formatClock } from '../components/format'
+import { formatClock, formatDateTime } from '../components/format'
 import { useMedia } from '../stores/context'
 
 /** The frames the officer kept of this case, to show again what a decision relied on. */
 export function Snapshots({ videoidPk }: { videoidPk: number }) {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const snapshots = useMedia((state) => state.snapshots.get(videoidPk))
   const loadSnapshots = useMedia((state) => state.loadSnapshots)
   useEffect(() => {
@@ -28,7 +28,7 @@ export function Snapshots({ videoidPk }: { videoidPk: number }) {
               <span>
                 {t('player.snapshotAt', {
                   time: formatClock(snapshot.videoTimeSeconds),
-                  taken: new Date(snapshot.takenAt).toLocaleString(i18n.language),
+                  taken: formatDateTime(snapshot.takenAt),
                 })}
               </span>
             </li>

@@ -1,15 +1,13 @@
 import { useTranslation } from 'react-i18next'
 import { ErrorMessage } from '../components/ErrorMessage'
+import { formatTime } from '../components/format'
 import { useCases } from '../stores/context'
 
-const timeOf = (iso: string | undefined, language: string) =>
-  iso
-    ? new Date(iso).toLocaleTimeString(language, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    : ''
+const timeOf = (iso: string | undefined) => (iso ? formatTime(iso) : '')
 
 /** When the cases were last read, a way to read them now, and the offline banner. */
 export function SyncBar() {
-  const { t, i18n } = useTranslation()
+  const { t } = useTranslation()
   const sync = useCases((state) => state.sync)
   const busy = useCases((state) => state.busy)
   const syncNow = useCases((state) => state.syncNow)
@@ -21,7 +19,7 @@ export function SyncBar() {
           {running
             ? t('queue.syncing')
             : sync?.lastSyncedAt
-              ? t('queue.lastSynced', { time: timeOf(sync.lastSyncedAt, i18n.language) })
+              ? t('queue.lastSynced', { time: timeOf(sync.lastSyncedAt) })
               : t('queue.neverSynced')}
         </p>
         <button type="button" onClick={() => void syncNow()} disabled={running}>
@@ -31,8 +29,7 @@ export function SyncBar() {
       <div aria-live="assertive">
         {sync && !sync.online && (
           <p className="notice notice-offline">
-            <strong>{t('queue.offlineTitle')}</strong>{' '}
-            {t('queue.offline', { time: timeOf(sync.nextAt, i18n.language) })}
+            <strong>{t('queue.offlineTitle')}</strong> {t('queue.offline', { time: timeOf(sync.nextAt) })}
           </p>
         )}
       </div>

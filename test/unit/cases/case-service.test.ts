@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import type { Keychain } from '../../../main/vault/keychain'
-import type { Case } from '../../../shared/cases'
+import type { Case, CaseRow } from '../../../shared/cases'
 import { SEED_CASES } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
@@ -19,10 +19,11 @@ const pairsOf = (sim: Simulator) =>
   [...sim.state.cases.values()].map((item) => `${item.videoidPk},${item.requestPk}`)
 const byPk = (cases: readonly Case[], videoidPk: number) => cases.find((item) => item.videoidPk === videoidPk)
 
-async function openCases(app: ReturnType<typeof servicesFor>) {
+/** The book's cases as the page gets them: the queue's rows, then each case whole as it is opened. */
+async function openCases(app: ReturnType<typeof servicesFor>): Promise<Case[]> {
   const book = await app.handlers.getCaseBook(undefined)
   if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
-  return book.cases
+  return Promise.all(book.rows.map(({ videoidPk }) => app.handlers.getCase({ videoidPk })))
 }
 
 describe('case book: ways in', () => {
@@ -133,6 +134,8 @@ describe('case book: checks at the boundary', () => {
     createIpcBinding({
       handlers: app.handlers,
       isTrustedSender: () => true,
+      // The input checks, not the lock (its own tests' business): nothing is refused before them.
+      refuse: () => undefined,
       log: createLogger(() => undefined),
     })
 
@@ -239,6 +242,8 @@ describe('case book: status sync', () => {
       (name, payload) => events.push({ name, payload }),
       { gonePolicy: { confirmMs: 200, recheckMs: 60_000 } },
     )
+    // Read as the app reads it at start: until then the desk counts as locked, and holds these events.
+    await app.handlers.getLockState(undefined)
     await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     const pending = world.simulator.state.cases.get(16678)
     const vanished = world.simulator.state.cases.get(16679)
@@ -260,8 +265,28 @@ describe('case book: status sync', () => {
     expect(byPk(cases, 16679)).toMatchObject({ gone: true, status: 'VIDEOPENDING' })
     expect(byPk(cases, 16682)?.status).toBe('ENROLLREADY')
     const pushed = events.filter((event) => (event as { name: string }).name === 'casesChanged')
-    const pushedCases = pushed.flatMap((event) => (event as { payload: { cases: Case[] } }).payload.cases)
-    expect(pushedCases.find((item) => item.videoidPk === 16678)?.status).toBe('VIDEOREVIEW')
+    const pushedRows = pushed.flatMap((event) => (event as { payload: { rows: CaseRow[] } }).payload.rows)
+    expect(pushedRows.find((row) => row.videoidPk === 16678)?.status).toBe('VIDEOREVIEW')
+    await app.close()
+  })
+
+  it('writes and pushes nothing for a round in which nothing changed', async () => {
+    const events: { name: string }[] = []
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name) =>
+      events.push({ name }),
+    )
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    await app.handlers.syncCases(undefined)
+    const file = path.join(world.dataDir, 'case-book.jsonl')
+    const before = readFileSync(file)
+    events.length = 0
+    const state = await app.handlers.syncCases(undefined)
+    expect(state).toMatchObject({ online: true, lastSyncedAt: expect.any(String) })
+    expect(
+      world.simulator.requests.filter((request) => request.path.includes('/request/')).length,
+    ).toBeGreaterThan(0)
+    expect(readFileSync(file).equals(before)).toBe(true)
+    expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
     await app.close()
   })
 
@@ -498,5 +523,101 @@ describe('case book: checks a pair must pass', () => {
       ])
       await keytar.deletePassword(`${world.service}.case-book`, 'case-book-key')
     }
+  })
+})
+
+describe('case book: the queue’s rows', () => {
+  /** Cases on the simulator beyond its seed, waiting for review, each with a name of its own. */
+  function manyInReview(count: number): string[] {
+    return Array.from({ length: count }, (_, index) => {
+      const created = world.simulator.state.addCase({
+        mode: 'one-step',
+        email: `signer.${index}@example.org`,
+        mobilePhoneNumber: '+34 600 000 000',
+        registrationAuthority: '1400',
+        profile: 'PFnubeQAFCiudadano',
+      })
+      created.status = 'VIDEOREVIEW'
+      created.person = { ...created.person, given_name: `Signer ${index}`, serial_number: `${index}X` }
+      return `${created.videoidPk},${created.requestPk}`
+    })
+  }
+
+  it('answers the queue’s first rows whole at once, and pushes the rest, numbered after the answer, as it unseals them', async () => {
+    const adding = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await adding.handlers.addCases({ text: [...pairsOf(world.simulator), ...manyInReview(150)].join('\n') })
+    await adding.close()
+    // A restart: nothing of the book is in memory, and nothing is unsealed until something asks.
+    const pushed: { change: number; rows: CaseRow[] }[] = []
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+      if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
+    })
+    const book = await app.handlers.getCaseBook(undefined)
+    if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
+    const total = SEED_CASES.length + 150
+    expect(book.rows).toHaveLength(total)
+    const whole = book.rows.filter((row) => row.person !== undefined)
+    // A hundred, the queue's first: the oldest cases waiting for review (the seed's own come first).
+    expect(whole).toHaveLength(100)
+    expect(whole.every((row) => row.status === 'VIDEOREVIEW')).toBe(true)
+    const firstAdded = book.rows.filter((row) => row.status === 'VIDEOREVIEW').slice(0, 100)
+    expect(whole.map((row) => row.videoidPk)).toEqual(firstAdded.map((row) => row.videoidPk))
+    await expect
+      .poll(() => new Set(pushed.flatMap((push) => push.rows.map((row) => row.videoidPk))).size)
+      .toBe(total - 100)
+    expect(pushed.every((push) => push.change > book.changes)).toBe(true)
+    expect(pushed.map((push) => push.change)).toEqual(
+      [...pushed.map((push) => push.change)].sort((a, b) => a - b),
+    )
+    const unsealed = pushed.flatMap((push) => push.rows)
+    expect(unsealed.every((row) => row.person !== undefined)).toBe(true)
+    expect(unsealed.find((row) => row.person?.givenName === 'Signer 149')).toMatchObject({
+      status: 'VIDEOREVIEW',
+      person: { serialNumber: '149X', email: 'signer.149@example.org' },
+    })
+    // The row holds what a row shows and search needs; the case, opened, holds the rest.
+    const opened = await app.handlers.getCase({ videoidPk: whole[0]?.videoidPk ?? 0 })
+    expect(opened).toMatchObject({ note: '', person: { profile: expect.any(String) } })
+    expect(whole[0]).not.toHaveProperty('note')
+    expect(whole[0]?.person).not.toHaveProperty('profile')
+    await app.close()
+  })
+
+  it('shows how far an addition is, and a stop keeps what was checked and reads no more', async () => {
+    const events: { name: string; payload: unknown }[] = []
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) =>
+      events.push({ name, payload }),
+    )
+    const pairs = manyInReview(64)
+    world.simulator.inject({
+      route: 'GET /request/*',
+      fault: { kind: 'latency', ms: 150 },
+      times: Number.POSITIVE_INFINITY,
+    })
+    const adding = app.handlers.addCases({ text: pairs.join('\n') })
+    const progress = () =>
+      events
+        .filter((event) => event.name === 'addCasesProgress')
+        .map((event) => event.payload as { checked: number; total: number })
+    await expect.poll(() => progress().at(-1)?.checked ?? 0).toBeGreaterThan(0)
+    expect(await app.handlers.cancelAddCases(undefined)).toEqual({ cancelled: true })
+    const result = await adding
+    if (result.kind !== 'lines') throw new Error(result.kind)
+    const added = result.results.filter((line) => line.outcome === 'added')
+    const cancelled = result.results.filter((line) => line.outcome === 'cancelled')
+    expect(added.length).toBeGreaterThan(0)
+    expect(cancelled.length).toBeGreaterThan(0)
+    expect(added.length + cancelled.length).toBe(64)
+    expect(progress().every((step) => step.total === 64)).toBe(true)
+    expect(progress().at(-1)?.checked).toBe(added.length)
+    // Only the pairs checked before the stop reached the Optimizer, and each of them is in the book.
+    const reads = world.simulator.requests.filter((request) => request.path.includes('/request/')).length
+    expect(reads).toBe(added.length)
+    const book = await app.handlers.getCaseBook(undefined)
+    expect(book.state === 'open' && book.rows.map((row) => row.videoidPk).sort()).toEqual(
+      added.map((line) => line.videoidPk).sort(),
+    )
+    expect(await app.handlers.cancelAddCases(undefined)).toEqual({ cancelled: false })
+    await app.close()
   })
 })

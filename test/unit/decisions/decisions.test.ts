@@ -389,7 +389,7 @@ describe('decisions', () => {
     await expect(approve(app)).rejects.toMatchObject({ code: 'wrong_state' })
     const book = await app.handlers.getCaseBook(undefined)
     expect(
-      book.state === 'open' && book.cases.find((item) => item.videoidPk === ONE_STEP.videoidPk)?.status,
+      book.state === 'open' && book.rows.find((row) => row.videoidPk === ONE_STEP.videoidPk)?.status,
     ).toBe('ENROLLREADY')
     expect(world.simulator.decisions).toEqual([])
     expect(await decisionPhases(app)).toEqual([])

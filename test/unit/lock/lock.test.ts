@@ -1,28 +1,22 @@
-import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import keytar from '@github/keytar'
-import Conf from 'conf'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { createIpcBinding } from '../../../main/ipc'
-import { mediaBehindLock } from '../../../main/lock/gate'
-import type { Clock, PowerMonitor, TouchId } from '../../../main/lock/lock-service'
+import { bindServices } from '../../../main/bindings'
+import type { TouchId } from '../../../main/lock/lock-service'
 import { createLogger } from '../../../main/log'
-import { createMediaHandler } from '../../../main/media/media-protocol'
-import { createServices } from '../../../main/services'
-import { type EventName, invokeNames } from '../../../shared/channels'
-import type { JournalEntry } from '../../../shared/decisions'
+import { invokeNames } from '../../../shared/channels'
+import type { CaseDecisions, JournalEntry } from '../../../shared/decisions'
 import { FULL_CHECKLIST } from '../decisions/checklist'
 import { eachTestWorld, OFFICER, readTree, servicesFor } from '../vault/fixtures'
+import { desk as deskIn, JAVIER, LUCIA, lockEntries, lockRecord, MINUTE } from './desk'
 
 // The desk's lock on the app's own services, the real keychain and journal, against the simulator;
 // the Electron edge (powerMonitor, Touch ID) and the clock are fakes the test drives.
 const world = eachTestWorld()
+const desk = (options?: Parameters<typeof deskIn>[1]) => deskIn(world, options)
 
-const LUCIA = { videoidPk: 16673, requestPk: 923056, check: 'lucia.garcia@example.org' } // VIDEOREVIEW
-const JAVIER = { videoidPk: 16674, requestPk: 923057, check: '30918274H' } // VIDEOREVIEW
-const MINUTE = 60_000
 /** What a locked desk still answers, written out here rather than taken from the gate. */
 const OPEN = [
   'getSettings',
@@ -32,69 +26,6 @@ const OPEN = [
   'unlockDeskWithTouchId',
   'reportActivity',
 ]
-
-/** A clock that stands still until the test moves it, running the timers that fall due on the way. */
-function fakeClock(start = Date.parse('2026-11-02T09:00:00Z')) {
-  let now = start
-  let ids = 0
-  const timers = new Map<number, { at: number; callback: () => void }>()
-  return {
-    now: () => now,
-    setTimeout: (callback: () => void, ms: number) => {
-      timers.set(++ids, { at: now + ms, callback })
-      return ids
-    },
-    clearTimeout: (id: unknown) => void timers.delete(id as number),
-    advance(ms: number) {
-      const end = now + ms
-      for (;;) {
-        const [id, due] =
-          [...timers].filter(([, timer]) => timer.at <= end).sort((a, b) => a[1].at - b[1].at)[0] ?? []
-        if (id === undefined || !due) break
-        timers.delete(id)
-        now = due.at
-        due.callback()
-      }
-      now = end
-    },
-  } satisfies Clock & { advance(ms: number): void }
-}
-
-/** Electron's powerMonitor as the lock uses it: events, and the system's idle state. */
-class FakePowerMonitor extends EventEmitter implements PowerMonitor {
-  idleState: 'active' | 'idle' | 'locked' | 'unknown' = 'active'
-  getSystemIdleState() {
-    return this.idleState
-  }
-}
-
-async function desk(options: { touchId?: TouchId; setUp?: boolean } = {}) {
-  const clock = fakeClock()
-  const powerMonitor = new FakePowerMonitor()
-  const events: { name: EventName; payload: unknown }[] = []
-  const app = servicesFor(
-    world.dataDir,
-    world.service,
-    world.simulator.url,
-    (name, payload) => events.push({ name, payload }),
-    { clock, powerMonitor, ...(options.touchId ? { touchId: options.touchId } : {}) },
-  )
-  if (options.setUp !== false) {
-    await app.handlers.setUpCredentials(OFFICER)
-    await app.handlers.addCases({
-      text: [LUCIA, JAVIER].map((item) => `${item.videoidPk},${item.requestPk},${item.check}`).join('\n'),
-    })
-  }
-  return { app, clock, powerMonitor, events }
-}
-
-/** The journal's lock entries: event, cause, officer. */
-async function lockEntries(app: ReturnType<typeof servicesFor>) {
-  const { entries } = await app.handlers.getJournal(undefined)
-  return entries.flatMap((entry) =>
-    entry.type === 'lock' ? [[entry.event, entry.cause, entry.officer]] : [],
-  )
-}
 
 describe('the desk lock', () => {
   it('locks after the idle limit, later after input, sooner once the setting is shorter', async () => {
@@ -136,6 +67,7 @@ describe('the desk lock', () => {
     expect(events.filter((event) => event.name === 'lockChanged').at(-1)?.payload).toEqual({
       locked: true,
       officer: OFFICER.username,
+      unlockWith: 'pin',
       touchId: false,
     })
     await app.handlers.unlockDesk({ pin: OFFICER.pin })
@@ -159,14 +91,12 @@ describe('the desk lock', () => {
 
   it('refuses every other function while locked, whatever it is sent, and the media; decides nothing', async () => {
     const { app, events } = await desk()
-    const log = createLogger(() => undefined)
-    const binding = createIpcBinding({
-      handlers: app.handlers,
+    // Bound as the app and the harness bind them: the gate and the media's lock come with the binding.
+    const { ipc: binding, media } = bindServices(app, {
       isTrustedSender: () => true,
-      refuse: app.refuse,
-      log,
+      log: createLogger(() => undefined),
+      media: {},
     })
-    const media = mediaBehindLock(createMediaHandler({ video: app.video }), app.lock.locked)
     await app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
     await expect
       .poll(() => events.some((event) => JSON.stringify(event.payload).includes('"status":"ready"')))
@@ -233,8 +163,14 @@ describe('the desk lock', () => {
     target.status = 'ENROLLREADY'
     const lockedAt = events.length
     app.start()
+    // No window asks for the book while locked: the first round starts on its own, a few seconds in.
     await expect
-      .poll(async () => (await app.cases.list()).find((item) => item.videoidPk === JAVIER.videoidPk)?.status)
+      .poll(
+        async () => (await app.cases.list()).find((item) => item.videoidPk === JAVIER.videoidPk)?.status,
+        {
+          timeout: 10_000,
+        },
+      )
       .toBe('ENROLLREADY')
     await expect(app.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })
     const whileLocked = events.slice(lockedAt)
@@ -250,7 +186,7 @@ describe('the desk lock', () => {
     expect(names.indexOf('casesChanged')).toBe(0)
     expect(names.indexOf('journalAppended')).toBeLessThan(names.indexOf('lockChanged'))
     expect(released[0]?.payload).toMatchObject({
-      cases: [expect.objectContaining({ videoidPk: JAVIER.videoidPk, status: 'ENROLLREADY' })],
+      rows: [expect.objectContaining({ videoidPk: JAVIER.videoidPk, status: 'ENROLLREADY' })],
     })
     // The entries written while locked, in order, then the unlock's own: the page's journal misses none.
     const appended = released
@@ -261,13 +197,55 @@ describe('the desk lock', () => {
     await app.close()
   })
 
+  it('holds a decision settled while locked, and sends it on unlock', async () => {
+    const events: { name: string; payload: unknown }[] = []
+    // Every ask reads the status again: the settling needs no wait of its own.
+    const app = servicesFor(
+      world.dataDir,
+      world.service,
+      world.simulator.url,
+      (name, payload) => events.push({ name, payload }),
+      { settle: { windowMs: 600_000, readEveryMs: 0 } },
+    )
+    await app.handlers.setUpCredentials(OFFICER)
+    await app.handlers.addCases({ text: `${LUCIA.videoidPk},${LUCIA.requestPk},${LUCIA.check}` })
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'drop' } })
+    await expect(
+      app.handlers.decide({ action: 'approve', videoidPk: LUCIA.videoidPk, checklist: FULL_CHECKLIST }),
+    ).rejects.toMatchObject({ code: 'outcome_unknown' })
+    await app.handlers.lockDesk(undefined)
+    const lockedAt = events.length
+    // The slow server finishes while the desk is locked; main settles the decision meanwhile.
+    const lucia = world.simulator.state.cases.get(LUCIA.videoidPk)
+    if (!lucia) throw new Error('the simulator’s seed changed')
+    lucia.status = 'ENROLLREADY'
+    await app.decisions.settleDue()
+    const settled = (await app.decisions.journal()).entries.at(-1)
+    expect(settled).toMatchObject({ type: 'decision', phase: 'settled_done' })
+    expect(events.slice(lockedAt).map((event) => event.name)).not.toContain('decisionsChanged')
+
+    const openedAt = events.length
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    const released = events
+      .slice(openedAt)
+      .filter((event) => event.name === 'decisionsChanged')
+      .map((event) => event.payload as CaseDecisions)
+    expect(released).toEqual([
+      expect.objectContaining({
+        videoidPk: LUCIA.videoidPk,
+        records: [expect.objectContaining({ action: 'approve', settledByStatus: true })],
+      }),
+    ])
+    await app.close()
+  })
+
   it('refuses a wrong PIN and journals it; after three, each try waits longer, the right PIN too', async () => {
     const { app, clock, events } = await desk()
     await app.handlers.lockDesk(undefined)
     for (let tries = 0; tries < 3; tries++)
       await expect(app.handlers.unlockDesk({ pin: '11111111' })).rejects.toMatchObject({ code: 'wrong_pin' })
     // Three wrong: the fourth waits 5 s, and a try meanwhile (even the right PIN) is not compared.
-    expect(app.lock.state().retryAt).toBe(new Date(clock.now() + 5000).toISOString())
+    expect((await app.lock.state()).retryAt).toBe(new Date(clock.now() + 5000).toISOString())
     expect(events.filter((event) => event.name === 'lockChanged').at(-1)?.payload).toMatchObject({
       retryAt: new Date(clock.now() + 5000).toISOString(),
     })
@@ -276,14 +254,15 @@ describe('the desk lock', () => {
     await expect(app.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({ code: 'unlock_wait' })
     clock.advance(1)
     await expect(app.handlers.unlockDesk({ pin: '22222222' })).rejects.toMatchObject({ code: 'wrong_pin' })
-    expect(app.lock.state().retryAt).toBe(new Date(clock.now() + 10_000).toISOString())
+    expect((await app.lock.state()).retryAt).toBe(new Date(clock.now() + 10_000).toISOString())
     clock.advance(10_000)
     await expect(app.handlers.unlockDesk({ pin: '33333333' })).rejects.toMatchObject({ code: 'wrong_pin' })
-    expect(app.lock.state().retryAt).toBe(new Date(clock.now() + 20_000).toISOString())
+    expect((await app.lock.state()).retryAt).toBe(new Date(clock.now() + 20_000).toISOString())
     clock.advance(20_000)
     expect(await app.handlers.unlockDesk({ pin: OFFICER.pin })).toEqual({
       locked: false,
       officer: OFFICER.username,
+      unlockWith: 'pin',
       touchId: false,
     })
     const failed = ['unlock_failed', 'wrong_pin', OFFICER.username]
@@ -299,7 +278,7 @@ describe('the desk lock', () => {
     // Forgiven once open: the next lock starts with three free tries again.
     await app.handlers.lockDesk(undefined)
     await expect(app.handlers.unlockDesk({ pin: '11111111' })).rejects.toMatchObject({ code: 'wrong_pin' })
-    expect(app.lock.state().retryAt).toBeUndefined()
+    expect((await app.lock.state()).retryAt).toBeUndefined()
     await app.close()
   })
 
@@ -321,24 +300,6 @@ describe('the desk lock', () => {
     await app.close()
   })
 
-  it('stays locked, and keeps its wait, across a restart', async () => {
-    const { app, clock } = await desk()
-    await app.handlers.lockDesk(undefined)
-    for (let tries = 0; tries < 3; tries++)
-      await expect(app.handlers.unlockDesk({ pin: '11111111' })).rejects.toMatchObject({ code: 'wrong_pin' })
-    await app.close()
-
-    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, { clock })
-    expect(restarted.lock.locked()).toBe(true)
-    expect(restarted.refuse('getCaseBook')?.code).toBe('desk_locked')
-    await expect(restarted.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({
-      code: 'unlock_wait',
-    })
-    clock.advance(5000)
-    expect(await restarted.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
-    await restarted.close()
-  })
-
   it('compares the PIN in main only: not sent to the Optimizer, not answered, not logged, not written', async () => {
     const { app, events } = await desk()
     const sentBefore = world.simulator.requestsCarrying(OFFICER.pin)
@@ -352,15 +313,24 @@ describe('the desk lock', () => {
     expect(JSON.stringify(opened)).not.toContain(OFFICER.pin)
     expect(JSON.stringify(events.slice(eventsBefore))).not.toContain(OFFICER.pin)
     expect(app.lines.join('\n')).not.toContain(OFFICER.pin)
+    await app.close()
     for (const file of ['decision-journal.jsonl', 'settings.json'])
       expect(readFileSync(path.join(world.dataDir, file), 'utf8')).not.toContain(OFFICER.pin)
     expect(readTree(world.dataDir)).not.toContain(`${OFFICER.pin}9`)
-    await app.close()
+    expect(JSON.stringify(await lockRecord(world.service))).not.toContain(OFFICER.pin)
   })
 
   it('does not lock before set-up, and says why when asked to', async () => {
     const { app, clock } = await desk({ setUp: false })
+    // Until its record is read from the keychain, the desk counts as locked: it fails closed.
+    expect(app.refuse('getCaseBook')?.code).toBe('desk_locked')
     app.start()
+    expect(await app.handlers.getLockState(undefined)).toEqual({
+      locked: false,
+      officer: '',
+      unlockWith: 'set_up',
+      touchId: false,
+    })
     clock.advance(30 * MINUTE)
     expect(app.lock.locked()).toBe(false)
     await expect(app.handlers.lockDesk(undefined)).rejects.toMatchObject({ code: 'credentials_missing' })
@@ -390,48 +360,27 @@ describe('the desk lock', () => {
     await app.close()
   })
 
-  it('locks, refuses and opens on a full disk: only its survival across a restart is lost', async () => {
+  it('locks, refuses and opens while the keychain will not keep its record: only its survival across a restart is lost', async () => {
     const { app } = await desk()
     await app.close()
-    const conf = new Conf<Record<string, unknown>>({
-      projectName: 'rao-desk',
-      cwd: world.dataDir,
-      configName: 'settings',
+    const refusing = {
+      getPassword: keytar.getPassword,
+      deletePassword: keytar.deletePassword,
+      setPassword: (service: string, account: string, password: string) =>
+        service === `${world.service}.lock`
+          ? Promise.reject(new Error('The collection is locked.'))
+          : keytar.setPassword(service, account, password),
+    }
+    const again = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      keychain: refusing,
     })
-    const lines: string[] = []
-    const full = createServices({
-      store: {
-        get: (key) => conf.get(key),
-        delete: (key) => conf.delete(key),
-        set: (key, value) => {
-          if (key === 'deskLock')
-            throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })
-          conf.set(key, value)
-        },
-      },
-      caseBookFile: path.join(world.dataDir, 'case-book.jsonl'),
-      journalFile: path.join(world.dataDir, 'decision-journal.jsonl'),
-      cacheDir: path.join(world.dataDir, 'video-cache'),
-      mediaUrl: (mediaPath) => `rao-media://media${mediaPath}`,
-      keychain: keytar,
-      keychainService: world.service,
-      log: createLogger((line) => lines.push(line)),
-      emit: () => undefined,
-    })
-    expect(await full.handlers.lockDesk(undefined)).toMatchObject({ locked: true })
-    expect(full.refuse('decide')?.code).toBe('desk_locked')
-    await expect(full.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })
-    expect(await full.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
-    expect(lines.join('\n')).toContain('the lock could not be kept on disk')
-    await full.close()
-  })
-
-  it('opens when the keychain no longer holds the credentials: there is nothing to unlock with', async () => {
-    const { app } = await desk()
-    await app.handlers.lockDesk(undefined)
-    await keytar.deletePassword(`${world.service}.sandbox`, 'officer')
-    expect(await app.handlers.unlockDesk({ pin: '0000' })).toMatchObject({ locked: false })
-    expect((await lockEntries(app)).at(-1)).toEqual(['unlocked', 'credentials_gone', OFFICER.username])
-    await app.close()
+    expect(await again.handlers.getLockState(undefined)).toMatchObject({ locked: false })
+    expect(await again.handlers.lockDesk(undefined)).toMatchObject({ locked: true })
+    expect(again.refuse('decide')?.code).toBe('desk_locked')
+    await expect(again.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })
+    expect(await again.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
+    await again.close()
+    expect(again.lines.join('\n')).toContain('the lock could not be kept in the keychain')
+    expect(again.lines.join('\n')).toContain('keychain_locked')
   })
 })

@@ -1,4 +1,17 @@
-import { readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
@@ -6,6 +19,7 @@ import { VIDEOS, writeVideoWithIndexFar } from '../../simulator/seed'
 import { filesUnder, plaintextIn } from '../../support/plaintext-scan'
 import { eachTestWorld, servicesFor } from '../vault/fixtures'
 import { type Cases, JAVIER, LUCIA, withCases } from './cases'
+import { sealVersion1, storedMediaKey } from './version1'
 
 // Videos and snapshots at rest: what lies in the cache folder, and what becomes of a damaged copy, a lost
 // media key and files from before the cache was sealed. The geometry, by hand: a 92-byte header, then
@@ -91,6 +105,8 @@ describe('the video cache at rest', () => {
       status: 'failed',
       error: { code: 'media_damaged' },
     })
+    // Found damaged, the copy serves nothing more, not even the ranges that played before.
+    expect((await cases.get('/case/16673/video', 'bytes=100000-200000')).status).toBe(500)
     // Damage is never played: the next open downloads the video again, and that copy is whole.
     const reopened = cases.states.length
     const again = await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
@@ -115,6 +131,21 @@ describe('the video cache at rest', () => {
     expect((await cases.get('/case/16673/video')).status).toBe(500)
     await downloaded(cases, LUCIA.videoidPk, large.length)
     expect((await body(await cases.get('/case/16673/video'))).equals(large)).toBe(true)
+    await cases.app.close()
+  })
+
+  it('a file cut while it is read: the chunks it no longer holds end the response as damaged', async () => {
+    const cases = await withCases(world)
+    const large = largeVideo()
+    await downloaded(cases, LUCIA.videoidPk, large.length)
+    const source = await cases.app.video.source(LUCIA.videoidPk)
+    // Read once whole, so the reader's buffers have held every chunk before.
+    expect(
+      (await new Response(source?.stream({ start: 0, end: 8 * CHUNK - 1 })).arrayBuffer()).byteLength,
+    ).toBe(8 * CHUNK)
+    truncateSync(savedVideo(LUCIA.videoidPk), HEADER + 2 * SEALED_CHUNK + 100)
+    const cut = new Response(source?.stream({ start: 0, end: 8 * CHUNK - 1 }))
+    await expect(cut.arrayBuffer()).rejects.toMatchObject({ code: 'media_damaged' })
     await cases.app.close()
   })
 
@@ -194,5 +225,154 @@ describe('the video cache at rest', () => {
       Buffer.from(png('kept before the upgrade'), 'base64'),
     )
     expect(await upgraded.handlers.getVideoCache(undefined)).toEqual({ videos: 0, bytes: 0 })
+  })
+
+  it('a file copied over another case’s or snapshot’s name does not open there: it is damage, never shown', async () => {
+    const cases = await withCases(world)
+    await downloaded(cases, LUCIA.videoidPk, readFileSync(VIDEOS.a).length)
+    await downloaded(cases, JAVIER.videoidPk, readFileSync(VIDEOS.b).length)
+    const keep = (videoidPk: number, text: string) =>
+      cases.app.handlers.saveSnapshot({ videoidPk, videoTimeSeconds: 1, png: png(text) })
+    const [lucia, luciaLater, javier] = [
+      await keep(LUCIA.videoidPk, 'a frame of Lucía'),
+      await keep(LUCIA.videoidPk, 'another frame of Lucía'),
+      await keep(JAVIER.videoidPk, 'a frame of Javier'),
+    ]
+    copyFileSync(savedVideo(LUCIA.videoidPk), savedVideo(JAVIER.videoidPk))
+    const sealedSnapshot = (id: string) =>
+      filesUnder(cacheDir()).find((file) => file.endsWith(`${id}.png.enc`)) ?? ''
+    copyFileSync(sealedSnapshot(lucia.id), sealedSnapshot(javier.id))
+    copyFileSync(sealedSnapshot(lucia.id), sealedSnapshot(luciaLater.id))
+
+    const opened = await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    expect(opened.state).toMatchObject({ status: 'failed', error: { code: 'media_damaged' } })
+    expect((await cases.get('/case/16674/video')).status).toBe(500)
+    for (const moved of [javier, luciaLater])
+      expect((await cases.get(new URL(moved.url).pathname)).status, moved.id).toBe(500)
+    // Where it was sealed, the copied file still opens.
+    expect(await body(await cases.get(new URL(lucia.url).pathname))).toEqual(
+      Buffer.from(png('a frame of Lucía'), 'base64'),
+    )
+    await cases.app.close()
+  })
+
+  it('files of the format before files were bound to their place: the video goes, the snapshot is sealed again where it lies', async () => {
+    const cases = await withCases(world)
+    const source = readFileSync(VIDEOS.a)
+    await downloaded(cases, LUCIA.videoidPk, source.length)
+    const kept = await cases.app.handlers.saveSnapshot({
+      videoidPk: LUCIA.videoidPk,
+      videoTimeSeconds: 1,
+      png: png('kept under version 1'),
+    })
+    await cases.app.close()
+    // The same files as version 1 wrote them, under the same media key.
+    const mediaKey = await storedMediaKey(world.service)
+    writeFileSync(savedVideo(LUCIA.videoidPk), sealVersion1(mediaKey, source))
+    const snapshotFile = filesUnder(cacheDir()).find((file) => file.endsWith(`${kept.id}.png.enc`)) ?? ''
+    writeFileSync(snapshotFile, sealVersion1(mediaKey, Buffer.from(png('kept under version 1'), 'base64')))
+
+    const upgraded = servicesFor(world.dataDir, world.service, world.simulator.url)
+    upgraded.start()
+    await upgraded.close() // waits for the purge that starts with the services
+    expect(await upgraded.handlers.getVideoCache(undefined)).toEqual({ videos: 0, bytes: 0 })
+    expect(readFileSync(snapshotFile)[4]).toBe(2)
+    expect(await upgraded.video.snapshot(LUCIA.videoidPk, kept.id)).toEqual(
+      Buffer.from(png('kept under version 1'), 'base64'),
+    )
+    expect(plaintextIn(cacheDir(), [source])).toEqual([])
+  })
+
+  it('a bit flipped in a chunk while the video downloads: that download stops as damaged, and the next one is whole', async () => {
+    const cases = await withCases(world)
+    const large = largeVideo()
+    world.simulator.setVideoRate(1_000_000) // some eight seconds for the whole
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    // Chunk 5 is on disk once the body is past chunk 6 (the index fetched ahead lies further on).
+    const received = () =>
+      cases.states.reduce(
+        (most, { state }) => (state.status === 'downloading' ? Math.max(most, state.bytes) : most),
+        0,
+      )
+    await expect.poll(received, { timeout: 10_000 }).toBeGreaterThan(7 * CHUNK)
+    const part = path.join(videosDir(), readdirSync(videosDir()).find((name) => name.endsWith('.part')) ?? '')
+    const sealed = readFileSync(part)
+    const at = HEADER + 5 * SEALED_CHUNK + 1000
+    const fd = openSync(part, 'r+')
+    writeSync(fd, Buffer.from([(sealed[at] ?? 0) ^ 0x01]), 0, 1, at)
+    closeSync(fd)
+
+    const from = cases.states.length
+    const over = await cases.get('/case/16673/video', 'bytes=300000-400000')
+    await expect(over.arrayBuffer()).rejects.toThrow()
+    expect(await cases.settled(LUCIA.videoidPk, from)).toMatchObject({
+      status: 'failed',
+      error: { code: 'media_damaged' },
+    })
+    world.simulator.setVideoRate(undefined)
+    await downloaded(cases, LUCIA.videoidPk, large.length)
+    expect((await body(await cases.get('/case/16673/video'))).equals(large)).toBe(true)
+    await cases.app.close()
+  }, 30_000)
+
+  it('stray entries and a file that cannot be deleted stop neither the lost-key purge nor the retention purge', async () => {
+    let clock = new Date('2026-11-02T09:00:00Z')
+    const cases = await withCases(world, () => clock)
+    await downloaded(cases, LUCIA.videoidPk, readFileSync(VIDEOS.a).length)
+    await downloaded(cases, JAVIER.videoidPk, readFileSync(VIDEOS.b).length)
+    for (const videoidPk of [LUCIA.videoidPk, JAVIER.videoidPk])
+      await cases.app.handlers.saveSnapshot({
+        videoidPk,
+        videoTimeSeconds: 1,
+        png: png(`frame ${videoidPk}`),
+      })
+    // What a file manager or a backup tool leaves in the cache: a file where folders are, and the reverse.
+    const snapshotsDir = path.join(cacheDir(), 'snapshots')
+    writeFileSync(path.join(snapshotsDir, '.DS_Store'), 'Finder')
+    mkdirSync(path.join(videosDir(), 'stray.video.enc'))
+    const [luciaFolder = ''] = readdirSync(snapshotsDir).filter((name) =>
+      name.endsWith(`-${LUCIA.videoidPk}`),
+    )
+    mkdirSync(path.join(snapshotsDir, luciaFolder, '0-00000000.png.enc'))
+    // One snapshot that cannot be deleted (immutable, which even root cannot delete).
+    const [stuck = ''] = filesUnder(snapshotsDir).filter(
+      (file) => file.includes(`-${JAVIER.videoidPk}${path.sep}`) && file.endsWith('.png.enc'),
+    )
+    const immutable = (on: boolean) => {
+      try {
+        execFileSync('chattr', [on ? '+i' : '-i', stuck], { stdio: 'ignore' })
+        return true
+      } catch {
+        return false
+      }
+    }
+    const canPin = immutable(true)
+    try {
+      expect(await keytar.deletePassword(`${world.service}.media`, 'media-key')).toBe(true)
+      const opened = await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+      expect(opened.lostCopies).toEqual({ videos: 2, snapshots: canPin ? 1 : 2 })
+      expect(await cases.settled(LUCIA.videoidPk, cases.states.length)).toEqual({
+        status: 'ready',
+        bytes: readFileSync(VIDEOS.a).length,
+      })
+
+      // Both cases final, and past their retention: the purge deletes all it can, past what it cannot.
+      await cases.app.handlers.saveSettings({ videoRetentionDays: 1 })
+      for (const videoidPk of [LUCIA.videoidPk, JAVIER.videoidPk]) {
+        const seeded = world.simulator.state.cases.get(videoidPk)
+        if (seeded) seeded.status = 'CANCELLED'
+      }
+      await cases.app.handlers.syncCases(undefined)
+      clock = new Date('2026-11-04T09:00:00Z')
+      expect(await cases.app.video.purge()).toBe(canPin ? 2 : 3) // Lucía's video and snapshots folder, and Javier's
+      expect(await cases.app.handlers.getVideoCache(undefined)).toEqual({ videos: 0, bytes: 0 })
+      const left = canPin
+        ? [stuck, path.join(snapshotsDir, '.DS_Store')]
+        : [path.join(snapshotsDir, '.DS_Store')]
+      expect(filesUnder(cacheDir()).sort()).toEqual(left.sort())
+    } finally {
+      if (canPin) immutable(false)
+    }
+    await cases.app.close()
   })
 })

@@ -11,14 +11,18 @@ export const JAVIER = { videoidPk: 16674, requestPk: 923057 } // VIDEOREVIEW, si
  * The app's services on the test's world with three cases in the book, main's media protocol on them,
  * and every video state they pushed.
  */
-export async function withCases(world: TestWorld, now?: () => Date) {
+export async function withCases(
+  world: TestWorld,
+  now?: () => Date,
+  extra: Pick<Parameters<typeof servicesFor>[4] & object, 'cacheFreeBytes'> = {},
+) {
   const states: { videoidPk: number; state: VideoState }[] = []
   const app = servicesFor(
     world.dataDir,
     world.service,
     world.simulator.url,
     (name, payload) => name === 'videoProgress' && states.push(payload as (typeof states)[number]),
-    now ? { now } : {},
+    { ...(now ? { now } : {}), ...extra },
   )
   await app.handlers.addCases({
     text: [LUCIA, DIEGO, JAVIER].map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),

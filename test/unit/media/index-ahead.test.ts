@@ -20,8 +20,24 @@ beforeEach(async () => {
 })
 afterEach(() => simulator.close())
 
-/** Fetches ahead the index of `file`, served as a case's video; records each chunk kept and when. */
-async function fetchAheadOf(file: string, head = readFileSync(file).subarray(0, 4096)) {
+/** The simulator's strong ETag for the video it serves now, as a download's answer carries it. */
+async function validatorNow(): Promise<string> {
+  const answer = await fetch(`${simulator.url}/videoid/${LUCIA}/video`, { headers: { range: 'bytes=0-0' } })
+  await answer.arrayBuffer()
+  const etag = answer.headers.get('etag')
+  if (!etag?.startsWith('"')) throw new Error('the simulator gave no strong ETag')
+  return etag
+}
+
+/**
+ * Fetches ahead the index of `file`, served as a case's video, from the version `validator` names (the
+ * one served now unless said); records each chunk kept and when.
+ */
+async function fetchAheadOf(
+  file: string,
+  head = readFileSync(file).subarray(0, 4096),
+  validator?: string | null,
+) {
   simulator.attachVideo(LUCIA, file)
   const { client } = clientFor(simulator)
   const kept: { index: number; plain: Buffer; last: boolean; arrivedBefore: number }[] = []
@@ -30,15 +46,21 @@ async function fetchAheadOf(file: string, head = readFileSync(file).subarray(0, 
   const outcome = await fetchIndexAhead({
     head,
     total: readFileSync(file).length,
+    validator: validator === null ? undefined : (validator ?? (await validatorNow())),
     has: () => false,
     writeChunk: (index, plain, last) =>
       kept.push({ index, plain: Buffer.from(plain), last, arrivedBefore: arrived }),
-    readRange: (range, onPiece) => {
+    readRange: (range, ifRange, onPiece) => {
       asked++
-      return client.readVideoRange(LUCIA, range, (piece) => {
-        arrived += piece.length
-        onPiece(piece)
-      })
+      return client.readVideoRange(
+        LUCIA,
+        range,
+        (piece) => {
+          arrived += piece.length
+          onPiece(piece)
+        },
+        { ifRange },
+      )
     },
   })
   return { outcome, kept, asked, arrived }
@@ -85,6 +107,29 @@ describe('an MP4 index fetched ahead', () => {
     writeFileSync(file, Buffer.alloc(32 + 8 + 43_547 + 17 * 1024 * 1024))
     const { outcome, kept, asked } = await fetchAheadOf(file, head)
     expect(outcome).toBe('too_large')
+    expect([asked, kept.length]).toEqual([0, 0])
+  })
+
+  it('keeps nothing where the file is no longer the version being downloaded (If-Range)', async () => {
+    const file = path.join(folder, 'index-last.mp4')
+    writeVideoWithIndexFar(file)
+    simulator.attachVideo(LUCIA, file)
+    const downloading = await validatorNow()
+    // The Optimizer's file is replaced meanwhile: same size, same layout, another version.
+    const replaced = path.join(folder, 'replaced.mp4')
+    writeFileSync(replaced, readFileSync(file))
+    simulator.attachVideo(LUCIA, replaced)
+    expect(await validatorNow()).not.toBe(downloading)
+    const { outcome, kept, asked } = await fetchAheadOf(replaced, undefined, downloading)
+    expect([outcome, asked]).toEqual(['incomplete', 1])
+    expect(kept).toEqual([])
+  })
+
+  it('asks for nothing where the Optimizer names no version of the file (no strong ETag)', async () => {
+    const file = path.join(folder, 'index-last.mp4')
+    writeVideoWithIndexFar(file)
+    const { outcome, kept, asked } = await fetchAheadOf(file, undefined, null)
+    expect(outcome).toBe('no_validator')
     expect([asked, kept.length]).toEqual([0, 0])
   })
 

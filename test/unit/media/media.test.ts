@@ -11,7 +11,8 @@ const world = eachTestWorld()
 
 const source = readFileSync(VIDEOS.a)
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-const withCases = (now?: () => Date) => withWorldCases(world, now)
+const withCases = (now?: () => Date, extra?: Parameters<typeof withWorldCases>[2]) =>
+  withWorldCases(world, now, extra)
 
 async function downloaded({ app, settled }: Cases, videoidPk: number) {
   const opened = await app.handlers.openVideo({ videoidPk })
@@ -154,6 +155,42 @@ describe('video cache', () => {
     await cases.app.close()
   })
 
+  it('a cancel stops what an open asked for just before it, and an open just after it starts afresh', async () => {
+    const cases = await withCases()
+    const videoRequests = () =>
+      world.simulator.requests.filter((request) => request.path.endsWith(`/videoid/${LUCIA.videoidPk}/video`))
+    // Asked one after the other without waiting: the cancel stops the download before it starts.
+    const opening = cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    const cancelled = cases.app.handlers.cancelVideo({ videoidPk: LUCIA.videoidPk })
+    expect((await opening).state).toEqual({ status: 'none' })
+    expect(await cancelled).toEqual({ status: 'none' })
+    expect(videoRequests()).toEqual([])
+
+    world.simulator.setVideoRate(8 * 1024)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await expect.poll(() => videoRequests().length).toBe(1)
+    world.simulator.setVideoRate(undefined)
+    // A cancel of that download, and an open at once: the open does not join the download being stopped.
+    const cancelling = cases.app.handlers.cancelVideo({ videoidPk: LUCIA.videoidPk })
+    const reopened = await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    const from = cases.states.length
+    expect(reopened.state.status).toBe('downloading')
+    expect(await cancelling).toEqual({ status: 'none' })
+    expect(await cases.settled(LUCIA.videoidPk, from)).toEqual({ status: 'ready', bytes: source.length })
+    expect(videoRequests()).toHaveLength(2)
+
+    // Open, cancel, open, all at once: the last open is not the first's, and its download runs.
+    const before = cases.states.length
+    const first = cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    const stop = cases.app.handlers.cancelVideo({ videoidPk: JAVIER.videoidPk })
+    const last = cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    expect((await first).state).toEqual({ status: 'none' })
+    expect((await last).state.status).toBe('downloading')
+    await stop
+    expect(await cases.settled(JAVIER.videoidPk, before)).toMatchObject({ status: 'ready' })
+    await cases.app.close()
+  })
+
   it('says plainly when the Optimizer’s video is empty or not a video, and keeps nothing', async () => {
     const cases = await withCases()
     const empty = path.join(world.dataDir, 'empty.mp4')
@@ -260,5 +297,71 @@ describe('video cache', () => {
       }),
     ).rejects.toMatchObject({ code: 'invalid_input' })
     await app.close()
+  })
+})
+
+describe('the next case’s video, downloaded ahead', () => {
+  const ANA = { videoidPk: 16675, requestPk: 923058 } // VIDEOREVIEW, signer-c.mp4
+  const videoRequests = (videoidPk: number) =>
+    world.simulator.requests.filter((request) => request.path.endsWith(`/videoid/${videoidPk}/video`)).length
+  const partFiles = () =>
+    readdirSync(path.join(world.dataDir, 'video-cache', 'videos')).filter((name) => name.endsWith('.part'))
+
+  it('downloads while the officer reviews another case, and the open joins it: one download', async () => {
+    const cases = await withCases()
+    world.simulator.setVideoRate(48 * 1024)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
+      outcome: 'started',
+    })
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
+      outcome: 'running',
+    })
+    const opened = await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })
+    expect(opened.state.status).toBe('downloading')
+    expect(await cases.settled(JAVIER.videoidPk)).toMatchObject({ status: 'ready' })
+    expect(videoRequests(JAVIER.videoidPk)).toBe(1)
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
+      outcome: 'saved',
+    })
+    expect((await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk })).state.status).toBe('ready')
+    expect(videoRequests(JAVIER.videoidPk)).toBe(1)
+    await cases.app.close()
+  })
+
+  it('runs at most two downloads: a case left gives its place to the one ahead', async () => {
+    const cases = await withCases()
+    await cases.app.handlers.addCases({ text: `${ANA.videoidPk},${ANA.requestPk}` })
+    world.simulator.setVideoRate(4 * 1024) // each takes some ten seconds: all three would overlap
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk }) // Lucía's case left
+    expect(partFiles()).toHaveLength(2)
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: ANA.videoidPk })).toEqual({
+      outcome: 'started',
+    })
+    expect(await cases.settled(LUCIA.videoidPk)).toEqual({ status: 'none' })
+    expect(partFiles()).toHaveLength(2)
+    // Back to Lucía's case: Javier's, left now, gives way; the one ahead goes on.
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    expect(await cases.settled(JAVIER.videoidPk)).toEqual({ status: 'none' })
+    expect(partFiles()).toHaveLength(2)
+    expect(cases.states.filter((event) => event.videoidPk === ANA.videoidPk).at(-1)?.state.status).toBe(
+      'downloading',
+    )
+    await cases.app.close()
+  })
+
+  it('downloads nothing ahead when the setting is off, or the cache’s disk is short of room', async () => {
+    const short = await withCases(undefined, { cacheFreeBytes: async () => 1024 ** 3 })
+    expect(await short.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
+      outcome: 'no_room',
+    })
+    await short.app.handlers.saveSettings({ prefetchNextVideo: false })
+    expect(await short.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
+      outcome: 'off',
+    })
+    expect(videoRequests(JAVIER.videoidPk)).toBe(0)
+    expect(partFiles()).toEqual([])
+    await short.app.close()
   })
 })

@@ -6,7 +6,7 @@ import type { ErrorCode } from '../../../shared/errors'
 import type { Fault } from '../../simulator/faults'
 import { VIDEOS } from '../../simulator/seed'
 import { type Simulator, startSimulator } from '../../simulator/server'
-import { caseIn, clientFor, TEST_RAO } from './helpers'
+import { asItComes, caseIn, clientFor, TEST_RAO } from './helpers'
 
 type Client = ReturnType<typeof clientFor>['client']
 type Kind = 'read' | 'write' | 'decision' | 'download'
@@ -86,7 +86,7 @@ const calls: Call[] = [
     route: 'GET /videoid/*/video',
     kind: 'download',
     run: (client, simulator, folder) =>
-      client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, path.join(folder, 'v.mp4')),
+      client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, path.join(folder, 'v.mp4'), asItComes),
   },
   {
     name: 'validate',
@@ -208,6 +208,7 @@ describe('fault matrix: every injected fault against every call', () => {
     const result = await clientFor(simulator).client.downloadVideo(
       target.videoidPk,
       path.join(folder, 'v.mp4'),
+      asItComes,
     )
     expect(result.bytes).toBeGreaterThan(0)
     expect(readdirSync(folder)).toEqual(['v.mp4'])

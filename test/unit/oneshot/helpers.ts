@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { closeSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { writeAll } from '../../../main/fs/durable'
 import { createLogger } from '../../../main/log'
 import type { RaoAuthority } from '../../../main/oneshot/authority'
 import { createOneShotClient } from '../../../main/oneshot/client'
+import type { PartWriter } from '../../../main/oneshot/download'
 import { createDispatcher } from '../../../main/oneshot/transport'
 import type { AppError } from '../../../shared/errors'
 import type { Mode, RaoAccount } from '../../simulator/seed'
@@ -15,6 +17,15 @@ export const TEST_RAO: RaoAccount = {
   password: 'Officer-Pass-77',
   pin: '58213947',
   rao: '1402',
+}
+
+/** A download's body written as it comes, for tests that compare it with the video (the app's cache seals it). */
+export const asItComes = {
+  writer: (fd: number): PartWriter => ({
+    write: (piece) => writeAll(fd, piece),
+    end: () => undefined,
+    close: () => closeSync(fd),
+  }),
 }
 
 export const credentialsOf = (account: RaoAccount): RaoAuthority => ({ kind: 'credentials', ...account })
@@ -81,3 +92,9 @@ export function selfSignedCertificate(): { key: string; cert: string } {
   execFileSync('openssl', args, { stdio: 'ignore' })
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
 }
+
+/**
+ * What an error of a call that carried a secret says in place of the Optimizer's words, written here
+ * by hand (not taken from the code under test).
+ */
+export const WITHHELD = 'the Optimizer’s words are not shown, as the call carried credentials'

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { skipBecause } from '../../skip'
-import { caseIn, clientFor, failureOf, TEST_RAO } from './helpers'
+import { asItComes, caseIn, clientFor, failureOf, TEST_RAO } from './helpers'
 
 // A disk that fills up mid-download: a 16 KiB tmpfs (smaller than every seeded video), which only root may mount (CI runs as root).
 const smallDisk = mkdtempSync(path.join(tmpdir(), 'rao-small-disk-'))
@@ -32,7 +32,9 @@ describe('video downloads that cannot be saved on this computer', () => {
   it('a folder that does not exist is a storage problem, not a network one', async () => {
     const { client } = clientFor(simulator)
     const missing = path.join(smallDisk, 'no-such-folder', 'v.mp4')
-    const error = await failureOf(client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, missing))
+    const error = await failureOf(
+      client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, missing, asItComes),
+    )
     expect(error.code).toBe('storage')
     expect(error.message).toBe('The video could not be saved on this computer.')
     expect(error.detail).toMatch(/ENOENT/)
@@ -42,7 +44,11 @@ describe('video downloads that cannot be saved on this computer', () => {
     if (!mounted) skipBecause(context, 'a small tmpfs cannot be mounted here (not root)')
     const { client } = clientFor(simulator)
     const error = await failureOf(
-      client.downloadVideo(caseIn(simulator, 'VIDEOREVIEW').videoidPk, path.join(smallDisk, 'v.mp4')),
+      client.downloadVideo(
+        caseIn(simulator, 'VIDEOREVIEW').videoidPk,
+        path.join(smallDisk, 'v.mp4'),
+        asItComes,
+      ),
     )
     expect(error.toShape()).toEqual({
       code: 'storage',

@@ -1,8 +1,10 @@
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
+import { sameOptimizer } from '../../../main/vault/vault'
 import { type Simulator, startSimulator } from '../../simulator/server'
+import { cleanKeychain } from '../../support/keychain'
 import { FULL_CHECKLIST } from '../decisions/checklist'
-import { eachTestWorld, keychainEntries, OFFICER, servicesFor } from './fixtures'
+import { eachTestWorld, keychainEntries, newDataDir, OFFICER, servicesFor, testService } from './fixtures'
 
 // The credentials (and their token, and the tokens waiting to be revoked) are bound to the Optimizer
 // address they were checked with. A second simulator stands for another address: it knows the officer
@@ -49,7 +51,9 @@ describe('credentials bound to the Optimizer address they were checked with', ()
       await expect(app.handlers.createOptimizerToken(undefined)).rejects.toMatchObject(elsewhere)
       await expect(app.handlers.updateCredentials({ pin: OFFICER.pin })).rejects.toMatchObject(elsewhere)
       // Decisions read the authority first: none is given for this address, and nothing is sent.
-      await expect(app.credentials.authority(second.url)).rejects.toMatchObject(elsewhere)
+      await expect(
+        app.credentials.authority({ optimizer: second.url, environment: 'sandbox' }),
+      ).rejects.toMatchObject(elsewhere)
       await app.handlers.addCases({ text: '16673,923056,lucia.garcia@example.org' })
       await expect(
         app.handlers.decide({ action: 'approve', videoidPk: 16673, checklist: FULL_CHECKLIST }),
@@ -112,7 +116,10 @@ describe('credentials bound to the Optimizer address they were checked with', ()
       })
       // Entered again for it: now, and only now, they reach the second Optimizer.
       expect(second.requestsCarrying(OFFICER.password, OFFICER.pin)).toBeGreaterThan(0)
-      await app.oneshot.approve(reviewCase(second), await app.credentials.authority(second.url))
+      await app.oneshot.approve(
+        reviewCase(second),
+        await app.credentials.authority({ optimizer: second.url, environment: 'sandbox' }),
+      )
       // The first Optimizer's token never went to the second; it waits, bound to its own.
       expect(second.requestsCarrying(token ?? '')).toBe(0)
       expect((await keychainEntries(world.service)).revokeLater).toEqual([
@@ -151,7 +158,9 @@ describe('credentials bound to the Optimizer address they were checked with', ()
       app.handlers.saveSettings({ optimizerUrl: second.url })
       // Bound once: a later address does not take them over.
       expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ state: 'other_optimizer' })
-      await expect(app.credentials.authority(second.url)).rejects.toMatchObject({
+      await expect(
+        app.credentials.authority({ optimizer: second.url, environment: 'sandbox' }),
+      ).rejects.toMatchObject({
         code: 'credentials_other_optimizer',
       })
       await app.handlers.syncCases(undefined)
@@ -189,5 +198,85 @@ describe('credentials bound to the Optimizer address they were checked with', ()
     await app.handlers.syncCases(undefined)
     await app.close()
     expect(first.state.tokens.has('legacy-token-uid')).toBe(false)
+  })
+
+  it('forgets credentials checked elsewhere without sending their token to the address in use', async () => {
+    const first = world.simulator
+    const app = servicesFor(world.dataDir, world.service, first.url)
+    await app.handlers.setUpCredentials(OFFICER)
+    await app.handlers.createOptimizerToken(undefined)
+    const [token] = first.state.tokens.keys()
+    const second = await startSimulator({ raos: [OFFICER] })
+    try {
+      app.handlers.saveSettings({ optimizerUrl: second.url })
+      expect(await app.handlers.forgetCredentials(undefined)).toEqual({ tokenRevoked: false })
+      expect(second.requestsCarrying(token ?? '')).toBe(0)
+      expect((await keychainEntries(world.service)).revokeLater).toEqual([
+        { uid: token, optimizer: first.url },
+      ])
+      await app.close()
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('tells addresses apart by scheme, host, port and path; a trailing slash is the same address', () => {
+    const address = 'https://optimizer.example:8443/oneshot/api/v1'
+    expect(sameOptimizer(address, `${address}/`)).toBe(true)
+    for (const other of [
+      'http://optimizer.example:8443/oneshot/api/v1',
+      'https://optimizer.example:8444/oneshot/api/v1',
+      'https://other.example:8443/oneshot/api/v1',
+      'https://optimizer.example:8443/oneshot/api/v2',
+      'https://optimizer.example:8443/',
+    ])
+      expect(sameOptimizer(address, other), other).toBe(false)
+  })
+})
+
+describe('a decision carries the credentials of the scope it started in', () => {
+  const PROD = { username: '9005555', password: 'Prod"Only\\pw ñ+/=', pin: '99887766', rao: '1555' }
+
+  it('an environment switched while a decision is on its way changes neither its authority nor its officer', async () => {
+    const simulator = await startSimulator({ raos: [OFFICER, PROD] })
+    const service = testService()
+    try {
+      const app = servicesFor(newDataDir(), service, simulator.url)
+      await app.handlers.saveSettings({ environment: 'prod' })
+      await app.handlers.setUpCredentials(PROD)
+      await app.handlers.saveSettings({ environment: 'sandbox' })
+      await app.handlers.setUpCredentials(OFFICER)
+      await app.handlers.addCases({ text: '16673,923056,lucia.garcia@example.org' })
+      // The status read before sending is slow: the officer switches to production meanwhile.
+      simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 400 } })
+      const decision = app.handlers.decide({
+        action: 'approve',
+        videoidPk: 16673,
+        checklist: FULL_CHECKLIST,
+      })
+      await new Promise((resolve) => setTimeout(resolve, 150))
+      await app.handlers.saveSettings({ environment: 'prod' })
+      expect((await decision).case.status).toBe('ENROLLREADY')
+
+      const [approve] = simulator.requests.filter((request) => request.path.endsWith('/approve'))
+      expect(JSON.parse(approve?.body ?? '{}')).toMatchObject({
+        username: OFFICER.username,
+        pin: OFFICER.pin,
+        rao: OFFICER.rao,
+      })
+      expect(simulator.decisions).toEqual([{ action: 'approve', videoidPk: 16673 }])
+      await app.handlers.saveSettings({ environment: 'sandbox' })
+      const entries = (await app.handlers.getJournal(undefined)).entries.flatMap((entry) =>
+        entry.type === 'decision' ? [[entry.phase, entry.officer, entry.environment]] : [],
+      )
+      expect(entries).toEqual([
+        ['intended', OFFICER.username, 'sandbox'],
+        ['done', OFFICER.username, 'sandbox'],
+      ])
+      await app.close()
+    } finally {
+      await simulator.close()
+      await cleanKeychain(service)
+    }
   })
 })

@@ -10,6 +10,7 @@ import { createLogger } from '../../../main/log'
 import { createServices, type ServiceDependencies } from '../../../main/services'
 import { type Simulator, startSimulator } from '../../simulator/server'
 import { cleanKeychain } from '../../support/keychain'
+import { FakePowerMonitor } from '../../support/power-monitor'
 
 export { cleanKeychain }
 
@@ -53,6 +54,7 @@ export function servicesFor(
       | 'clock'
       | 'idleMinuteMs'
       | 'team'
+      | 'cacheFreeBytes'
     >
   > = {},
 ) {
@@ -72,6 +74,7 @@ export function servicesFor(
     keychainService,
     log: createLogger((line) => lines.push(line)),
     emit,
+    powerMonitor: new FakePowerMonitor(),
     ...options,
   })
   services.handlers.saveSettings({ optimizerUrl })

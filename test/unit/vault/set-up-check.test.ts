@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer as createTcpServer } from 'node:net'
 import keytar from '@github/keytar'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Fault } from '../../simulator/faults'
-import { failureOf, selfSignedCertificate } from '../oneshot/helpers'
+import { failureOf, selfSignedCertificate, WITHHELD } from '../oneshot/helpers'
 import { eachTestWorld, keychainEntries, OFFICER, servicesFor } from './fixtures'
 
 // Credentials are saved unchecked only where the Optimizer was not reached: the network, a timeout,
@@ -15,8 +15,8 @@ const fast = { timeouts: { connectMs: 1_000, headersMs: 300, bodyMs: 300 }, maxR
 
 describe('the check as credentials are saved', () => {
   const answers: [string, Fault | 'wrong password', string, string][] = [
-    ['a 500', { kind: 'status', status: 500 }, 'server_error', 'HTTP 500: Service temporarily unavailable'],
-    ['a 400', { kind: 'status', status: 400 }, 'rejected', 'HTTP 400: Service temporarily unavailable'],
+    ['a 500', { kind: 'status', status: 500 }, 'server_error', `HTTP 500: ${WITHHELD}`],
+    ['a 400', { kind: 'status', status: 400 }, 'rejected', `HTTP 400: ${WITHHELD}`],
     ['a web page', { kind: 'wrongType' }, 'unexpected_answer', 'expected JSON, got text/html'],
     ['a 404 for unknown credentials', 'wrong password', 'invalid_credentials', 'HTTP 404'],
   ]
@@ -67,7 +67,7 @@ describe('the check as credentials are saved', () => {
     })
 
     it('no answer in time', async () => {
-      world.simulator.inject({ route: 'POST /token', fault: { kind: 'latency', ms: 3_000 } })
+      world.simulator.inject({ route: 'GET /tokens', fault: { kind: 'latency', ms: 3_000 } })
       await savedUnchecked(world.simulator.url)
     })
 
@@ -76,5 +76,60 @@ describe('the check as credentials are saved', () => {
       await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
       await savedUnchecked(`https://127.0.0.1:${(server.address() as AddressInfo).port}/oneshot/api/v1`)
     })
+  })
+
+  it('a server that answers, but not in HTTP, was reached: shown, and nothing is saved', async () => {
+    const garbage = createTcpServer((socket) => socket.end('garbage\r\n\r\n'))
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve))
+    try {
+      const address = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}/oneshot/api/v1`
+      const app = servicesFor(world.dataDir, world.service, address, undefined, { transport: fast })
+      const failure = await failureOf(Promise.resolve(app.handlers.setUpCredentials(officer)))
+      expect(failure).toMatchObject({ code: 'unexpected_answer', detail: 'the answer is not HTTP' })
+      expect(await keytar.getPassword(`${world.service}.sandbox`, 'officer')).toBeNull()
+      await app.close()
+    } finally {
+      garbage.close()
+    }
+  })
+})
+
+describe('a lost answer to the check’s POST /token', () => {
+  const tokensOnTheOptimizer = () => [...world.simulator.state.tokens.keys()]
+
+  it.each([
+    ['cut in the middle', { kind: 'reset' }],
+    ['late past the limit', { kind: 'latency', ms: 3_000 }],
+  ] as [string, Fault][])(
+    '%s: the one new token of this username is this desk’s, deleted, and the credentials verified',
+    async (_, fault) => {
+      const before = tokensOnTheOptimizer()
+      const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+        transport: fast,
+      })
+      world.simulator.inject({ route: 'POST /token', fault })
+      expect(await app.handlers.setUpCredentials(officer)).toMatchObject({ check: 'verified' })
+      expect(tokensOnTheOptimizer()).toEqual(before)
+      expect((await keychainEntries(world.service)).revokeLater).toBeNull()
+      // Nothing of this desk's is left to pass for another's: token mode works at once.
+      expect(await app.handlers.createOptimizerToken(undefined)).toMatchObject({ mode: 'token' })
+      expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'token' })
+      await app.close()
+    },
+  )
+
+  it('with no new token to be found, says the answer was lost, not that the Optimizer was not reached', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      transport: fast,
+    })
+    // The request arrives and the connection is cut before the Optimizer does anything.
+    world.simulator.inject({ route: 'POST /token', fault: { kind: 'drop' } })
+    expect(await app.handlers.setUpCredentials(officer)).toMatchObject({
+      check: 'answer_lost',
+      status: { state: 'ready' },
+    })
+    world.simulator.inject({ route: 'POST /token', fault: { kind: 'drop' } })
+    await expect(app.handlers.verifyCredentials(undefined)).rejects.toMatchObject({ code: 'answer_lost' })
+    await app.close()
   })
 })

@@ -74,7 +74,10 @@ describe('Optimizer tokens: only this desk’s are ever deleted', () => {
       (item) => item.status === 'VIDEOREVIEW' && item.mode === 'one-step',
     )
     if (!target) throw new Error('no case to approve')
-    await app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url))
+    await app.oneshot.approve(
+      target.videoidPk,
+      await app.credentials.authority({ optimizer: world.simulator.url, environment: 'sandbox' }),
+    )
     expect(target.status).toBe('ENROLLREADY')
   })
 
@@ -98,5 +101,54 @@ describe('Optimizer tokens: only this desk’s are ever deleted', () => {
     await app.handlers.syncCases(undefined)
     await app.close()
     expect(world.simulator.state.tokens.size).toBe(0)
+  })
+})
+
+describe('a 404 to a token counts only where the address answers as an Optimizer', () => {
+  /** A proxy in front that answers 404 to this route and to `/hello` (the rule of `gone.ts`). */
+  const proxy404 = (route: string) => {
+    world.simulator.inject({ route, fault: { kind: 'status', status: 404 } })
+    world.simulator.inject({ route: 'GET /hello', fault: { kind: 'status', status: 404 } })
+  }
+
+  it('a proxy’s 404 deletes nothing of this desk’s: the token is kept, in use or to revoke later', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.setUpCredentials(officer)
+    await app.handlers.createOptimizerToken(undefined)
+    const uid = (await keychainEntries(world.service)).officer.tokenUid
+
+    proxy404('GET /token/*')
+    await expect(app.handlers.verifyCredentials(undefined)).rejects.toMatchObject({
+      code: 'unexpected_answer',
+    })
+    proxy404('GET /token/*')
+    await expect(app.handlers.getTokenInfo(undefined)).rejects.toMatchObject({ code: 'unexpected_answer' })
+    proxy404('DELETE /token/*')
+    await expect(app.handlers.revokeOptimizerToken(undefined)).rejects.toMatchObject({
+      code: 'unexpected_answer',
+    })
+    expect((await keychainEntries(world.service)).officer.tokenUid).toBe(uid)
+
+    proxy404('DELETE /token/*')
+    expect(await app.handlers.forgetCredentials(undefined)).toEqual({ tokenRevoked: false })
+    expect((await keychainEntries(world.service)).revokeLater).toEqual([
+      { uid, optimizer: world.simulator.url },
+    ])
+    expect(world.simulator.state.tokens.has(uid)).toBe(true)
+    // Once the Optimizer itself answers, the waiting uid is revoked there.
+    await app.handlers.syncCases(undefined)
+    await app.close()
+    expect(world.simulator.state.tokens.has(uid)).toBe(false)
+    expect((await keychainEntries(world.service)).revokeLater).toBeNull()
+  })
+
+  it('the Optimizer’s own 404 means the token is gone: decisions go back to the credentials', async () => {
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.setUpCredentials(officer)
+    await app.handlers.createOptimizerToken(undefined)
+    world.simulator.state.tokens.clear()
+    expect(await app.handlers.verifyCredentials(undefined)).toEqual({ method: 'credentials' })
+    expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({ mode: 'credentials' })
+    await app.close()
   })
 })

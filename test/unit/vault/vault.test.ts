@@ -57,10 +57,16 @@ describe('credential vault on the real keychain', () => {
     )
     if (!target) throw new Error('no case to approve')
     await expect(
-      app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url)),
+      app.oneshot.approve(
+        target.videoidPk,
+        await app.credentials.authority({ optimizer: world.simulator.url, environment: 'sandbox' }),
+      ),
     ).rejects.toMatchObject({ code: 'invalid_credentials' })
     await app.handlers.updateCredentials({ pin: '31415926' })
-    await app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url))
+    await app.oneshot.approve(
+      target.videoidPk,
+      await app.credentials.authority({ optimizer: world.simulator.url, environment: 'sandbox' }),
+    )
     expect(target.status).toBe('ENROLLREADY')
   })
 
@@ -74,7 +80,9 @@ describe('credential vault on the real keychain', () => {
       username: OFFICER.username,
       problem: { code: 'credentials_lost' },
     })
-    await expect(app.credentials.authority(world.simulator.url)).rejects.toMatchObject({
+    await expect(
+      app.credentials.authority({ optimizer: world.simulator.url, environment: 'sandbox' }),
+    ).rejects.toMatchObject({
       code: 'credentials_lost',
     })
     expect((await app.handlers.setUpCredentials(officerOnly)).status).toMatchObject({ state: 'ready' })
@@ -135,7 +143,10 @@ describe('credential vault on the real keychain', () => {
       (c) => c.status === 'VIDEOREVIEW' && c.mode === 'one-step',
     )
     if (!target) throw new Error('no case to approve')
-    await app.oneshot.approve(target.videoidPk, await app.credentials.authority(world.simulator.url))
+    await app.oneshot.approve(
+      target.videoidPk,
+      await app.credentials.authority({ optimizer: world.simulator.url, environment: 'sandbox' }),
+    )
     expect(target.status).toBe('ENROLLREADY')
     expect(await app.handlers.revokeOptimizerToken(undefined)).toMatchObject({ mode: 'credentials' })
     expect(world.simulator.state.tokens.size).toBe(0)

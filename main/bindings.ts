@@ -1,0 +1,40 @@
+import { createIpcBinding, type Handlers } from './ipc'
+import { mediaBehindLock } from './lock/gate'
+import type { Logger } from './log'
+import { createMediaHandler, type MediaHandlerOptions } from './media/media-protocol'
+
+/** What the bindings take of the services (`createServices`). */
+export interface BoundServices {
+  handlers: Handlers
+  refuse: Parameters<typeof createIpcBinding>[0]['refuse']
+  video: MediaHandlerOptions['video']
+  capture: NonNullable<MediaHandlerOptions['capture']>
+  lock: { locked(): boolean }
+}
+
+/**
+ * What a shell serves of the services: every IPC function behind the lock's gate, and the media
+ * protocol behind the lock. The app (`index.ts`) and the test harness both build theirs here, so
+ * the wiring the tests run is the app's.
+ */
+export function bindServices<Sender>(
+  services: BoundServices,
+  options: {
+    isTrustedSender: (sender: Sender) => boolean
+    log: Logger
+    media: Omit<MediaHandlerOptions, 'video' | 'capture'>
+  },
+) {
+  return {
+    ipc: createIpcBinding<Sender>({
+      handlers: services.handlers,
+      isTrustedSender: options.isTrustedSender,
+      refuse: services.refuse,
+      log: options.log,
+    }),
+    media: mediaBehindLock(
+      createMediaHandler({ video: services.video, capture: services.capture, ...options.media }),
+      () => services.lock.locked(),
+    ),
+  }
+}

@@ -1,0 +1,88 @@
+import { type FormEvent, useId, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { type Checks, checksSchema, type SecurityCheck, securityChecks } from '../../../../shared/capture'
+import type { AppErrorShape } from '../../../../shared/errors'
+import { ErrorMessage } from '../../components/ErrorMessage'
+import { useCapture } from '../../stores/context'
+
+const none = Object.fromEntries(securityChecks.map((check) => [check, false])) as Record<
+  SecurityCheck,
+  boolean
+>
+
+/** The API's security checks as the officer made them, and how alike the face and the document's photo are. */
+export function ChecksStep({ locked }: { locked: boolean }) {
+  const { t } = useTranslation()
+  const saved = useCapture((state) => state.capture?.checks)
+  const save = useCapture((state) => state.save)
+  const [ticked, setTicked] = useState<Record<SecurityCheck, boolean>>(saved ?? none)
+  const [similarity, setSimilarity] = useState(saved ? String(saved.similarityLevel) : '')
+  const [busy, setBusy] = useState(false)
+  const [outcome, setOutcome] = useState<'saved' | AppErrorShape | null>(null)
+  const [touched, setTouched] = useState(false)
+  const ids = { similarity: useId(), hint: useId() }
+  const parsed = checksSchema.safeParse({
+    ...ticked,
+    similarityLevel: /^\d+$/.test(similarity) ? Number(similarity) : NaN,
+  })
+  const invalid = touched && !parsed.success
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault()
+    setTouched(true)
+    if (!parsed.success || busy) return
+    setBusy(true)
+    const error = await save({ checks: parsed.data as Checks })
+    setOutcome(error ?? 'saved')
+    setBusy(false)
+  }
+
+  return (
+    <form onSubmit={submit} noValidate aria-busy={busy}>
+      <p>{t('capture.checksIntro')}</p>
+      <fieldset className="checklist" disabled={locked}>
+        <legend>{t('capture.checksLegend')}</legend>
+        {securityChecks.map((check) => (
+          <label key={check} className="choice check-item">
+            <input
+              type="checkbox"
+              checked={ticked[check]}
+              onChange={(event) => setTicked((current) => ({ ...current, [check]: event.target.checked }))}
+            />
+            {t(`capture.checks.${check}`)}
+          </label>
+        ))}
+        <div className="field">
+          <label htmlFor={ids.similarity}>{t('capture.similarity')}</label>
+          <input
+            id={ids.similarity}
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={100}
+            step={1}
+            value={similarity}
+            aria-invalid={invalid}
+            aria-describedby={ids.hint}
+            onChange={(event) => setSimilarity(event.target.value.trim())}
+            onBlur={() => setTouched(true)}
+          />
+          <p id={ids.hint} className={invalid ? 'field-error' : 'hint'} aria-live="polite">
+            {invalid ? t('capture.similarityInvalid') : t('capture.similarityHint')}
+          </p>
+        </div>
+      </fieldset>
+      {!locked && (
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy}>
+            {t('capture.saveChecks')}
+          </button>
+          <p role="status" className="muted">
+            {outcome === 'saved' ? t('capture.saved') : ''}
+          </p>
+        </div>
+      )}
+      {outcome && outcome !== 'saved' && <ErrorMessage error={outcome} />}
+    </form>
+  )
+}

@@ -1,0 +1,160 @@
+// @vitest-environment jsdom
+import { act, cleanup, render, screen, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { App } from '../../renderer/src/App'
+import { initI18n } from '../../renderer/src/i18n'
+import { createStores, StoresProvider } from '../../renderer/src/stores/context'
+import type { Capture } from '../../shared/capture'
+import type { Case } from '../../shared/cases'
+import type { IpcResult } from '../../shared/errors'
+import { defaultSettings } from '../../shared/settings'
+import { fakeApi } from './fake-api'
+
+// The capture screen's loading, refused, incomplete and uploading states, and what it sends, fed by a
+// `window.rao` the real `createApi` built.
+beforeAll(() => initI18n('en'))
+afterEach(cleanup)
+
+const ok = <T,>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value })
+const ready = {
+  environment: 'sandbox',
+  state: 'ready',
+  username: '9001800',
+  rao: '1400',
+  mode: 'credentials',
+} as const
+const created: Case = {
+  videoidPk: 16690,
+  requestPk: 923073,
+  status: 'VIDEOPENDING',
+  addedAt: '2026-11-30T09:00:00.000Z',
+  gone: false,
+  pairVerified: true,
+  person: { email: 'irene.quintanilla@example.org', mobilePhoneNumber: '+34 600 111 222' },
+  note: '',
+  sealedUnreadable: false,
+}
+const fresh: Capture = {
+  videoidPk: 16690,
+  requestPk: 923073,
+  startedAt: '2026-11-30T09:05:00.000Z',
+  images: {},
+  missing: [
+    'acceptance',
+    'document_front',
+    'document_rear',
+    'document_photo',
+    'document_owner',
+    'document',
+    'checks',
+    'recording',
+  ],
+  upload: { evidences: 'pending', video: 'pending' },
+}
+
+function renderCapture(answers: Parameters<typeof fakeApi>[0]) {
+  const api = fakeApi({
+    getSettings: () =>
+      ok({
+        ...defaultSettings,
+        privacyPolicyUrl: 'https://ra.example/privacy',
+        termsUrl: 'https://ra.example/terms',
+      }),
+    getCredentialStatus: () => ok(ready),
+    getCaseBook: () => ok({ state: 'open', cases: [created], sync: { running: false, online: true } }),
+    closeCapture: () => ok(null),
+    ...answers,
+  })
+  const stores = createStores(api)
+  stores.navigation.getState().go({ name: 'capture', videoidPk: 16690 })
+  render(
+    <StoresProvider stores={stores}>
+      <App />
+    </StoresProvider>,
+  )
+  return api
+}
+const main = () => within(screen.getByRole('main'))
+
+describe('the capture screen', () => {
+  it('says it is opening, then starts on the first step to do', async () => {
+    let release: (result: IpcResult<unknown>) => void = () => undefined
+    renderCapture({ openCapture: () => new Promise((resolve) => (release = resolve)) })
+    expect(await main().findByText('Opening the capture…')).toBeVisible()
+    await act(async () => release({ ok: true, value: fresh }))
+    expect(main().getByRole('heading', { name: 'Step 1: Acceptance' })).toBeVisible()
+    expect(main().getByRole('button', { name: /1\. Acceptance/ })).toHaveAttribute('aria-current', 'step')
+    expect(main().getByText('https://ra.example/privacy')).toBeVisible()
+  })
+
+  it('says why a Video ID cannot be captured here, and tries again on request', async () => {
+    let attempts = 0
+    const api = renderCapture({
+      openCapture: () => {
+        attempts++
+        return Promise.resolve({ ok: false, error: { code: 'capture_not_allowed', message: 'x' } })
+      },
+    })
+    expect(
+      await main().findByText(
+        /Only a Video ID created at this desk and waiting for its video is captured here/,
+      ),
+    ).toBeVisible()
+    await userEvent.click(main().getByRole('button', { name: 'Try again' }))
+    expect(attempts).toBe(2)
+    expect(api.calls.filter((call) => call === 'saveCapture')).toEqual([])
+  })
+
+  it('sends no document data the API would refuse, and says which field is wrong', async () => {
+    const api = renderCapture({ openCapture: () => ok(fresh) })
+    await userEvent.click(await main().findByRole('button', { name: /3\. Document data/ }))
+    // What the case holds of the signer is there already.
+    expect(main().getByLabelText('Email')).toHaveValue('irene.quintanilla@example.org')
+    await userEvent.type(main().getByLabelText('Given name'), 'Irene')
+    await userEvent.type(main().getByLabelText('Document number'), '73920416X')
+    await userEvent.type(main().getByLabelText('Country of the document'), 'E1')
+    await userEvent.click(main().getByRole('button', { name: 'Save the data' }))
+    expect(main().getByLabelText('First surname')).toHaveAttribute('aria-invalid', 'true')
+    expect(main().getByText('Two letters, the country’s ISO code, as ES or IT.')).toBeVisible()
+    expect(api.calls).not.toContain('saveCapture')
+  })
+
+  it('says what is missing and keeps the upload off; a complete capture uploads with progress, then offers the case', async () => {
+    let finish: (result: IpcResult<unknown>) => void = () => undefined
+    const api = renderCapture({
+      openCapture: () => ok({ ...fresh, missing: ['document_photo', 'recording'] }),
+      uploadCapture: () => new Promise((resolve) => (finish = resolve)),
+      cancelCaptureUpload: () => ok({ cancelled: true }),
+    })
+    await userEvent.click(await main().findByRole('button', { name: /6\. Upload/ }))
+    expect(main().getByText('Still missing: the photo on the document, the video.')).toBeVisible()
+    expect(main().getByRole('button', { name: 'Upload to the Optimizer' })).toBeDisabled()
+    cleanup()
+
+    const complete = renderCapture({
+      openCapture: () => ok({ ...fresh, missing: [] }),
+      uploadCapture: () => new Promise((resolve) => (finish = resolve)),
+      cancelCaptureUpload: () => ok({ cancelled: true }),
+    })
+    await userEvent.click(await main().findByRole('button', { name: /6\. Upload/ }))
+    await userEvent.click(main().getByRole('button', { name: 'Upload to the Optimizer' }))
+    act(() => complete.emit('captureProgress', { videoidPk: 16690, state: { phase: 'evidences' } }))
+    expect(main().getByText('Sending the evidences…')).toBeVisible()
+    act(() =>
+      complete.emit('captureProgress', {
+        videoidPk: 16690,
+        state: { phase: 'video', bytes: 500_000, total: 2_000_000 },
+      }),
+    )
+    const bar = main().getByRole('progressbar', { name: 'Upload of the video' })
+    expect(bar).toHaveAttribute('value', '500000')
+    expect(main().getByText('Sending the video: 500 kB of 2.0 MB')).toBeVisible()
+    await userEvent.click(main().getByRole('button', { name: 'Cancel the upload' }))
+    expect(complete.calls).toContain('cancelCaptureUpload')
+    await act(async () => finish({ ok: true, value: { case: { ...created, status: 'VIDEOREVIEW' } } }))
+    expect(main().getByText(/^Uploaded\. The Video ID is now: Video review\./)).toBeVisible()
+    expect(main().getByRole('button', { name: 'Open the case' })).toBeVisible()
+    expect(api.calls).not.toContain('uploadCapture')
+  })
+})
