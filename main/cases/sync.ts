@@ -84,7 +84,9 @@ export function createSync(options: SyncOptions) {
       await mapLimited(targets, concurrency, async (target) => {
         if (offline || moved()) return
         try {
-          pending.push({ videoidPk: target.videoidPk, details: await client.getRequest(target.requestPk) })
+          // Read first, then push: by the time the answer arrives, `pending` may be a new batch.
+          const details = await client.getRequest(target.requestPk)
+          pending.push({ videoidPk: target.videoidPk, details })
         } catch (error) {
           if (error instanceof AppError && error.code === 'not_found') {
             answers ??= client.hello().then(
