@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type DecisionAction, type DecisionPhase, decisionActions, decisionPhases } from './decisions'
 import { type AppErrorShape, appErrorSchema } from './errors'
 import { environmentSchema } from './settings'
 
@@ -85,19 +86,6 @@ export const teamSettingsChangeSchema = z
   })
 export type TeamSettingsChange = z.infer<typeof teamSettingsChangeSchema>
 
-export const teamActions = ['approve', 'validate', 'refuse', 'cancel'] as const
-export const teamPhases = [
-  'intended',
-  'done',
-  'refused',
-  'not_sent',
-  'unknown',
-  'settled_done',
-  'settled_not_done',
-] as const
-export type TeamAction = (typeof teamActions)[number]
-export type TeamPhase = (typeof teamPhases)[number]
-
 /** What the local journal entry that a team entry mirrors brings along. */
 const localEntrySchema = z.strictObject({
   seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -108,7 +96,7 @@ const localEntrySchema = z.strictObject({
 /** The intended entry a decision needs before it is sent: accepted only under a live claim. */
 export const teamIntendedInputSchema = z.strictObject({
   videoidPk: teamPkSchema,
-  action: z.enum(teamActions),
+  action: z.enum(decisionActions),
   /** The exact text a refusal sends, and its language. */
   reason: z.string().max(4000).optional(),
   language: z.enum(['es', 'en']).optional(),
@@ -125,7 +113,7 @@ export type TeamIntendedInput = z.infer<typeof teamIntendedInputSchema>
 /** What became of an intended entry (by the team journal's seq). */
 export const teamOutcomeInputSchema = z.strictObject({
   intendedSeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  phase: z.enum(teamPhases).exclude(['intended']),
+  phase: z.enum(decisionPhases).exclude(['intended']),
   errorCode: z.string().max(64).optional(),
   /** The request's status as re-read, for settled outcomes. */
   status: statusSchema.optional(),
@@ -144,8 +132,8 @@ export interface TeamJournalEntry {
   environment: string
   videoidPk: number
   requestPk: number
-  action: TeamAction
-  phase: TeamPhase
+  action: DecisionAction
+  phase: DecisionPhase
   intendedSeq: number | null
   attempt: number | null
   reason: string | null

@@ -1,13 +1,12 @@
-import type { DecisionEntry, JournalEntry } from '../../shared/decisions'
+import { type DecisionEntry, decisionPhases, type JournalEntry } from '../../shared/decisions'
 import { AppError } from '../../shared/errors'
-import { teamPhases } from '../../shared/team'
 import type { Journal } from '../decisions/journal'
 import type { Logger } from '../log'
 import type { KeyValueStore } from '../settings/settings-service'
 import type { TeamStore } from './store'
 
 const WATERMARK_KEY = 'teamJournalMirrored'
-const OUTCOMES = new Set<string>(teamPhases.filter((phase) => phase !== 'intended'))
+const OUTCOMES = new Set<string>(decisionPhases.filter((phase) => phase !== 'intended'))
 
 /** What an entry of the local journal brings to its team journal entry: its number, seal and time. */
 export const localOf = (entry: JournalEntry) =>

@@ -1,4 +1,5 @@
-import type { TeamAction, TeamCase, TeamJournalEntry, TeamPhase, TeamSettings } from '../../shared/team'
+import type { DecisionAction, DecisionPhase } from '../../shared/decisions'
+import type { TeamCase, TeamJournalEntry, TeamSettings } from '../../shared/team'
 
 /**
  * Rows come as node-postgres gives them (bigint as a string, timestamptz as a Date) or as the database's
@@ -55,8 +56,8 @@ export function toJournalEntry(row: Record<string, unknown>): TeamJournalEntry {
     environment: String(row.environment),
     videoidPk: num(row.videoid_pk),
     requestPk: num(row.request_pk),
-    action: row.action as TeamAction,
-    phase: row.phase as TeamPhase,
+    action: row.action as DecisionAction,
+    phase: row.phase as DecisionPhase,
     intendedSeq: numOrNull(row.intended_seq),
     attempt: numOrNull(row.attempt),
     reason: textOrNull(row.reason),

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decisionActions, decisionPhases } from '../../../shared/decisions'
 import { AppError } from '../../../shared/errors'
 import { connectAs, deskStore, type Officer, SCOPE, seedCases, teamCluster } from './fixtures'
 
@@ -324,6 +325,20 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     await team.admin.query(`UPDATE rao_team.journal SET reason = 'edited' WHERE seq = 2`)
     await team.admin.query('ALTER TABLE rao_team.journal ENABLE TRIGGER frozen')
     expect(await store.checkJournal()).toEqual({ ok: false, brokenAt: 2, problem: 'this entry was changed' })
+  })
+
+  it('accepts in the journal exactly the actions and phases the app journals', async () => {
+    const { rows } = await team.admin.query<{ definition: string }>(
+      `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+       WHERE conrelid = 'rao_team.journal'::regclass AND contype = 'c'`,
+    )
+    /** The words a CHECK (column IN (...)) allows, as the database keeps it. */
+    const allowed = (column: string) => {
+      const definition = rows.find((row) => row.definition.includes(`(${column} = ANY`))?.definition ?? ''
+      return [...definition.matchAll(/'([a-z_]+)'::text/g)].map((match) => match[1]).sort()
+    }
+    expect(allowed('action')).toEqual([...decisionActions].sort())
+    expect(allowed('phase')).toEqual([...decisionPhases].sort())
   })
 
   it('gives the store’s refusals as typed errors', async () => {
