@@ -36,6 +36,8 @@ export interface TeamDeskOptions {
   /** The case book: what it holds, the team's open cases put into it, a case read again. */
   cases: {
     list(scope: Scope): Promise<Case[]>
+    /** One case of the book; rejects `not_found` when the book lacks it. */
+    get(videoidPk: number, scope: Scope): Promise<Case>
     adoptShared(scope: Scope, items: readonly TeamCase[]): Promise<Case[]>
     refresh(videoidPk: number, scope: Scope): Promise<Case>
   }
@@ -186,18 +188,26 @@ export function createTeamDesk(options: TeamDeskOptions) {
    */
   async function follow(items: readonly TeamCase[], scope: Scope): Promise<void> {
     if (!items.length || !sameScope(scope, options.scope())) return
-    const book = new Map((await options.cases.list(scope)).map((item) => [item.videoidPk, item]))
-    const missing = items.filter((item) => !book.has(item.videoidPk) && !isFinalStatus(item.status))
+    const missing: TeamCase[] = []
+    for (const item of items) {
+      const local = await inBook(item.videoidPk, scope)
+      if (!local) {
+        if (!isFinalStatus(item.status)) missing.push(item)
+      } else if (!local.gone && statusRank(item.status) > statusRank(local.status))
+        reread(item.videoidPk, scope)
+    }
     if (missing.length) {
       await options.cases.adoptShared(scope, missing)
       options.readSoon()
     }
-    for (const item of items) {
-      const local = book.get(item.videoidPk)
-      if (local && !local.gone && statusRank(item.status) > statusRank(local.status))
-        reread(item.videoidPk, scope)
-    }
   }
+
+  /** The book's case, or undefined when it has none by that pk. */
+  const inBook = (videoidPk: number, scope: Scope): Promise<Case | undefined> =>
+    options.cases.get(videoidPk, scope).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'not_found') return undefined
+      throw error
+    })
 
   function reread(videoidPk: number, scope: Scope): void {
     rereads.set(videoidPk, scope)
@@ -354,7 +364,7 @@ export function createTeamDesk(options: TeamDeskOptions) {
     const target = held
     const team = store
     if (!target || !team || locked) return null
-    const local = (await options.cases.list(target.scope)).find((item) => item.videoidPk === target.videoidPk)
+    const local = await inBook(target.videoidPk, target.scope)
     if (!decidable(local, known.get(target.videoidPk)?.item)) return viewOf(target.videoidPk)
     let result: Awaited<ReturnType<TeamStore['claim']>>
     try {
@@ -481,8 +491,7 @@ export function createTeamDesk(options: TeamDeskOptions) {
       startRenewing()
       const [shown] = remember([taken])
       if (shown) options.onCases([shown], false)
-      const inBook = (await options.cases.list(scope)).some((item) => item.videoidPk === taken.videoidPk)
-      if (!inBook) {
+      if (!(await inBook(taken.videoidPk, scope))) {
         await options.cases.adoptShared(scope, [taken])
         options.readSoon()
       }

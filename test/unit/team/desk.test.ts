@@ -85,6 +85,13 @@ describe('team mode on a desk', () => {
       [videoidPk, simulator.url],
     )
 
+  const teamCase = (videoidPk: number) =>
+    sql<{ added_by: string; status: string; officer: string | null }>(
+      `SELECT c.added_by, c.status, cl.officer FROM rao_team.cases c JOIN rao_team.claims cl ON cl.case_id = c.id
+       WHERE c.videoid_pk = $1 AND c.optimizer = $2`,
+      [videoidPk, simulator.url],
+    )
+
   it('is off by default; keeps the database password in the keychain only, bound to its address and user', async () => {
     const quinn = await team.officer('quinn')
     // A password with a quote, a backslash and more than ASCII.
@@ -240,6 +247,41 @@ describe('team mode on a desk', () => {
     // One given back: the fourth desk gets it.
     await a.app.handlers.leaveTeamCase({ videoidPk: held[0]?.videoidPk ?? 0 })
     expect(await d.app.handlers.takeNextCase(undefined)).toMatchObject({ videoidPk: held[0]?.videoidPk })
+  }, 40_000)
+
+  it('takes next a case its book does not hold yet: put into the book, the signer read by this desk', async () => {
+    const a = await desk(ana)
+    const b = await desk(ben)
+    await add(a, ONE_STEP)
+    const pk = pkOf(ONE_STEP)
+    // Taken as soon as the team has it, before the feed has brought it to the other desk's book.
+    await eventually(async () => (await teamCase(pk)).length === 1)
+    expect(await b.app.handlers.takeNextCase(undefined)).toMatchObject({
+      videoidPk: pk,
+      claim: { officer: 'ben' },
+    })
+    const taken = await inBook(b, pk)
+    expect(taken).toMatchObject({ requestPk: 923056, pairVerified: true, status: 'VIDEOREVIEW' })
+    expect(taken.person).toMatchObject({ givenName: 'Lucía' })
+    // Once in the book, it stays one case.
+    expect((await b.app.cases.list()).filter((item) => item.videoidPk === pk)).toHaveLength(1)
+  }, 40_000)
+
+  it('shares again a case its book holds and the team database lost (a restore from an earlier backup), then claims it', async () => {
+    const a = await desk(ana)
+    await add(a, ONE_STEP)
+    const pk = pkOf(ONE_STEP)
+    await inBook(a, pk)
+    await eventually(async () => (await teamCase(pk)).length === 1)
+    await sql(
+      `WITH gone AS (SELECT id FROM rao_team.cases WHERE videoid_pk = $1 AND optimizer = $2),
+         claim AS (DELETE FROM rao_team.claims WHERE case_id IN (SELECT id FROM gone))
+       DELETE FROM rao_team.cases WHERE id IN (SELECT id FROM gone)`,
+      [pk, simulator.url],
+    )
+    expect(await teamCase(pk)).toEqual([])
+    expect(await a.app.handlers.openTeamCase({ videoidPk: pk })).toMatchObject({ claim: { officer: 'ana' } })
+    expect(await teamCase(pk)).toEqual([{ added_by: 'ana', status: 'VIDEOREVIEW', officer: 'ana' }])
   }, 40_000)
 
   it('fails closed while the database is away (nothing sent, notes go on), and decides once it is back', async () => {
