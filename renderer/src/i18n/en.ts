@@ -770,7 +770,8 @@ export const en = {
     reasonLanguage: 'Language of the refusal reasons sent',
     reasonLanguageUi: 'The language I use RAO Desk in',
     retention: 'Keep a case’s video and snapshots for (days after the case is final)',
-    retentionHint: 'From 1 to 365 days. Videos are personal data: keep them only while needed.',
+    retentionHint:
+      'From 1 to 365 days. Videos are personal data: keep them only while needed. A capture at the desk left unchanged this long is deleted too.',
     retentionInvalid: 'A whole number of days from 1 to 365.',
     prefetch: 'Download the next pending case’s video while I review this one',
     prefetchHint: 'So that it plays at once. Not while the disk holding the cache has less than 2 GB free.',

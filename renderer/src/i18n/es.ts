@@ -786,7 +786,8 @@ export const es: Messages = {
     reasonLanguage: 'Idioma de los motivos de rechazo enviados',
     reasonLanguageUi: 'El idioma en que uso RAO Desk',
     retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
-    retentionHint: 'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta.',
+    retentionHint:
+      'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta. Una captura en el puesto que lleve este tiempo sin cambios también se borra.',
     retentionInvalid: 'Un número entero de días entre 1 y 365.',
     prefetch: 'Descargar el vídeo del siguiente caso pendiente mientras reviso este',
     prefetchHint:
