@@ -121,7 +121,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ownKeychain = options.keychainService === undefined
   const keychainService = options.keychainService ?? `rao-desk-harness-${randomBytes(6).toString('hex')}`
   const transcript: string[] = []
-  const log = createLogger((line) => appendFileSync(logFile, `${line}\n`))
+  // A request still in flight as the harness closes may log after its own folder is gone: that line is dropped.
+  let closed = false
+  const log = createLogger((line) => {
+    if (!closed) appendFileSync(logFile, `${line}\n`)
+  })
 
   const store = new Conf<Record<string, unknown>>({
     projectName: 'rao-desk',
@@ -282,6 +286,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await services.close()
+      closed = ownDataDir
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
       if (ownKeychain) await cleanKeychain(keychainService)
     },
