@@ -394,8 +394,12 @@ test('bad input gets a message by its field and sends nothing; an upload cut hal
     await expect(page.getByText(/^The last upload did not get a clear answer/)).toBeVisible()
     // Part of it may be on the Optimizer: no discarding it.
     await expect(page.getByRole('button', { name: 'Discard this capture' })).toBeHidden()
-    // The status, read again, still shows the video missing after the whole window: sent again only
-    // once the officer confirms it.
+    // The status, read again, still shows the video missing after the whole window (counted from the
+    // lost answer, as the journal has it): sent again only once the officer confirms it.
+    const lost = (await uploadEntries(page)).find(
+      (entry) => entry.part === 'video' && entry.phase === 'unknown',
+    )
+    await page.waitForTimeout(Math.max(0, Date.parse(lost?.time ?? '') + settle.windowMs + 50 - Date.now()))
     const send = page.getByRole('button', { name: 'Upload to the Optimizer' })
     await send.click()
     await expect(page.getByText(/^The last upload was never confirmed by an answer/)).toBeVisible()
