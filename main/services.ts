@@ -76,6 +76,8 @@ export interface ServiceDependencies {
   idleMinuteMs?: number
   /** Tests shorten a team claim's lease and the team link's waits. */
   team?: Pick<TeamDeskOptions, 'leaseSeconds' | 'backoff' | 'pollMs' | 'connectTimeoutMs'>
+  /** Tests lower the largest video a capture keeps (1 GiB), rather than write one that large. */
+  maxVideoBytes?: number
 }
 
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
@@ -196,6 +198,8 @@ export function createServices(deps: ServiceDependencies) {
     log: deps.log,
     ...deps.team,
   })
+  /** How long a lost answer's status must show the state before a write for it to count as not done. */
+  const settleWindowMs = () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000
   const decisions = createDecisionService({
     journal,
     cases,
@@ -205,7 +209,7 @@ export function createServices(deps: ServiceDependencies) {
     // The team's controls replace this desk's own in team mode.
     fourEyes: () => (team.decisions.active() ? team.decisions.fourEyes() : settings.read().fourEyes),
     team: team.decisions,
-    settleWindowMs: () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000,
+    settleWindowMs,
     settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
     onChange: (state) => emit('decisionsChanged', state),
     log: deps.log,
@@ -266,10 +270,15 @@ export function createServices(deps: ServiceDependencies) {
     journal,
     oneshotFor,
     scope,
-    officer,
+    officer: async (bound) => (await credentials.status(bound)).username ?? '',
+    settleWindowMs,
+    retentionDays: () => settings.read().videoRetentionDays,
+    ...(deps.maxVideoBytes ? { maxVideoBytes: deps.maxVideoBytes } : {}),
     documents: () => settings.read(),
     mediaUrl: deps.mediaUrl,
     onProgress: (progress) => deps.emit('captureProgress', progress),
+    // A recording under way is the officer at work with the signer: the idle lock does not stop it.
+    onRecording: () => lock.activity(),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
@@ -440,14 +449,10 @@ export function createServices(deps: ServiceDependencies) {
     saveCaptureImage: (input) => capture.saveImage(input),
     removeCaptureImage: ({ videoidPk, slot }) => capture.removeImage(videoidPk, slot),
     startCaptureVideo: (input) => capture.startVideo(input),
-    appendCaptureVideo: (input) => {
-      // A recording under way is the officer at work with the signer: the idle lock must not stop it.
-      lock.activity()
-      return capture.appendVideo(input)
-    },
+    appendCaptureVideo: (input) => capture.appendVideo(input),
     endCaptureVideo: (input) => capture.endVideo(input),
     discardCaptureVideo: ({ videoidPk }) => capture.discardVideo(videoidPk),
-    uploadCapture: ({ videoidPk }) => capture.upload(videoidPk),
+    uploadCapture: ({ videoidPk, resendConfirmed }) => capture.upload(videoidPk, resendConfirmed === true),
     cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
     abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
     getLockState: () => lock.state(),
@@ -482,6 +487,8 @@ export function createServices(deps: ServiceDependencies) {
     video,
     capture,
     team,
+    /** The page started anew (a reload): a capture screen it had open is closed with it. */
+    pageStarted: () => void capture.close(),
     /** Starts the case sync (a first round once the window has the book, then on the interval) and the video cache's purge. */
     start: () => {
       sync.start(FIRST_ROUND_MS)

@@ -125,7 +125,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ownKeychain = options.keychainService === undefined
   const keychainService = options.keychainService ?? `rao-desk-harness-${randomBytes(6).toString('hex')}`
   const transcript: string[] = []
-  const log = createLogger((line) => appendFileSync(logFile, `${line}\n`))
+  // A request still in flight as the harness closes may log after its own folder is gone: that line is dropped.
+  let closed = false
+  const log = createLogger((line) => {
+    if (!closed) appendFileSync(logFile, `${line}\n`)
+  })
 
   const store = new Conf<Record<string, unknown>>({
     projectName: 'rao-desk',
@@ -252,6 +256,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
       const answer = await renderer(new Request(`${APP_ORIGIN}${url.pathname}`, { method: request.method }))
       const isHtml = (answer.headers.get('content-type') ?? '').startsWith('text/html')
+      // The page starts anew, as main learns from its window in the app.
+      if (isHtml) services.pageStarted()
       await sendFetchResponse(response, answer, isHtml ? injectBridge : undefined)
     } catch (error) {
       log.error('harness request failed', { error: error instanceof Error ? error.message : 'unknown' })
@@ -288,6 +294,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await services.close()
+      closed = ownDataDir
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true })
       if (ownKeychain) await cleanKeychain(keychainService)
     },

@@ -55,6 +55,7 @@ export function servicesFor(
       | 'idleMinuteMs'
       | 'team'
       | 'cacheFreeBytes'
+      | 'maxVideoBytes'
     >
   > = {},
 ) {
