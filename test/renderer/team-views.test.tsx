@@ -6,7 +6,7 @@ import { App } from '../../renderer/src/App'
 import { initI18n } from '../../renderer/src/i18n'
 import { createStores, StoresProvider } from '../../renderer/src/stores/context'
 import type { Page } from '../../renderer/src/stores/navigation-store'
-import type { Case } from '../../shared/cases'
+import { type Case, rowOf } from '../../shared/cases'
 import type { IpcResult } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
 import type { TeamCaseView, TeamStatus } from '../../shared/team'
@@ -70,7 +70,15 @@ function renderApp(answers: Parameters<typeof fakeApi>[0], page: Page = { name: 
   const api = fakeApi({
     getSettings: () => ok(defaultSettings),
     getCredentialStatus: () => ok(ready),
-    getCaseBook: () => ok({ state: 'open', cases: [lucia, javier], sync: { running: false, online: true } }),
+    getCaseBook: () =>
+      ok({
+        state: 'open',
+        rows: [lucia, javier].map(rowOf),
+        changes: 0,
+        sync: { running: false, online: true },
+      }),
+    // The case page opens Lucía's case whole.
+    getCase: () => ok(lucia),
     getCaseDecisions: () => ok({ videoidPk: lucia.videoidPk, records: [] }),
     openVideo: () => new Promise(() => undefined),
     listSnapshots: () => ok([]),
