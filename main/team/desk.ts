@@ -352,8 +352,12 @@ export function createTeamDesk(options: TeamDeskOptions) {
     const statuses = [local?.status, team?.status].filter((value): value is string => value !== undefined)
     const status = statuses.sort((a, b) => statusRank(b) - statusRank(a))[0]
     if (!status || status === 'UNKNOWN' || isFinalStatus(status) || local?.gone) return false
-    return !(fourEyes() && status === 'CREATED' && team?.validatedBy && team.validatedBy === identity?.role)
+    return !(status === 'CREATED' && validatedByMe(team))
   }
+
+  /** With four eyes on, this officer's validation of the case took effect: another officer approves it. */
+  const validatedByMe = (team: TeamCase | undefined) =>
+    fourEyes() && Boolean(team?.validatedBy) && team?.validatedBy === identity?.role
 
   /**
    * Claims (or renews) the held case while it can be decided; one the book has that the team does not
@@ -365,7 +369,13 @@ export function createTeamDesk(options: TeamDeskOptions) {
     const team = store
     if (!target || !team || locked) return null
     const local = await inBook(target.videoidPk, target.scope)
-    if (!decidable(local, known.get(target.videoidPk)?.item)) return viewOf(target.videoidPk)
+    const shared = known.get(target.videoidPk)?.item
+    if (!decidable(local, shared)) {
+      // A claim this officer took before the team said the case is no longer theirs to decide (they
+      // validated it) is let go: it would only keep the officer who approves it waiting.
+      if (shared?.claim?.officer === identity?.role) await team.release(target.videoidPk)
+      return viewOf(target.videoidPk)
+    }
     let result: Awaited<ReturnType<TeamStore['claim']>>
     try {
       result = await team.claim(target.videoidPk)
@@ -379,12 +389,17 @@ export function createTeamDesk(options: TeamDeskOptions) {
     return shown ?? null
   }
 
-  /** The held case changed (its claim ended, its status was read): claimed now if it can be. */
+  /**
+   * The held case changed (its claim ended, its status was read, this officer's validation took
+   * effect): claimed now if it can be, let go if it no longer can.
+   */
   function reclaim(videoidPks: Iterable<number>): void {
     if (!held || locked || !link?.online) return
     const target = held.videoidPk
     if (![...videoidPks].includes(target)) return
-    if (known.get(target)?.item.claim?.officer === identity?.role) return
+    const shared = known.get(target)?.item
+    const mine = shared?.claim && shared.claim.officer === identity?.role
+    if (mine && !(shared.status === 'CREATED' && validatedByMe(shared))) return
     void claimHeld().catch(() => undefined)
   }
 

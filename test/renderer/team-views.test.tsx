@@ -163,6 +163,35 @@ describe('team mode on the case', () => {
     expect(api.inputs[api.calls.lastIndexOf('leaveTeamCase')]).toEqual({ videoidPk: 16673 })
   })
 
+  it('keeps the approval off for the officer who validated the case, even under their own claim', async () => {
+    const validated = { ...lucia, status: 'CREATED' }
+    const twoStep = { ...online, settings: { ...online.settings, twoStepMode: true } } as TeamStatus
+    const { api } = renderApp(
+      {
+        getCaseBook: () =>
+          ok({ state: 'open', rows: [rowOf(validated)], changes: 0, sync: { running: false, online: true } }),
+        getCase: () => ok(validated),
+        getTeam: () => ok({ status: twoStep, cases: [{ ...claimed(16673, 'ana'), status: 'CREATED' }] }),
+        openTeamCase: () => ok({ ...claimed(16673, 'ana'), status: 'CREATED' }),
+      },
+      { name: 'case', videoidPk: 16673 },
+    )
+    await main().findByRole('heading', { level: 1, name: /Lucía/ })
+    await tickAll()
+    expect(main().getByRole('button', { name: 'Approve' })).toBeEnabled()
+    // The team's word that Ana's validation took effect comes while she still holds the claim.
+    act(() =>
+      api.emit('teamCasesChanged', {
+        cases: [{ ...claimed(16673, 'ana'), status: 'CREATED', validatedBy: 'ana' }],
+        full: false,
+      }),
+    )
+    expect(main().getByRole('button', { name: 'Approve' })).toBeDisabled()
+    expect(
+      main().getByText('You validated this case: another officer approves it (four eyes).'),
+    ).toBeVisible()
+  })
+
   it('turns deciding off while the team database is away, and says so across the top', async () => {
     const { api } = renderApp(
       {

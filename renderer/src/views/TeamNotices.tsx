@@ -43,9 +43,10 @@ export function useTeamHold(item: Case): TeamHold | null {
   const claim = team?.claim
   if (claim && claim.officer !== status.user)
     return { kind: 'claimed', officer: claim.officer, since: claim.since }
-  if (claim) return null
+  // Even under this officer's own claim (taken before the team said so): another officer approves it.
   if (status.settings?.fourEyes && item.status === 'CREATED' && team?.validatedBy === status.user)
     return { kind: 'validated' }
+  if (claim) return null
   return { kind: 'claiming' }
 }
 

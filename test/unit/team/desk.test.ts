@@ -408,6 +408,24 @@ describe('team mode on a desk', () => {
     await c.app.handlers.changeTeamSettings({ twoStepMode: false })
   }, 60_000)
 
+  it('lets go of a case the officer validated, claimed again before the feed said so: another officer approves it', async () => {
+    const a = await desk(ana)
+    const b = await desk(ben)
+    const c = await desk(chief)
+    await c.app.handlers.changeTeamSettings({ twoStepMode: true })
+    await add(a, TWO_STEP)
+    const pk = pkOf(TWO_STEP)
+    await inBook(b, pk)
+    await a.app.handlers.openTeamCase({ videoidPk: pk })
+    await a.app.handlers.decide({ action: 'validate', videoidPk: pk, checklist: FULL_CHECKLIST })
+    // Back on the case at once: the team's word that Ana validated it may not have come yet.
+    await a.app.handlers.openTeamCase({ videoidPk: pk })
+    await b.app.handlers.openTeamCase({ videoidPk: pk })
+    await waitFor(() => b.seen(pk)?.claim?.officer === 'ben', 5_000)
+    expect(a.seen(pk)).toMatchObject({ validatedBy: 'ana' })
+    expect((await approve(b, pk)).case.status).toBe('ENROLLREADY')
+  }, 40_000)
+
   it('releases the claim while the desk is locked, and claims it again when it opens', async () => {
     const a = await desk(ana)
     const b = await desk(ben)
