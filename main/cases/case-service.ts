@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import {
   type AddCasesResult,
   type Case,
@@ -100,17 +101,20 @@ function personFrom(details: RequestDetails): Person {
   return Object.fromEntries(Object.entries(person).filter(([, value]) => value !== undefined))
 }
 
-/** What a read can change; a case whose read changes none of it is neither written nor pushed. */
-const readable = (item: Case) =>
-  JSON.stringify([
-    item.status,
-    item.statusSince,
-    item.person,
-    item.gone,
-    item.missingSince,
-    item.finalAt,
-    item.sealedUnreadable,
-  ])
+/**
+ * What a read can change; a case whose read changes none of it is neither written nor pushed. Compared
+ * as values: the signer's fields come in the schema's order from the sealed copy and in the answer's
+ * order from the Optimizer.
+ */
+const readable = (item: Case) => [
+  item.status,
+  item.statusSince,
+  item.person,
+  item.gone,
+  item.missingSince,
+  item.finalAt,
+  item.sealedUnreadable,
+]
 
 /**
  * The case book as the app uses it: the Video IDs this workstation knows, per Optimizer and
@@ -323,7 +327,7 @@ export function createCaseService(options: CaseServiceOptions) {
       if (!item) continue
       const updated = applied(item, read, at)
       results.push(updated)
-      if (readable(updated) !== readable(item)) changed.push(updated)
+      if (!isDeepStrictEqual(readable(updated), readable(item))) changed.push(updated)
       else book.views.set(key, updated)
     }
     await store(book, scope, changed)

@@ -19,6 +19,18 @@ const pairsOf = (sim: Simulator) =>
   [...sim.state.cases.values()].map((item) => `${item.videoidPk},${item.requestPk}`)
 const byPk = (cases: readonly Case[], videoidPk: number) => cases.find((item) => item.videoidPk === videoidPk)
 
+/**
+ * The app's services as the page finds them at start, the lock's state read: until it is, the desk
+ * counts as locked and holds every push of cases, and a test of what is pushed would see nothing.
+ */
+async function atStart(...args: Parameters<typeof servicesFor>) {
+  const app = servicesFor(...args)
+  expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: false })
+  return app
+}
+const readsOfRequests = (sim: Simulator) =>
+  sim.requests.filter((request) => request.path.includes('/request/')).length
+
 /** The book's cases as the page gets them: the queue's rows, then each case whole as it is opened. */
 async function openCases(app: ReturnType<typeof servicesFor>): Promise<Case[]> {
   const book = await app.handlers.getCaseBook(undefined)
@@ -270,24 +282,44 @@ describe('case book: status sync', () => {
     await app.close()
   })
 
-  it('writes and pushes nothing for a round in which nothing changed', async () => {
-    const events: { name: string }[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name) =>
-      events.push({ name }),
-    )
-    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
-    await app.handlers.syncCases(undefined)
+  it('writes and pushes nothing for a round in which nothing changed, the first after a restart too', async () => {
     const file = path.join(world.dataDir, 'case-book.jsonl')
-    const before = readFileSync(file)
-    events.length = 0
-    const state = await app.handlers.syncCases(undefined)
-    expect(state).toMatchObject({ online: true, lastSyncedAt: expect.any(String) })
-    expect(
-      world.simulator.requests.filter((request) => request.path.includes('/request/')).length,
-    ).toBeGreaterThan(0)
-    expect(readFileSync(file).equals(before)).toBe(true)
-    expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
-    await app.close()
+    const pushes: CaseRow[][] = []
+    const onPush = (name: string, payload: unknown) => {
+      if (name === 'casesChanged') pushes.push((payload as { rows: CaseRow[] }).rows)
+    }
+    const first = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    await first.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    await first.handlers.syncCases(undefined)
+    const idleRound = async (app: typeof first) => {
+      const before = readFileSync(file)
+      const reads = readsOfRequests(world.simulator)
+      pushes.length = 0
+      const state = await app.handlers.syncCases(undefined)
+      expect(state).toMatchObject({ online: true, lastSyncedAt: expect.any(String) })
+      // The seed's nine cases not yet final were read again, and nothing written or pushed.
+      expect(readsOfRequests(world.simulator) - reads).toBe(9)
+      expect(readFileSync(file).equals(before)).toBe(true)
+      expect(pushes).toEqual([])
+    }
+    await idleRound(first)
+    await first.close()
+
+    // Restarted: each signer's data now comes from the sealed copy, as the book's first answer opens it.
+    const restarted = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    const book = await restarted.handlers.getCaseBook(undefined)
+    expect(book.state === 'open' && book.rows.every((row) => row.person?.givenName)).toBe(true)
+    await idleRound(restarted)
+
+    // What does change is still written and pushed: one case, one row.
+    const lucia = world.simulator.state.cases.get(16673)
+    if (!lucia) throw new Error('the simulator’s seed changed')
+    lucia.status = 'ENROLLREADY'
+    const size = readFileSync(file).length
+    await restarted.handlers.syncCases(undefined)
+    expect(readFileSync(file).length).toBeGreaterThan(size)
+    expect(pushes.flat().map((row) => [row.videoidPk, row.status])).toEqual([[16673, 'ENROLLREADY']])
+    await restarted.close()
   })
 
   it('says offline when the Optimizer is away, keeps every case, and comes back online', async () => {
