@@ -492,20 +492,28 @@ describe('case book: what an operation began, it finishes where it began', () =>
   })
 
   it('pushes no case of another scope to the page once the settings moved on', async () => {
-    const events: { name: string; payload: unknown }[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) =>
-      events.push({ name, payload }),
-    )
-    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    const pushes: CaseRow[][] = []
+    const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+      if (name === 'casesChanged') pushes.push((payload as { rows: CaseRow[] }).rows)
+    })
+    const pairs = pairsOf(world.simulator)
+    await app.handlers.addCases({ text: pairs.slice(0, 4).join('\n') })
+    expect(pushes.flat().length).toBe(4)
     for (const item of world.simulator.state.cases.values())
-      if (item.status === 'VIDEOPENDING') item.status = 'VIDEOREVIEW'
+      if (item.status === 'VIDEOREVIEW') item.status = 'VIDEOINCOMPLETE'
     world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 200 }, times: 30 })
+    // A sync round and an addition of pairs, both under way when the environment changes: each keeps
+    // the scope it began with, and the page, on the other environment now, hears of neither.
     const round = app.handlers.syncCases(undefined)
+    const adding = app.handlers.addCases({ text: pairs.slice(4).join('\n') })
     await new Promise((resolve) => setTimeout(resolve, 50))
     await app.handlers.saveSettings({ environment: 'prod' })
-    events.length = 0
-    await round
-    expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
+    pushes.length = 0
+    await Promise.all([round, adding])
+    expect(pushes).toEqual([])
+    // The pairs pasted went where they were pasted.
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    expect(await openCases(app)).toHaveLength(SEED_CASES.length)
     await app.close()
   })
 })
@@ -581,7 +589,7 @@ describe('case book: the queue’s rows', () => {
     await adding.close()
     // A restart: nothing of the book is in memory, and nothing is unsealed until something asks.
     const pushed: { change: number; rows: CaseRow[] }[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+    const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
       if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
     })
     const book = await app.handlers.getCaseBook(undefined)
