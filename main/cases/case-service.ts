@@ -136,8 +136,12 @@ export function createCaseService(options: CaseServiceOptions) {
   let opening: Promise<Opened> | undefined
   /** Rows pushed so far, numbered: the renderer applies over the book's answer only those after it. */
   let change = 0
-  /** The background pass that unseals the queue's rows: one per book and scope. */
-  let unsealing: { book: Opened; scope: string; done: Promise<void> } | undefined
+  /**
+   * The background passes that unseal the queue's rows, by scope: one running or done (the cases written
+   * since are whole in memory already). A pass that stopped, the settings moved on, is dropped, and the
+   * scope's next answer starts another.
+   */
+  const unsealing = new Map<string, Promise<void>>()
   let closed = false
 
   const viewOf = (stored: StoredCase, key: SealKey | null): Case => {
@@ -212,39 +216,52 @@ export function createCaseService(options: CaseServiceOptions) {
   }
 
   /**
-   * Opens the sealed data of every case of a scope still sealed, in the queue's order, a slice at a
-   * time so that answers and the window's own requests go between, and pushes the rows as it goes.
+   * Pushes the row of every case of a scope that the book's answer carried without its signer, in the
+   * queue's order, its sealed data opened now unless something opened it meanwhile (a sync round's read
+   * changes nothing it pushes): a slice at a time, so that answers and the window's own requests go
+   * between. It stops when the app closes or another scope is chosen: that scope's signers are not
+   * needed meanwhile.
    */
-  function unsealRest(book: Opened, scope: Scope, entries: readonly StoredCase[]): void {
+  function unsealRest(book: Opened, scope: Scope, sealed: readonly StoredCase[]): void {
     const id = scopeKey(scope)
-    if (unsealing?.book === book && unsealing.scope === id) return
-    const stale = () => closed || opened !== book || !sameScope(scope, options.scope())
+    if (unsealing.has(id)) return
+    const stale = () => closed || !sameScope(scope, options.scope())
     const pass = async () => {
       await new Promise((resolve) => setTimeout(resolve, UNSEAL_AFTER_MS))
-      const order = orderCases(entries, options.twoStepMode())
-      let rows: CaseRow[] = []
+      const order = orderCases(sealed, options.twoStepMode())
+      // The cases unsealed since the last push, by key: each goes out as it is at the push, so a case
+      // written meanwhile (a refresh) is never pushed after its newer row as it was before.
+      let unsealed: string[] = []
       let pushedAt = Date.now()
       let index = 0
       while (index < order.length) {
         // Between slices, whatever else waits goes first.
         await new Promise((resolve) => setImmediate(resolve))
-        if (stale()) return
+        if (stale()) {
+          unsealing.delete(id)
+          return
+        }
         const until = performance.now() + UNSEAL_SLICE_MS
         for (; index < order.length && performance.now() < until; index++) {
           const key = caseKey(order[index] as StoredCase)
-          if (book.views.has(key)) continue
-          const item = caseAt(book, key)
-          if (item) rows.push(rowOf(item))
+          if (caseAt(book, key)) unsealed.push(key)
         }
         if (index === order.length || Date.now() - pushedAt >= PUSH_ROWS_MS) {
-          push(scope, rows)
-          rows = []
+          push(scope, rowsAt(book, unsealed))
+          unsealed = []
           pushedAt = Date.now()
         }
       }
     }
-    unsealing = { book, scope: id, done: pass() }
+    unsealing.set(id, pass())
   }
+
+  /** The queue rows of cases opened already, as they are now. */
+  const rowsAt = (book: Opened, keys: readonly string[]) =>
+    keys.flatMap((key) => {
+      const item = book.views.get(key)
+      return item ? [rowOf(item)] : []
+    })
 
   async function open(): Promise<Opened> {
     if (opened) return opened
@@ -392,8 +409,14 @@ export function createCaseService(options: CaseServiceOptions) {
     const prefix = `${scopeKey(scope)} `
     for (const stored of firstInQueue(entries, FIRST_ROWS, options.twoStepMode()))
       caseAt(book, prefix + stored.videoidPk)
-    unsealRest(book, scope, entries)
-    return { rows: entries.map((stored) => rowAt(book, stored, prefix + stored.videoidPk)), changes: change }
+    const answer = entries.map((stored) => rowAt(book, stored, prefix + stored.videoidPk))
+    // What the answer carries without its signer is pushed, unsealed, in the background.
+    unsealRest(
+      book,
+      scope,
+      entries.filter((_, index) => !answer[index]?.person),
+    )
+    return { rows: answer, changes: change }
   }
 
   const wrongAddress = (detail: string | undefined) =>
@@ -697,7 +720,7 @@ export function createCaseService(options: CaseServiceOptions) {
     /** Stops unsealing in the background, and waits for the slice under way. */
     async close(): Promise<void> {
       closed = true
-      await unsealing?.done
+      await Promise.all(unsealing.values())
     },
 
     /** Keeps (or, with undefined, drops) the refusal reason being typed for a case. */

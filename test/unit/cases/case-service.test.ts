@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
+import { openCaseBook } from '../../../main/cases/case-book'
+import { createKeyStore, seal } from '../../../main/cases/seal'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import type { Keychain } from '../../../main/vault/keychain'
@@ -620,6 +622,132 @@ describe('case book: the queue’s rows', () => {
     expect(opened).toMatchObject({ note: '', person: { profile: expect.any(String) } })
     expect(whole[0]).not.toHaveProperty('note')
     expect(whole[0]?.person).not.toHaveProperty('profile')
+    await app.close()
+  })
+
+  /**
+   * A desk with `count` cases waiting for review, on the simulator and in a book on disk as the app
+   * writes it (each signer sealed under the book's key in the keychain, as the Optimizer answers for
+   * it), a minute apart, oldest first; the app's settings saved by a first run, whose round is over.
+   */
+  async function deskInReview(count: number) {
+    const firstRun = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await firstRun.handlers.syncCases(undefined)
+    await firstRun.close()
+    const key = await createKeyStore(keytar, `${world.service}.case-book`).readOrCreate()
+    const opened = openCaseBook(path.join(world.dataDir, 'case-book.jsonl'))
+    if (opened.state !== 'open') throw new Error('the new book did not open')
+    const since = Date.parse('2026-11-30T08:00:00.000Z')
+    const entries = Array.from({ length: count }, (_, index) => {
+      const created = world.simulator.state.addCase({
+        mode: 'one-step',
+        email: `signer.${index}@example.org`,
+        mobilePhoneNumber: '+34600000000',
+        registrationAuthority: '1400',
+        profile: 'PFnubeQAFCiudadano',
+      })
+      created.status = 'VIDEOREVIEW'
+      created.person = { ...created.person, given_name: `Signer ${index}` }
+      const person = {
+        registrationAuthority: '1400',
+        profile: 'PFnubeQAFCiudadano',
+        email: created.email,
+        mobilePhoneNumber: '+34600000000',
+        givenName: `Signer ${index}`,
+      }
+      const at = new Date(since + index * 60_000).toISOString()
+      return {
+        optimizer: world.simulator.url,
+        environment: 'sandbox' as const,
+        videoidPk: created.videoidPk,
+        requestPk: created.requestPk,
+        status: 'VIDEOREVIEW',
+        addedAt: at,
+        statusSince: at,
+        gone: false,
+        verified: true,
+        sealed: seal(key, { person, note: '' }),
+      }
+    })
+    opened.book.put(entries)
+    return entries.map(({ videoidPk, requestPk }) => ({ videoidPk, requestPk }))
+  }
+
+  /** The app restarted on the desk, and the rows it pushes. */
+  async function restartOnDesk() {
+    const pushed: { change: number; rows: CaseRow[] }[] = []
+    const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+      if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
+    })
+    return { app, pushed }
+  }
+
+  /** The page's rows: the book's answer, then the pushes numbered after it, in order. */
+  function pageRows(
+    answer: { rows: CaseRow[]; changes: number },
+    pushed: readonly { change: number; rows: CaseRow[] }[],
+  ) {
+    const rows = new Map(answer.rows.map((row) => [row.videoidPk, row]))
+    for (const push of [...pushed].sort((a, b) => a.change - b.change))
+      if (push.change > answer.changes) for (const row of push.rows) rows.set(row.videoidPk, row)
+    return rows
+  }
+  const whole = (rows: Iterable<CaseRow>) => [...rows].filter((row) => row.person !== undefined).length
+
+  it('never pushes a row it unsealed after the newer row of a case read again meanwhile', async () => {
+    const desk = await deskInReview(6000)
+    const { app, pushed } = await restartOnDesk()
+    const book = await app.handlers.getCaseBook(undefined)
+    if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
+    // The first case the background pass unseals (the queue's 101st) is cancelled on the Optimizer and
+    // read again by the officer; the answer comes while the pass holds the case for its next push.
+    const target = desk[100]
+    const onSimulator = world.simulator.state.cases.get(target?.videoidPk ?? 0)
+    if (!target || !onSimulator) throw new Error('no case to read again')
+    expect(book.rows.find((row) => row.videoidPk === target.videoidPk)?.person).toBeUndefined()
+    onSimulator.status = 'CANCELLED'
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 350 }, times: 1 })
+    expect((await app.handlers.refreshCase(target)).status).toBe('CANCELLED')
+    await expect.poll(() => whole(pageRows(book, pushed).values()), { timeout: 15_000 }).toBe(6000)
+    expect(pageRows(book, pushed).get(target.videoidPk)).toMatchObject({
+      status: 'CANCELLED',
+      person: { givenName: 'Signer 100' },
+    })
+    await app.close()
+  })
+
+  it('pushes every signer, those opened meanwhile by a case shown or a sync round too', async () => {
+    const desk = await deskInReview(1000)
+    const { app, pushed } = await restartOnDesk()
+    const book = await app.handlers.getCaseBook(undefined)
+    if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
+    expect(whole(book.rows)).toBe(100)
+    // Before the pass begins: the officer opens a case the answer listed without its signer, and a
+    // round reads every case and finds nothing changed.
+    const shown = desk[500]
+    if (!shown) throw new Error('no case to open')
+    expect((await app.handlers.getCase(shown)).person.givenName).toBe('Signer 500')
+    await app.handlers.syncCases(undefined)
+    await expect.poll(() => whole(pageRows(book, pushed).values()), { timeout: 10_000 }).toBe(1000)
+    expect(pageRows(book, pushed).get(shown.videoidPk)?.person?.givenName).toBe('Signer 500')
+    await app.close()
+  })
+
+  it('stops unsealing a scope the settings left, and unseals the rest when they come back', async () => {
+    await deskInReview(300)
+    const { app, pushed } = await restartOnDesk()
+    const first = await app.handlers.getCaseBook(undefined)
+    expect(first.state === 'open' && whole(first.rows)).toBe(100)
+    // Another environment before the pass begins (a quarter of a second after the answer), then back.
+    await app.handlers.saveSettings({ environment: 'prod' })
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    const again = await app.handlers.getCaseBook(undefined)
+    if (again.state !== 'open') throw new Error(`the case book is ${again.state}`)
+    // None of this scope's signers was opened while another was in use.
+    expect(whole(again.rows)).toBe(100)
+    expect(pushed).toEqual([])
+    await expect.poll(() => whole(pageRows(again, pushed).values()), { timeout: 10_000 }).toBe(300)
     await app.close()
   })
 
