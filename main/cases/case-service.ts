@@ -143,6 +143,8 @@ export function createCaseService(options: CaseServiceOptions) {
    */
   const unsealing = new Map<string, Promise<void>>()
   let closed = false
+  /** Video IDs created here put back into the book, once the journal could be read (`restoreCreations`). */
+  let restoring: Promise<void> | undefined
 
   const viewOf = (stored: StoredCase, key: SealKey | null): Case => {
     const sealed = sealedOf(stored, key)
@@ -269,9 +271,7 @@ export function createCaseService(options: CaseServiceOptions) {
     opening ??= (async () => {
       try {
         const key = await keys.read()
-        const book = adopt(openCaseBook(options.file), key)
-        await keepCreations(book)
-        return book
+        return adopt(openCaseBook(options.file), key)
       } finally {
         opening = undefined
       }
@@ -365,14 +365,14 @@ export function createCaseService(options: CaseServiceOptions) {
 
   /**
    * Video IDs this desk created whose answer is in the journal but not in the book (the book could not be
-   * written then): put in now, to be read at the next sync. The API cannot list them, so this is their
-   * only way back.
+   * written then): put in now, to be read by the sync. The API cannot list them, so this is their only
+   * way back. Answers whether the journal could be read.
    */
-  async function keepCreations(book: Opened): Promise<void> {
+  async function keepCreations(book: Opened): Promise<boolean> {
     try {
       await options.journal.load()
     } catch {
-      return
+      return false
     }
     const missing = new Map<string, { scope: Scope; item: Case }>()
     for (const entry of options.journal.entries()) {
@@ -386,6 +386,19 @@ export function createCaseService(options: CaseServiceOptions) {
     }
     for (const { scope, item } of missing.values()) await store(book, scope, [item])
     if (missing.size) log.warn('created Video IDs put back into the case book', { count: missing.size })
+    return true
+  }
+
+  /**
+   * Puts back the Video IDs created here that the book lacks, once: before the first sync round reads
+   * the book, not on the way to the book's first answer, which would wait for the whole journal to be
+   * read. Tried again at the next round where the journal could not be read (a locked keychain).
+   */
+  function restoreCreations(book: Opened): Promise<void> {
+    restoring ??= keepCreations(book).then((done) => {
+      if (!done) restoring = undefined
+    })
+    return restoring
   }
 
   /** Every case of a scope (the one in use unless said), whole, oldest first: each one's data opened. */
@@ -525,7 +538,7 @@ export function createCaseService(options: CaseServiceOptions) {
       if (from === 'last_good' && !damaged.lastGood)
         throw new AppError('invalid_input', 'There is no last good copy of the case book.')
       const { opened: result, keptAside } = recoverCaseBook(options.file, from, now())
-      await keepCreations(adopt(result, await keys.read()))
+      await restoreCreations(adopt(result, await keys.read()))
       log.warn('case book recovered', { from, keptAside: keptAside.length })
       return { keptAside }
     },
@@ -681,11 +694,13 @@ export function createCaseService(options: CaseServiceOptions) {
 
     /**
      * The cases a sync reads: not yet final and not gone, gone ones now and then, and those whose data
-     * cannot be opened (sealed under a lost key, or found damaged when it was opened).
+     * cannot be opened (sealed under a lost key, or found damaged when it was opened); creations the
+     * book lacks put back first.
      */
     async toSync(scope: Scope): Promise<Pick<Case, 'videoidPk' | 'requestPk'>[]> {
       const at = now()
       const book = await open()
+      await restoreCreations(book)
       const targets: Pick<Case, 'videoidPk' | 'requestPk'>[] = []
       for (const stored of entriesOf(book, scope)) {
         const item = book.views.get(caseKey(stored))

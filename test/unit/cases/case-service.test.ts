@@ -434,7 +434,7 @@ describe('case book: what an operation began, it finishes where it began', () =>
     profile: 'P',
   }
 
-  it('keeps a created Video ID when the book cannot be written: its pks in the error, in the journal, and back at the next open', async () => {
+  it('keeps a created Video ID when the book cannot be written: its pks in the error, in the journal, and back at the next start’s first sync', async () => {
     let locked = false
     const lockedBookKey: Keychain = {
       getPassword: (service, account) =>
@@ -469,14 +469,45 @@ describe('case book: what an operation began, it finishes where it began', () =>
     ])
     await app.close()
 
+    // Restarted. The book's first answer does not wait for the journal (its key held back here, as a
+    // journal of years takes its time to be read); the first sync round puts the case back, and reads it.
     locked = false
-    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    let releaseJournal: () => void = () => undefined
+    const journalHeld = new Promise<void>((resolve) => (releaseJournal = resolve))
+    const slowJournal: Keychain = {
+      getPassword: async (service, account) => {
+        if (account === 'journal-key') await journalHeld
+        return keytar.getPassword(service, account)
+      },
+      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const pushed: CaseRow[] = []
+    const onPush = (name: string, payload: unknown) => {
+      if (name === 'casesChanged') pushed.push(...(payload as { rows: CaseRow[] }).rows)
+    }
+    const restarted = await atStart(world.dataDir, world.service, world.simulator.url, onPush, {
+      keychain: slowJournal,
+    })
+    const book = await Promise.race([
+      restarted.handlers.getCaseBook(undefined),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the book waited for the journal')), 5000),
+      ),
+    ])
+    expect(book).toMatchObject({ state: 'open', rows: [] })
+    releaseJournal()
+    await restarted.handlers.syncCases(undefined)
+    expect(pushed.filter((row) => row.videoidPk === created.videoidPk).at(-1)).toMatchObject({
+      requestPk: created.requestPk,
+      pairVerified: true,
+      status: 'VIDEOPENDING',
+    })
     expect(byPk(await openCases(restarted), created.videoidPk)).toMatchObject({
       requestPk: created.requestPk,
       pairVerified: true,
+      status: 'VIDEOPENDING',
     })
-    await restarted.handlers.syncCases(undefined)
-    expect(byPk(await openCases(restarted), created.videoidPk)?.status).toBe('VIDEOPENDING')
     await restarted.close()
   })
 
@@ -516,6 +547,35 @@ describe('case book: what an operation began, it finishes where it began', () =>
     // The pairs pasted went where they were pasted.
     await app.handlers.saveSettings({ environment: 'sandbox' })
     expect(await openCases(app)).toHaveLength(SEED_CASES.length)
+    await app.close()
+  })
+})
+
+describe('case book: the start', () => {
+  it('reads nothing of the journal until the window has the book’s first rows', async () => {
+    const before = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await before.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    await before.close()
+    // The journal is read whole, then checked with its key: the key asked for says it is being read.
+    const asked: string[] = []
+    const watched: Keychain = {
+      getPassword: (service, account) => {
+        asked.push(account)
+        return keytar.getPassword(service, account)
+      },
+      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      keychain: watched,
+    })
+    app.start()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(asked).not.toContain('journal-key')
+    expect(await app.handlers.getCaseBook(undefined)).toMatchObject({ state: 'open' })
+    expect(asked).not.toContain('journal-key')
+    // A moment after the answer: the first sync round, and the settling of lost answers.
+    await expect.poll(() => asked.includes('journal-key'), { timeout: 5000 }).toBe(true)
     await app.close()
   })
 })
