@@ -622,7 +622,7 @@ export function createCaseService(options: CaseServiceOptions) {
     /**
      * `POST /videoid`, written ahead in the journal (as decisions are), then the new case goes into the
      * book. Where the book cannot be written, the pks the Optimizer answered are in the journal (the case
-     * comes back at the next open) and in the error, for the officer to copy.
+     * comes back with the first sync round after the next start) and in the error, for the officer to copy.
      */
     async create(input: NewVideoId): Promise<{ case: Case; link?: string }> {
       const scope = options.scope()
