@@ -1,3 +1,4 @@
+import { createPermissionHandlers } from './guards'
 import { createIpcBinding, type Handlers } from './ipc'
 import { mediaBehindLock } from './lock/gate'
 import type { Logger } from './log'
@@ -10,6 +11,20 @@ export interface BoundServices {
   video: MediaHandlerOptions['video']
   capture: NonNullable<MediaHandlerOptions['capture']>
   lock: { locked(): boolean }
+}
+
+/**
+ * The app's permission handlers: camera and microphone for its own window while the capture screen is
+ * open and the desk unlocked (a locked desk shows only the lock screen, which records nothing).
+ */
+export function permissionsFor(
+  services: { capture: { screenOpen(): boolean }; lock: { locked(): boolean } },
+  isAppWindow: (webContents: unknown) => boolean,
+) {
+  return createPermissionHandlers({
+    isAppWindow,
+    captureOpen: () => services.capture.screenOpen() && !services.lock.locked(),
+  })
 }
 
 /**

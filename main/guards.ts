@@ -120,6 +120,21 @@ export function createPermissionHandlers(context: PermissionContext) {
   }
 }
 
+/** The slice of Electron's WebContents that says a page starts: a navigation of its main frame, a reload too. */
+export interface StartingContents {
+  on(
+    event: 'did-start-navigation',
+    listener: (details: { isMainFrame: boolean; isSameDocument: boolean }) => void,
+  ): unknown
+}
+
+/** Calls `listener` whenever the page in `contents` starts anew (not a move within the same document). */
+export function onPageStart(contents: StartingContents, listener: () => void): void {
+  contents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) listener()
+  })
+}
+
 interface PreventableEvent {
   preventDefault(): void
 }

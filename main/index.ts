@@ -16,8 +16,8 @@ import Store from 'electron-store'
 import { eventChannelOf } from '../shared/channels'
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, MEDIA_ORIGIN, MEDIA_SCHEME } from './app-origin'
 import { createRendererHandler } from './app-protocol'
-import { bindServices } from './bindings'
-import { createPermissionHandlers, hardenWebContents } from './guards'
+import { bindServices, permissionsFor } from './bindings'
+import { hardenWebContents, onPageStart } from './guards'
 import { createCheckedEmit } from './ipc'
 import { isAppWindowSender, registerIpc, type SenderIdentity } from './ipc-electron'
 import { createLogger } from './log'
@@ -53,10 +53,12 @@ if (!app.requestSingleInstanceLock()) {
   app.whenReady().then(start)
 }
 
-function createMainWindow(): void {
+function createMainWindow(onStart: () => void): void {
   const window = new BrowserWindow(
     createWindowOptions(path.join(here, '../preload/index.cjs'), !app.isPackaged),
   )
+  // A reload leaves no screen of the page before it open in main.
+  onPageStart(window.webContents, onStart)
   const id = window.webContents.id
   trustedWebContentsIds.add(id)
   window.on('closed', () => {
@@ -112,10 +114,9 @@ function start(): void {
       : {}),
   })
   // Camera and microphone for the app's own window while its capture screen is open and the desk unlocked.
-  const permissions = createPermissionHandlers({
-    isAppWindow: (contents) => trustedWebContentsIds.has((contents as { id: number }).id),
-    captureOpen: () => services.capture.screenOpen() && !services.lock.locked(),
-  })
+  const permissions = permissionsFor(services, (contents) =>
+    trustedWebContentsIds.has((contents as { id: number }).id),
+  )
   session.defaultSession.setPermissionRequestHandler(permissions.request)
   session.defaultSession.setPermissionCheckHandler(permissions.check)
   const bound = bindServices(services, {
@@ -126,6 +127,6 @@ function start(): void {
   protocol.handle(MEDIA_SCHEME, bound.media)
   registerIpc(ipcMain, bound.ipc)
   closeBeforeQuit(app, () => services.close(), log)
-  createMainWindow()
+  createMainWindow(services.pageStarted)
   services.start()
 }

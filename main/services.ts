@@ -73,6 +73,8 @@ export interface ServiceDependencies {
   clock?: Clock
   /** Tests shorten the idle lock's minute (the setting is in minutes). */
   idleMinuteMs?: number
+  /** Tests lower the largest video a capture keeps (1 GiB), rather than write one that large. */
+  maxVideoBytes?: number
 }
 
 /** Settings whose change weakens or strengthens a control: each change is a journal entry. */
@@ -175,6 +177,8 @@ export function createServices(deps: ServiceDependencies) {
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   })
+  /** How long a lost answer's status must show the state before a write for it to count as not done. */
+  const settleWindowMs = () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000
   const decisions = createDecisionService({
     journal,
     cases,
@@ -182,7 +186,7 @@ export function createServices(deps: ServiceDependencies) {
     credentials,
     scope,
     fourEyes: () => settings.read().fourEyes,
-    settleWindowMs: () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000,
+    settleWindowMs,
     settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
     onChange: (state) => emit('decisionsChanged', state),
     log: deps.log,
@@ -243,10 +247,15 @@ export function createServices(deps: ServiceDependencies) {
     journal,
     oneshotFor,
     scope,
-    officer,
+    officer: async (bound) => (await credentials.status(bound)).username ?? '',
+    settleWindowMs,
+    retentionDays: () => settings.read().videoRetentionDays,
+    ...(deps.maxVideoBytes ? { maxVideoBytes: deps.maxVideoBytes } : {}),
     documents: () => settings.read(),
     mediaUrl: deps.mediaUrl,
     onProgress: (progress) => deps.emit('captureProgress', progress),
+    // A recording under way is the officer at work with the signer: the idle lock does not stop it.
+    onRecording: () => lock.activity(),
     log: deps.log,
     ...(deps.now ? { now: deps.now } : {}),
   })
@@ -427,14 +436,10 @@ export function createServices(deps: ServiceDependencies) {
     saveCaptureImage: (input) => capture.saveImage(input),
     removeCaptureImage: ({ videoidPk, slot }) => capture.removeImage(videoidPk, slot),
     startCaptureVideo: (input) => capture.startVideo(input),
-    appendCaptureVideo: (input) => {
-      // A recording under way is the officer at work with the signer: the idle lock must not stop it.
-      lock.activity()
-      return capture.appendVideo(input)
-    },
+    appendCaptureVideo: (input) => capture.appendVideo(input),
     endCaptureVideo: (input) => capture.endVideo(input),
     discardCaptureVideo: ({ videoidPk }) => capture.discardVideo(videoidPk),
-    uploadCapture: ({ videoidPk }) => capture.upload(videoidPk),
+    uploadCapture: ({ videoidPk, resendConfirmed }) => capture.upload(videoidPk, resendConfirmed === true),
     cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
     abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
     getLockState: () => lock.state(),
@@ -458,6 +463,8 @@ export function createServices(deps: ServiceDependencies) {
     decisions,
     video,
     capture,
+    /** The page started anew (a reload): a capture screen it had open is closed with it. */
+    pageStarted: () => void capture.close(),
     /**
      * Starts the lock, the video cache's purge, and, once the window has the book, the case sync (then on
      * the interval) and the settling of lost answers.

@@ -130,12 +130,6 @@ export const startVideoInputSchema = z.strictObject({
   source: z.enum(['camera', 'file']),
   devices: z.strictObject({ camera: deviceLabel.optional(), microphone: deviceLabel.optional() }).optional(),
 })
-export const videoPieceInputSchema = z.strictObject({
-  ...ref,
-  take,
-  index: z.number().int().min(0).max(1_000_000),
-  data: z.base64().max(base64Of(VIDEO_LIMITS.maxPieceBytes)),
-})
 /** How a recording ended: stopped by the officer, its camera or microphone gone, the recorder failed, or a file's last piece. */
 export const videoEndings = ['stopped', 'device_lost', 'failed', 'file', 'interrupted'] as const
 export const promptShownSchema = z.strictObject({
@@ -147,6 +141,15 @@ export const promptShownSchema = z.strictObject({
     .min(0)
     .max(4 * 3600_000),
 })
+const promptsShown = z.array(promptShownSchema).max(capturePrompts.length * 4)
+export const videoPieceInputSchema = z.strictObject({
+  ...ref,
+  take,
+  index: z.number().int().min(0).max(1_000_000),
+  data: z.base64().max(base64Of(VIDEO_LIMITS.maxPieceBytes)),
+  /** The prompts shown so far: kept as they come, so that a recording cut off keeps their times. */
+  prompts: promptsShown.optional(),
+})
 export const endVideoInputSchema = z.strictObject({
   ...ref,
   take,
@@ -157,9 +160,14 @@ export const endVideoInputSchema = z.strictObject({
     .min(0)
     .max(4 * 3600_000)
     .optional(),
-  prompts: z.array(promptShownSchema).max(capturePrompts.length * 4),
+  prompts: promptsShown,
 })
 export const captureRefSchema = z.strictObject(ref)
+export const uploadCaptureInputSchema = z.strictObject({
+  ...ref,
+  /** The officer confirmed sending again a part whose earlier upload no answer confirmed. */
+  resendConfirmed: z.literal(true).optional(),
+})
 
 /** What a capture still lacks before it can be uploaded. */
 export const captureParts = ['acceptance', ...imageSlots, 'document', 'checks', 'recording'] as const
@@ -176,8 +184,12 @@ const imageSchema = z.object({
   url: z.string(),
 })
 
-/** Where each part of the upload stands, as the journal records it. */
-export const uploadPartStates = ['pending', 'done', 'unknown'] as const
+/**
+ * Where each part of the upload stands, as the journal records it: not sent, on the Optimizer, sent with
+ * its answer lost and not settled yet, or never confirmed by an answer (sending it again needs the
+ * officer's confirmation).
+ */
+export const uploadPartStates = ['pending', 'done', 'unknown', 'unconfirmed'] as const
 
 /** A capture as the page shows it: what was recorded and when, and what is still missing. */
 export const captureSchema = z.object({
@@ -214,7 +226,12 @@ export const captureSchema = z.object({
     })
     .optional(),
   missing: z.array(z.enum(captureParts)),
-  upload: z.object({ evidences: z.enum(uploadPartStates), video: z.enum(uploadPartStates) }),
+  upload: z.object({
+    evidences: z.enum(uploadPartStates),
+    video: z.enum(uploadPartStates),
+    /** A part whose answer was lost is settled by the request's status by this time at the latest. */
+    settledBy: z.string().optional(),
+  }),
 })
 export type Capture = z.infer<typeof captureSchema>
 

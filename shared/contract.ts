@@ -9,6 +9,7 @@ import {
   saveCaptureInputSchema,
   startedVideoSchema,
   startVideoInputSchema,
+  uploadCaptureInputSchema,
   uploadedCaptureSchema,
   videoPieceInputSchema,
 } from './capture'
@@ -131,7 +132,7 @@ export const invokeChannels = {
   appendCaptureVideo: channel(videoPieceInputSchema, z.object({ bytes: z.number().int().nonnegative() })),
   endCaptureVideo: channel(endVideoInputSchema, captureSchema),
   discardCaptureVideo: channel(captureRefSchema, captureSchema),
-  uploadCapture: channel(captureRefSchema, uploadedCaptureSchema),
+  uploadCapture: channel(uploadCaptureInputSchema, uploadedCaptureSchema),
   cancelCaptureUpload: channel(captureRefSchema, z.object({ cancelled: z.boolean() })),
   abandonCapture: channel(captureRefSchema, z.null()),
   getLockState: channel(nothing, lockStateSchema),

@@ -271,6 +271,10 @@ export const uploadEntrySchema = z.object({
   part: z.enum(['evidences', 'video']),
   phase: z.enum(decisionPhases),
   attempt: z.number().int().positive().optional(),
+  /** A new attempt sent after an earlier one (this seq) whose fate no answer confirmed. */
+  resendOf: z.number().int().positive().optional(),
+  /** The settle window in force when the part was sent, should its answer be lost. */
+  settleWindowMs: z.number().int().positive().optional(),
   sent: uploadSentSchema.optional(),
   errorCode: z.string().optional(),
   status: z.string().optional(),

@@ -52,6 +52,8 @@ export const errorCodes = [
   /** The evidences are on the Optimizer already: what they carried is no longer changed here. */
   'evidences_sent',
   'upload_in_flight',
+  /** Part of a capture is, or may be, on the Optimizer: it is not discarded. */
+  'capture_sent',
   /** An upload whose answer was lost or unclear, and whose status does not show it yet. */
   'upload_unknown',
   /** The desk is locked: main refuses everything but the lock itself until the PIN is given. */

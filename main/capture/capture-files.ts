@@ -30,6 +30,8 @@ export interface StoredCapture {
   videoidPk: number
   requestPk: number
   startedAt: string
+  /** The last change the officer made to it: a capture left unchanged too long is deleted. */
+  changedAt?: string
   acceptance?: {
     acceptedAt: string
     ip: string
@@ -71,6 +73,10 @@ export interface StoredCapture {
 }
 
 const DRAFT = 'capture.enc'
+const totalOf = (sizes: readonly number[]) => ({
+  pieces: sizes.length,
+  bytes: sizes.reduce((sum, size) => sum + size, 0),
+})
 const PIECE = /^(\d{7})\.enc$/
 const pieceName = (index: number) => `${String(index).padStart(7, '0')}.enc`
 const imageName = (slot: ImageSlot) => `${slot}.enc`
@@ -140,8 +146,11 @@ export function createCaptureFiles(options: { folder: string; keys: KeyStore }) 
   /** A take's piece sizes, from their headers the first time (after a restart, say). */
   async function sizesOf(scope: Scope, videoidPk: number, take: string): Promise<number[]> {
     const folder = takeFolder(scope, videoidPk, take)
-    const known = pieceSizes.get(folder)
-    if (known) return known
+    return pieceSizes.get(folder) ?? readSizes(folder)
+  }
+
+  /** A take's piece sizes as its files on disk say, each file checked to hold its whole piece. */
+  async function readSizes(folder: string): Promise<number[]> {
     const key = await readingKey()
     const names = (await readdir(folder).catch(() => [] as string[]))
       .filter((name) => PIECE.test(name))
@@ -156,7 +165,8 @@ export function createCaptureFiles(options: { folder: string; keys: KeyStore }) 
         const header = Buffer.alloc(HEADER_BYTES)
         await handle.read(header, 0, HEADER_BYTES, 0)
         const opened = openHeader(header, key, bindingOf(file))
-        if (typeof opened === 'string') throw captureUnreadable()
+        if (typeof opened === 'string' || (await handle.stat()).size !== sealedSize(opened.plainSize))
+          throw captureUnreadable()
         sizes.push(opened.plainSize)
       } finally {
         await handle.close()
@@ -192,14 +202,24 @@ export function createCaptureFiles(options: { folder: string; keys: KeyStore }) 
 
     /**
      * Appends piece `index` of a take, sealed and flushed. A piece that is there already (the page sent
-     * it again after a lost answer) is kept as it is; a piece past the next one means one went missing.
+     * it again after a lost answer) is kept as it is, if it is the same; a piece past the next one means
+     * one went missing.
      */
     async writePiece(scope: Scope, videoidPk: number, take: string, index: number, data: Buffer) {
       const sizes = await sizesOf(scope, videoidPk, take)
-      if (index < sizes.length) return sizes
+      const folder = takeFolder(scope, videoidPk, take)
+      if (index < sizes.length) {
+        const kept = await readSealed(path.join(folder, pieceName(index)), readingKey)
+        if (!kept?.equals(data))
+          throw new AppError(
+            'invalid_input',
+            'Another piece was sent under the number of one kept.',
+            `${index}`,
+          )
+        return sizes
+      }
       if (index > sizes.length)
         throw new AppError('invalid_input', 'A piece of the video is missing.', `expected ${sizes.length}`)
-      const folder = takeFolder(scope, videoidPk, take)
       if (index === 0) {
         ensureFolder(scope, videoidPk)
         privateFolder(folder)
@@ -212,8 +232,12 @@ export function createCaptureFiles(options: { folder: string; keys: KeyStore }) 
 
     /** A take's length in bytes and pieces. */
     async recorded(scope: Scope, videoidPk: number, take: string) {
-      const sizes = await sizesOf(scope, videoidPk, take)
-      return { pieces: sizes.length, bytes: sizes.reduce((sum, size) => sum + size, 0) }
+      return totalOf(await sizesOf(scope, videoidPk, take))
+    },
+
+    /** A take's length as its files on disk hold it now, each checked whole: what an upload would send. */
+    async measured(scope: Scope, videoidPk: number, take: string) {
+      return totalOf(await readSizes(takeFolder(scope, videoidPk, take)))
     },
 
     /**

@@ -14,6 +14,14 @@ import {
 import { type Case, isFinalStatus } from '../../shared/cases'
 import type { UploadEntry } from '../../shared/decisions'
 import { AppError } from '../../shared/errors'
+import {
+  type Attempt,
+  createAttemptIndex,
+  finalOf,
+  settledBy,
+  settleWindowEnd,
+  tookEffect,
+} from '../decisions/attempts'
 import type { Journal } from '../decisions/journal'
 import type { Logger } from '../log'
 import type { ByteRange } from '../media/range'
@@ -21,17 +29,22 @@ import type { MediaSource } from '../media/sealed-stream'
 import type { OneShotClient } from '../oneshot/client'
 import { classifyByStatus, neverSent, type StatusEffect } from '../oneshot/outcome'
 import { type Scope, sameScope, scopeKey } from '../scope'
-import type { CaptureFiles, StoredCapture } from './capture-files'
+import { type CaptureFiles, captureUnreadable, type StoredCapture } from './capture-files'
 import { deskAddress } from './desk-address'
 import { evidencesOf, SECURITY_CHECK_FIELDS } from './evidences'
 import { imageInfo } from './image-info'
 
 export type UploadPart = UploadEntry['part']
+type StoredPrompt = NonNullable<StoredCapture['recording']>['prompts'][number]
+const uploadParts: readonly UploadPart[] = ['evidences', 'video']
 
 /**
- * The request statuses that show a part of the upload landed, and those it is sent from. This desk
+ * The request statuses that show a part this desk sent landed, and those it is sent from. This desk
  * sends the evidences first, so `VIDEOINCOMPLETE` after them means they are in; the video then
- * completes the Video ID (`VIDEOREVIEW`), or the Optimizer finds it failed (`VIDEOERROR`).
+ * completes the Video ID (`VIDEOREVIEW`), or the Optimizer finds it failed (`VIDEOERROR`). The video
+ * goes only once the journal records the evidences in, so a `VIDEOPENDING` read then lags behind their
+ * answer: the state before the video too. A status past a part settles only an attempt of it the
+ * journal holds: with none, it is someone else's doing.
  */
 export const UPLOAD_EFFECT: Readonly<Record<UploadPart, StatusEffect>> = {
   evidences: {
@@ -40,20 +53,18 @@ export const UPLOAD_EFFECT: Readonly<Record<UploadPart, StatusEffect>> = {
   },
   video: {
     tookEffect: ['VIDEOREVIEW', 'VIDEOERROR', 'CREATED', 'ENROLLREADY', 'ISSUED'],
-    allowedFrom: ['VIDEOINCOMPLETE'],
+    allowedFrom: ['VIDEOPENDING', 'VIDEOINCOMPLETE'],
   },
 }
 
 /** A Video ID waiting for its video, or for the rest of it. */
 const CAPTURABLE = ['VIDEOPENDING', 'VIDEOINCOMPLETE']
-const FINAL_UPLOAD_PHASES: ReadonlySet<UploadEntry['phase']> = new Set([
-  'done',
-  'refused',
-  'not_sent',
-  'settled_done',
-  'settled_not_done',
-])
 const PROGRESS_EVERY_MS = 250
+/**
+ * How long a recording's pieces count as the officer at the desk, from its start: an unattended
+ * recording left running lets the desk lock then, rather than keep it open until the video's size limit.
+ */
+export const RECORDING_HOLDS_DESK_MS = 20 * 60_000
 
 export interface CaptureServiceOptions {
   files: CaptureFiles
@@ -62,16 +73,25 @@ export interface CaptureServiceOptions {
     /** Reads the case from the Optimizer now (and keeps what it read). */
     refresh(videoidPk: number, scope: Scope): Promise<Case>
   }
-  journal: Pick<Journal, 'append' | 'entries' | 'load'>
+  journal: Pick<Journal, 'append' | 'entries' | 'load' | 'trusted'>
   oneshotFor: (scope: Scope) => Pick<OneShotClient, 'uploadEvidences' | 'uploadVideo'>
   /** The address and environment in use: each operation takes them once, at its start. */
   scope: () => Scope
-  officer: () => Promise<string>
+  /** Whose credentials a scope holds: the officer an upload is journaled under. */
+  officer: (scope: Scope) => Promise<string>
+  /** How long a lost answer's status must show the part missing before it counts as not landed. */
+  settleWindowMs: () => number
+  /** How many days a capture left unchanged is kept while its Video ID waits (the retention setting). */
+  retentionDays: () => number
+  /** The largest video a capture keeps; the contract's limit unless a test lowers it. */
+  maxVideoBytes?: number
   /** The RA's privacy policy and terms the signer accepts (settings). */
   documents: () => { privacyPolicyUrl: string; termsUrl: string }
   /** The URL the page loads a media path from (main's media protocol). */
   mediaUrl: (mediaPath: string) => string
   onProgress: (progress: CaptureProgress) => void
+  /** A piece of a recording under way arrived within `RECORDING_HOLDS_DESK_MS` of its start: the officer is at work. */
+  onRecording: () => void
   log: Logger
   deskAddress?: () => string
   now?: () => Date
@@ -97,19 +117,29 @@ async function stored<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The parts of the journal's upload entries of one case: each attempt, and what became of it. */
-interface UploadAttempt {
-  intended: UploadEntry
-  outcome?: UploadEntry
+/** What an upload keeps from its start: where it goes, whose it is, and whether a resend was confirmed. */
+interface UploadRun {
+  scope: Scope
+  officer: string
+  resendConfirmed: boolean
+  signal: AbortSignal
 }
+
+const uploadUnknown = (windowEndsAt: number) =>
+  new AppError(
+    'upload_unknown',
+    'The upload did not get a clear answer, and the Video ID does not show yet whether it landed.',
+    `settled by ${new Date(windowEndsAt).toISOString()} at the latest`,
+  )
 
 /**
  * Capture at the desk (One-Shot's external mode): the signer's acceptance, the document's images and
  * data, the checks and the video, kept sealed on this computer step by step so that closing the app
- * loses nothing, then uploaded (evidences, then the video, streamed from disk) exactly as an action on
- * the Optimizer is: the status read first, each part written ahead in the journal, a failed answer
- * classified by the status read again (the one policy decisions use), never sent again blind. Only a
- * Video ID this desk created, waiting for its video, is captured here.
+ * loses nothing, then uploaded (evidences, then the video, streamed from disk) exactly as a decision is
+ * sent: the status read first, each part written ahead in the journal, a failed answer classified by
+ * the status read again, a lost one settled by the status with the same settle window (one policy,
+ * `decisions/attempts.ts`), never sent again blind. Only a Video ID this desk created, waiting for its
+ * video, is captured here.
  */
 export function createCaptureService(options: CaptureServiceOptions) {
   const { files, journal, log } = options
@@ -118,9 +148,10 @@ export function createCaptureService(options: CaptureServiceOptions) {
   const takeKey = (scope: Scope, videoidPk: number, take: string) => `${keyOf(scope, videoidPk)} ${take}`
   /** Each capture's changes, one at a time: two saves at once never lose one another. */
   const queues = new Map<string, Promise<unknown>>()
-  /** Takes being recorded by this process; a take found unended otherwise was cut off. */
-  const activeTakes = new Set<string>()
-  const uploading = new Map<string, { abort: AbortController; done: Promise<unknown> }>()
+  /** Takes being recorded by this process, with when each started; a take found unended otherwise was cut off. */
+  const activeTakes = new Map<string, number>()
+  /** Uploads under way, by the scope each took at its start. */
+  const uploading = new Map<string, { videoidPk: number; abort: AbortController; done: Promise<unknown> }>()
   /** The capture screen's case, while it is open: camera and microphone are allowed only then. */
   let screen: { scope: Scope; videoidPk: number } | undefined
 
@@ -137,28 +168,37 @@ export function createCaptureService(options: CaptureServiceOptions) {
 
   // --- the journal's record of the uploads ---
 
-  function attemptsOf(scope: Scope, videoidPk: number, part: UploadPart): UploadAttempt[] {
-    const attempts: UploadAttempt[] = []
-    for (const entry of journal.entries()) {
-      if (entry.type !== 'upload' || entry.videoidPk !== videoidPk || entry.part !== part) continue
-      if (!entry.optimizer || !entry.environment || !sameScope(entry as Scope, scope)) continue
-      if (entry.phase === 'intended') attempts.push({ intended: entry })
-      else {
-        const attempt = attempts.find((candidate) => candidate.intended.seq === entry.attempt)
-        if (attempt && !(attempt.outcome && FINAL_UPLOAD_PHASES.has(attempt.outcome.phase)))
-          attempt.outcome = entry
-      }
-    }
-    return attempts
+  const uploads = createAttemptIndex(
+    'upload',
+    () => journal.entries(),
+    (seq) => journal.trusted(seq),
+  )
+  const attemptsOf = (scope: Scope, videoidPk: number, part: UploadPart): Attempt<UploadEntry>[] =>
+    uploads.ofCase(scope, videoidPk).filter((attempt) => attempt.intended.part === part)
+
+  /**
+   * Where a part stands: landed (answered, or settled by the status), sent with its fate unknown (a lost
+   * answer, a killed app), never confirmed by an answer and shown missing throughout the settle window
+   * (sending it again needs the officer's say), or not sent.
+   */
+  function partState(scope: Scope, videoidPk: number, part: UploadPart): Capture['upload'][UploadPart] {
+    const all = attemptsOf(scope, videoidPk, part)
+    if (all.some(tookEffect)) return 'done'
+    if (all.some((attempt) => !finalOf(attempt))) return 'unknown'
+    const last = all.at(-1)
+    return last && finalOf(last)?.phase === 'settled_not_done' ? 'unconfirmed' : 'pending'
   }
 
-  /** Where a part stands: landed, sent with its fate unknown (a lost answer, a killed app), or not yet. */
-  function partState(scope: Scope, videoidPk: number, part: UploadPart): Capture['upload'][UploadPart] {
-    const last = attemptsOf(scope, videoidPk, part).at(-1)
-    if (!last) return 'pending'
-    const phase = last.outcome?.phase
-    if (phase === 'done' || phase === 'settled_done') return 'done'
-    return phase && FINAL_UPLOAD_PHASES.has(phase) ? 'pending' : 'unknown'
+  function uploadState(scope: Scope, videoidPk: number): Capture['upload'] {
+    const unsettled = uploadParts
+      .flatMap((part) => attemptsOf(scope, videoidPk, part))
+      .filter((each) => !finalOf(each))
+    const settledBy = Math.max(...unsettled.map((each) => settleWindowEnd(each, options.settleWindowMs())))
+    return {
+      evidences: partState(scope, videoidPk, 'evidences'),
+      video: partState(scope, videoidPk, 'video'),
+      ...(unsettled.length ? { settledBy: new Date(settledBy).toISOString() } : {}),
+    }
   }
 
   const createdHere = (scope: Scope, videoidPk: number) =>
@@ -226,10 +266,7 @@ export function createCaptureService(options: CaptureServiceOptions) {
           }
         : {}),
       missing: missingOf(capture),
-      upload: {
-        evidences: partState(scope, videoidPk, 'evidences'),
-        video: partState(scope, videoidPk, 'video'),
-      },
+      upload: uploadState(scope, videoidPk),
     }
   }
 
@@ -275,7 +312,6 @@ export function createCaptureService(options: CaptureServiceOptions) {
     const kept = await files.read(scope, videoidPk)
     if (kept) return endCutOff(kept, scope)
     const item = await options.cases.get(videoidPk, scope)
-    await journal.load()
     if (!createdHere(scope, videoidPk))
       throw new AppError(
         'capture_not_allowed',
@@ -297,7 +333,11 @@ export function createCaptureService(options: CaptureServiceOptions) {
       throw new AppError('upload_in_flight', 'This capture is being uploaded.')
   }
 
-  /** Changes a capture, one change at a time, and writes it; refused while it is being uploaded. */
+  /**
+   * Changes a capture, one change at a time, and writes it; refused while it is being uploaded. The
+   * journal is read first: what it records sent fixes parts of the capture, and a journal that cannot be
+   * read changes nothing.
+   */
   function change(
     videoidPk: number,
     edit: (capture: StoredCapture, scope: Scope) => Promise<StoredCapture | undefined>,
@@ -305,8 +345,9 @@ export function createCaptureService(options: CaptureServiceOptions) {
     const scope = options.scope()
     return serially(scope, videoidPk, async () => {
       refuseWhileUploading(scope, videoidPk)
+      await journal.load()
       const capture = await loadOrStart(scope, videoidPk)
-      const changed = (await edit(capture, scope)) ?? capture
+      const changed = { ...((await edit(capture, scope)) ?? capture), changedAt: now().toISOString() }
       await stored(() => files.write(changed))
       return view(changed, scope)
     })
@@ -409,44 +450,72 @@ export function createCaptureService(options: CaptureServiceOptions) {
   }
 
   /**
-   * Sends one part unless the status shows it landed: an earlier attempt whose fate was unknown is
-   * settled by this status first; then `intended` is journaled, the part sent, and a failure classified
-   * by the status read again. Answers the status after it.
+   * Sends one part, unless the journal records it landed. An earlier attempt whose answer was lost is
+   * settled by the status first, as a decision is: its effect (landed), a state it cannot be sent from,
+   * or the state before it for the whole settle window (not landed); otherwise nothing is sent and the
+   * upload says so. A part never confirmed by an answer is sent again only when the officer says so.
+   * With no attempt of its own, a status past the part is someone else's doing: nothing is sent, and
+   * the capture is kept. Then `intended` is journaled, the part sent, and a failure classified by the
+   * status read again. Answers the status after it.
    */
   async function sendPart(
     part: UploadPart,
     capture: StoredCapture,
-    scope: Scope,
     status: string,
-    signal: AbortSignal,
+    run: UploadRun,
   ): Promise<string> {
+    const { scope, signal } = run
     const { videoidPk, requestPk } = capture
     const effect = UPLOAD_EFFECT[part]
-    const officer = await options.officer()
-    const record = {
-      type: 'upload' as const,
-      officer,
+    const attempts = attemptsOf(scope, videoidPk, part)
+    // On the Optimizer by this desk's hand: never sent again.
+    if (attempts.some(tookEffect)) return status
+    const outcome = (intended: UploadEntry, phase: UploadEntry['phase'], extra: Partial<UploadEntry> = {}) =>
+      journal.append({
+        type: 'upload',
+        officer: intended.officer,
+        optimizer: scope.optimizer,
+        environment: scope.environment,
+        videoidPk,
+        requestPk: intended.requestPk,
+        part,
+        phase,
+        attempt: intended.seq,
+        ...extra,
+      })
+    for (const pending of attempts.filter((attempt) => !finalOf(attempt))) {
+      const windowEndsAt = settleWindowEnd(pending, options.settleWindowMs())
+      const settled = settledBy(status, effect, now().getTime(), windowEndsAt)
+      if (!settled) throw uploadUnknown(windowEndsAt)
+      await outcome(pending.intended, settled, { status })
+      log.info('upload settled by the request status', { videoidPk, part, status })
+      if (settled === 'settled_done') return status
+    }
+    if (!effect.allowedFrom.includes(status))
+      throw new AppError('wrong_state', 'This Video ID is not in a state that allows this upload.', status)
+    // Read again: the index takes in the outcomes just written when asked.
+    const last = attemptsOf(scope, videoidPk, part).at(-1)
+    const resendOf = last && finalOf(last)?.phase === 'settled_not_done' ? last.intended.seq : undefined
+    if (resendOf && !run.resendConfirmed)
+      throw new AppError(
+        'resend_unconfirmed',
+        'The earlier upload of this part was never confirmed by an answer. Confirm that you want to send it again.',
+        part,
+      )
+    // Cancelled between two parts: the next one is not written ahead, as it is not sent.
+    if (signal.aborted) throw new AppError('cancelled', 'The operation was cancelled.')
+
+    const intended = (await journal.append({
+      type: 'upload',
+      officer: run.officer,
       optimizer: scope.optimizer,
       environment: scope.environment,
       videoidPk,
       requestPk,
       part,
-    }
-    const outcome = (intended: UploadEntry, phase: UploadEntry['phase'], extra: Partial<UploadEntry> = {}) =>
-      journal.append({ ...record, phase, attempt: intended.seq, ...extra })
-    const pending = attemptsOf(scope, videoidPk, part).filter(
-      (attempt) => !(attempt.outcome && FINAL_UPLOAD_PHASES.has(attempt.outcome.phase)),
-    )
-    const landed = effect.tookEffect.includes(status)
-    for (const attempt of pending)
-      await outcome(attempt.intended, landed ? 'settled_done' : 'settled_not_done', { status })
-    if (landed) return status
-    if (!effect.allowedFrom.includes(status))
-      throw new AppError('wrong_state', 'This Video ID is not in a state that allows this upload.', status)
-
-    const intended = (await journal.append({
-      ...record,
       phase: 'intended',
+      ...(resendOf ? { resendOf } : {}),
+      settleWindowMs: options.settleWindowMs(),
       sent: sentOf(capture, part),
     })) as UploadEntry
     try {
@@ -461,48 +530,54 @@ export function createCaptureService(options: CaptureServiceOptions) {
         log.info('upload settled by the request status', { videoidPk, part, status: classified.status })
         return classified.status
       }
-      await outcome(intended, classified.phase, {
+      const written = await outcome(intended, classified.phase, {
         errorCode: classified.errorCode,
         ...(after ? { status: after } : {}),
       })
       if (classified.phase !== 'unknown' || error.code === 'cancelled') throw error
-      throw new AppError(
-        'upload_unknown',
-        'The upload did not get a clear answer, and the Video ID does not show it yet.',
-        error.detail ?? error.code,
+      throw uploadUnknown(
+        settleWindowEnd({ intended, outcomes: [written as UploadEntry] }, options.settleWindowMs()),
       )
     }
     await outcome(intended, 'done')
     return (await statusNow(scope, videoidPk)) ?? (part === 'evidences' ? 'VIDEOINCOMPLETE' : 'VIDEOREVIEW')
   }
 
-  function upload(videoidPk: number): Promise<{ case: Case }> {
+  function upload(videoidPk: number, resendConfirmed = false): Promise<{ case: Case }> {
     const scope = options.scope()
     const key = keyOf(scope, videoidPk)
     if (uploading.has(key))
       return Promise.reject(new AppError('upload_in_flight', 'This capture is being uploaded.'))
     const abort = new AbortController()
-    const done = uploadOnce(scope, videoidPk, abort.signal).finally(() => {
+    const done = uploadOnce(videoidPk, { scope, resendConfirmed, signal: abort.signal }).finally(() => {
       uploading.delete(key)
       progress(videoidPk, { phase: 'idle' })
     })
-    uploading.set(key, { abort, done })
+    uploading.set(key, { videoidPk, abort, done })
     return done
   }
 
-  async function uploadOnce(scope: Scope, videoidPk: number, signal: AbortSignal): Promise<{ case: Case }> {
+  async function uploadOnce(videoidPk: number, start: Omit<UploadRun, 'officer'>): Promise<{ case: Case }> {
+    const { scope } = start
+    // Whose upload it is, read once: a change of environment meanwhile does not change it.
+    const run: UploadRun = { ...start, officer: await options.officer(scope) }
     // Waits for a change under way, so the upload sends the capture as it was left.
     const capture = await serially(scope, videoidPk, () => requireCapture(scope, videoidPk))
     const missing = missingOf(capture)
     if (missing.length)
       throw new AppError('capture_incomplete', 'Some of the capture is still missing.', missing.join(', '))
+    // A recording whose pieces no longer add up to what was kept (one gone, one cut) is damaged: a body
+    // shorter than the size it states is never sent.
+    const { recording } = capture
+    if (recording && (await files.measured(scope, videoidPk, recording.take)).bytes !== recording.bytes)
+      throw captureUnreadable()
     await journal.load()
     // The status now, not as the book last read it: it says which parts are in, whatever answers were lost.
     let status = (await options.cases.refresh(videoidPk, scope)).status
-    status = await sendPart('evidences', capture, scope, status, signal)
-    status = await sendPart('video', capture, scope, status, signal)
+    status = await sendPart('evidences', capture, status, run)
+    status = await sendPart('video', capture, status, run)
     log.info('capture uploaded', { videoidPk, status })
-    // On the Optimizer now: the images and the recording leave this computer.
+    // On the Optimizer now, both parts by this desk's hand: the images and the recording leave this computer.
     await files.remove(scope, videoidPk)
     return { case: await options.cases.get(videoidPk, scope) }
   }
@@ -511,15 +586,20 @@ export function createCaptureService(options: CaptureServiceOptions) {
     /** Opens the capture screen on a case: the capture kept, or a new one; camera and microphone allowed. */
     async open(videoidPk: number): Promise<Capture> {
       const scope = options.scope()
-      // A screen that opens records nothing yet: a take still under way was cut off (the page went).
-      const prefix = `${keyOf(scope, videoidPk)} `
-      for (const take of activeTakes) if (take.startsWith(prefix)) activeTakes.delete(take)
-      const capture = await serially(scope, videoidPk, () => loadOrStart(scope, videoidPk))
+      const capture = await serially(scope, videoidPk, async () => {
+        // A screen that opens records nothing yet: a take still under way was cut off (the page went).
+        // In the capture's queue, so that what the page sent before opening is kept first.
+        const prefix = `${keyOf(scope, videoidPk)} `
+        for (const take of activeTakes.keys()) if (take.startsWith(prefix)) activeTakes.delete(take)
+        // What the journal records sent decides what the page may still change.
+        await journal.load()
+        return loadOrStart(scope, videoidPk)
+      })
       screen = { scope, videoidPk }
       return view(capture, scope)
     },
 
-    /** The capture screen closed: camera and microphone are refused again. */
+    /** The capture screen closed, or the page it was on went (a reload): camera and microphone are refused again. */
     close(): null {
       screen = undefined
       return null
@@ -607,7 +687,7 @@ export function createCaptureService(options: CaptureServiceOptions) {
       await change(input.videoidPk, async (capture, scope) => {
         if (capture.recording)
           throw new AppError('invalid_input', 'There is a recording already: record again to replace it.')
-        activeTakes.add(takeKey(scope, input.videoidPk, take))
+        activeTakes.set(takeKey(scope, input.videoidPk, take), now().getTime())
         return {
           ...capture,
           recording: {
@@ -624,23 +704,39 @@ export function createCaptureService(options: CaptureServiceOptions) {
       return { take }
     },
 
-    /** One piece of the video under way, sealed and flushed before it is acknowledged. */
-    appendVideo(input: { videoidPk: number; take: string; index: number; data: string }) {
+    /**
+     * One piece of the video under way, sealed and flushed before it is acknowledged; the prompts shown
+     * so far are kept with the take as they grow, so that a recording cut off keeps their times.
+     */
+    appendVideo(input: {
+      videoidPk: number
+      take: string
+      index: number
+      data: string
+      prompts?: StoredPrompt[]
+    }) {
       const scope = options.scope()
       return serially(scope, input.videoidPk, async () => {
         const capture = await requireCapture(scope, input.videoidPk)
         const recording = capture.recording
         if (recording?.take !== input.take || recording.ended)
           throw new AppError('invalid_input', 'This recording has ended.')
+        const startedAt = activeTakes.get(takeKey(scope, input.videoidPk, input.take))
+        if (startedAt !== undefined && now().getTime() - startedAt < RECORDING_HOLDS_DESK_MS)
+          options.onRecording()
         const data = Buffer.from(input.data, 'base64')
         if (input.index === 0 && !looksLike(recording.type, data))
           throw new AppError('not_a_video', `This is not a ${recording.type} video.`)
         const before = await files.recorded(scope, input.videoidPk, input.take)
-        if (input.index >= before.pieces) {
-          if (before.bytes + data.length > VIDEO_LIMITS.maxBytes)
-            throw new AppError('video_too_large', 'The video is too large.')
-          await stored(() => files.writePiece(scope, input.videoidPk, input.take, input.index, data))
-        }
+        const grows = input.index >= before.pieces
+        if (grows && before.bytes + data.length > (options.maxVideoBytes ?? VIDEO_LIMITS.maxBytes))
+          throw new AppError('video_too_large', 'The video is too large.')
+        // A piece sent again (its answer lost in the page) is kept once, if it is the same.
+        await stored(() => files.writePiece(scope, input.videoidPk, input.take, input.index, data))
+        if (input.prompts && input.prompts.length > recording.prompts.length)
+          await stored(() =>
+            files.write({ ...capture, recording: { ...recording, prompts: input.prompts ?? [] } }),
+          )
         return { bytes: (await files.recorded(scope, input.videoidPk, input.take)).bytes }
       })
     },
@@ -651,7 +747,7 @@ export function createCaptureService(options: CaptureServiceOptions) {
       take: string
       ended: 'stopped' | 'device_lost' | 'failed' | 'file'
       durationMs?: number
-      prompts: { prompt: 'document_front' | 'document_rear' | 'turn_head'; atMs: number }[]
+      prompts: StoredPrompt[]
     }): Promise<Capture> {
       return change(input.videoidPk, async (capture, scope) => {
         const recording = capture.recording
@@ -683,7 +779,7 @@ export function createCaptureService(options: CaptureServiceOptions) {
     discardVideo(videoidPk: number): Promise<Capture> {
       return change(videoidPk, async (capture, scope) => {
         if (partState(scope, videoidPk, 'video') !== 'pending')
-          throw new AppError('wrong_state', 'The video was sent to the Optimizer already.')
+          throw new AppError('wrong_state', 'The video was sent to the Optimizer, or may have been.')
         if (!capture.recording) return capture
         activeTakes.delete(takeKey(scope, videoidPk, capture.recording.take))
         await files.removeTake(scope, videoidPk, capture.recording.take)
@@ -694,11 +790,14 @@ export function createCaptureService(options: CaptureServiceOptions) {
 
     upload,
 
-    /** Stops an upload under way; its fate is then read from the status before anything is sent again. */
+    /**
+     * Stops the upload under way of a Video ID, in whichever scope it started (the settings may have
+     * changed since); its fate is then read from the status before anything is sent again.
+     */
     cancelUpload(videoidPk: number): { cancelled: boolean } {
-      const running = uploading.get(keyOf(options.scope(), videoidPk))
-      running?.abort.abort()
-      return { cancelled: running !== undefined }
+      const running = [...uploading.values()].filter((each) => each.videoidPk === videoidPk)
+      for (const { abort } of running) abort.abort()
+      return { cancelled: running.length > 0 }
     },
 
     /** Stops every upload under way (the app is quitting) and waits for each to write its outcome. */
@@ -708,11 +807,21 @@ export function createCaptureService(options: CaptureServiceOptions) {
       await Promise.allSettled(running.map(({ done }) => done))
     },
 
-    /** Deletes a capture and everything it holds; nothing was sent of it, or nothing more will be. */
+    /**
+     * Deletes a capture and everything it holds, while nothing of it is, or may be, on the Optimizer: a
+     * part landed or whose answer was lost keeps it until the upload is done.
+     */
     abandon(videoidPk: number): Promise<null> {
       const scope = options.scope()
       return serially(scope, videoidPk, async () => {
         refuseWhileUploading(scope, videoidPk)
+        await journal.load()
+        const upload = uploadState(scope, videoidPk)
+        if (uploadParts.some((part) => upload[part] === 'done' || upload[part] === 'unknown'))
+          throw new AppError(
+            'capture_sent',
+            'Part of this capture is, or may be, on the Optimizer: it is kept until its upload is done.',
+          )
         await files.remove(scope, videoidPk)
         log.info('capture abandoned', { videoidPk })
         return null
@@ -758,8 +867,9 @@ export function createCaptureService(options: CaptureServiceOptions) {
     },
 
     /**
-     * Deletes the captures whose Video ID is final or no longer in the book: nothing more can be sent of
-     * them, and they hold a face and a document. One that cannot be read is left as it is.
+     * Deletes the captures whose Video ID is final or no longer in the book (nothing more can be sent of
+     * them), and those left unchanged for longer than the retention's days while it waits: they hold a
+     * face and a document, kept only while needed. One being uploaded, or that cannot be read, is left.
      */
     async purge(
       book: readonly {
@@ -770,14 +880,16 @@ export function createCaptureService(options: CaptureServiceOptions) {
       }[],
     ) {
       let purged = 0
+      const keepSince = now().getTime() - options.retentionDays() * 86_400_000
       for (const { folder, capture } of await files.all()) {
         if (!capture || uploading.has(keyOf(capture, capture.videoidPk))) continue
         const item = book.find((entry) => entry.videoidPk === capture.videoidPk && sameScope(entry, capture))
-        if (item && !isFinalStatus(item.status)) continue
+        const left = Date.parse(capture.changedAt ?? capture.startedAt) < keepSince
+        if (item && !isFinalStatus(item.status) && !left) continue
         await files.removeFolder(folder)
         purged++
       }
-      if (purged) log.info('captures of final cases deleted', { captures: purged })
+      if (purged) log.info('captures of final cases, or left unchanged, deleted', { captures: purged })
       return purged
     },
   }

@@ -14,17 +14,21 @@ import { AppError } from '../../shared/errors'
 import type { Logger } from '../log'
 import type { RaoAuthority } from '../oneshot/authority'
 import type { OneShotClient } from '../oneshot/client'
-import { classifyByStatus, neverSent } from '../oneshot/outcome'
+import { classifyByStatus, neverSent, type StatusEffect } from '../oneshot/outcome'
 import { type Scope, sameScope, scopeKey } from '../scope'
-import { type Attempt, createAttemptIndex, finalOf } from './attempts'
+import { type Attempt, createAttemptIndex, finalOf, settledBy, settleWindowEnd } from './attempts'
 import type { Journal } from './journal'
 
 /**
  * What a failed decision means, from the error and the request's status read again after it: the one
  * policy for every write (`classifyByStatus`), with the decision's own effect and starting states.
  */
+const effectOf = (action: DecisionAction): StatusEffect => ({
+  tookEffect: TOOK_EFFECT[action],
+  allowedFrom: ALLOWED_FROM[action],
+})
 export const classifyFailure = (action: DecisionAction, error: AppError, status: string | undefined) =>
-  classifyByStatus(error, status, { tookEffect: TOOK_EFFECT[action], allowedFrom: ALLOWED_FROM[action] })
+  classifyByStatus(error, status, effectOf(action))
 
 export const outcomeUnknown = (windowEndsAt?: string) =>
   new AppError(
@@ -74,6 +78,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
   const { journal, cases, credentials, log } = options
   const now = () => (options.now ?? (() => new Date()))()
   const attempts = createAttemptIndex(
+    'decision',
     () => journal.entries(),
     (seq) => journal.trusted(seq),
   )
@@ -92,11 +97,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
       ? { optimizer: entry.optimizer, environment: entry.environment }
       : options.scope()
 
-  const windowStart = (attempt: Attempt) =>
-    Date.parse((attempt.outcomes.find((entry) => entry.phase === 'unknown') ?? attempt.intended).time)
-  /** The window in force when the attempt was made: a setting lowered later does not shorten it. */
-  const windowEnd = (attempt: Attempt) =>
-    windowStart(attempt) + (attempt.intended.settleWindowMs ?? options.settleWindowMs())
+  const windowEnd = (attempt: Attempt) => settleWindowEnd(attempt, options.settleWindowMs())
   const nextCheck = (attempt: Attempt) => {
     const read = lastRead.get(attempt.intended.seq)
     return read === undefined ? now().getTime() : read + options.settleReadEveryMs()
@@ -199,11 +200,9 @@ export function createDecisionService(options: DecisionServiceOptions) {
       // wrote meanwhile) must not be settled twice.
       if (finalOf(attempt) || item.status === 'UNKNOWN') return
       const { status } = item
-      if (TOOK_EFFECT[intended.action].includes(status)) {
-        await outcome(intended, 'settled_done', { status })
-      } else if (!ALLOWED_FROM[intended.action].includes(status) || readAt >= windowEnd(attempt)) {
-        await outcome(intended, 'settled_not_done', { status })
-      } else return
+      const settled = settledBy(status, effectOf(intended.action), readAt, windowEnd(attempt))
+      if (!settled) return
+      await outcome(intended, settled, { status })
       lastRead.delete(seq)
       log.info('decision settled by the request status', { videoidPk: intended.videoidPk, status })
     })().finally(() => {

@@ -164,7 +164,12 @@ export function createOneShotClient(options: OneShotClientOptions) {
       }
       return parsePayload(
         createdVideoIdSchema,
-        await call('POST', '/videoid', { body, carriesSecret: billing !== undefined }),
+        // The signer's phone and email: personal data, whose echo an error must not carry.
+        await call('POST', '/videoid', {
+          body,
+          carriesSecret: billing !== undefined,
+          carriesPersonalData: true,
+        }),
         '/videoid',
       )
     },
@@ -172,7 +177,11 @@ export function createOneShotClient(options: OneShotClientOptions) {
     /** `POST /videoid/{pk}/evidences`, external mode. */
     async uploadEvidences(videoidPk: number, evidences: Evidences, signal?: AbortSignal): Promise<void> {
       const body = evidencesSchema.parse(evidences)
-      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, { body, ...(signal ? { signal } : {}) })
+      await call('POST', `/videoid/${pkPath(videoidPk)}/evidences`, {
+        body,
+        carriesPersonalData: true,
+        ...(signal ? { signal } : {}),
+      })
     },
 
     /** `POST /videoid/{pk}/video`: streams a file, or a body read as it goes, as multipart, with progress. */

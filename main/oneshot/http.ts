@@ -22,6 +22,11 @@ export interface JsonCallOptions {
    * are left out of its errors, since no mask can know every form in which they may repeat it.
    */
   carriesSecret?: boolean
+  /**
+   * The call sends personal data (a capture's evidences or video): the server's words are left out of
+   * its errors too, since a server that repeats the body would put names and images in front of anyone.
+   */
+  carriesPersonalData?: boolean
   /** Accept a 2xx answer with no envelope (`null` or empty), as `refuse` gives. */
   emptyOk?: boolean
   /** How the path appears in the log, where it holds a secret (a token's uid). */
@@ -51,16 +56,29 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
 
 const firstLine = (text: string) => text.trim().split('\n')[0]?.slice(0, 200) || undefined
 
-/** The server's words for a failed answer: its envelope's message, or the first line of whatever it sent. */
+/**
+ * The server's words for a failed answer: its envelope's message, or whatever it sent, the first line
+ * of it cut at 200 characters either way, so that no answer fills the page.
+ */
 export function serverMessage(text: string): string | undefined {
   const parsed = parseJson(text)
   const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : undefined
-  if (!envelope?.success) return firstLine(text)
-  return messageOf(envelope.data)
+  return firstLine((envelope?.success ? messageOf(envelope.data) : text) ?? '')
 }
 
 /** What an error of a call that carried a secret says in place of the server's words. */
 export const WORDS_WITHHELD = 'the Optimizer’s words are not shown, as the call carried credentials'
+/** What an error of a call that carried personal data says in place of the server's words. */
+export const PERSONAL_WORDS_WITHHELD =
+  'the Optimizer’s words are not shown, as the call carried personal data'
+
+/** The words a failed answer's error keeps: none of a call that carried a secret or personal data. */
+const wordsOf = (text: string, options: Pick<JsonCallOptions, 'carriesSecret' | 'carriesPersonalData'>) =>
+  options.carriesSecret
+    ? WORDS_WITHHELD
+    : options.carriesPersonalData
+      ? PERSONAL_WORDS_WITHHELD
+      : serverMessage(text)
 
 /**
  * One JSON call: the HTTP status decides success, then the body must be an envelope of either API
@@ -117,11 +135,10 @@ export interface RawAnswer {
 /** Success or a typed failure, from an answer's status, content type and text. */
 export function interpretAnswer(
   answer: RawAnswer,
-  options: Pick<JsonCallOptions, 'carriesSecret' | 'emptyOk'>,
+  options: Pick<JsonCallOptions, 'carriesSecret' | 'carriesPersonalData' | 'emptyOk'>,
 ): Envelope | null {
   const { statusCode, contentType, text } = answer
-  if (statusCode < 200 || statusCode >= 300)
-    throw fromHttpStatus(statusCode, options.carriesSecret ? WORDS_WITHHELD : serverMessage(text))
+  if (statusCode < 200 || statusCode >= 300) throw fromHttpStatus(statusCode, wordsOf(text, options))
   if (options.emptyOk && (text.trim() === '' || text.trim() === 'null')) return null
   if (!contentType.includes('json'))
     throw unexpectedAnswer(`expected JSON, got ${contentType || 'no content type'}`)

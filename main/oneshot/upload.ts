@@ -104,7 +104,8 @@ export async function uploadVideo(
     })
     interpretAnswer(
       { statusCode: response.statusCode, contentType: String(response.headers['content-type'] ?? ''), text },
-      {},
+      // The video is a face and a document: a server repeating the body would show them.
+      { carriesPersonalData: true },
     )
   } catch (error) {
     const failure = fromTransportError(error)

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
 import { startHarness } from '../harness/server'
+import { DEFAULT_RAO } from '../simulator/seed'
 import { pngOf } from '../support/images'
 import { cleanKeychain } from '../support/keychain'
 import { expect, test } from './fixtures'
@@ -316,7 +317,7 @@ test('the camera gone mid-recording: said so, and what was recorded is kept and 
   expect(simulator.state.cases.get(videoidPk)?.video).toBeDefined()
 })
 
-test('bad input gets a message by its field and sends nothing; an upload cut halfway loses nothing; a restart keeps the capture', async ({
+test('bad input gets a message by its field and sends nothing; an upload cut halfway loses nothing, and goes again once settled and confirmed; a restart keeps the capture', async ({
   page,
   simulator,
 }) => {
@@ -324,7 +325,9 @@ test('bad input gets a message by its field and sends nothing; an upload cut hal
   // A data folder and keychain of the test's own, so that the app can be closed and started again on them.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rao-capture-restart-'))
   const keychainService = `rao-desk-e2e-${randomBytes(6).toString('hex')}`
-  let harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
+  // A settle window of a second: a lost answer that still shows missing once it is over may go again.
+  const settle = { windowMs: 1000, readEveryMs: 60_000 }
+  let harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService, settle })
   try {
     await page.goto(harness.url)
     await setUpByKeyboard(page)
@@ -379,7 +382,7 @@ test('bad input gets a message by its field and sends nothing; an upload cut hal
 
     // Closing the app keeps it, sealed: a new start shows the capture as it was, and the upload ends it.
     await harness.close()
-    harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
+    harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService, settle })
     await page.goto(harness.url)
     await page.getByRole('navigation').getByRole('button', { name: 'Queue' }).click()
     await page.getByRole('button', { name: /^All/ }).click()
@@ -389,7 +392,27 @@ test('bad input gets a message by its field and sends nothing; an upload cut hal
     await expect(step(page, /Video/)).toContainText('done')
     await step(page, /Upload/).click()
     await expect(page.getByText(/^The last upload did not get a clear answer/)).toBeVisible()
-    await page.getByRole('button', { name: 'Upload to the Optimizer' }).click()
+    // Part of it may be on the Optimizer: no discarding it.
+    await expect(page.getByRole('button', { name: 'Discard this capture' })).toBeHidden()
+    // The status, read again, still shows the video missing after the whole window (counted from the
+    // lost answer, as the journal has it): sent again only once the officer confirms it.
+    const lost = (await uploadEntries(page)).find(
+      (entry) => entry.part === 'video' && entry.phase === 'unknown',
+    )
+    await page.waitForTimeout(Math.max(0, Date.parse(lost?.time ?? '') + settle.windowMs + 50 - Date.now()))
+    const send = page.getByRole('button', { name: 'Upload to the Optimizer' })
+    await send.click()
+    await expect(page.getByText(/^The last upload was never confirmed by an answer/)).toBeVisible()
+    await expect(send).toBeDisabled()
+    const videoPosts = () =>
+      simulator.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/video'))
+    expect(videoPosts()).toHaveLength(1)
+    await page
+      .getByLabel(
+        'I know that the earlier upload’s fate was never confirmed by an answer, and I send it again.',
+      )
+      .check()
+    await send.click()
     await expect(page.getByText(/^Uploaded\. The Video ID is now: Video review\./)).toBeVisible({
       timeout: 15_000,
     })
@@ -400,6 +423,51 @@ test('bad input gets a message by its field and sends nothing; an upload cut hal
     await harness.close()
     await cleanKeychain(keychainService)
   }
+})
+
+test('leaving mid-recording keeps its end and its prompts: Esc ends it first; a lock keeps what reached main, prompts too', async ({
+  app,
+}) => {
+  test.setTimeout(90_000)
+  await setUpByKeyboard(app)
+  await setDocuments(app)
+  await newVideoIdToCapture(app)
+  const recordTwoSeconds = async () => {
+    await step(app, /Video/).click()
+    await app.getByRole('button', { name: 'Turn the camera and microphone on' }).click()
+    await app.getByRole('button', { name: /Start recording/ }).click()
+    await expect(app.getByText(PROMPTS[0] ?? '')).toBeVisible()
+    await app.keyboard.press('n')
+    await expect(app.getByText(PROMPTS[1] ?? '')).toBeVisible()
+    await expect(app.getByRole('timer', { name: 'Recorded time' })).toHaveText('0:02', { timeout: 10_000 })
+  }
+  const backToCapture = async () => {
+    await app.getByRole('button', { name: 'Capture at this desk' }).click()
+    await step(app, /Video/).click()
+  }
+  const shown = app.locator('.prompts-shown li')
+
+  // Esc mid-recording: back on the case, and the recording was ended, its length and prompts with it.
+  await recordTwoSeconds()
+  await app.keyboard.press('Escape')
+  await backToCapture()
+  await expect(app.getByText(/^Recorded: 0:0[2-4], \d+ kB/)).toBeVisible({ timeout: 15_000 })
+  await expect(shown).toHaveCount(2)
+  await expect(shown.nth(1)).toContainText(PROMPTS[1] ?? '')
+  await expect(app.getByText(/was cut off/)).toBeHidden()
+
+  // Recorded again, then the desk locks mid-recording: main refuses the rest, and keeps what reached it.
+  await app.getByRole('button', { name: 'Record again' }).click()
+  await app.getByRole('button', { name: 'Delete it and record again' }).click()
+  await recordTwoSeconds()
+  await app.keyboard.press('Control+l')
+  await expect(app.getByLabel('PIN')).toBeFocused()
+  await app.keyboard.type(DEFAULT_RAO.pin)
+  await app.keyboard.press('Enter')
+  await step(app, /Video/).click()
+  await expect(app.getByText(/^This recording was cut off/)).toBeVisible({ timeout: 15_000 })
+  await expect(shown).toHaveCount(2)
+  await expect(shown.nth(1)).toContainText(PROMPTS[1] ?? '')
 })
 
 test.describe('with the camera refused', () => {

@@ -251,6 +251,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
       const answer = await renderer(new Request(`${APP_ORIGIN}${url.pathname}`, { method: request.method }))
       const isHtml = (answer.headers.get('content-type') ?? '').startsWith('text/html')
+      // The page starts anew, as main learns from its window in the app.
+      if (isHtml) services.pageStarted()
       await sendFetchResponse(response, answer, isHtml ? injectBridge : undefined)
     } catch (error) {
       log.error('harness request failed', { error: error instanceof Error ? error.message : 'unknown' })

@@ -4,9 +4,10 @@ import userEvent from '@testing-library/user-event'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { App } from '../../renderer/src/App'
 import { initI18n } from '../../renderer/src/i18n'
+import { createCaptureStore } from '../../renderer/src/stores/capture-store'
 import { createStores, StoresProvider } from '../../renderer/src/stores/context'
 import type { Capture } from '../../shared/capture'
-import type { Case } from '../../shared/cases'
+import { type Case, rowOf } from '../../shared/cases'
 import type { IpcResult } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
 import { fakeApi } from './fake-api'
@@ -31,7 +32,12 @@ const created: Case = {
   addedAt: '2026-11-30T09:00:00.000Z',
   gone: false,
   pairVerified: true,
-  person: { email: 'irene.quintanilla@example.org', mobilePhoneNumber: '+34 600 111 222' },
+  // What the case whole holds of the signer: the queue's row has no document country.
+  person: {
+    email: 'irene.quintanilla@example.org',
+    mobilePhoneNumber: '+34 600 111 222',
+    idDocumentCountry: 'ES',
+  },
   note: '',
   sealedUnreadable: false,
 }
@@ -62,7 +68,9 @@ function renderCapture(answers: Parameters<typeof fakeApi>[0]) {
         termsUrl: 'https://ra.example/terms',
       }),
     getCredentialStatus: () => ok(ready),
-    getCaseBook: () => ok({ state: 'open', cases: [created], sync: { running: false, online: true } }),
+    getCaseBook: () =>
+      ok({ state: 'open', rows: [rowOf(created)], changes: 1, sync: { running: false, online: true } }),
+    getCase: () => ok(created),
     closeCapture: () => ok(null),
     ...answers,
   })
@@ -109,10 +117,13 @@ describe('the capture screen', () => {
   it('sends no document data the API would refuse, and says which field is wrong', async () => {
     const api = renderCapture({ openCapture: () => ok(fresh) })
     await userEvent.click(await main().findByRole('button', { name: /3\. Document data/ }))
-    // What the case holds of the signer is there already.
+    // What the case whole holds of the signer is there already, its document's country too.
     expect(main().getByLabelText('Email')).toHaveValue('irene.quintanilla@example.org')
+    expect(main().getByLabelText('Country of the document')).toHaveValue('ES')
+    expect(api.calls).toContain('getCase')
     await userEvent.type(main().getByLabelText('Given name'), 'Irene')
     await userEvent.type(main().getByLabelText('Document number'), '73920416X')
+    await userEvent.clear(main().getByLabelText('Country of the document'))
     await userEvent.type(main().getByLabelText('Country of the document'), 'E1')
     await userEvent.click(main().getByRole('button', { name: 'Save the data' }))
     expect(main().getByLabelText('First surname')).toHaveAttribute('aria-invalid', 'true')
@@ -156,5 +167,92 @@ describe('the capture screen', () => {
     expect(main().getByText(/^Uploaded\. The Video ID is now: Video review\./)).toBeVisible()
     expect(main().getByRole('button', { name: 'Open the case' })).toBeVisible()
     expect(api.calls).not.toContain('uploadCapture')
+  })
+
+  it('reads the status before anything is sent again: an unknown part waits, one never confirmed asks first', async () => {
+    const unknown: Capture = {
+      ...fresh,
+      missing: [],
+      upload: { evidences: 'unknown', video: 'pending', settledBy: '2026-11-30T09:20:00.000Z' },
+    }
+    const api = renderCapture({ openCapture: () => ok(unknown) })
+    await userEvent.click(await main().findByRole('button', { name: /6\. Upload/ }))
+    expect(main().getByText(/^The last upload did not get a clear answer/)).toBeVisible()
+    expect(main().getByRole('button', { name: 'Upload to the Optimizer' })).toBeEnabled()
+    // Part of it may be on the Optimizer: it cannot be discarded.
+    expect(main().queryByRole('button', { name: 'Discard this capture' })).toBeNull()
+    cleanup()
+
+    const unconfirmed: Capture = {
+      ...fresh,
+      missing: [],
+      upload: { evidences: 'unconfirmed', video: 'pending' },
+    }
+    let uploads = 0
+    const again = renderCapture({
+      openCapture: () => ok(unconfirmed),
+      uploadCapture: () => {
+        uploads++
+        return ok({ case: { ...created, status: 'VIDEOREVIEW' } })
+      },
+    })
+    await userEvent.click(await main().findByRole('button', { name: /6\. Upload/ }))
+    expect(main().getByText(/^The last upload was never confirmed by an answer/)).toBeVisible()
+    const send = main().getByRole('button', { name: 'Upload to the Optimizer' })
+    expect(send).toBeDisabled()
+    await userEvent.click(
+      main().getByLabelText(
+        'I know that the earlier upload’s fate was never confirmed by an answer, and I send it again.',
+      ),
+    )
+    await userEvent.click(send)
+    expect(uploads).toBe(1)
+    expect(again.inputs.at(again.calls.lastIndexOf('uploadCapture'))).toEqual({
+      videoidPk: 16690,
+      resendConfirmed: true,
+    })
+    expect(api.calls).not.toContain('uploadCapture')
+  })
+})
+
+describe('the capture store', () => {
+  it('ends a recording before the screen closes, and opens the next screen only after', async () => {
+    const api = fakeApi({
+      openCapture: () => ok(fresh),
+      startCaptureVideo: () => ok({ take: '0123456789abcdef' }),
+      appendCaptureVideo: () => ok({ bytes: 10 }),
+      endCaptureVideo: () => ok(fresh),
+      closeCapture: () => ok(null),
+    })
+    const store = createCaptureStore(api)
+    await store.getState().open(16690)
+    const started = await store.getState().startVideo({ type: 'video/webm', source: 'camera' })
+    if (!started.ok) throw new Error('not started')
+    const take = started.value
+    // The recorder's own stop: its last piece, then its end, once the screen asks it to finish.
+    let stopped: () => void = () => undefined
+    const stopping = new Promise<void>((resolve) => (stopped = resolve))
+    store.getState().beforeClose(async () => {
+      await stopping
+      await take.append({ index: 3, data: 'AAAA' })
+      await take.end({ ended: 'stopped', durationMs: 4000, prompts: [{ prompt: 'document_front', atMs: 0 }] })
+    })
+    const closed = store.getState().close()
+    const reopened = store.getState().open(16690)
+    await Promise.resolve()
+    expect(api.calls).not.toContain('closeCapture')
+    stopped()
+    await Promise.all([closed, reopened])
+    expect(api.calls.slice(-4)).toEqual([
+      'appendCaptureVideo',
+      'endCaptureVideo',
+      'closeCapture',
+      'openCapture',
+    ])
+    expect(api.inputs.at(api.calls.indexOf('endCaptureVideo'))).toMatchObject({
+      videoidPk: 16690,
+      take: '0123456789abcdef',
+    })
+    expect(store.getState().capture?.videoidPk).toBe(16690)
   })
 })

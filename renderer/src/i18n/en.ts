@@ -674,7 +674,11 @@ export const en = {
     },
     evidencesIn: 'The evidences are on the Optimizer: what they carry is no longer changed here.',
     lastUnknown:
-      'The last upload did not get a clear answer. Uploading again first reads the Video ID’s status, and sends only what is not there.',
+      'The last upload did not get a clear answer, and the Video ID does not show yet whether it landed. RAO Desk sends nothing of it again until the Video ID’s status shows it, or has shown it missing until {{time}}. Upload again to read the status.',
+    lastUnconfirmed:
+      'The last upload was never confirmed by an answer, and the Video ID showed it missing throughout the wait. Sending it again asks you to confirm that you know this.',
+    resendConfirm:
+      'I know that the earlier upload’s fate was never confirmed by an answer, and I send it again.',
     upload: 'Upload to the Optimizer',
     uploading: 'Uploading…',
     cancelUpload: 'Cancel the upload',
@@ -766,7 +770,8 @@ export const en = {
     reasonLanguage: 'Language of the refusal reasons sent',
     reasonLanguageUi: 'The language I use RAO Desk in',
     retention: 'Keep a case’s video and snapshots for (days after the case is final)',
-    retentionHint: 'From 1 to 365 days. Videos are personal data: keep them only while needed.',
+    retentionHint:
+      'From 1 to 365 days. Videos are personal data: keep them only while needed. A capture at the desk left unchanged this long is deleted too.',
     retentionInvalid: 'A whole number of days from 1 to 365.',
     prefetch: 'Download the next pending case’s video while I review this one',
     prefetchHint: 'So that it plays at once. Not while the disk holding the cache has less than 2 GB free.',
@@ -866,8 +871,10 @@ export const en = {
     evidences_sent:
       'The evidences are on the Optimizer already: what they carry cannot be changed here any more.',
     upload_in_flight: 'This capture is being uploaded. Wait for it to end, or cancel it.',
+    capture_sent:
+      'Part of this capture is, or may be, on the Optimizer: it is kept until its upload is done.',
     upload_unknown:
-      'The upload was cut off, or its answer was lost, and the Video ID does not show it yet. Nothing captured is lost: upload again when you like. RAO Desk first reads the Video ID’s status and sends only what is not there.',
+      'The upload was cut off, or its answer was lost, and the Video ID does not show yet whether it landed. Nothing captured is lost. RAO Desk sends nothing of it again until the Video ID’s status shows whether it landed, or has shown it missing for the whole wait (see the details); then you can send it again.',
     internal: 'Something went wrong in RAO Desk.',
     details: 'Details',
   },

@@ -691,7 +691,10 @@ export const es: Messages = {
     },
     evidencesIn: 'Las evidencias están en el Optimizer: lo que contienen ya no se cambia aquí.',
     lastUnknown:
-      'La última subida no obtuvo una respuesta clara. Al subir de nuevo se lee antes el estado del Video ID y solo se envía lo que falta.',
+      'La última subida no obtuvo una respuesta clara, y el Video ID aún no muestra si llegó. RAO Desk no vuelve a enviar nada de ella hasta que el estado del Video ID lo muestre, o la haya mostrado ausente hasta las {{time}}. Suba de nuevo para leer el estado.',
+    lastUnconfirmed:
+      'Ninguna respuesta confirmó la última subida, y el Video ID la mostró ausente durante toda la espera. Para enviarla de nuevo, confirme que lo sabe.',
+    resendConfirm: 'Sé que ninguna respuesta confirmó qué pasó con la subida anterior, y la envío de nuevo.',
     upload: 'Subir al Optimizer',
     uploading: 'Subiendo…',
     cancelUpload: 'Cancelar la subida',
@@ -783,7 +786,8 @@ export const es: Messages = {
     reasonLanguage: 'Idioma de los motivos de rechazo enviados',
     reasonLanguageUi: 'El idioma en que uso RAO Desk',
     retention: 'Conservar el vídeo y las capturas de un caso (días después de que el caso sea final)',
-    retentionHint: 'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta.',
+    retentionHint:
+      'De 1 a 365 días. Los vídeos son datos personales: consérvelos solo mientras hagan falta. Una captura en el puesto que lleve este tiempo sin cambios también se borra.',
     retentionInvalid: 'Un número entero de días entre 1 y 365.',
     prefetch: 'Descargar el vídeo del siguiente caso pendiente mientras reviso este',
     prefetchHint:
@@ -888,8 +892,10 @@ export const es: Messages = {
     video_too_large: 'El vídeo es demasiado grande.',
     evidences_sent: 'Las evidencias ya están en el Optimizer: lo que contienen ya no se puede cambiar aquí.',
     upload_in_flight: 'Esta captura se está subiendo. Espere a que termine, o cancélela.',
+    capture_sent:
+      'Parte de esta captura está, o puede estar, en el Optimizer: se conserva hasta que termine su subida.',
     upload_unknown:
-      'La subida se cortó, o su respuesta se perdió, y el Video ID aún no la muestra. No se ha perdido nada de la captura: vuelva a subirla cuando quiera. RAO Desk lee antes el estado del Video ID y solo envía lo que falta.',
+      'La subida se cortó, o su respuesta se perdió, y el Video ID aún no muestra si llegó. No se ha perdido nada de la captura. RAO Desk no vuelve a enviar nada de ella hasta que el estado del Video ID muestre si llegó, o la haya mostrado ausente durante toda la espera (vea los detalles); entonces podrá enviarla de nuevo.',
     internal: 'Algo ha fallado en RAO Desk.',
     details: 'Detalles',
   },

@@ -13,6 +13,19 @@ export type CaptureLoad =
 type Input<N extends keyof RaoApi> = RaoApi[N] extends (input: infer I) => unknown ? I : never
 /** An input without the case: the store adds the capture screen's own. */
 type OfCapture<N extends keyof RaoApi> = Omit<NonNullable<Input<N>>, 'videoidPk'>
+/** An input of a take under way: the take adds its case and its own id. */
+type OfTake<N extends keyof RaoApi> = Omit<NonNullable<Input<N>>, 'videoidPk' | 'take'>
+
+/**
+ * A video being kept, piece by piece: bound to its case when it started, so that its last pieces and its
+ * end reach main whatever the screen shows by then.
+ */
+export interface Take {
+  take: string
+  append(input: OfTake<'appendCaptureVideo'>): Promise<IpcResult<{ bytes: number }>>
+  end(input: OfTake<'endCaptureVideo'>): Promise<AppErrorShape | null>
+  discard(): Promise<AppErrorShape | null>
+}
 
 export interface CaptureState {
   /** The capture on screen, as main last answered it. */
@@ -22,43 +35,56 @@ export interface CaptureState {
   progress: CaptureProgress['state'] | null
   /** The case as the upload left it: the capture is on the Optimizer, and gone from this computer. */
   uploaded: Case | null
+  /** Opens the capture screen on a case, once the screen before it has finished closing. */
   open(videoidPk: number): Promise<void>
+  /** Closes the capture screen: what is being kept (a recording) is ended first, then main is told. */
   close(): Promise<void>
+  /**
+   * Work the screen finishes before it closes: `finish` stops it and resolves once its end reached main.
+   * Answers the call that withdraws it, once it ended on its own.
+   */
+  beforeClose(finish: () => Promise<void>): () => void
   /** Each change answers null, or the error main gave: the step shows it by its field. */
   save(input: OfCapture<'saveCapture'>): Promise<AppErrorShape | null>
   saveImage(input: OfCapture<'saveCaptureImage'>): Promise<AppErrorShape | null>
   removeImage(input: OfCapture<'removeCaptureImage'>): Promise<AppErrorShape | null>
-  startVideo(input: OfCapture<'startCaptureVideo'>): Promise<IpcResult<{ take: string }>>
-  appendVideo(input: OfCapture<'appendCaptureVideo'>): Promise<IpcResult<{ bytes: number }>>
-  endVideo(input: OfCapture<'endCaptureVideo'>): Promise<AppErrorShape | null>
+  startVideo(input: OfCapture<'startCaptureVideo'>): Promise<IpcResult<Take>>
   discardVideo(): Promise<AppErrorShape | null>
-  upload(): Promise<IpcResult<{ case: Case }>>
+  upload(options?: { resendConfirmed: true }): Promise<IpcResult<{ case: Case }>>
   cancelUpload(): Promise<void>
   abandon(): Promise<AppErrorShape | null>
 }
 
 /** The capture screen's case and what main holds of it; main keeps it sealed, the page only shows it. */
 export function createCaptureStore(api: RaoApi) {
+  /** Work to finish before the screen closes (a recording's last pieces and end). */
+  const finishing = new Set<() => Promise<void>>()
+  /** The screen closing, until main was told: a screen opening waits for it. */
+  let closing: Promise<void> = Promise.resolve()
+
   const store = createStore<CaptureState>()((set, get) => {
     const pk = () => {
       const capture = get().capture
       if (!capture) throw new Error('no capture is open')
       return capture.videoidPk
     }
-    const take = (result: IpcResult<Capture>) => {
-      if (result.ok) set({ capture: result.value })
+    /** Takes main's answer on a case: shown where it is still the case on screen. */
+    const take = (videoidPk: number, result: IpcResult<Capture>) => {
+      if (result.ok && get().capture?.videoidPk === videoidPk) set({ capture: result.value })
       return result.ok ? null : result.error
     }
-    const reread = async (videoidPk: number) => {
-      const result = await api.openCapture({ videoidPk })
-      if (result.ok) set({ capture: result.value })
+    const ofScreen = async (call: (videoidPk: number) => Promise<IpcResult<Capture>>) => {
+      const videoidPk = pk()
+      return take(videoidPk, await call(videoidPk))
     }
+    const reread = async (videoidPk: number) => take(videoidPk, await api.openCapture({ videoidPk }))
     return {
       capture: null,
       load: { status: 'idle' },
       progress: null,
       uploaded: null,
       async open(videoidPk) {
+        await closing
         set({ capture: null, load: { status: 'loading' }, progress: null, uploaded: null })
         const result = await api.openCapture({ videoidPk })
         set(
@@ -67,20 +93,41 @@ export function createCaptureStore(api: RaoApi) {
             : { load: { status: 'failed', error: result.error } },
         )
       },
-      async close() {
-        set({ capture: null, load: { status: 'idle' }, progress: null, uploaded: null })
-        await api.closeCapture()
+      close() {
+        closing = (async () => {
+          await Promise.all([...finishing].map((finish) => finish()))
+          set({ capture: null, load: { status: 'idle' }, progress: null, uploaded: null })
+          await api.closeCapture()
+        })()
+        return closing
       },
-      save: async (input) => take(await api.saveCapture({ videoidPk: pk(), ...input })),
-      saveImage: async (input) => take(await api.saveCaptureImage({ videoidPk: pk(), ...input })),
-      removeImage: async (input) => take(await api.removeCaptureImage({ videoidPk: pk(), ...input })),
-      startVideo: (input) => api.startCaptureVideo({ videoidPk: pk(), ...input }),
-      appendVideo: (input) => api.appendCaptureVideo({ videoidPk: pk(), ...input }),
-      endVideo: async (input) => take(await api.endCaptureVideo({ videoidPk: pk(), ...input })),
-      discardVideo: async () => take(await api.discardCaptureVideo({ videoidPk: pk() })),
-      async upload() {
+      beforeClose(finish) {
+        finishing.add(finish)
+        return () => void finishing.delete(finish)
+      },
+      save: (input) => ofScreen((videoidPk) => api.saveCapture({ videoidPk, ...input })),
+      saveImage: (input) => ofScreen((videoidPk) => api.saveCaptureImage({ videoidPk, ...input })),
+      removeImage: (input) => ofScreen((videoidPk) => api.removeCaptureImage({ videoidPk, ...input })),
+      async startVideo(input) {
         const videoidPk = pk()
-        const result = await api.uploadCapture({ videoidPk })
+        const started = await api.startCaptureVideo({ videoidPk, ...input })
+        if (!started.ok) return started
+        const { take: id } = started.value
+        return {
+          ok: true,
+          value: {
+            take: id,
+            append: (piece) => api.appendCaptureVideo({ videoidPk, take: id, ...piece }),
+            end: async (ending) =>
+              take(videoidPk, await api.endCaptureVideo({ videoidPk, take: id, ...ending })),
+            discard: async () => take(videoidPk, await api.discardCaptureVideo({ videoidPk })),
+          },
+        }
+      },
+      discardVideo: () => ofScreen((videoidPk) => api.discardCaptureVideo({ videoidPk })),
+      async upload(options) {
+        const videoidPk = pk()
+        const result = await api.uploadCapture({ videoidPk, ...options })
         // A failed upload leaves the capture, and the journal says where each part stands now.
         if (result.ok) set({ uploaded: result.value.case, progress: null })
         else await reread(videoidPk)

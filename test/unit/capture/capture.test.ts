@@ -1,12 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
+import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
-import { createPermissionHandlers } from '../../../main/guards'
+import { permissionsFor } from '../../../main/bindings'
+import { onPageStart } from '../../../main/guards'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import { createMediaHandler } from '../../../main/media/media-protocol'
+import type { Keychain } from '../../../main/vault/keychain'
 import { AppError } from '../../../shared/errors'
 import { filesUnder, plaintextIn } from '../../support/plaintext-scan'
+import { fakeClock, MINUTE } from '../lock/desk'
 import { eachTestWorld, OFFICER, readTree } from '../vault/fixtures'
 import {
   CHECKS,
@@ -22,10 +26,12 @@ import {
   TERMS,
   USER_AGENT,
   WEBM,
+  wallClock,
 } from './fixtures'
 
 // Capture at the desk through the app's own services, against the simulator over real HTTP and the real
-// keychain: what is kept, sealed, between steps and restarts, and how the upload goes, lost answers too.
+// keychain: what is kept, sealed, between steps and restarts, and what may change once part is sent.
+// The upload itself: upload.test.ts.
 const world = eachTestWorld()
 
 const b64 = (data: Buffer) => data.toString('base64')
@@ -35,6 +41,13 @@ const uploadPhases = async (app: ReturnType<typeof captureApp>['app']) =>
   )
 const sent = (path: string) =>
   world.simulator.requests.filter((request) => request.path.endsWith(path)).length
+/** The capture's one folder under the captures. */
+const captureFolder = () => {
+  const [name] = readdirSync(capturesFolder(world.dataDir))
+  if (!name) throw new Error('no capture on disk')
+  return path.join(capturesFolder(world.dataDir), name)
+}
+const modeOf = (folder: string) => statSync(folder).mode & 0o777
 /** The error an action ends with (a handler answers a value or a promise of one). */
 const failure = (outcome: unknown) =>
   Promise.resolve(outcome).then(
@@ -45,97 +58,6 @@ const failure = (outcome: unknown) =>
   )
 
 describe('capture at the desk', () => {
-  it('sends the evidences as the reference names them and the recording as it was made, then the case is in review', async () => {
-    const { app, progress } = captureApp(world)
-    const created = await createdHere(app)
-    const captured = await captureAll(app, created.videoidPk)
-    expect(captured.missing).toEqual([])
-    expect(captured.recording).toMatchObject({ type: 'video/webm', bytes: WEBM.length, ended: 'stopped' })
-
-    const { case: uploaded } = await app.handlers.uploadCapture({ videoidPk: created.videoidPk })
-    expect(uploaded.status).toBe('VIDEOREVIEW')
-    const target = world.simulator.state.cases.get(created.videoidPk)
-    // The body the simulator accepted, field by field, written out by hand from the reference.
-    expect(target?.evidences).toEqual({
-      acceptance: {
-        description:
-          'User Accepted Terms and Conditions and Privacy Policy at the registration authority desk',
-        'url-doc-privacypolicy': PRIVACY,
-        ip: expect.stringMatching(/^[\d.:a-f]+$/),
-        'user-agent': USER_AGENT,
-        date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-        'url-doc-termsconditions': TERMS,
-      },
-      videoid_data: {
-        images: {
-          document_front: b64(IMAGES.document_front),
-          document_rear: b64(IMAGES.document_rear),
-          document_photo: b64(IMAGES.document_photo),
-          document_owner: b64(IMAGES.document_owner),
-        },
-        ocr_data: {
-          given_name: 'Irene',
-          surname_1: 'Quintanilla',
-          surname_2: 'Ybarra',
-          mobile_phone_number: '+34600111222',
-          email: 'irene.quintanilla@example.org',
-          serial_number: '73920416X',
-          id_document_type: 'IDC',
-          id_document_country: 'ES',
-        },
-        security_checks: {
-          otp_validation: false,
-          documents_match: true,
-          data_integrity: true,
-          document_notcopy: true,
-          document_notexpired: true,
-          document_notunderage: true,
-          liveliness: true,
-        },
-        similarity_level: 87,
-      },
-    })
-    expect(target?.video?.contentType).toBe('video/webm')
-    expect(readFileSync(target?.video?.file ?? '')).toEqual(WEBM)
-    expect(sent('/evidences')).toBe(1)
-    expect(sent('/video')).toBe(1)
-
-    // Written ahead, part by part, with what was sent: never the signer's data.
-    expect(await uploadPhases(app)).toEqual([
-      ['evidences', 'intended'],
-      ['evidences', 'done'],
-      ['video', 'intended'],
-      ['video', 'done'],
-    ])
-    const entries = (await app.handlers.getJournal(undefined)).entries
-    const video = entries.find((entry) => entry.type === 'upload' && entry.part === 'video')
-    expect(video).toMatchObject({
-      officer: OFFICER.username,
-      sent: {
-        type: 'video/webm',
-        bytes: WEBM.length,
-        source: 'camera',
-        ended: 'stopped',
-        prompts: [
-          { prompt: 'document_front', atMs: 0 },
-          { prompt: 'document_rear', atMs: 1000 },
-          { prompt: 'turn_head', atMs: 2000 },
-        ],
-      },
-    })
-    const journalText = readFileSync(`${world.dataDir}/decision-journal.jsonl`, 'utf8')
-    for (const personal of ['Quintanilla', '73920416X', b64(IMAGES.document_front).slice(0, 64)])
-      expect(journalText).not.toContain(personal)
-
-    // Progress went up to the whole video, then idle.
-    const videoProgress = progress.flatMap((event) => (event.state.phase === 'video' ? [event.state] : []))
-    expect(videoProgress.at(-1)).toEqual({ phase: 'video', bytes: WEBM.length, total: WEBM.length })
-    expect(progress.at(-1)?.state).toEqual({ phase: 'idle' })
-    // Uploaded: the images and the recording leave this computer.
-    expect(readdirSync(capturesFolder(world.dataDir))).toEqual([])
-    await app.close()
-  })
-
   it('keeps a capture sealed, step by step, across a restart; nothing of it readable on disk', async () => {
     const first = captureApp(world)
     const created = await createdHere(first.app)
@@ -186,120 +108,124 @@ describe('capture at the desk', () => {
       source: 'camera',
     })
     const pieces = piecesOf(WEBM, 10_000).slice(0, 2)
+    // Each piece carries the prompts shown so far.
+    const shown = [
+      { prompt: 'document_front' as const, atMs: 0 },
+      { prompt: 'document_rear' as const, atMs: 1500 },
+    ]
     for (const [index, data] of pieces.entries())
-      await first.app.handlers.appendCaptureVideo({ videoidPk: created.videoidPk, take, index, data })
+      await first.app.handlers.appendCaptureVideo({
+        videoidPk: created.videoidPk,
+        take,
+        index,
+        data,
+        prompts: shown.slice(0, index + 1),
+      })
     await first.app.close()
 
     const again = captureApp(world)
     const reopened = await again.app.handlers.openCapture({ videoidPk: created.videoidPk })
-    expect(reopened.recording).toMatchObject({ ended: 'interrupted', bytes: 20_000 })
+    expect(reopened.recording).toMatchObject({ ended: 'interrupted', bytes: 20_000, prompts: shown })
     expect(reopened.missing).not.toContain('recording')
     await again.app.close()
   })
 
-  it('settles a lost answer to the evidences by the status: not sent again, and the video follows', async () => {
+  it('a screen opening after a take was started keeps what the page sent before it, in order', async () => {
     const { app } = captureApp(world)
     const created = await createdHere(app)
-    await captureAll(app, created.videoidPk)
-    // Handled, then the answer is cut off.
-    world.simulator.inject({ route: 'POST /videoid/*/evidences', fault: { kind: 'reset' } })
-    const { case: uploaded } = await app.handlers.uploadCapture({ videoidPk: created.videoidPk })
-    expect(uploaded.status).toBe('VIDEOREVIEW')
-    expect(sent('/evidences')).toBe(1)
-    expect(await uploadPhases(app)).toEqual([
-      ['evidences', 'intended'],
-      ['evidences', 'settled_done'],
-      ['video', 'intended'],
-      ['video', 'done'],
-    ])
+    const { videoidPk } = created
+    await app.handlers.openCapture({ videoidPk })
+    // The page went (Back, then Capture again) while its recording's start was still on its way.
+    const started = app.handlers.startCaptureVideo({ videoidPk, type: 'video/webm', source: 'camera' })
+    const reopened = await app.handlers.openCapture({ videoidPk })
+    await started
+    // That take was cut off with nothing in it: the new screen can record.
+    expect(reopened.recording).toBeUndefined()
+    await record(app, videoidPk)
+    expect((await app.handlers.openCapture({ videoidPk })).recording).toMatchObject({ ended: 'stopped' })
     await app.close()
   })
 
-  it('never sends again blind: a lost answer waits for a status read, which says whether it landed', async () => {
-    const { app } = captureApp(world)
-    const created = await createdHere(app)
-    await captureAll(app, created.videoidPk)
-    const target = world.simulator.state.cases.get(created.videoidPk)
-    if (!target) throw new Error('no case')
-
-    // The request arrives and the connection drops with nothing done yet: outcome unknown.
-    world.simulator.inject({ route: 'POST /videoid/*/evidences', fault: { kind: 'drop' } })
-    const lost = await failure(app.handlers.uploadCapture({ videoidPk: created.videoidPk }))
-    expect(lost.code).toBe('upload_unknown')
-    expect((await app.handlers.openCapture({ videoidPk: created.videoidPk })).upload).toEqual({
-      evidences: 'unknown',
-      video: 'pending',
-    })
-    // The Optimizer did it after all, and its status lags: a second evidences upload is refused, in the
-    // RA's words; the status, not those words, says what happened.
-    target.hasEvidences = true
-    const refused = await failure(app.handlers.uploadCapture({ videoidPk: created.videoidPk }))
-    expect(refused.code).toBe('upload_unknown')
-    expect(refused.detail).toContain("Invalid VideoId status 'COMPLETE'")
-    expect(target.video).toBeUndefined()
-    // Its status shows it now: not sent a third time, and the video follows.
-    target.status = 'VIDEOINCOMPLETE'
-    const { case: uploaded } = await app.handlers.uploadCapture({ videoidPk: created.videoidPk })
-    expect(uploaded.status).toBe('VIDEOREVIEW')
-    expect(sent('/evidences')).toBe(2)
-    expect(sent('/video')).toBe(1)
-    expect(await uploadPhases(app)).toEqual([
-      ['evidences', 'intended'],
-      ['evidences', 'unknown'],
-      ['evidences', 'settled_not_done'],
-      ['evidences', 'intended'],
-      ['evidences', 'unknown'],
-      ['evidences', 'settled_done'],
-      ['video', 'intended'],
-      ['video', 'done'],
-    ])
-    await app.close()
-  })
-
-  it('an upload cut halfway loses nothing: the capture stays, and the next upload sends only the video', async () => {
-    const { app } = captureApp(world)
-    const created = await createdHere(app)
-    await captureAll(app, created.videoidPk)
+  it('reads the journal before it shows or changes a capture: sent parts stay fixed after a restart, and an unreadable journal changes nothing', async () => {
+    const first = captureApp(world)
+    const created = await createdHere(first.app)
+    const { videoidPk } = created
+    await captureAll(first.app, videoidPk)
     world.simulator.inject({ route: 'POST /videoid/*/video', fault: { kind: 'cut' } })
-    const cut = await failure(app.handlers.uploadCapture({ videoidPk: created.videoidPk }))
-    expect(cut.code).toBe('upload_unknown')
-    const kept = await app.handlers.openCapture({ videoidPk: created.videoidPk })
-    expect(kept.recording?.bytes).toBe(WEBM.length)
-    expect(kept.upload).toEqual({ evidences: 'done', video: 'unknown' })
-    // What the evidences carried is on the Optimizer: it is not changed here any more.
-    expect(
-      (await failure(app.handlers.saveCapture({ videoidPk: created.videoidPk, checks: CHECKS }))).code,
-    ).toBe('evidences_sent')
+    await failure(first.app.handlers.uploadCapture({ videoidPk }))
+    await first.app.close()
 
-    const { case: uploaded } = await app.handlers.uploadCapture({ videoidPk: created.videoidPk })
-    expect(uploaded.status).toBe('VIDEOREVIEW')
-    expect(sent('/evidences')).toBe(1)
-    expect(sent('/video')).toBe(2)
-    expect(readFileSync(world.simulator.state.cases.get(created.videoidPk)?.video?.file ?? '')).toEqual(WEBM)
-    await app.close()
+    const again = captureApp(world)
+    const reopened = await again.app.handlers.openCapture({ videoidPk })
+    expect(reopened.upload).toMatchObject({ evidences: 'done', video: 'unknown' })
+    await again.app.close()
+    const fresh = captureApp(world)
+    for (const change of [
+      fresh.app.handlers.saveCaptureImage({
+        videoidPk,
+        slot: 'document_front',
+        source: 'file',
+        data: b64(IMAGES.document_rear),
+      }),
+      fresh.app.handlers.removeCaptureImage({ videoidPk, slot: 'document_rear' }),
+      fresh.app.handlers.saveCapture({ videoidPk, checks: { ...CHECKS, similarityLevel: 10 } }),
+    ])
+      expect((await failure(change)).code).toBe('evidences_sent')
+    await fresh.app.close()
+
+    // The keychain will not give the journal's key: the capture is neither shown nor changed.
+    const locked: Keychain = {
+      getPassword: (service, account) =>
+        account === 'journal-key'
+          ? Promise.reject(new Error('Cannot get secret of a locked object'))
+          : keytar.getPassword(service, account),
+      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const blind = captureApp(world, { keychain: locked })
+    expect((await failure(blind.app.handlers.openCapture({ videoidPk }))).code).toBe('keychain_locked')
+    expect(
+      (
+        await failure(
+          blind.app.handlers.saveCapture({ videoidPk, checks: { ...CHECKS, similarityLevel: 10 } }),
+        )
+      ).code,
+    ).toBe('keychain_locked')
+    expect((await failure(blind.app.handlers.discardCaptureVideo({ videoidPk }))).code).toBe(
+      'keychain_locked',
+    )
+    expect((await failure(blind.app.handlers.abandonCapture({ videoidPk }))).code).toBe('keychain_locked')
+    await blind.app.close()
+    const after = captureApp(world)
+    const unchanged = await after.app.handlers.openCapture({ videoidPk })
+    expect(unchanged.checks).toEqual(CHECKS)
+    expect(unchanged.recording?.bytes).toBe(WEBM.length)
+    await after.app.close()
   })
 
-  it('cancels an upload under way, and one upload at a time per capture', async () => {
-    const { app, progress } = captureApp(world)
+  it('a recording holds the idle lock off for its first minutes only: one left running lets the desk lock', async () => {
+    const clock = fakeClock()
+    const { app } = captureApp(world, { clock, now: () => new Date(clock.now()) })
     const created = await createdHere(app)
-    await captureAll(app, created.videoidPk)
-    await app.handlers.discardCaptureVideo({ videoidPk: created.videoidPk })
-    // A long recording: the WebM's start, then 48 MiB more, so that the upload is still under way.
-    const long = Buffer.concat([WEBM, Buffer.alloc(48 * 1024 * 1024, 7)])
-    await record(app, created.videoidPk, long, 4 * 1024 * 1024)
-    world.simulator.setVideoRate(undefined)
-
-    const running = failure(app.handlers.uploadCapture({ videoidPk: created.videoidPk }))
-    const second = await failure(app.handlers.uploadCapture({ videoidPk: created.videoidPk }))
-    expect(second.code).toBe('upload_in_flight')
-    while (!progress.some((event) => event.state.phase === 'video'))
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    expect(app.handlers.cancelCaptureUpload({ videoidPk: created.videoidPk })).toEqual({ cancelled: true })
-    expect((await running).code).toBe('cancelled')
-    expect(world.simulator.state.cases.get(created.videoidPk)?.video).toBeUndefined()
-    expect(sent('/evidences')).toBe(1)
-    const kept = await app.handlers.openCapture({ videoidPk: created.videoidPk })
-    expect(kept.recording?.bytes).toBe(long.length)
+    const { videoidPk } = created
+    await app.handlers.openCapture({ videoidPk })
+    app.start()
+    const { take } = await app.handlers.startCaptureVideo({ videoidPk, type: 'video/webm', source: 'camera' })
+    const pieces = piecesOf(WEBM, 1000)
+    let index = 0
+    const piece = () =>
+      app.handlers.appendCaptureVideo({ videoidPk, take, index, data: pieces[index++] ?? '' })
+    // A piece every four minutes keeps the desk (idle limit: five minutes) open for twenty minutes …
+    for (let minute = 4; minute <= 20; minute += 4) {
+      clock.advance(4 * MINUTE)
+      await piece()
+      expect(app.lock.locked()).toBe(false)
+    }
+    // … then the pieces go on, and the desk locks all the same.
+    clock.advance(4 * MINUTE)
+    await piece()
+    clock.advance(MINUTE + 10_000)
+    expect(app.lock.locked()).toBe(true)
     await app.close()
   })
 
@@ -423,11 +349,37 @@ describe('capture at the desk', () => {
     expect(
       (await failure(app.handlers.appendCaptureVideo({ videoidPk, take, index: 2, data: third ?? '' }))).code,
     ).toBe('invalid_input')
-    // A piece sent again (its answer lost in the page) is kept once.
+    // A piece sent again (its answer lost in the page) is kept once; another piece under its number is not.
     await app.handlers.appendCaptureVideo({ videoidPk, take, index: 1, data: second ?? '' })
     expect(await app.handlers.appendCaptureVideo({ videoidPk, take, index: 1, data: second ?? '' })).toEqual({
       bytes: 8192,
     })
+    expect(
+      (await failure(app.handlers.appendCaptureVideo({ videoidPk, take, index: 1, data: third ?? '' }))).code,
+    ).toBe('invalid_input')
+    await app.handlers.appendCaptureVideo({ videoidPk, take, index: 2, data: third ?? '' })
+    const ended = await app.handlers.endCaptureVideo({ videoidPk, take, ended: 'file', prompts: [] })
+    expect(ended.recording?.bytes).toBe(12_288)
+    const media = createMediaHandler({ video: app.video, capture: app.capture })
+    const kept = await media(new Request(`rao-media://media/capture/${videoidPk}/video`))
+    expect(Buffer.from(await kept.arrayBuffer())).toEqual(WEBM.subarray(0, 12_288))
+    await app.close()
+  })
+
+  it('keeps a video up to its size limit, and what it held when a piece would pass it', async () => {
+    const { app } = captureApp(world, { maxVideoBytes: 20_000 })
+    const created = await createdHere(app)
+    const { videoidPk } = created
+    await app.handlers.openCapture({ videoidPk })
+    const { take } = await app.handlers.startCaptureVideo({ videoidPk, type: 'video/webm', source: 'file' })
+    const [first, second, third] = piecesOf(WEBM, 8192)
+    await app.handlers.appendCaptureVideo({ videoidPk, take, index: 0, data: first ?? '' })
+    await app.handlers.appendCaptureVideo({ videoidPk, take, index: 1, data: second ?? '' })
+    expect(
+      (await failure(app.handlers.appendCaptureVideo({ videoidPk, take, index: 2, data: third ?? '' }))).code,
+    ).toBe('video_too_large')
+    const ended = await app.handlers.endCaptureVideo({ videoidPk, take, ended: 'failed', prompts: [] })
+    expect(ended.recording?.bytes).toBe(16_384)
     await app.close()
   })
 
@@ -457,14 +409,13 @@ describe('capture at the desk', () => {
     await app.close()
   })
 
-  it('allows camera and microphone only while the capture screen is open', async () => {
+  it('allows camera and microphone only while the capture screen is open and the desk unlocked', async () => {
     const { app } = captureApp(world)
     const created = await createdHere(app)
+    await app.lock.ready()
     const window = { id: 1 }
-    const permissions = createPermissionHandlers({
-      isAppWindow: (contents) => contents === window,
-      captureOpen: () => app.capture.screenOpen(),
-    })
+    // As the app builds its handlers.
+    const permissions = permissionsFor(app, (contents) => contents === window)
     const granted = () =>
       permissions.check(window, 'media', 'app://rao-desk', {
         requestingUrl: 'app://rao-desk/index.html',
@@ -477,13 +428,45 @@ describe('capture at the desk', () => {
     expect(granted()).toBe(false)
     await app.handlers.openCapture({ videoidPk: created.videoidPk })
     expect(granted()).toBe(true)
+    await app.handlers.lockDesk(undefined)
+    expect(granted()).toBe(false)
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    expect(granted()).toBe(true)
     app.handlers.closeCapture(undefined)
+    expect(granted()).toBe(false)
+
+    // A reload of the page, as its window tells main, closes the screen the page had open.
+    await app.handlers.openCapture({ videoidPk: created.videoidPk })
+    const listeners: ((details: { isMainFrame: boolean; isSameDocument: boolean }) => void)[] = []
+    onPageStart({ on: (_event, listener) => listeners.push(listener) }, app.pageStarted)
+    for (const listener of listeners) listener({ isMainFrame: false, isSameDocument: false })
+    for (const listener of listeners) listener({ isMainFrame: true, isSameDocument: true })
+    expect(granted()).toBe(true)
+    for (const listener of listeners) listener({ isMainFrame: true, isSameDocument: false })
     expect(granted()).toBe(false)
     await app.close()
   })
 
-  it('abandoning deletes the capture; a case decided meanwhile has its capture purged', async () => {
+  it('binds each sealed file to its place, in folders only the user can open', async () => {
+    // A captures folder made by someone else, open to others: made private all the same.
+    mkdirSync(capturesFolder(world.dataDir), { recursive: true, mode: 0o755 })
     const { app } = captureApp(world)
+    const created = await createdHere(app)
+    const { videoidPk } = created
+    await captureAll(app, videoidPk)
+    const folder = captureFolder()
+    const [take] = readdirSync(folder).filter((name) => name.startsWith('take-'))
+    for (const each of [capturesFolder(world.dataDir), folder, path.join(folder, take ?? '')])
+      expect(modeOf(each)).toBe(0o700)
+    // The front's file put in place of the rear's: it does not open as the rear.
+    copyFileSync(path.join(folder, 'document_front.enc'), path.join(folder, 'document_rear.enc'))
+    expect((await failure(app.capture.image(videoidPk, 'document_rear'))).code).toBe('capture_unreadable')
+    await app.close()
+  })
+
+  it('abandoning deletes the capture; a case decided meanwhile has its capture purged', async () => {
+    const clock = wallClock()
+    const { app } = captureApp(world, { now: clock.now })
     const one = await createdHere(app)
     const { case: other } = await app.handlers.createVideoId({
       mobilePhoneNumber: '+34 600 333 444',
@@ -499,6 +482,17 @@ describe('capture at the desk', () => {
     const target = world.simulator.state.cases.get(other.videoidPk)
     if (target) target.status = 'CANCELLED'
     await app.handlers.refreshCase({ videoidPk: other.videoidPk })
+    expect(await app.capture.purge(await app.cases.retention())).toBe(1)
+    expect(readdirSync(capturesFolder(world.dataDir))).toEqual([])
+
+    // One left unchanged while its Video ID waits is kept for the retention's days (7), not for ever.
+    await captureAll(app, one.videoidPk)
+    clock.advance(6 * 86_400_000)
+    expect(await app.capture.purge(await app.cases.retention())).toBe(0)
+    await app.handlers.saveCapture({ videoidPk: one.videoidPk, checks: CHECKS })
+    clock.advance(6 * 86_400_000)
+    expect(await app.capture.purge(await app.cases.retention())).toBe(0)
+    clock.advance(86_400_000 + 1)
     expect(await app.capture.purge(await app.cases.retention())).toBe(1)
     expect(readdirSync(capturesFolder(world.dataDir))).toEqual([])
     await app.close()

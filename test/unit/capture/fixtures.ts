@@ -49,12 +49,12 @@ export const piecesOf = (video: Buffer, size: number) => {
 }
 
 /** The app's services on the test's world, set up, with the capture documents' addresses set. */
-export function captureApp(world: TestWorld, dataDir = world.dataDir) {
+export function captureApp(world: TestWorld, options: Parameters<typeof servicesFor>[4] = {}) {
   const progress: CaptureProgress[] = []
   const emit: Emit = (name, payload) => {
     if (name === 'captureProgress') progress.push(payload as CaptureProgress)
   }
-  const app = servicesFor(dataDir, world.service, world.simulator.url, emit)
+  const app = servicesFor(world.dataDir, world.service, world.simulator.url, emit, options)
   app.handlers.saveSettings({ privacyPolicyUrl: PRIVACY, termsUrl: TERMS })
   return { app, progress }
 }
@@ -70,6 +70,17 @@ export async function createdHere(app: CaptureApp) {
     profile: 'PFnubeQAFCiudadano',
   })
   return created
+}
+
+/** A wall clock that stands still until the test moves it. */
+export function wallClock(start = Date.now()) {
+  let at = start
+  return {
+    now: () => new Date(at),
+    advance(ms: number) {
+      at += ms
+    },
+  }
 }
 
 /** Records a video through the service as the page does: start, its pieces in order, the end. */

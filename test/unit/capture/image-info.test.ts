@@ -4,7 +4,7 @@ import { deskAddress } from '../../../main/capture/desk-address'
 import { imageInfo } from '../../../main/capture/image-info'
 import { jpegOf, pngOf } from '../../support/images'
 
-describe('an image’s type and size, from its header', () => {
+describe('an image’s type and size, from a walk of its structure', () => {
   it('reads a PNG, a JPEG, and a JPEG whose size comes after other segments (EXIF)', () => {
     expect(imageInfo(pngOf(300, 200))).toEqual({ type: 'image/png', width: 300, height: 200 })
     const jpeg = jpegOf(640, 400)
@@ -19,6 +19,20 @@ describe('an image’s type and size, from its header', () => {
     expect(imageInfo(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]))).toBeUndefined()
     expect(imageInfo(pngOf(300, 200).subarray(0, 16))).toBeUndefined()
     expect(imageInfo(Buffer.alloc(0))).toBeUndefined()
+  })
+
+  it('refuses a picture whose header is whole but whose body is cut short or altered', () => {
+    const png = pngOf(300, 200)
+    // Cut before its end; a byte of its image data changed (the chunk's CRC no longer matches).
+    expect(imageInfo(png.subarray(0, png.length - 12))).toBeUndefined()
+    expect(imageInfo(png.subarray(0, 60))).toBeUndefined()
+    const altered = Buffer.from(png)
+    altered[50] = (altered[50] ?? 0) ^ 0xff
+    expect(imageInfo(altered)).toBeUndefined()
+    // A JPEG cut in its scan: no end-of-image marker.
+    const jpeg = jpegOf(640, 400)
+    expect(imageInfo(jpeg.subarray(0, Math.floor(jpeg.length / 2)))).toBeUndefined()
+    expect(imageInfo(jpeg.subarray(0, jpeg.length - 1))).toBeUndefined()
   })
 })
 

@@ -227,17 +227,16 @@ describe('no secret ever reaches a log line, the console or an error', () => {
     // Every form for every call: some two hundred answers, slow on a loaded machine.
   }, 120_000)
 
-  it('keeps the Optimizer’s words in the errors of calls that carry no secret', async () => {
+  it('leaves out the Optimizer’s words from the errors of calls that carry personal data, and keeps them for the rest', async () => {
     const { client } = clientFor(simulator, { kind: 'credentials', ...RAO })
     const target = caseIn(simulator, 'VIDEOREVIEW')
     simulator.inject({ route: 'POST /videoid/*/evidences', fault: { kind: 'echo', as: 'values' } })
     const evidences = {
       videoid_data: { ocr_data: { given_name: 'Ana', surname_1: 'Ruiz', serial_number: 'X1' } },
     }
-    expect((await failureOf(client.uploadEvidences(target.videoidPk, evidences))).detail).toBe(
-      `HTTP 500: Invalid request to /videoid/${target.videoidPk}/evidences: given_name=Ana, surname_1=Ruiz, serial_number=X1`,
-    )
-    simulator.inject({ route: 'POST /videoid', fault: { kind: 'status', status: 400 } })
+    const personal = 'HTTP 500: the Optimizer’s words are not shown, as the call carried personal data'
+    expect((await failureOf(client.uploadEvidences(target.videoidPk, evidences))).detail).toBe(personal)
+    simulator.inject({ route: 'POST /videoid', fault: { kind: 'echo', as: 'values' } })
     const created = await failureOf(
       client.createVideoId({
         mobilePhoneNumber: '+34600000004',
@@ -246,7 +245,12 @@ describe('no secret ever reaches a log line, the console or an error', () => {
         profile: 'P',
       }),
     )
-    expect(created.detail).toBe('HTTP 400: Service temporarily unavailable')
+    expect(created.detail).toBe(personal)
+    // A call that carries neither: the Optimizer's words help whoever reads the error.
+    simulator.inject({ route: 'GET /request/*', fault: { kind: 'status', status: 400 } })
+    expect((await failureOf(client.getRequest(target.requestPk))).detail).toBe(
+      'HTTP 400: Service temporarily unavailable',
+    )
   })
 
   it('leaves out whatever a server sends back to a call that carried a secret, and keeps it for one that did not', () => {
@@ -262,5 +266,23 @@ describe('no secret ever reaches a log line, the console or an error', () => {
     expect(detailOf(true)).toBe(`HTTP 502: ${WITHHELD}`)
     // Not an envelope (a proxy's page, say): its first line, cut at 200 characters.
     expect(detailOf(false)).toBe(`HTTP 502: ${text.slice(0, 200)}`)
+  })
+
+  it('cuts an envelope’s message at 200 characters: an error repeating a whole body never fills the page', () => {
+    const echoed = `Error uploading evidences: ${JSON.stringify({ images: { front: 'A'.repeat(75_000) } })}`
+    let detail: string | undefined
+    try {
+      interpretAnswer(
+        {
+          statusCode: 500,
+          contentType: 'application/json',
+          text: JSON.stringify({ status: 'error', message: echoed }),
+        },
+        {},
+      )
+    } catch (error) {
+      detail = (error as AppError).detail
+    }
+    expect(detail).toBe(`HTTP 500: ${echoed.slice(0, 200)}`)
   })
 })

@@ -54,6 +54,7 @@ export function servicesFor(
       | 'clock'
       | 'idleMinuteMs'
       | 'cacheFreeBytes'
+      | 'maxVideoBytes'
     >
   > = {},
 ) {

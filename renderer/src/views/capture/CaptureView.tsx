@@ -35,14 +35,23 @@ export function CaptureView({ videoidPk }: { videoidPk: number }) {
   const load = useCapture((state) => state.load)
   const capture = useCapture((state) => state.capture)
   const uploaded = useCapture((state) => state.uploaded)
-  const person = useCases((state) => state.people.get(videoidPk))
+  // The case whole, for what it holds of the signer (a queue row has no document country): the data
+  // step starts from it. A case that cannot be read starts the step empty.
+  const openCase = useCases((state) => state.openCase)
+  const closeCase = useCases((state) => state.closeCase)
+  const person = useCases((state) => state.opened.get(videoidPk)?.person)
+  const caseRead = useCases((state) => state.opened.has(videoidPk) || state.openFailed.has(videoidPk))
   const go = useNavigation((state) => state.go)
   const heading = useRef<HTMLHeadingElement>(null)
 
   useEffect(() => {
     void open(videoidPk)
-    return () => void close()
-  }, [open, close, videoidPk])
+    void openCase(videoidPk)
+    return () => {
+      void close()
+      closeCase(videoidPk)
+    }
+  }, [open, close, openCase, closeCase, videoidPk])
   useEffect(() => heading.current?.focus(), [])
   // Esc goes back to the case; in a field it only leaves the field.
   useEffect(() => {
@@ -81,7 +90,7 @@ export function CaptureView({ videoidPk }: { videoidPk: number }) {
           title={t('capture.openFailed')}
           onRetry={() => void open(videoidPk)}
         />
-      ) : capture && capture.videoidPk === videoidPk ? (
+      ) : capture && capture.videoidPk === videoidPk && caseRead ? (
         <Steps capture={capture} person={person} />
       ) : (
         <p role="status" className="muted" aria-busy="true">

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { AppErrorShape } from '../../../../shared/errors'
 import { Announcer, ErrorMessage } from '../../components/ErrorMessage'
@@ -6,9 +6,12 @@ import { formatSize } from '../../components/format'
 import { useCapture, useCases, useNavigation } from '../../stores/context'
 import { ConfirmDialog } from './ConfirmDialog'
 
-/** The upload: what is still missing, the evidences then the video with progress and cancel, or discarding it all. */
+/**
+ * The upload: what is still missing, the evidences then the video with progress and cancel, or
+ * discarding it all while nothing of it is, or may be, on the Optimizer.
+ */
 export function UploadStep() {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   const capture = useCapture((state) => state.capture)
   const progress = useCapture((state) => state.progress)
   const upload = useCapture((state) => state.upload)
@@ -19,14 +22,21 @@ export function UploadStep() {
   const [busy, setBusy] = useState(false)
   const [failure, setFailure] = useState<AppErrorShape | null>(null)
   const [confirming, setConfirming] = useState(false)
+  const [resendTicked, setResendTicked] = useState(false)
+  const resendId = useId()
   if (!capture) return null
   const { missing } = capture
+  const parts = [capture.upload.evidences, capture.upload.video]
+  const needsResend = parts.includes('unconfirmed')
+  // Nothing of it is, or may be, on the Optimizer: it can still be discarded.
+  const discardable = !parts.includes('done') && !parts.includes('unknown')
 
   const send = async () => {
     setBusy(true)
     setFailure(null)
-    const result = await upload()
+    const result = await upload(needsResend ? { resendConfirmed: true } : undefined)
     setBusy(false)
+    setResendTicked(false)
     if (result.ok) takeCase(result.value.case)
     else setFailure(result.error)
   }
@@ -42,14 +52,33 @@ export function UploadStep() {
         <p className="notice notice-ok">{t('capture.complete')}</p>
       )}
       {capture.upload.evidences === 'done' && <p className="notice notice-ok">{t('capture.evidencesIn')}</p>}
-      {(capture.upload.evidences === 'unknown' || capture.upload.video === 'unknown') && (
-        <p className="notice notice-warning">{t('capture.lastUnknown')}</p>
+      {parts.includes('unknown') && (
+        <p className="notice notice-warning">
+          {t('capture.lastUnknown', {
+            time: new Date(capture.upload.settledBy ?? '').toLocaleString(i18n.language),
+          })}
+        </p>
+      )}
+      {needsResend && (
+        <div className="notice notice-warning">
+          <p>{t('capture.lastUnconfirmed')}</p>
+          <p className="choice">
+            <input
+              id={resendId}
+              type="checkbox"
+              checked={resendTicked}
+              disabled={busy}
+              onChange={(event) => setResendTicked(event.target.checked)}
+            />
+            <label htmlFor={resendId}>{t('capture.resendConfirm')}</label>
+          </p>
+        </div>
       )}
       <div className="actions">
         <button
           type="button"
           className="primary"
-          disabled={busy || missing.length > 0}
+          disabled={busy || missing.length > 0 || (needsResend && !resendTicked)}
           onClick={() => void send()}
         >
           {busy ? t('capture.uploading') : t('capture.upload')}
@@ -86,7 +115,7 @@ export function UploadStep() {
           />
         )}
       </Announcer>
-      {!busy && capture.upload.evidences !== 'done' && (
+      {!busy && discardable && (
         <section className="capture-abandon" aria-labelledby="abandon-title">
           <h3 id="abandon-title">{t('capture.abandonTitle')}</h3>
           <button type="button" onClick={() => setConfirming(true)}>

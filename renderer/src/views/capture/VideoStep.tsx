@@ -185,9 +185,7 @@ function typeOfVideo(head: Uint8Array): VideoType | undefined {
 function VideoFile() {
   const { t } = useTranslation()
   const startVideo = useCapture((state) => state.startVideo)
-  const appendVideo = useCapture((state) => state.appendVideo)
-  const endVideo = useCapture((state) => state.endVideo)
-  const discardVideo = useCapture((state) => state.discardVideo)
+  const beforeClose = useCapture((state) => state.beforeClose)
   const input = useRef<HTMLInputElement>(null)
   const [problem, setProblem] = useState<string | null>(null)
   const [failure, setFailure] = useState<AppErrorShape | null>(null)
@@ -210,22 +208,33 @@ function VideoFile() {
       setFailure(started.error)
       return
     }
-    const { take } = started.value
+    const take = started.value
+    // Leaving the screen stops keeping the file: part of a file is no use, and the file is still where it was.
+    let left = false
+    let kept: () => void = () => undefined
+    const done = new Promise<void>((resolve) => (kept = resolve))
+    const withdraw = beforeClose(async () => {
+      left = true
+      await done
+    })
     setPercent(0)
-    for (let at = 0, index = 0; at < file.size; at += VIDEO_LIMITS.filePieceBytes, index++) {
+    let failure: AppErrorShape | null = null
+    for (
+      let at = 0, index = 0;
+      at < file.size && !left && !failure;
+      at += VIDEO_LIMITS.filePieceBytes, index++
+    ) {
       const piece = new Uint8Array(await file.slice(at, at + VIDEO_LIMITS.filePieceBytes).arrayBuffer())
-      const result = await appendVideo({ take, index, data: base64Of(piece) })
-      if (!result.ok) {
-        // Part of a file is no use: the file itself is still where it was.
-        await discardVideo()
-        setFailure(result.error)
-        setPercent(null)
-        return
-      }
-      setPercent(Math.round(((at + piece.length) / file.size) * 100))
+      const result = await take.append({ index, data: base64Of(piece) })
+      if (result.ok) setPercent(Math.round(((at + piece.length) / file.size) * 100))
+      else failure = result.error
     }
-    setFailure(await endVideo({ take, ended: 'file', prompts: [] }))
+    if (left || failure) await take.discard()
+    else failure = await take.end({ ended: 'file', prompts: [] })
+    setFailure(failure)
     setPercent(null)
+    withdraw()
+    kept()
   }
 
   return (

@@ -26,12 +26,12 @@ export const recorderFormat = () =>
 type Ending = 'stopped' | 'device_lost' | 'failed'
 interface Session {
   recorder: MediaRecorder
-  take: string
   startedAt: number
   stoppedAt?: number
   ended?: Ending
   prompts: { prompt: CapturePrompt; atMs: number }[]
-  sent: Promise<void>
+  /** Resolves once the recording's end reached main (or main said why not). */
+  done: Promise<void>
 }
 
 export type RecorderState =
@@ -77,8 +77,7 @@ function sender(
  */
 export function useRecorder(camera: Camera) {
   const startVideo = useCapture((state) => state.startVideo)
-  const appendVideo = useCapture((state) => state.appendVideo)
-  const endVideo = useCapture((state) => state.endVideo)
+  const beforeClose = useCapture((state) => state.beforeClose)
   const [state, setState] = useState<RecorderState>({ status: 'idle' })
   const [failure, setFailure] = useState<AppErrorShape | null>(null)
   const session = useRef<Session | null>(null)
@@ -92,13 +91,17 @@ export function useRecorder(camera: Camera) {
     setState({ status: 'recording', prompt, promptSince: now, startedAt: current.startedAt })
   }, [])
 
-  const finish = useCallback((ended: Ending) => {
+  /** Stops the recording under way; resolves once its end reached main. */
+  const finish = useCallback((ended: Ending): Promise<void> => {
     const current = session.current
-    if (!current || current.recorder.state === 'inactive') return
-    current.ended ??= ended
-    current.stoppedAt ??= performance.now()
-    setState({ status: 'stopping' })
-    current.recorder.stop()
+    if (!current) return Promise.resolve()
+    if (current.recorder.state !== 'inactive') {
+      current.ended ??= ended
+      current.stoppedAt ??= performance.now()
+      setState({ status: 'stopping' })
+      current.recorder.stop()
+    }
+    return current.done
   }, [])
 
   const start = useCallback(async () => {
@@ -111,26 +114,34 @@ export function useRecorder(camera: Camera) {
       setFailure(started.error)
       return
     }
-    const { take } = started.value
+    const take = started.value
     const recorder = new MediaRecorder(stream, { mimeType: mimeOf(format) })
+    let ended: () => void = () => undefined
+    const current: Session = {
+      recorder,
+      startedAt: 0,
+      prompts: [],
+      done: new Promise((resolve) => (ended = resolve)),
+    }
+    // Each piece carries the prompts shown so far: a recording cut off (the desk locked) keeps their times.
     const pieces = sender(
-      (index, data) => appendVideo({ take, index, data }),
+      (index, data) => take.append({ index, data, prompts: [...current.prompts] }),
       (error) => {
         setFailure(error)
-        finish('failed')
+        void finish('failed')
       },
     )
-    const current: Session = { recorder, take, startedAt: 0, prompts: [], sent: Promise.resolve() }
     session.current = current
+    // Leaving the screen (Back, Esc, the lock) ends the recording before the screen closes.
+    const withdraw = beforeClose(() => finish('stopped'))
     recorder.ondataavailable = (event) => {
       if (event.data.size) pieces.push(event.data)
     }
-    recorder.onerror = () => finish('failed')
+    recorder.onerror = () => void finish('failed')
     recorder.onstop = async () => {
       await pieces.done()
       const durationMs = Math.round((current.stoppedAt ?? performance.now()) - current.startedAt)
-      const error = await endVideo({
-        take,
+      const error = await take.end({
         ended: current.ended ?? 'stopped',
         durationMs,
         prompts: current.prompts,
@@ -138,11 +149,13 @@ export function useRecorder(camera: Camera) {
       if (error) setFailure(error)
       session.current = null
       setState({ status: 'idle' })
+      withdraw()
+      ended()
     }
     recorder.start(SLICE_MS)
     current.startedAt = performance.now()
     show(current, 0)
-  }, [camera, startVideo, appendVideo, endVideo, finish, show])
+  }, [camera, startVideo, beforeClose, finish, show])
 
   const nextPrompt = useCallback(() => {
     const current = session.current
@@ -157,9 +170,16 @@ export function useRecorder(camera: Camera) {
     return () => clearTimeout(timer)
   }, [state, nextPrompt])
 
-  useEffect(() => camera.onLost(() => finish('device_lost')), [camera.onLost, finish])
-  // Leaving the screen mid-recording stops it; what was recorded is kept.
-  useEffect(() => () => finish('stopped'), [finish])
+  useEffect(() => camera.onLost(() => void finish('device_lost')), [camera.onLost, finish])
+  // Leaving the step mid-recording stops it; what was recorded is kept.
+  useEffect(() => () => void finish('stopped'), [finish])
 
-  return { state, failure, start, stop: () => finish('stopped'), nextPrompt, format: recorderFormat() }
+  return {
+    state,
+    failure,
+    start,
+    stop: () => void finish('stopped'),
+    nextPrompt,
+    format: recorderFormat(),
+  }
 }
