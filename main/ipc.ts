@@ -40,11 +40,35 @@ export function describeIssues(error: z.ZodError): string {
 export function createIpcBinding<Sender>(options: {
   handlers: Handlers
   isTrustedSender: (sender: Sender) => boolean
-  /** Refuses a function before its input is read, whatever it is sent (the desk's lock); required, so no shell forgets it. */
+  /**
+   * Refuses a function before its input is read, whatever it is sent, and again as its answer leaves (the
+   * desk's lock); required, so no shell forgets it.
+   */
   refuse: (name: InvokeName) => AppError | undefined
   log: Logger
 }): IpcBinding<Sender> {
   const { handlers, isTrustedSender, log } = options
+
+  /** Runs the handler, and parses its answer (so nothing outside the contract crosses). */
+  async function run(name: InvokeName, input: unknown): Promise<IpcResult<unknown>> {
+    try {
+      const handler = handlers[name] as (input: unknown) => unknown
+      const output = invokeChannels[name].output.safeParse(await handler(input))
+      if (!output.success) {
+        log.error('ipc handler answered outside the contract', { channel: name })
+        return failure('internal', 'RAO Desk produced an unexpected answer.')
+      }
+      return { ok: true, value: output.data }
+    } catch (error) {
+      if (error instanceof AppError) return { ok: false, error: error.toShape() }
+      log.error('ipc handler failed', {
+        channel: name,
+        error: error instanceof Error ? error.name : 'unknown',
+      })
+      return failure('internal', 'Something went wrong in RAO Desk.')
+    }
+  }
+
   return {
     async dispatch(name, input, sender) {
       if (!isInvokeName(name)) return failure('unknown_channel', 'This action does not exist.')
@@ -54,27 +78,15 @@ export function createIpcBinding<Sender>(options: {
       }
       const refused = options.refuse(name)
       if (refused) return { ok: false, error: refused.toShape() }
-      const channel = invokeChannels[name]
-      const parsed = channel.input.safeParse(input)
+      const parsed = invokeChannels[name].input.safeParse(input)
       if (!parsed.success) {
         return failure('invalid_input', 'The request was not valid.', describeIssues(parsed.error))
       }
-      try {
-        const handler = handlers[name] as (input: unknown) => unknown
-        const output = channel.output.safeParse(await handler(parsed.data))
-        if (!output.success) {
-          log.error('ipc handler answered outside the contract', { channel: name })
-          return failure('internal', 'RAO Desk produced an unexpected answer.')
-        }
-        return { ok: true, value: output.data }
-      } catch (error) {
-        if (error instanceof AppError) return { ok: false, error: error.toShape() }
-        log.error('ipc handler failed', {
-          channel: name,
-          error: error instanceof Error ? error.name : 'unknown',
-        })
-        return failure('internal', 'Something went wrong in RAO Desk.')
-      }
+      const answer = await run(name, parsed.data)
+      // Locked while it ran: what it did stands (a decision sent stays sent and journaled), but its answer,
+      // a failure's words too, waits for no one; the page reads the outcome again once unlocked.
+      const refusedNow = options.refuse(name)
+      return refusedNow ? { ok: false, error: refusedNow.toShape() } : answer
     },
   }
 }

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import type { Dispatcher } from 'undici'
 import type { CaseBookState } from '../shared/cases'
@@ -145,6 +146,12 @@ export function createServices(deps: ServiceDependencies) {
     }
     return undefined
   }
+  /** Whether a folder holds any file, at any depth: a missing folder holds none. */
+  const holdsFiles = async (folder: string) =>
+    (await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])).some((entry) =>
+      entry.isFile(),
+    )
+  const capturesFolder = path.join(path.dirname(deps.caseBookFile), 'captures')
   const lock = createLockService({
     record: {
       read: () => guarded(() => deps.keychain.getPassword(lockService, LOCK_ACCOUNT)),
@@ -152,6 +159,11 @@ export function createServices(deps: ServiceDependencies) {
     },
     journal,
     opener,
+    // Signers' data the desk keeps: a book that cannot be read counts as holding some.
+    holdsData: async () =>
+      (await holdsFiles(deps.cacheDir)) ||
+      (await holdsFiles(capturesFolder)) ||
+      (await cases.retention()).length > 0,
     idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
     onChange: (state) => {
       if (!state.locked) held.release()
@@ -240,7 +252,7 @@ export function createServices(deps: ServiceDependencies) {
   const capture = createCaptureService({
     // In the app's data folder beside the case book: what it holds cannot be downloaded again.
     files: createCaptureFiles({
-      folder: path.join(path.dirname(deps.caseBookFile), 'captures'),
+      folder: capturesFolder,
       keys: mediaKeys,
     }),
     cases,
@@ -363,11 +375,13 @@ export function createServices(deps: ServiceDependencies) {
       return { cancelled: running }
     },
     getCredentialStatus: () => credentials.status(),
-    // Locked with no credentials left, a set-up is the way back in: only a verified one, which opens the desk.
-    setUpCredentials: (input) =>
-      lock.awaitsSetUp()
-        ? lock.setUpAgain(() => credentials.setUp(input, { verifiedOnly: true }))
-        : changingOpener(() => credentials.setUp(input)),
+    // Locked with no credentials left, a set-up is the way back in: only the same officer's, verified, opens the desk.
+    setUpCredentials: async (input) => {
+      await lock.ready()
+      return lock.awaitsSetUp()
+        ? lock.setUpAgain(input.username, () => credentials.setUp(input, { verifiedOnly: true }))
+        : changingOpener(() => credentials.setUp(input))
+    },
     updateCredentials: (patch) => changingOpener(() => credentials.update(patch)),
     forgetCredentials: () => changingOpener(() => credentials.forget()),
     verifyCredentials: () => credentials.verify(),

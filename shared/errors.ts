@@ -64,6 +64,8 @@ export const errorCodes = [
   /** Wrong PINs were given: the next try waits (the lock state says until when). */
   'unlock_wait',
   'touch_id_failed',
+  /** Credentials set up at the lock are another RAO user's than the one the desk was locked for. */
+  'other_officer',
   'team_unreachable',
   'team_tls',
   'team_tls_required',

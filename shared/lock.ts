@@ -6,7 +6,8 @@ export const lockStateSchema = z.object({
   locked: z.boolean(),
   /**
    * The RAO username whose PIN opens the desk, the one thing of theirs the lock screen shows: the
-   * environment in use's, else another's. Empty where no environment has credentials: nothing locks.
+   * environment in use's, else another's. Where no environment has credentials, the officer the desk is
+   * kept for (only theirs, set up again, open it); empty on a new desk, which has nothing to lock.
    */
   officer: z.string(),
   /**
@@ -33,6 +34,8 @@ export type UnlockInput = z.infer<typeof unlockInputSchema>
 
 /** The causes a lock entry in the journal names: what locked the desk, what opened it, what failed. */
 export const lockCauses = [
+  /** Each start of the app, wherever there is anything to protect. */
+  'start',
   'idle',
   'screen_locked',
   'suspend',
@@ -43,6 +46,12 @@ export const lockCauses = [
   'set_up_again',
   'wrong_pin',
   'wrong_password_or_pin',
+  /** A PIN given once the keychain had lost the credentials: nothing to compare it with. */
+  'no_credentials',
+  /** Credentials of another RAO user set up at the lock. */
+  'other_officer',
+  /** Credentials set up at the lock that the Optimizer refused. */
+  'set_up_refused',
   /** Entries written before the keychain's loss kept the desk locked: it opened then. */
   'credentials_gone',
 ] as const

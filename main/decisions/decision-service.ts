@@ -47,11 +47,12 @@ export interface DecisionServiceOptions {
   }
   oneshotFor: (scope: Scope) => Pick<OneShotClient, 'approve' | 'validate' | 'refuse' | 'cancelRequest'>
   credentials: {
-    /** A scope's credentials as the renderer sees them: whose they are (the one in use unless said). */
-    status(scope?: Scope): Promise<CredentialStatus>
+    /** A scope's credentials as the renderer sees them: whose they are. Always the decision's own scope. */
+    status(scope: Scope): Promise<CredentialStatus>
     /** What a decision in a scope carries: that environment's credentials, bound to that address. */
     authority(scope: Scope): Promise<RaoAuthority>
-    tokenInfo(): Promise<unknown>
+    /** Reads a scope's token at its Optimizer, dropping it from the vault where the Optimizer deleted it. */
+    tokenInfo(scope: Scope): Promise<unknown>
   }
   /** The address and environment in use: each decision takes them once, at its start. */
   scope: () => Scope
@@ -347,7 +348,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
           error.detail,
         )
       // A token deleted on the Optimizer: back to the stored credentials, as the vault does, once.
-      if (error.code === 'invalid_credentials' && mayRetry && (await dropDeletedToken()))
+      if (error.code === 'invalid_credentials' && mayRetry && (await dropDeletedToken(scope)))
         return attempt(input, item, scope, officer, false)
       throw error
     }
@@ -355,11 +356,11 @@ export function createDecisionService(options: DecisionServiceOptions) {
     return cases.refresh(item.videoidPk, scope).catch(() => cases.get(item.videoidPk, scope))
   }
 
-  /** In token mode, reading the token drops it from the vault if the Optimizer deleted it. */
-  async function dropDeletedToken(): Promise<boolean> {
-    if ((await credentials.status()).mode !== 'token') return false
+  /** In token mode, reading the token drops it from the vault if the Optimizer deleted it; the decision's scope's. */
+  async function dropDeletedToken(scope: Scope): Promise<boolean> {
+    if ((await credentials.status(scope)).mode !== 'token') return false
     try {
-      await credentials.tokenInfo()
+      await credentials.tokenInfo(scope)
       return false
     } catch (error) {
       return error instanceof AppError && error.code === 'not_found'

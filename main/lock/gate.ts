@@ -24,7 +24,10 @@ const OPEN_TO_SET_UP_AGAIN: ReadonlySet<InvokeName> = new Set(['setUpCredentials
 
 export const deskLocked = () => new AppError('desk_locked', 'The desk is locked: unlock it with your PIN.')
 
-/** For the IPC binding: the refusal for a channel a locked desk does not answer, before its input is read. */
+/**
+ * For the IPC binding: the refusal for a channel a locked desk does not answer, asked before its input
+ * is read and again when its handler ends (the desk may have locked meanwhile).
+ */
 export const lockGate =
   (lock: { locked(): boolean; awaitsSetUp(): boolean }) =>
   (name: InvokeName): AppError | undefined => {

@@ -62,6 +62,11 @@ export interface LockServiceOptions {
    * environment's; undefined where none has. Rejects where the keychain cannot tell.
    */
   opener: () => Promise<Opener | undefined>
+  /**
+   * Whether the desk holds signers' data (cases in the book, cached media, captures): with no credentials
+   * anywhere the lock still guards it. Rejects where it cannot tell, which counts as yes.
+   */
+  holdsData: () => Promise<boolean>
   idleLimitMs: () => number
   /** Called as the lock changes, before anything else happens (a journal entry, say). */
   onChange: (state: LockState) => void
@@ -74,8 +79,14 @@ export interface LockServiceOptions {
 const recordSchema = z.object({
   locked: z.boolean(),
   failures: z.number().int().min(0),
-  /** Wall-clock time of the next try, so that a restart keeps the wait; capped when read back. */
-  retryAt: z.number().optional(),
+  /**
+   * The wait still asked for when written (ms), applied whole from the next start on the monotonic clock:
+   * no wall clock set forward shortens it. Capped when read back; missing (an older record) means the
+   * whole wait the failures call for.
+   */
+  waitMs: z.number().min(0).optional(),
+  /** The RAO username the desk is kept for: once the credentials are gone, only theirs set up again open it. */
+  officer: z.string().optional(),
 })
 type LockRecord = z.infer<typeof recordSchema>
 
@@ -110,6 +121,8 @@ const wrongPin = () => new AppError('wrong_pin', 'That is not the PIN of these R
 const wrongPasswordOrPin = () =>
   new AppError('wrong_password_or_pin', 'The RAO password or the PIN is wrong.')
 const unlockWait = () => new AppError('unlock_wait', 'Too many wrong PINs: wait before trying again.')
+const otherOfficer = () =>
+  new AppError('other_officer', 'The desk was locked for another RAO user: set up their credentials.')
 const credentialsGone = () =>
   new AppError(
     'credentials_lost',
@@ -117,20 +130,23 @@ const credentialsGone = () =>
   )
 
 /**
- * The desk's lock, in main: idle for the set time, the system's screen lock or a suspend, or the
- * officer's own request lock it, whenever an environment has credentials. The PIN of the credentials
- * that open it (or Touch ID) opens it; wrong PINs wait longer each time after the first three, and
- * after ten the RAO password is asked too. Each lock, unlock and wrong try is a journal entry. Its
- * record is in the keychain, and until it is read the desk counts as locked: it fails closed. What a
- * locked desk still answers is the gate's business (`gate.ts`).
+ * The desk's lock, in main: each start, idle for the set time, the system's screen lock or a suspend, or
+ * the officer's own request lock it, whenever an environment has credentials or the desk holds signers'
+ * data. The PIN of the credentials that open it (or Touch ID) opens it; with none left, only the same
+ * officer's credentials set up again and verified by the Optimizer do. Wrong tries wait longer each time
+ * after the first three, and after ten the RAO password is asked too. Each lock, unlock and failed try is
+ * a journal entry. Its record is in the keychain, and until it is read the desk counts as locked: it
+ * fails closed. What a locked desk still answers is the gate's business (`gate.ts`).
  */
 export function createLockService(options: LockServiceOptions) {
   const { journal, log } = options
   const clock = options.clock ?? systemClock
   /** Undefined until read from the keychain: locked meanwhile. */
   let kept: LockRecord | undefined
-  /** Whose PIN opens the desk; empty where no environment has credentials (nothing to lock with). */
-  let officer = ''
+  /** Whose credentials open the desk now; empty where no environment has any. */
+  let holder = ''
+  /** Whom the desk is kept for: the last credentials known to open it, remembered once they are gone. */
+  let keptFor = ''
   /** When the next try may be compared, on the monotonic clock. */
   let retryAfter = 0
   let lastActivity = clock.monotonic()
@@ -138,21 +154,23 @@ export function createLockService(options: LockServiceOptions) {
   let writing: Promise<void> = Promise.resolve()
   let timer: unknown
   let stopped = false
+  /** A try to open is being checked; a lock asked meanwhile is kept here, and the try then opens nothing. */
+  let opening = false
+  let lockedWhileOpening: LockCause | undefined
 
   const waitLeft = () => Math.max(0, retryAfter - clock.monotonic())
   const asksPassword = () => (kept?.failures ?? 0) >= PIN_ALONE_TRIES
+  const guardsData = () => options.holdsData().catch(() => true)
 
   const state = (): LockState => ({
     locked: kept?.locked ?? true,
-    officer,
-    unlockWith: officer === '' ? 'set_up' : asksPassword() ? 'password_and_pin' : 'pin',
+    officer: holder || keptFor,
+    unlockWith: holder === '' ? 'set_up' : asksPassword() ? 'password_and_pin' : 'pin',
     ...(waitLeft() > 0 ? { retryAt: new Date(clock.now() + waitLeft()).toISOString() } : {}),
-    touchId: options.touchId?.available() ?? false,
+    touchId: holder !== '' && (options.touchId?.available() ?? false),
   })
 
-  /** In force and told at once, before any await; written to the keychain behind, the latest each time. */
-  function keep(next: LockRecord): void {
-    kept = next
+  const write = () => {
     writing = writing
       .then(() => options.record.write(JSON.stringify(kept)))
       .catch((error: unknown) =>
@@ -161,24 +179,56 @@ export function createLockService(options: LockServiceOptions) {
           code: error instanceof AppError ? error.code : 'internal',
         }),
       )
+  }
+
+  /** In force and told at once, before any await; written to the keychain behind, the latest each time. */
+  function keep(next: LockRecord): void {
+    const { officer: _whom, ...rest } = next
+    kept = keptFor ? { ...rest, officer: keptFor } : rest
+    write()
     options.onChange(state())
   }
 
-  /** The wait a record read back still asks for: never more than its failures call for, whatever the clock did. */
-  const remainingWait = (record: LockRecord) =>
-    record.retryAt === undefined
-      ? 0
-      : Math.max(0, Math.min(record.retryAt - clock.now(), waitAfter(record.failures)))
+  /** Notes whose credentials open the desk now, and tells the page (and the record) if that changed. */
+  function noteHolder(who: Opener | undefined): void {
+    const username = who?.username ?? ''
+    if (username === holder) return
+    holder = username
+    if (!kept) return
+    if (holder && holder !== keptFor) {
+      keptFor = holder
+      keep(kept)
+    } else options.onChange(state())
+  }
 
-  /** Reads the record and who opens the desk; single flight, and tried again after a failure. */
+  async function record(event: 'locked' | 'unlocked' | 'unlock_failed', cause: LockEntryCause) {
+    await journal.append({ type: 'lock', event, cause, officer: holder || keptFor }).catch((error: unknown) =>
+      log.error('a lock event could not be journaled', {
+        event,
+        code: error instanceof AppError ? error.code : 'internal',
+      }),
+    )
+  }
+
+  /**
+   * Reads the record and who opens the desk; single flight, and tried again after a failure. A start is
+   * a lock: where there is anything to protect the desk starts locked, whatever the record says.
+   */
   function load(): Promise<void> {
     loading ??= (async () => {
       const [text, who] = await Promise.all([options.record.read(), options.opener()])
-      officer = who?.username ?? ''
-      // Fail closed: a record missing or unreadable while credentials exist means locked.
-      const record = parseRecord(text) ?? { locked: who !== undefined, failures: 0 }
-      retryAfter = clock.monotonic() + remainingWait(record)
-      keep(record)
+      const read = parseRecord(text)
+      keptFor = who?.username ?? read?.officer ?? ''
+      holder = who?.username ?? ''
+      const guards = who !== undefined || (await guardsData())
+      const { locked, failures, waitMs } = read ?? { locked: false, failures: 0 }
+      const wait = Math.min(waitMs ?? waitAfter(failures), waitAfter(failures))
+      retryAfter = clock.monotonic() + wait
+      keep({ locked: locked || guards, failures, waitMs: wait })
+      if (guards && !locked) {
+        log.info('desk locked', { cause: 'start' })
+        await record('locked', 'start')
+      }
     })().catch((error: unknown) => {
       loading = undefined
       throw error
@@ -189,28 +239,21 @@ export function createLockService(options: LockServiceOptions) {
   /** Reads again whose credentials open the desk, and tells the page if that changed. */
   async function refresh(): Promise<void> {
     if (!kept) return load()
-    const who = (await options.opener())?.username ?? ''
-    if (who === officer) return
-    officer = who
-    options.onChange(state())
-  }
-
-  async function record(event: 'locked' | 'unlocked' | 'unlock_failed', cause: LockEntryCause) {
-    await journal.append({ type: 'lock', event, cause, officer }).catch((error: unknown) =>
-      log.error('a lock event could not be journaled', {
-        event,
-        code: error instanceof AppError ? error.code : 'internal',
-      }),
-    )
+    noteHolder(await options.opener())
   }
 
   async function lock(cause: LockCause): Promise<LockState> {
     if (!kept) await load()
     // Asked for with nobody known to open it: read again, in case credentials came meanwhile.
-    if (cause === 'on_demand' && !kept?.locked && officer === '') await refresh()
-    if (!kept || kept.locked || stopped) return state()
-    if (officer === '') {
-      // No environment has credentials: there is no PIN to open it with, and nothing to decide in anyone's name.
+    if (cause === 'on_demand' && !kept?.locked && holder === '') await refresh()
+    if (!kept || stopped) return state()
+    if (kept.locked) {
+      // Locked again while a try to open is checked: that try must not open it.
+      if (opening) lockedWhileOpening ??= cause
+      return state()
+    }
+    // No credentials anywhere and no signer's data: nothing to protect, and no way back in to offer.
+    if (holder === '' && !(await guardsData())) {
       if (cause === 'on_demand')
         throw new AppError(
           'credentials_missing',
@@ -218,6 +261,8 @@ export function createLockService(options: LockServiceOptions) {
         )
       return state()
     }
+    // Locked by another event while the case book was looked at.
+    if (kept.locked) return state()
     keep({ locked: true, failures: 0 })
     log.info('desk locked', { cause })
     await record('locked', cause)
@@ -227,18 +272,51 @@ export function createLockService(options: LockServiceOptions) {
   async function open(
     cause: Extract<LockEntryCause, 'pin' | 'password_and_pin' | 'touch_id' | 'set_up_again'>,
   ): Promise<LockState> {
-    lastActivity = clock.monotonic()
     retryAfter = 0
+    const lockedAgain = lockedWhileOpening
+    if (lockedAgain) {
+      // The try was right, so it is forgiven; the lock that came meanwhile holds.
+      lockedWhileOpening = undefined
+      keep({ locked: true, failures: 0 })
+      log.info('desk locked', { cause: lockedAgain })
+      await record('locked', lockedAgain)
+      return state()
+    }
+    lastActivity = clock.monotonic()
     keep({ locked: false, failures: 0 })
     log.info('desk unlocked', { cause })
     await record('unlocked', cause)
     return state()
   }
 
+  /** A failed try: journaled, counted, and the next one waits longer after the first three. */
+  async function fail(
+    cause: Extract<
+      LockEntryCause,
+      'wrong_pin' | 'wrong_password_or_pin' | 'no_credentials' | 'other_officer' | 'set_up_refused'
+    >,
+  ): Promise<void> {
+    const failures = (kept?.failures ?? 0) + 1
+    const wait = waitAfter(failures)
+    retryAfter = clock.monotonic() + wait
+    keep({ locked: true, failures, waitMs: wait })
+    log.warn('failed unlock at the lock', { failures, cause })
+    await record('unlock_failed', cause)
+  }
+
   /** One try at a time: tries sent together cannot all be compared before the wait begins. */
   let queue: Promise<unknown> = Promise.resolve()
   const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task)
+    const run = queue.then(async () => {
+      opening = true
+      lockedWhileOpening = undefined
+      try {
+        return await task()
+      } finally {
+        opening = false
+        lockedWhileOpening = undefined
+      }
+    })
     queue = run.catch(() => undefined)
     return run
   }
@@ -248,23 +326,18 @@ export function createLockService(options: LockServiceOptions) {
     if (!kept?.locked) return state()
     if (waitLeft() > 0) throw unlockWait()
     const who = await options.opener()
-    if ((who?.username ?? '') !== officer) {
-      officer = who?.username ?? ''
-      options.onChange(state())
-    }
+    noteHolder(who)
     // The keychain lost the credentials: the desk stays locked, and their set-up is the way back in.
-    if (!who) throw credentialsGone()
+    if (!who) {
+      await fail('no_credentials')
+      throw credentialsGone()
+    }
     const withPassword = asksPassword()
     // Both compared, each in constant time, whatever the other says.
     const pinRight = sameSecret(given.pin, who.pin)
     const passwordRight = sameSecret(given.password ?? '', who.password)
     if (pinRight && (passwordRight || !withPassword)) return open(withPassword ? 'password_and_pin' : 'pin')
-    const failures = kept.failures + 1
-    const wait = waitAfter(failures)
-    retryAfter = clock.monotonic() + wait
-    keep({ locked: true, failures, ...(wait ? { retryAt: clock.now() + wait } : {}) })
-    log.warn('wrong unlock at the lock', { failures })
-    await record('unlock_failed', withPassword ? 'wrong_password_or_pin' : 'wrong_pin')
+    await fail(withPassword ? 'wrong_password_or_pin' : 'wrong_pin')
     throw withPassword ? wrongPasswordOrPin() : wrongPin()
   }
 
@@ -279,18 +352,34 @@ export function createLockService(options: LockServiceOptions) {
       await record('unlock_failed', 'touch_id')
       throw new AppError('touch_id_failed', 'Touch ID did not confirm the officer.')
     }
+    // Touch ID confirms a person, not the credentials: with none left, the set-up is the way in.
+    const who = await options.opener()
+    noteHolder(who)
+    if (!who) throw credentialsGone()
     return open('touch_id')
   }
 
   /**
-   * The way back in once the keychain lost every credential: `setUp` resolves only where the Optimizer
-   * verified the credentials it saved; anything else (a refusal, no answer) leaves the desk locked.
+   * The way back in once the keychain lost every credential: only for the RAO user the desk is kept for,
+   * and `setUp` resolves only where the Optimizer verified the credentials it saved; anything else (a
+   * refusal, no answer) leaves the desk locked. Another user's or refused credentials count as failed tries.
    */
-  async function setUpAgain<T>(setUp: () => Promise<T>): Promise<T> {
+  async function setUpAgain<T>(username: string, setUp: () => Promise<T>): Promise<T> {
     if (!kept) await load()
-    if (!kept?.locked || officer !== '')
+    if (!kept?.locked || holder !== '')
       throw new AppError('desk_locked', 'The desk is locked: unlock it with your PIN.')
-    const saved = await setUp()
+    if (waitLeft() > 0) throw unlockWait()
+    if (keptFor && username !== keptFor) {
+      await fail('other_officer')
+      throw otherOfficer()
+    }
+    let saved: T
+    try {
+      saved = await setUp()
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_credentials') await fail('set_up_refused')
+      throw error
+    }
     await refresh()
     await open('set_up_again')
     return saved
@@ -321,7 +410,7 @@ export function createLockService(options: LockServiceOptions) {
     /** Whether the gate refuses: locked, or not known yet. */
     locked: () => kept?.locked ?? true,
     /** Locked with no credentials left to open it: setting them up again is the way in. */
-    awaitsSetUp: () => kept?.locked === true && officer === '',
+    awaitsSetUp: () => kept?.locked === true && holder === '',
     /** Resolves once the record is read (at once after the first time). */
     ready: (): Promise<void> => (kept ? Promise.resolve() : load()),
     state: async () => {
@@ -331,7 +420,8 @@ export function createLockService(options: LockServiceOptions) {
     lock,
     unlock: (given: UnlockInput) => oneAtATime(() => unlock(given)),
     unlockWithTouchId: () => oneAtATime(unlockWithTouchId),
-    setUpAgain: <T>(setUp: () => Promise<T>) => oneAtATime(() => setUpAgain(setUp)),
+    setUpAgain: <T>(username: string, setUp: () => Promise<T>) =>
+      oneAtATime(() => setUpAgain(username, setUp)),
     refresh,
     /** Input on the page: the officer is there. It postpones the idle lock; it opens nothing. */
     activity(): void {
@@ -349,10 +439,14 @@ export function createLockService(options: LockServiceOptions) {
       )
       arm()
     },
-    /** Stops the idle check, and waits for the record's last write. */
+    /** Stops the idle check, keeps the wait still left for the next start, and waits for the record's last write. */
     async stop(): Promise<void> {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
+      if (kept?.locked && kept.waitMs !== undefined && kept.waitMs > waitLeft()) {
+        kept = { ...kept, waitMs: waitLeft() }
+        write()
+      }
       await writing
     },
   }

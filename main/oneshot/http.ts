@@ -141,7 +141,10 @@ export function interpretAnswer(
   if (statusCode < 200 || statusCode >= 300) throw fromHttpStatus(statusCode, wordsOf(text, options))
   if (options.emptyOk && (text.trim() === '' || text.trim() === 'null')) return null
   if (!contentType.includes('json'))
-    throw unexpectedAnswer(`expected JSON, got ${contentType || 'no content type'}`)
+    // Even its content type is the server's word, and a call that carried a secret repeats none.
+    throw unexpectedAnswer(
+      options.carriesSecret ? 'expected JSON' : `expected JSON, got ${contentType || 'no content type'}`,
+    )
   const parsed = parseJson(text)
   if (!parsed.ok) throw unexpectedAnswer('the answer is not valid JSON')
   const envelope = envelopeSchema.safeParse(parsed.value)

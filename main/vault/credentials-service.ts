@@ -82,10 +82,10 @@ const authorityOf = (secrets: OfficerSecrets): RaoAuthority =>
 export function createCredentialsService(options: CredentialsServiceOptions) {
   const { vault, log } = options
 
-  const scopeNow = (): Bound => {
-    const scope = options.scope()
-    return { ...scope, oneshot: options.oneshotFor(scope) }
-  }
+  const scopeNow = (scope: Scope = options.scope()): Bound => ({
+    ...scope,
+    oneshot: options.oneshotFor(scope),
+  })
 
   /** Operations that change the keychain run one at a time: a token list read and written twice at once loses one. */
   let queue: Promise<unknown> = Promise.resolve()
@@ -418,9 +418,10 @@ export function createCredentialsService(options: CredentialsServiceOptions) {
         return status(scope)
       }),
 
-    tokenInfo: () =>
+    /** The token's details at its Optimizer, for the scope in use unless said (a decision's own). */
+    tokenInfo: (given?: Scope) =>
       oneAtATime(async (): Promise<TokenInfo> => {
-        const scope = scopeNow()
+        const scope = scopeNow(given)
         const secrets = await requireHere(scope)
         if (!secrets.tokenUid) throw new AppError('credentials_missing', 'No Optimizer token is in use.')
         try {

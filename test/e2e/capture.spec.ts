@@ -10,6 +10,7 @@ import { pngOf } from '../support/images'
 import { cleanKeychain } from '../support/keychain'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
+import { unlockWithPin } from './review'
 
 // Capture at the desk in real Chromium, recording through `getUserMedia` and `MediaRecorder` from
 // Chromium's fake camera and microphone: the camera shows a clip made here with ffmpeg.
@@ -384,6 +385,7 @@ test('bad input gets a message by its field and sends nothing; an upload cut hal
     await harness.close()
     harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService, settle })
     await page.goto(harness.url)
+    await unlockWithPin(page)
     await page.getByRole('navigation').getByRole('button', { name: 'Queue' }).click()
     await page.getByRole('button', { name: /^All/ }).click()
     await page.getByLabel('Search').fill(String(videoidPk))

@@ -10,7 +10,7 @@ import { cleanKeychain } from '../support/keychain'
 import { FULL_CHECKLIST } from '../unit/decisions/checklist'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard } from './keyboard'
-import { openCase, tickChecklist } from './review'
+import { openCase, tickChecklist, unlockWithPin } from './review'
 
 // Each pair with the check the RA's own system gives for it: the signer's email, document or mobile.
 const LUCIA = '16673,923056,lucia.garcia@example.org' // one-step, in review
@@ -313,6 +313,7 @@ test('a decision cut off by a killed app is settled at the next start; an edited
 
     harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
     await page.goto(harness.url)
+    await unlockWithPin(page)
     await page.getByRole('navigation').getByRole('button', { name: 'Journal' }).click()
     await expect(page.getByRole('row').filter({ hasText: 'Took effect (status re-read)' })).toHaveCount(1)
     await expect(page.getByText('Checked at start: every entry is as it was written')).toBeVisible()
@@ -324,6 +325,7 @@ test('a decision cut off by a killed app is settled at the next start; an edited
     writeFileSync(file, readFileSync(file, 'utf8').replace('"approve"', '"refuse"'))
     harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
     await page.goto(harness.url)
+    await unlockWithPin(page)
     await expect(
       page.getByRole('alert').filter({ hasText: 'The decision journal was altered' }),
     ).toContainText('entry 1 was changed')
@@ -354,6 +356,7 @@ test('a refusal reason being typed survives a restart of the app', async ({ page
 
     harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
     await page.goto(harness.url)
+    await unlockWithPin(page)
     await openCase(page, 'Ana Isabel López de la Fuente')
     await expect(page.getByLabel('Reason', { exact: true })).toHaveValue('document_expired')
     await expect(page.getByLabel('In your words')).toHaveValue('Expired in March; the signer was told.')

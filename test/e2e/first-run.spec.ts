@@ -6,6 +6,7 @@ import keytar from '@github/keytar'
 import { startHarness } from '../harness/server'
 import { type Simulator, startSimulator } from '../simulator/server'
 import { expect, test } from './fixtures'
+import { unlockWithPin } from './review'
 
 const OFFICER = { username: '9001855', password: 'First-Run-Pass-31', pin: '27182818', rao: '1455' }
 
@@ -37,11 +38,13 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
     expect(await page.content()).not.toContain(OFFICER.password)
     expect(simulator.state.tokens.size).toBe(0)
 
-    // Restart the services with the Optimizer gone: straight into work, credentials read from the keychain.
+    // Restart the services with the Optimizer gone: locked at start, the PIN (compared here, no Optimizer
+    // needed) opens it straight into work, credentials read from the keychain.
     await simulator.close()
     await harness.close()
     harness = await startHarness({ dataDir, keychainService })
     await page.goto(harness.url)
+    await unlockWithPin(page, OFFICER.pin)
     await expect(page.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
     await expect(page.getByRole('banner')).toContainText(OFFICER.username)
 

@@ -251,8 +251,10 @@ test('locks where the environment in use has no credentials; once the keychain l
   // Called directly meanwhile, the work stays shut.
   expect(await app.evaluate(async () => (await window.rao.getCaseBook()).ok)).toBe(false)
 
+  // Only the officer it was locked for: their username is given, and cannot be changed.
+  await expect(app.getByLabel('RAO username')).toHaveValue(DEFAULT_RAO.username)
+  await expect(app.getByLabel('RAO username')).not.toBeEditable()
   // Credentials the Optimizer refuses leave it locked; the right ones, verified, open it.
-  await app.getByLabel('RAO username').fill(DEFAULT_RAO.username)
   await app.getByLabel('Password').fill('not the password')
   await app.getByLabel('PIN').fill(DEFAULT_RAO.pin)
   await app.getByLabel('RAO id').fill(DEFAULT_RAO.rao)
@@ -268,4 +270,10 @@ test('locks where the environment in use has no credentials; once the keychain l
   await expect(
     app.getByRole('row').filter({ hasText: 'Credentials set up again, accepted by the Optimizer' }),
   ).toHaveCount(1)
+  // Each failed try on the way is written down: the PIN with nothing to compare it with, the refused set-up.
+  for (const cause of [
+    'A PIN with no credentials left to compare it with',
+    'Credentials refused by the Optimizer',
+  ])
+    await expect(app.getByRole('row').filter({ hasText: cause })).toHaveCount(1)
 })

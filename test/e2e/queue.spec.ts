@@ -8,6 +8,7 @@ import { startHarness } from '../harness/server'
 import { startSimulator } from '../simulator/server'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
+import { unlockWithPin } from './review'
 
 const nav = (page: Page, name: string) => page.getByRole('navigation').getByRole('button', { name })
 const row = (page: Page, text: string) => page.getByRole('option').filter({ hasText: text })
@@ -224,6 +225,7 @@ test('an unreadable case book is kept, announced, and restored from its last goo
 
     harness = await startHarness({ optimizerUrl: simulator.url, dataDir, keychainService })
     await page.goto(harness.url)
+    await unlockWithPin(page)
     await expect(page.getByRole('heading', { name: 'The case book cannot be read' })).toBeVisible()
     await expect(page.getByText('A last good copy from')).toContainText('holds 2 cases')
     expect(readFileSync(file, 'utf8')).toBe(spoiled)

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test'
 import { expect } from '@playwright/test'
+import { DEFAULT_RAO } from '../simulator/seed'
 import { tabTo } from './keyboard'
 
 /** Every box of the review checklist, and three kinds of security feature: what approving needs. */
@@ -33,4 +34,13 @@ export async function openCase(page: Page, name: string): Promise<void> {
   await page.getByRole('button', { name: /^All/ }).click()
   await page.getByRole('option').filter({ hasText: name }).click()
   await expect(page.getByRole('heading', { level: 1, name })).toBeVisible()
+}
+
+/** Each start of the app is a lock: the officer's PIN opens the desk again (the simulator's test RAO's unless said). */
+export async function unlockWithPin(page: Page, pin: string = DEFAULT_RAO.pin): Promise<void> {
+  const locked = page.getByRole('heading', { name: 'The desk is locked' })
+  await expect(locked).toBeVisible()
+  await page.getByLabel('PIN', { exact: true }).fill(pin)
+  await page.keyboard.press('Enter')
+  await expect(locked).toBeHidden()
 }

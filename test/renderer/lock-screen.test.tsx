@@ -194,4 +194,35 @@ describe('the lock screen', () => {
     expect(await screen.findByRole('button', { name: 'Lock Ctrl+L' })).toBeInTheDocument()
     expect(api.calls).toContain('getCredentialStatus')
   })
+
+  it('sets up again only for the RAO user it was locked for: given and fixed; another’s refused; a wait kept', async () => {
+    const goneFor: LockState = { locked: true, officer: '9001800', unlockWith: 'set_up', touchId: false }
+    const api = renderWith({
+      getLockState: () => ok(goneFor),
+      setUpCredentials: () =>
+        Promise.resolve({
+          ok: false,
+          error: { code: 'other_officer', message: 'The desk was locked for another RAO user.' },
+        }),
+    })
+    const username = await screen.findByLabelText('RAO username')
+    expect(username).toHaveValue('9001800')
+    expect(username).toHaveAttribute('readonly')
+    await userEvent.type(screen.getByLabelText('Password'), 'pw')
+    await userEvent.type(screen.getByLabelText('PIN'), '61803398')
+    await userEvent.type(screen.getByLabelText('RAO id'), '1400{Enter}')
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The desk was locked for another RAO user. Only that officer’s credentials, set up again, open it.',
+    )
+    expect(api.inputs[api.calls.indexOf('setUpCredentials')]).toMatchObject({ username: '9001800' })
+
+    // Failed tries wait as wrong PINs do: nothing is sent meanwhile.
+    act(() => api.emit('lockChanged', { ...goneFor, retryAt: new Date(Date.now() + 5000).toISOString() }))
+    const submit = screen.getByRole('button', { name: 'Check with the Optimizer and open' })
+    expect(submit).toBeDisabled()
+    expect(screen.getByText(/Too many failed tries: try again in \d s\./)).toBeInTheDocument()
+    await userEvent.type(screen.getByLabelText('Password'), 'pw')
+    await userEvent.type(screen.getByLabelText('PIN'), '61803398{Enter}')
+    expect(api.calls.filter((name) => name === 'setUpCredentials')).toHaveLength(1)
+  })
 })

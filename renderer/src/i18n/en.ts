@@ -29,9 +29,10 @@ export const en = {
       'After ten wrong tries the PIN alone no longer opens the desk: enter your RAO password and your PIN.',
     goneTitle: 'The RAO credentials are gone from this computer’s keychain',
     goneBody:
-      'The desk stays locked. Set the credentials up again: it opens once the Optimizer accepts them, and stays locked while the Optimizer cannot be reached.',
+      'The desk stays locked. Set the credentials of the RAO user it was locked for up again: it opens once the Optimizer accepts them, and stays locked while the Optimizer cannot be reached.',
     setUpAgain: 'Check with the Optimizer and open',
     settingUp: 'Checking with the Optimizer…',
+    setUpWait: 'Too many failed tries: try again in {{seconds}} s.',
   },
   status: {
     VIDEOREVIEW: 'Video review',
@@ -312,6 +313,7 @@ export const en = {
     },
     lockEvents: { locked: 'Locked', unlocked: 'Unlocked', unlock_failed: 'Unlock refused' },
     lockCauses: {
+      start: 'RAO Desk started',
       idle: 'No input',
       screen_locked: 'The screen locked',
       suspend: 'The computer went to sleep',
@@ -322,6 +324,9 @@ export const en = {
       set_up_again: 'Credentials set up again, accepted by the Optimizer',
       wrong_pin: 'Wrong PIN',
       wrong_password_or_pin: 'Wrong RAO password or PIN',
+      no_credentials: 'A PIN with no credentials left to compare it with',
+      other_officer: 'Another RAO user’s credentials',
+      set_up_refused: 'Credentials refused by the Optimizer',
       credentials_gone: 'No credentials left in the keychain',
     },
     chainEvents: {
@@ -846,6 +851,8 @@ export const en = {
     wrong_pin: 'Wrong PIN. Each wrong PIN is written in the journal.',
     wrong_password_or_pin: 'Wrong RAO password or PIN. Each wrong try is written in the journal.',
     unlock_wait: 'Too many wrong PINs: wait, then try again.',
+    other_officer:
+      'The desk was locked for another RAO user. Only that officer’s credentials, set up again, open it.',
     touch_id_failed: 'Touch ID did not confirm you. Enter your PIN instead.',
     team_unreachable:
       'Cannot reach the team database. Check its address and your network; deciding waits until it answers, watching and notes go on.',

@@ -30,9 +30,10 @@ export const es: Messages = {
       'Tras diez intentos fallidos el PIN solo ya no abre el puesto: escriba su contraseña de RAO y su PIN.',
     goneTitle: 'Las credenciales de RAO ya no están en el llavero de este equipo',
     goneBody:
-      'El puesto sigue bloqueado. Configure de nuevo las credenciales: se abre cuando el Optimizer las acepta, y sigue bloqueado mientras no se pueda contactar con el Optimizer.',
+      'El puesto sigue bloqueado. Configure de nuevo las credenciales del usuario RAO para el que se bloqueó: se abre cuando el Optimizer las acepta, y sigue bloqueado mientras no se pueda contactar con el Optimizer.',
     setUpAgain: 'Comprobar con el Optimizer y abrir',
     settingUp: 'Comprobando con el Optimizer…',
+    setUpWait: 'Demasiados intentos fallidos: vuelva a intentarlo en {{seconds}} s.',
   },
   status: {
     VIDEOREVIEW: 'Revisión de vídeo',
@@ -323,6 +324,7 @@ export const es: Messages = {
       unlock_failed: 'Desbloqueo rechazado',
     },
     lockCauses: {
+      start: 'Se inició RAO Desk',
       idle: 'Sin actividad',
       screen_locked: 'Se bloqueó la pantalla',
       suspend: 'El equipo se suspendió',
@@ -333,6 +335,9 @@ export const es: Messages = {
       set_up_again: 'Credenciales configuradas de nuevo, aceptadas por el Optimizer',
       wrong_pin: 'PIN incorrecto',
       wrong_password_or_pin: 'Contraseña de RAO o PIN incorrectos',
+      no_credentials: 'Un PIN sin credenciales con que compararlo',
+      other_officer: 'Credenciales de otro usuario RAO',
+      set_up_refused: 'Credenciales rechazadas por el Optimizer',
       credentials_gone: 'No quedan credenciales en el llavero',
     },
     chainEvents: {
@@ -866,6 +871,8 @@ export const es: Messages = {
     wrong_password_or_pin:
       'Contraseña de RAO o PIN incorrectos. Cada intento fallido queda escrito en el registro.',
     unlock_wait: 'Demasiados PIN incorrectos: espere y vuelva a intentarlo.',
+    other_officer:
+      'El puesto se bloqueó para otro usuario RAO. Solo las credenciales de ese oficial, configuradas de nuevo, lo abren.',
     touch_id_failed: 'Touch ID no le ha confirmado. Escriba su PIN.',
     team_unreachable:
       'No se puede contactar con la base de datos del equipo. Compruebe su dirección y la red; decidir espera a que responda, ver casos y las notas siguen.',

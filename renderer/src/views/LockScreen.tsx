@@ -111,19 +111,26 @@ function Unlock() {
 
 const blank = { username: '', password: '', pin: '', rao: '' }
 
-/** The keychain lost every credential: set them up again; the Optimizer's yes opens the desk. */
+/**
+ * The keychain lost every credential: set them up again; the Optimizer's yes opens the desk, and only for
+ * the RAO user it was locked for (main checks it; the page shows whose and does not let it be changed).
+ */
 function SetUpAgain() {
   const { t } = useTranslation()
   const environment = useSettings((state) => state.settings?.environment)
+  const officer = useLock((state) => state.lock?.officer ?? '')
+  const retryAt = useLock((state) => state.lock?.retryAt)
   const problem = useLock((state) => state.problem)
   const unlocking = useLock((state) => state.unlocking)
   const setUpAgain = useLock((state) => state.setUpAgain)
-  const { bind, check, clear } = useCheckedForm(blank, newCredentialsSchema)
+  const { bind, check, clear } = useCheckedForm({ ...blank, username: officer }, newCredentialsSchema)
+  const now = useNow(1000)
+  const waitSeconds = retryAt ? Math.ceil((Date.parse(retryAt) - now) / 1000) : 0
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     const credentials = check(event.currentTarget as HTMLFormElement)
-    if (!credentials || unlocking) return
+    if (!credentials || unlocking || waitSeconds > 0) return
     clear(['password', 'pin'])
     await setUpAgain(credentials as NewCredentials)
   }
@@ -138,7 +145,13 @@ function SetUpAgain() {
         <p className="muted">
           {t('setup.environment', { environment: t(`environment.${environment ?? 'sandbox'}`) })}
         </p>
-        <Field label={t('credentials.username')} maxLength={64} {...bind('username')} spellCheck={false} />
+        <Field
+          label={t('credentials.username')}
+          maxLength={64}
+          {...bind('username')}
+          readOnly={officer !== ''}
+          spellCheck={false}
+        />
         <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
         <Field
           label={t('credentials.pin')}
@@ -155,11 +168,12 @@ function SetUpAgain() {
           hint={t('credentials.raoHint')}
         />
         <div className="actions">
-          <button type="submit" className="primary" disabled={unlocking}>
+          <button type="submit" className="primary" disabled={unlocking || waitSeconds > 0}>
             {unlocking ? t('lock.settingUp') : t('lock.setUpAgain')}
           </button>
         </div>
         <Announcer urgent>{problem && <ErrorMessage error={problem} live={false} />}</Announcer>
+        {waitSeconds > 0 && <p className="muted">{t('lock.setUpWait', { seconds: waitSeconds })}</p>}
       </form>
     </section>
   )

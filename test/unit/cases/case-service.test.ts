@@ -647,13 +647,16 @@ describe('case book: the queue’s rows', () => {
 
   it('answers the queue’s first rows whole at once, and pushes the rest, numbered after the answer, as it unseals them', async () => {
     const adding = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await adding.handlers.setUpCredentials(OFFICER)
     await adding.handlers.addCases({ text: [...pairsOf(world.simulator), ...manyInReview(150)].join('\n') })
     await adding.close()
-    // A restart: nothing of the book is in memory, and nothing is unsealed until something asks.
+    // A restart: nothing of the book is in memory, and nothing is unsealed until something asks. It starts
+    // locked, and the pushes wait for the PIN.
     const pushed: { change: number; rows: CaseRow[] }[] = []
     const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
       if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
     })
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
     const book = await app.handlers.getCaseBook(undefined)
     if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
     const total = SEED_CASES.length + 150

@@ -3,7 +3,7 @@ import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
 import { eachTestWorld, OFFICER, servicesFor } from '../vault/fixtures'
-import { desk as deskIn, type FakeClock, fakeClock, lockEntries, lockRecord } from './desk'
+import { desk as deskIn, type FakeClock, lockEntries, lockRecord } from './desk'
 
 // The lock's record lives in the keychain, beside the credentials, and fails closed: no file opens the
 // desk, and no clock set back or forward buys tries. The keychain is real; the clock is a fake.
@@ -35,7 +35,8 @@ describe('the lock’s record', () => {
     expect(await lockRecord(world.service)).toEqual({
       locked: true,
       failures: 3,
-      retryAt: clock.now() + 5000,
+      waitMs: 5000,
+      officer: OFFICER.username,
     })
 
     const restarted = restart(clock)
@@ -47,6 +48,35 @@ describe('the lock’s record', () => {
     clock.advance(5000)
     expect(await restarted.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
     await restarted.close()
+  })
+
+  it('starts locked, whatever it was left as: quitting unlocked opens nothing at the next start', async () => {
+    // The first set-up of a new desk does not lock: the officer just proved the credentials.
+    const { app } = await desk()
+    expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: false })
+    await app.close()
+    expect(await lockRecord(world.service)).toMatchObject({ locked: false })
+
+    const restarted = restart()
+    expect(await restarted.handlers.getLockState(undefined)).toMatchObject({
+      locked: true,
+      officer: OFFICER.username,
+      unlockWith: 'pin',
+    })
+    expect(restarted.refuse('getCaseBook')?.code).toBe('desk_locked')
+    expect(await lockEntries(restarted)).toEqual([['locked', 'start', OFFICER.username]])
+    await restarted.handlers.unlockDesk({ pin: OFFICER.pin })
+    await restarted.handlers.lockDesk(undefined)
+    await restarted.close()
+    // Left locked: the next start adds no lock of its own.
+    const again = restart()
+    expect(await again.handlers.getLockState(undefined)).toMatchObject({ locked: true })
+    expect((await lockEntries(again)).map(([event, cause]) => `${event} ${cause}`)).toEqual([
+      'locked start',
+      'unlocked pin',
+      'locked on_demand',
+    ])
+    await again.close()
   })
 
   it('is not in settings.json: editing or deleting that file opens nothing and forgives nothing', async () => {
@@ -124,20 +154,47 @@ describe('the lock’s record', () => {
     await app.close()
   })
 
-  it('caps a stored next-try time at what the failures call for, so a clock set back cannot lock the officer out', async () => {
-    const clock = fakeClock()
-    const { app } = await desk({ clock })
+  it('keeps the whole wait across a restart, measured from the start: a clock set forward before it shortens nothing', async () => {
+    const { app, clock } = await desk()
     await app.handlers.lockDesk(undefined)
-    await wrongTries(app, clock, 4)
+    await wrongTries(app, clock, 3)
     await app.close()
-    // The record asks for the 10 s of four failures from the wall clock then; set back a day, that
-    // reads as a day and 10 s from now.
-    clock.setWallBy(-24 * HOUR)
+    clock.setWallBy(HOUR)
     const restarted = restart(clock)
-    expect((await restarted.lock.state()).retryAt).toBe(new Date(clock.now() + 10_000).toISOString())
-    clock.advance(10_000)
+    await expect(restarted.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({
+      code: 'unlock_wait',
+    })
+    clock.advance(4999)
+    await expect(restarted.handlers.unlockDesk({ pin: OFFICER.pin })).rejects.toMatchObject({
+      code: 'unlock_wait',
+    })
+    clock.advance(1)
     expect(await restarted.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
     await restarted.close()
+  })
+
+  it('keeps what is left of the wait when closed, and caps a stored wait at what the failures call for', async () => {
+    const { app, clock } = await desk()
+    await app.handlers.lockDesk(undefined)
+    await wrongTries(app, clock, 3)
+    clock.advance(3000)
+    await app.close()
+    expect(await lockRecord(world.service)).toMatchObject({ failures: 3, waitMs: 2000 })
+    const restarted = restart(clock)
+    expect((await restarted.lock.state()).retryAt).toBe(new Date(clock.now() + 2000).toISOString())
+    await restarted.close()
+
+    // A record asking for more than four failures call for (10 s) waits no longer than that.
+    await keytar.setPassword(
+      `${world.service}.lock`,
+      'desk-lock',
+      JSON.stringify({ locked: true, failures: 4, waitMs: 24 * HOUR, officer: OFFICER.username }),
+    )
+    const capped = restart(clock)
+    expect((await capped.lock.state()).retryAt).toBe(new Date(clock.now() + 10_000).toISOString())
+    clock.advance(10_000)
+    expect(await capped.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
+    await capped.close()
   })
 
   it('after ten wrong tries opens only with the RAO password and the PIN, compared in main', async () => {

@@ -360,6 +360,87 @@ describe('the desk lock', () => {
     await app.close()
   })
 
+  it('asks Touch ID for the credentials too: with none left in the keychain it opens nothing', async () => {
+    const touchId: TouchId = { available: () => true, prompt: async () => undefined }
+    const { app } = await desk({ touchId })
+    await app.handlers.lockDesk(undefined)
+    await keytar.deletePassword(`${world.service}.sandbox`, 'officer')
+    await expect(app.handlers.unlockDeskWithTouchId(undefined)).rejects.toMatchObject({
+      code: 'credentials_lost',
+    })
+    expect(app.lock.locked()).toBe(true)
+    // Nor is it offered any more: the set-up is the way in.
+    expect(await app.handlers.getLockState(undefined)).toMatchObject({
+      locked: true,
+      unlockWith: 'set_up',
+      touchId: false,
+    })
+    await app.close()
+  })
+
+  it('stays locked when the desk locks again while a try to open it is checked', async () => {
+    let meanwhile = () => undefined as unknown
+    // The machine suspends while Touch ID asks; the officer then confirms.
+    const touchId: TouchId = { available: () => true, prompt: async () => void meanwhile() }
+    const { app, powerMonitor } = await desk({ touchId })
+    app.start()
+    await app.handlers.lockDesk(undefined)
+    meanwhile = () => powerMonitor.emit('suspend')
+    expect(await app.handlers.unlockDeskWithTouchId(undefined)).toMatchObject({ locked: true })
+    expect(app.lock.locked()).toBe(true)
+    expect(app.refuse('getCaseBook')?.code).toBe('desk_locked')
+    expect(await lockEntries(app)).toEqual([
+      ['locked', 'on_demand', OFFICER.username],
+      ['locked', 'suspend', OFFICER.username],
+    ])
+    // The next try, with nothing locking it meanwhile, opens.
+    meanwhile = () => undefined
+    expect(await app.handlers.unlockDeskWithTouchId(undefined)).toMatchObject({ locked: false })
+    await app.close()
+  })
+
+  it('answers the locked error to a call under way when the desk locks; a decision sent stays sent and journaled', async () => {
+    const { app, events } = await desk()
+    const { ipc } = bindServices(app, {
+      isTrustedSender: () => true,
+      log: createLogger(() => undefined),
+      media: {},
+    })
+    // The Optimizer approves at once and answers late: the desk locks meanwhile.
+    world.simulator.inject({ route: 'POST /videoid/*/approve', fault: { kind: 'latency', ms: 300 } })
+    const decided = ipc.dispatch(
+      'decide',
+      { action: 'approve', videoidPk: LUCIA.videoidPk, checklist: FULL_CHECKLIST },
+      {},
+    )
+    await expect.poll(() => world.simulator.decisions.length).toBe(1)
+    await app.handlers.lockDesk(undefined)
+    expect(await decided).toEqual({ ok: false, error: expect.objectContaining({ code: 'desk_locked' }) })
+    expect(world.simulator.decisions).toEqual([{ action: 'approve', videoidPk: LUCIA.videoidPk }])
+    const phases = (await app.decisions.journal()).entries.flatMap((entry) =>
+      entry.type === 'decision' ? [entry.phase] : [],
+    )
+    expect(phases).toEqual(['intended', 'done'])
+
+    // A read of a signer's case, slow to come back: the locked error, and not a word of the case.
+    const openedAt = events.length
+    await app.handlers.unlockDesk({ pin: OFFICER.pin })
+    const released = events.slice(openedAt).filter((event) => event.name === 'decisionsChanged')
+    expect(released.at(-1)?.payload).toMatchObject({
+      videoidPk: LUCIA.videoidPk,
+      records: [expect.objectContaining({ action: 'approve' })],
+    })
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 300 } })
+    const reads = world.simulator.requests.length
+    const read = ipc.dispatch('refreshCase', { videoidPk: JAVIER.videoidPk }, {})
+    await expect.poll(() => world.simulator.requests.length).toBeGreaterThan(reads)
+    await app.handlers.lockDesk(undefined)
+    const answer = await read
+    expect(answer).toEqual({ ok: false, error: expect.objectContaining({ code: 'desk_locked' }) })
+    expect(JSON.stringify(answer)).not.toMatch(/Javier|30918274H/)
+    await app.close()
+  })
+
   it('locks, refuses and opens while the keychain will not keep its record: only its survival across a restart is lost', async () => {
     const { app } = await desk()
     await app.close()
@@ -374,7 +455,9 @@ describe('the desk lock', () => {
     const again = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
       keychain: refusing,
     })
-    expect(await again.handlers.getLockState(undefined)).toMatchObject({ locked: false })
+    // A start locks; the PIN opens it, and it locks again on demand, all in this run.
+    expect(await again.handlers.getLockState(undefined)).toMatchObject({ locked: true })
+    expect(await again.handlers.unlockDesk({ pin: OFFICER.pin })).toMatchObject({ locked: false })
     expect(await again.handlers.lockDesk(undefined)).toMatchObject({ locked: true })
     expect(again.refuse('decide')?.code).toBe('desk_locked')
     await expect(again.handlers.unlockDesk({ pin: '0000' })).rejects.toMatchObject({ code: 'wrong_pin' })

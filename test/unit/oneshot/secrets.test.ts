@@ -285,4 +285,18 @@ describe('no secret ever reaches a log line, the console or an error', () => {
     }
     expect(detail).toBe(`HTTP 500: ${echoed.slice(0, 200)}`)
   })
+
+  it('leaves out even the content type of a 2xx answer that is not JSON, where the call carried a secret', () => {
+    const contentType = `text/html; x-echo="${RAO.password}"`
+    const detailOf = (carriesSecret: boolean) => {
+      try {
+        interpretAnswer({ statusCode: 200, contentType, text: '<p>portal</p>' }, { carriesSecret })
+      } catch (error) {
+        return (error as AppError).detail
+      }
+      return undefined
+    }
+    expect(detailOf(true)).toBe('expected JSON')
+    expect(detailOf(false)).toBe(`expected JSON, got ${contentType}`)
+  })
 })

@@ -237,7 +237,10 @@ describe('credentials bound to the Optimizer address they were checked with', ()
 describe('a decision carries the credentials of the scope it started in', () => {
   const PROD = { username: '9005555', password: 'Prod"Only\\pw ñ+/=', pin: '99887766', rao: '1555' }
 
-  it('an environment switched while a decision is on its way changes neither its authority nor its officer', async () => {
+  /** Both environments set up, sandbox in use with a case to decide; the test's own simulator. */
+  async function bothEnvironments(
+    run: (app: ReturnType<typeof servicesFor>, simulator: Simulator) => Promise<void>,
+  ) {
     const simulator = await startSimulator({ raos: [OFFICER, PROD] })
     const service = testService()
     try {
@@ -247,17 +250,29 @@ describe('a decision carries the credentials of the scope it started in', () => 
       await app.handlers.saveSettings({ environment: 'sandbox' })
       await app.handlers.setUpCredentials(OFFICER)
       await app.handlers.addCases({ text: '16673,923056,lucia.garcia@example.org' })
-      // The status read before sending is slow: the officer switches to production meanwhile.
-      simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 400 } })
-      const decision = app.handlers.decide({
-        action: 'approve',
-        videoidPk: 16673,
-        checklist: FULL_CHECKLIST,
-      })
-      await new Promise((resolve) => setTimeout(resolve, 150))
-      await app.handlers.saveSettings({ environment: 'prod' })
-      expect((await decision).case.status).toBe('ENROLLREADY')
+      await run(app, simulator)
+      await app.close()
+    } finally {
+      await simulator.close()
+      await cleanKeychain(service)
+    }
+  }
+  /** A decision, and the switch to production the moment it has taken its scope, before it reads anything. */
+  async function decideThenSwitch(app: ReturnType<typeof servicesFor>) {
+    const decision = app.handlers.decide({ action: 'approve', videoidPk: 16673, checklist: FULL_CHECKLIST })
+    await app.handlers.saveSettings({ environment: 'prod' })
+    return decision
+  }
+  const decisionEntries = async (app: ReturnType<typeof servicesFor>) => {
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    return (await app.handlers.getJournal(undefined)).entries.flatMap((entry) =>
+      entry.type === 'decision' ? [[entry.phase, entry.officer, entry.environment]] : [],
+    )
+  }
 
+  it('an environment switched while a decision is on its way changes neither its authority nor its officer', async () => {
+    await bothEnvironments(async (app, simulator) => {
+      expect((await decideThenSwitch(app)).case.status).toBe('ENROLLREADY')
       const [approve] = simulator.requests.filter((request) => request.path.endsWith('/approve'))
       expect(JSON.parse(approve?.body ?? '{}')).toMatchObject({
         username: OFFICER.username,
@@ -265,18 +280,36 @@ describe('a decision carries the credentials of the scope it started in', () => 
         rao: OFFICER.rao,
       })
       expect(simulator.decisions).toEqual([{ action: 'approve', videoidPk: 16673 }])
-      await app.handlers.saveSettings({ environment: 'sandbox' })
-      const entries = (await app.handlers.getJournal(undefined)).entries.flatMap((entry) =>
-        entry.type === 'decision' ? [[entry.phase, entry.officer, entry.environment]] : [],
-      )
-      expect(entries).toEqual([
+      expect(await decisionEntries(app)).toEqual([
         ['intended', OFFICER.username, 'sandbox'],
         ['done', OFFICER.username, 'sandbox'],
       ])
-      await app.close()
-    } finally {
-      await simulator.close()
-      await cleanKeychain(service)
-    }
+    })
+  })
+
+  it('a token the Optimizer deleted is read and dropped in the decision’s own environment, not the one switched to', async () => {
+    await bothEnvironments(async (app, simulator) => {
+      await app.handlers.createOptimizerToken(undefined)
+      simulator.state.tokens.clear()
+      // Production has credentials and no token: only sandbox's own token tells the decision to retry.
+      expect((await decideThenSwitch(app)).case.status).toBe('ENROLLREADY')
+      // The second try carried sandbox's own credentials.
+      const approves = simulator.requests.filter((request) => request.path.endsWith('/approve'))
+      expect(approves).toHaveLength(2)
+      expect(JSON.parse(approves[1]?.body ?? '{}')).toMatchObject({
+        username: OFFICER.username,
+        pin: OFFICER.pin,
+      })
+      expect(await decisionEntries(app)).toEqual([
+        ['intended', OFFICER.username, 'sandbox'],
+        ['refused', OFFICER.username, 'sandbox'],
+        ['intended', OFFICER.username, 'sandbox'],
+        ['done', OFFICER.username, 'sandbox'],
+      ])
+      expect(await app.handlers.getCredentialStatus(undefined)).toMatchObject({
+        environment: 'sandbox',
+        mode: 'credentials',
+      })
+    })
   })
 })

@@ -17,7 +17,7 @@ describe('the check as credentials are saved', () => {
   const answers: [string, Fault | 'wrong password', string, string][] = [
     ['a 500', { kind: 'status', status: 500 }, 'server_error', `HTTP 500: ${WITHHELD}`],
     ['a 400', { kind: 'status', status: 400 }, 'rejected', `HTTP 400: ${WITHHELD}`],
-    ['a web page', { kind: 'wrongType' }, 'unexpected_answer', 'expected JSON, got text/html'],
+    ['a web page', { kind: 'wrongType' }, 'unexpected_answer', 'expected JSON'],
     ['a 404 for unknown credentials', 'wrong password', 'invalid_credentials', 'HTTP 404'],
   ]
 
