@@ -22,11 +22,13 @@ const pairsOf = (sim: Simulator) =>
 const byPk = (cases: readonly Case[], videoidPk: number) => cases.find((item) => item.videoidPk === videoidPk)
 
 /**
- * The app's services as the page finds them at start, the lock's state read: until it is, the desk
- * counts as locked and holds every push of cases, and a test of what is pushed would see nothing.
+ * The app's services as the officer finds them at start, the desk open: until the lock's state is read
+ * the desk counts as locked, a start locks a desk that holds signers' data (the PIN opens it), and a
+ * locked desk holds every push of cases, so a test of what is pushed would see nothing.
  */
 async function atStart(...args: Parameters<typeof servicesFor>) {
   const app = servicesFor(...args)
+  if ((await app.handlers.getLockState(undefined)).locked) await app.handlers.unlockDesk({ pin: OFFICER.pin })
   expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: false })
   return app
 }
@@ -291,6 +293,7 @@ describe('case book: status sync', () => {
       if (name === 'casesChanged') pushes.push((payload as { rows: CaseRow[] }).rows)
     }
     const first = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    await first.handlers.setUpCredentials(OFFICER)
     await first.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     await first.handlers.syncCases(undefined)
     const idleRound = async (app: typeof first) => {
@@ -469,34 +472,15 @@ describe('case book: what an operation began, it finishes where it began', () =>
     ])
     await app.close()
 
-    // Restarted. The book's first answer does not wait for the journal (its key held back here, as a
-    // journal of years takes its time to be read); the first sync round puts the case back, and reads it.
+    // Restarted: the book's first answer does not read the journal for it (a journal of years is read
+    // whole); the first sync round puts the case back, and reads it.
     locked = false
-    let releaseJournal: () => void = () => undefined
-    const journalHeld = new Promise<void>((resolve) => (releaseJournal = resolve))
-    const slowJournal: Keychain = {
-      getPassword: async (service, account) => {
-        if (account === 'journal-key') await journalHeld
-        return keytar.getPassword(service, account)
-      },
-      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
-      deletePassword: (service, account) => keytar.deletePassword(service, account),
-    }
     const pushed: CaseRow[] = []
     const onPush = (name: string, payload: unknown) => {
       if (name === 'casesChanged') pushed.push(...(payload as { rows: CaseRow[] }).rows)
     }
-    const restarted = await atStart(world.dataDir, world.service, world.simulator.url, onPush, {
-      keychain: slowJournal,
-    })
-    const book = await Promise.race([
-      restarted.handlers.getCaseBook(undefined),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('the book waited for the journal')), 5000),
-      ),
-    ])
-    expect(book).toMatchObject({ state: 'open', rows: [] })
-    releaseJournal()
+    const restarted = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    expect(await restarted.handlers.getCaseBook(undefined)).toMatchObject({ state: 'open', rows: [] })
     await restarted.handlers.syncCases(undefined)
     expect(pushed.filter((row) => row.videoidPk === created.videoidPk).at(-1)).toMatchObject({
       requestPk: created.requestPk,
@@ -552,7 +536,7 @@ describe('case book: what an operation began, it finishes where it began', () =>
 })
 
 describe('case book: the start', () => {
-  it('reads nothing of the journal until the window has the book’s first rows', async () => {
+  it('reads nothing of the journal until a moment after the window has its first answer', async () => {
     const before = servicesFor(world.dataDir, world.service, world.simulator.url)
     await before.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
     await before.close()
@@ -572,9 +556,11 @@ describe('case book: the start', () => {
     app.start()
     await new Promise((resolve) => setTimeout(resolve, 300))
     expect(asked).not.toContain('journal-key')
+    // The page's first questions: the lock's state (a start locks a desk holding cases), then the book.
+    expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: true })
     expect(await app.handlers.getCaseBook(undefined)).toMatchObject({ state: 'open' })
     expect(asked).not.toContain('journal-key')
-    // A moment after the answer: the first sync round, and the settling of lost answers.
+    // A moment after: the start's lock journaled, the first sync round, the settling of lost answers.
     await expect.poll(() => asked.includes('journal-key'), { timeout: 5000 }).toBe(true)
     await app.close()
   })
@@ -651,12 +637,11 @@ describe('case book: the queue’s rows', () => {
     await adding.handlers.addCases({ text: [...pairsOf(world.simulator), ...manyInReview(150)].join('\n') })
     await adding.close()
     // A restart: nothing of the book is in memory, and nothing is unsealed until something asks. It starts
-    // locked, and the pushes wait for the PIN.
+    // locked, and the pushes wait for the PIN (`atStart` enters it).
     const pushed: { change: number; rows: CaseRow[] }[] = []
     const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
       if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
     })
-    await app.handlers.unlockDesk({ pin: OFFICER.pin })
     const book = await app.handlers.getCaseBook(undefined)
     if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
     const total = SEED_CASES.length + 150
@@ -695,6 +680,7 @@ describe('case book: the queue’s rows', () => {
    */
   async function deskInReview(count: number) {
     const firstRun = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await firstRun.handlers.setUpCredentials(OFFICER)
     await firstRun.handlers.syncCases(undefined)
     await firstRun.close()
     const key = await createKeyStore(keytar, `${world.service}.case-book`).readOrCreate()
