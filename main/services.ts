@@ -87,11 +87,13 @@ const SETTLE_READ_EVERY_MS = 60_000
 /** The desk lock's record: a keychain entry of its own, beside the others, so that no file opens the desk. */
 const LOCK_ACCOUNT = 'desk-lock'
 /**
- * The first sync round starts a moment after the window has the book (or this long after start
- * without one): its reads of the Optimizer would otherwise hold up the window's first rows.
+ * The start's work that reads the Optimizer or the whole journal (the start's lock journaled, the first
+ * sync round and the creations it puts back, settling lost answers, revoking tokens) begins a moment
+ * after the window's first answer (the lock's state, or the book), or this long after start without
+ * one: it would otherwise hold up the window's first screen and rows.
  */
-const FIRST_ROUND_MS = 5000
-const FIRST_ROUND_AFTER_BOOK_MS = 1000
+const FIRST_WORK_MS = 5000
+const FIRST_WORK_AFTER_ANSWER_MS = 1000
 
 /** The composition root: builds every service once and the handlers the IPC binding serves. */
 export function createServices(deps: ServiceDependencies) {
@@ -295,6 +297,8 @@ export function createServices(deps: ServiceDependencies) {
     ...(deps.now ? { now: deps.now } : {}),
   })
   let purgeTimer: ReturnType<typeof setInterval> | undefined
+  /** The start's work waiting for the window's first answer; undefined before the start and once begun. */
+  let firstWork: ReturnType<typeof setTimeout> | undefined
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
   /** Additions of pairs under way, each stoppable. */
@@ -304,11 +308,23 @@ export function createServices(deps: ServiceDependencies) {
     inBackground('capture purge', async () => capture.purge(await cases.retention()))
   }
 
+  /** Begins the start's work that waited for the window's first answer, once. */
+  function beginWork(): void {
+    if (firstWork === undefined) return
+    clearTimeout(firstWork)
+    firstWork = undefined
+    inBackground('journaling the start’s lock', () => lock.journalStart())
+    sync.start()
+    settlePending()
+  }
+  /** The window has an answer to show: the start's work may begin a moment after. */
+  const answered = () => setTimeout(beginWork, FIRST_WORK_AFTER_ANSWER_MS).unref?.()
+
   /** The book's state for the renderer: a damaged book or a keychain problem is a state, not a failure. */
   async function caseBook(): Promise<CaseBookState> {
     try {
       const open = { state: 'open' as const, ...(await cases.rows()), sync: sync.state() }
-      setTimeout(() => sync.kick(), FIRST_ROUND_AFTER_BOOK_MS).unref?.()
+      answered()
       return open
     } catch (error) {
       const damage = cases.damage()
@@ -469,7 +485,11 @@ export function createServices(deps: ServiceDependencies) {
     uploadCapture: ({ videoidPk, resendConfirmed }) => capture.upload(videoidPk, resendConfirmed === true),
     cancelCaptureUpload: ({ videoidPk }) => capture.cancelUpload(videoidPk),
     abandonCapture: ({ videoidPk }) => capture.abandon(videoidPk),
-    getLockState: () => lock.state(),
+    getLockState: async () => {
+      const state = await lock.state()
+      answered()
+      return state
+    },
     lockDesk: () => lock.lock('on_demand'),
     unlockDesk: (given) => lock.unlock(given),
     unlockDeskWithTouchId: () => lock.unlockWithTouchId(),
@@ -503,21 +523,26 @@ export function createServices(deps: ServiceDependencies) {
     team,
     /** The page started anew (a reload): a capture screen it had open is closed with it. */
     pageStarted: () => void capture.close(),
-    /** Starts the case sync (a first round once the window has the book, then on the interval) and the video cache's purge. */
+    /**
+     * Starts the lock, the video cache's purge, and, once the window has its first answer, the case sync
+     * (then on the interval) and the settling of lost answers.
+     */
     start: () => {
-      sync.start(FIRST_ROUND_MS)
       decisions.start()
       lock.start()
       team.start()
-      settlePending()
       purge()
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
       purgeTimer.unref?.()
+      firstWork = setTimeout(beginWork, FIRST_WORK_MS)
+      firstWork.unref?.()
     },
     /** Stops everything and waits for it; closing twice (a second signal at quit) waits for the first. */
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
+        clearTimeout(firstWork)
+        firstWork = undefined
         await Promise.all([
           lock.stop(),
           sync.stop(),

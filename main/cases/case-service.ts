@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import {
   type AddCasesResult,
   type Case,
@@ -102,17 +103,20 @@ function personFrom(details: RequestDetails): Person {
   return Object.fromEntries(Object.entries(person).filter(([, value]) => value !== undefined))
 }
 
-/** What a read can change; a case whose read changes none of it is neither written nor pushed. */
-const readable = (item: Case) =>
-  JSON.stringify([
-    item.status,
-    item.statusSince,
-    item.person,
-    item.gone,
-    item.missingSince,
-    item.finalAt,
-    item.sealedUnreadable,
-  ])
+/**
+ * What a read can change; a case whose read changes none of it is neither written nor pushed. Compared
+ * as values: the signer's fields come in the schema's order from the sealed copy and in the answer's
+ * order from the Optimizer.
+ */
+const readable = (item: Case) => [
+  item.status,
+  item.statusSince,
+  item.person,
+  item.gone,
+  item.missingSince,
+  item.finalAt,
+  item.sealedUnreadable,
+]
 
 /**
  * The case book as the app uses it: the Video IDs this workstation knows, per Optimizer and
@@ -134,9 +138,15 @@ export function createCaseService(options: CaseServiceOptions) {
   let opening: Promise<Opened> | undefined
   /** Rows pushed so far, numbered: the renderer applies over the book's answer only those after it. */
   let change = 0
-  /** The background pass that unseals the queue's rows: one per book and scope. */
-  let unsealing: { book: Opened; scope: string; done: Promise<void> } | undefined
+  /**
+   * The background passes that unseal the queue's rows, by scope: one running or done (the cases written
+   * since are whole in memory already). A pass that stopped, the settings moved on, is dropped, and the
+   * scope's next answer starts another.
+   */
+  const unsealing = new Map<string, Promise<void>>()
   let closed = false
+  /** Video IDs created here put back into the book, once the journal could be read (`restoreCreations`). */
+  let restoring: Promise<void> | undefined
 
   const viewOf = (stored: StoredCase, key: SealKey | null): Case => {
     const sealed = sealedOf(stored, key)
@@ -210,39 +220,52 @@ export function createCaseService(options: CaseServiceOptions) {
   }
 
   /**
-   * Opens the sealed data of every case of a scope still sealed, in the queue's order, a slice at a
-   * time so that answers and the window's own requests go between, and pushes the rows as it goes.
+   * Pushes the row of every case of a scope that the book's answer carried without its signer, in the
+   * queue's order, its sealed data opened now unless something opened it meanwhile (a sync round's read
+   * changes nothing it pushes): a slice at a time, so that answers and the window's own requests go
+   * between. It stops when the app closes or another scope is chosen: that scope's signers are not
+   * needed meanwhile.
    */
-  function unsealRest(book: Opened, scope: Scope, entries: readonly StoredCase[]): void {
+  function unsealRest(book: Opened, scope: Scope, sealed: readonly StoredCase[]): void {
     const id = scopeKey(scope)
-    if (unsealing?.book === book && unsealing.scope === id) return
-    const stale = () => closed || opened !== book || !sameScope(scope, options.scope())
+    if (unsealing.has(id)) return
+    const stale = () => closed || !sameScope(scope, options.scope())
     const pass = async () => {
       await new Promise((resolve) => setTimeout(resolve, UNSEAL_AFTER_MS))
-      const order = orderCases(entries, options.twoStepMode())
-      let rows: CaseRow[] = []
+      const order = orderCases(sealed, options.twoStepMode())
+      // The cases unsealed since the last push, by key: each goes out as it is at the push, so a case
+      // written meanwhile (a refresh) is never pushed after its newer row as it was before.
+      let unsealed: string[] = []
       let pushedAt = Date.now()
       let index = 0
       while (index < order.length) {
         // Between slices, whatever else waits goes first.
         await new Promise((resolve) => setImmediate(resolve))
-        if (stale()) return
+        if (stale()) {
+          unsealing.delete(id)
+          return
+        }
         const until = performance.now() + UNSEAL_SLICE_MS
         for (; index < order.length && performance.now() < until; index++) {
           const key = caseKey(order[index] as StoredCase)
-          if (book.views.has(key)) continue
-          const item = caseAt(book, key)
-          if (item) rows.push(rowOf(item))
+          if (caseAt(book, key)) unsealed.push(key)
         }
         if (index === order.length || Date.now() - pushedAt >= PUSH_ROWS_MS) {
-          push(scope, rows)
-          rows = []
+          push(scope, rowsAt(book, unsealed))
+          unsealed = []
           pushedAt = Date.now()
         }
       }
     }
-    unsealing = { book, scope: id, done: pass() }
+    unsealing.set(id, pass())
   }
+
+  /** The queue rows of cases opened already, as they are now. */
+  const rowsAt = (book: Opened, keys: readonly string[]) =>
+    keys.flatMap((key) => {
+      const item = book.views.get(key)
+      return item ? [rowOf(item)] : []
+    })
 
   async function open(): Promise<Opened> {
     if (opened) return opened
@@ -250,9 +273,7 @@ export function createCaseService(options: CaseServiceOptions) {
     opening ??= (async () => {
       try {
         const key = await keys.read()
-        const book = adopt(openCaseBook(options.file), key)
-        await keepCreations(book)
-        return book
+        return adopt(openCaseBook(options.file), key)
       } finally {
         opening = undefined
       }
@@ -326,7 +347,7 @@ export function createCaseService(options: CaseServiceOptions) {
       if (!item) continue
       const updated = applied(item, read, at)
       results.push(updated)
-      if (readable(updated) !== readable(item)) changed.push(updated)
+      if (!isDeepStrictEqual(readable(updated), readable(item))) changed.push(updated)
       else book.views.set(key, updated)
     }
     await store(book, scope, changed)
@@ -347,14 +368,14 @@ export function createCaseService(options: CaseServiceOptions) {
 
   /**
    * Video IDs this desk created whose answer is in the journal but not in the book (the book could not be
-   * written then): put in now, to be read at the next sync. The API cannot list them, so this is their
-   * only way back.
+   * written then): put in now, to be read by the sync. The API cannot list them, so this is their only
+   * way back. Answers whether the journal could be read.
    */
-  async function keepCreations(book: Opened): Promise<void> {
+  async function keepCreations(book: Opened): Promise<boolean> {
     try {
       await options.journal.load()
     } catch {
-      return
+      return false
     }
     const missing = new Map<string, { scope: Scope; item: Case }>()
     for (const entry of options.journal.entries()) {
@@ -368,6 +389,19 @@ export function createCaseService(options: CaseServiceOptions) {
     }
     for (const { scope, item } of missing.values()) await store(book, scope, [item])
     if (missing.size) log.warn('created Video IDs put back into the case book', { count: missing.size })
+    return true
+  }
+
+  /**
+   * Puts back the Video IDs created here that the book lacks, once: before the first sync round reads
+   * the book, not on the way to the book's first answer, which would wait for the whole journal to be
+   * read. Tried again at the next round where the journal could not be read (a locked keychain).
+   */
+  function restoreCreations(book: Opened): Promise<void> {
+    restoring ??= keepCreations(book).then((done) => {
+      if (!done) restoring = undefined
+    })
+    return restoring
   }
 
   /** Every case of a scope (the one in use unless said), whole, oldest first: each one's data opened. */
@@ -391,8 +425,14 @@ export function createCaseService(options: CaseServiceOptions) {
     const prefix = `${scopeKey(scope)} `
     for (const stored of firstInQueue(entries, FIRST_ROWS, options.twoStepMode()))
       caseAt(book, prefix + stored.videoidPk)
-    unsealRest(book, scope, entries)
-    return { rows: entries.map((stored) => rowAt(book, stored, prefix + stored.videoidPk)), changes: change }
+    const answer = entries.map((stored) => rowAt(book, stored, prefix + stored.videoidPk))
+    // What the answer carries without its signer is pushed, unsealed, in the background.
+    unsealRest(
+      book,
+      scope,
+      entries.filter((_, index) => !answer[index]?.person),
+    )
+    return { rows: answer, changes: change }
   }
 
   const wrongAddress = (detail: string | undefined) =>
@@ -501,7 +541,7 @@ export function createCaseService(options: CaseServiceOptions) {
       if (from === 'last_good' && !damaged.lastGood)
         throw new AppError('invalid_input', 'There is no last good copy of the case book.')
       const { opened: result, keptAside } = recoverCaseBook(options.file, from, now())
-      await keepCreations(adopt(result, await keys.read()))
+      await restoreCreations(adopt(result, await keys.read()))
       log.warn('case book recovered', { from, keptAside: keptAside.length })
       return { keptAside }
     },
@@ -585,7 +625,7 @@ export function createCaseService(options: CaseServiceOptions) {
     /**
      * `POST /videoid`, written ahead in the journal (as decisions are), then the new case goes into the
      * book. Where the book cannot be written, the pks the Optimizer answered are in the journal (the case
-     * comes back at the next open) and in the error, for the officer to copy.
+     * comes back with the first sync round after the next start) and in the error, for the officer to copy.
      */
     async create(input: NewVideoId): Promise<{ case: Case; link?: string }> {
       const scope = options.scope()
@@ -677,11 +717,13 @@ export function createCaseService(options: CaseServiceOptions) {
 
     /**
      * The cases a sync reads: not yet final and not gone, gone ones now and then, and those whose data
-     * cannot be opened (sealed under a lost key, or found damaged when it was opened).
+     * cannot be opened (sealed under a lost key, or found damaged when it was opened); creations the
+     * book lacks put back first.
      */
     async toSync(scope: Scope): Promise<Pick<Case, 'videoidPk' | 'requestPk'>[]> {
       const at = now()
       const book = await open()
+      await restoreCreations(book)
       const targets: Pick<Case, 'videoidPk' | 'requestPk'>[] = []
       for (const stored of entriesOf(book, scope)) {
         const item = book.views.get(caseKey(stored))
@@ -716,7 +758,7 @@ export function createCaseService(options: CaseServiceOptions) {
     /** Stops unsealing in the background, and waits for the slice under way. */
     async close(): Promise<void> {
       closed = true
-      await unsealing?.done
+      await Promise.all(unsealing.values())
     },
 
     /** Keeps (or, with undefined, drops) the refusal reason being typed for a case. */

@@ -45,8 +45,6 @@ export function createSync(options: SyncOptions) {
   let timer: ReturnType<typeof setTimeout> | undefined
   let failures = 0
   let stopped = true
-  /** The first round waits for the window to have its book (`kick`), or for its delay. */
-  let firstWaits = false
 
   const publish = (patch: Partial<SyncState>) => {
     state = { ...state, ...patch }
@@ -145,22 +143,9 @@ export function createSync(options: SyncOptions) {
   return {
     state: () => state,
     syncNow,
-    /** Starts the rounds: the first now, or after `firstAfterMs` unless `kick` starts it sooner. */
-    start(firstAfterMs = 0): void {
+    /** Starts the rounds: the first now, the next on the interval. */
+    start(): void {
       stopped = false
-      if (!firstAfterMs) return void syncNow()
-      firstWaits = true
-      timer = setTimeout(() => {
-        firstWaits = false
-        void syncNow()
-      }, firstAfterMs)
-      timer.unref?.()
-    },
-    /** Starts the first round now, if it still waits. */
-    kick(): void {
-      if (!firstWaits) return
-      firstWaits = false
-      clearTimeout(timer)
       void syncNow()
     },
     /** A changed interval applies from now. */

@@ -452,10 +452,12 @@ export function createDecisionService(options: DecisionServiceOptions) {
       await Promise.all(pending.map((attempt) => settle(attempt, { item, scope })))
     },
 
-    /** Starts the timer that reads lost answers' statuses until they settle. */
+    /**
+     * Lets the timer read lost answers' statuses until they settle; the first settling (`settleDue`) is
+     * the start's to ask for, once the window has its first rows: it reads the whole journal.
+     */
     start(): void {
       stopped = false
-      void settleDue().catch(() => undefined)
     },
 
     /** Stops the timer and waits for settlements under way. */

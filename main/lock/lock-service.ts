@@ -157,6 +157,11 @@ export function createLockService(options: LockServiceOptions) {
   /** A try to open is being checked; a lock asked meanwhile is kept here, and the try then opens nothing. */
   let opening = false
   let lockedWhileOpening: LockCause | undefined
+  /**
+   * A start's lock not journaled yet: the journal is read whole at its first entry, which must not hold
+   * up the lock screen. It is journaled with the start's work (`journalStart`), or before the next entry.
+   */
+  let startEntry = false
 
   const waitLeft = () => Math.max(0, retryAfter - clock.monotonic())
   const asksPassword = () => (kept?.failures ?? 0) >= PIN_ALONE_TRIES
@@ -201,13 +206,26 @@ export function createLockService(options: LockServiceOptions) {
     } else options.onChange(state())
   }
 
-  async function record(event: 'locked' | 'unlocked' | 'unlock_failed', cause: LockEntryCause) {
+  async function append(event: 'locked' | 'unlocked' | 'unlock_failed', cause: LockEntryCause) {
     await journal.append({ type: 'lock', event, cause, officer: holder || keptFor }).catch((error: unknown) =>
       log.error('a lock event could not be journaled', {
         event,
         code: error instanceof AppError ? error.code : 'internal',
       }),
     )
+  }
+
+  /** Journals the start's lock, once. */
+  async function journalStart(): Promise<void> {
+    if (!startEntry) return
+    startEntry = false
+    await append('locked', 'start')
+  }
+
+  /** Journals a lock event, after the start's lock where that is not journaled yet. */
+  async function record(event: 'locked' | 'unlocked' | 'unlock_failed', cause: LockEntryCause) {
+    await journalStart()
+    await append(event, cause)
   }
 
   /**
@@ -227,7 +245,7 @@ export function createLockService(options: LockServiceOptions) {
       keep({ locked: locked || guards, failures, waitMs: wait })
       if (guards && !locked) {
         log.info('desk locked', { cause: 'start' })
-        await record('locked', 'start')
+        startEntry = true
       }
     })().catch((error: unknown) => {
       loading = undefined
@@ -439,7 +457,12 @@ export function createLockService(options: LockServiceOptions) {
       )
       arm()
     },
-    /** Stops the idle check, keeps the wait still left for the next start, and waits for the record's last write. */
+    /** Journals the start's lock, where the start locked the desk: the start's work asks, once the page has its first screen. */
+    journalStart,
+    /**
+     * Stops the idle check, keeps the wait still left for the next start, journals the start's lock if
+     * that is still to do, and waits for the record's last write.
+     */
     async stop(): Promise<void> {
       stopped = true
       if (timer !== undefined) clock.clearTimeout(timer)
@@ -447,6 +470,7 @@ export function createLockService(options: LockServiceOptions) {
         kept = { ...kept, waitMs: waitLeft() }
         write()
       }
+      await journalStart()
       await writing
     },
   }

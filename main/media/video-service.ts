@@ -331,6 +331,12 @@ export function createVideoService(options: VideoServiceOptions) {
     if (outcome !== 'not_needed') log.info('video index fetched ahead', { outcome })
   }
 
+  /** The case's download under way, unless it is being stopped (a cancel, or room made for another). */
+  function live(stem: string): Transfer | undefined {
+    const transfer = transfers.get(stem)
+    return transfer?.abort.signal.aborted ? undefined : transfer
+  }
+
   /**
    * Makes room for one more download, so that at most two run at once: stops those no longer wanted
    * (cases left), oldest first, and, for the officer's open where that is not enough, the one ahead.
@@ -353,7 +359,7 @@ export function createVideoService(options: VideoServiceOptions) {
    * started now unless one runs already (the officer's open and one ahead meet).
    */
   function start(videoidPk: number, stem: string, key: SealKey, scope: Scope): Transfer {
-    const running = transfers.get(stem)
+    const running = live(stem)
     if (running) return running
     makeRoom()
     const client = options.oneshotFor(scope)
@@ -434,7 +440,8 @@ export function createVideoService(options: VideoServiceOptions) {
       )
       .finally(() => {
         if (transfers.get(stem) === transfer) transfers.delete(stem)
-        options.onState(videoidPk, transfer.state)
+        // A download started afresh meanwhile speaks for the case from now on.
+        if (!transfers.has(stem)) options.onState(videoidPk, transfer.state)
       })
     return transfer
   }
@@ -446,12 +453,10 @@ export function createVideoService(options: VideoServiceOptions) {
   async function openOnce(videoidPk: number, stem: string, scope: Scope, cancelledSince: () => boolean) {
     await requireCase(videoidPk, scope)
     const url = options.mediaUrl(`/case/${videoidPk}/video`)
-    let running = transfers.get(stem)
-    // A download being cancelled ends first: this open starts afresh rather than join it.
-    if (running?.abort.signal.aborted) {
-      await running.done
-      running = transfers.get(stem)
-    }
+    // A download being stopped ends first: this open starts afresh rather than join it.
+    const stopping = transfers.get(stem)
+    if (stopping?.abort.signal.aborted) await stopping.done
+    const running = live(stem)
     if (running) return { url, state: running.state }
     const key = await mediaKey()
     // A copy shown damaged is downloaded afresh when the officer asks for it again.
@@ -604,7 +609,7 @@ export function createVideoService(options: VideoServiceOptions) {
       const starting = (async (): Promise<PrefetchOutcome> => {
         if (!options.prefetch()) return 'off'
         await requireCase(videoidPk, scope)
-        if (transfers.has(stem) || opening.has(stem)) return 'running'
+        if (live(stem) || opening.has(stem)) return 'running'
         const key = await mediaKey()
         // A copy found damaged or sealed under a lost key is the officer's open to deal with.
         if ((await savedCopy(stem, key)) !== 'none') return 'saved'

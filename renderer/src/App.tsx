@@ -62,9 +62,9 @@ export function App() {
     void loadStatus()
     if (workLoaded.current) return
     workLoaded.current = true
-    // All at once: the case book does not wait for the keychain's answer about the credentials.
-    void loadCases()
-    void loadJournal()
+    // The case book does not wait for the keychain's answer about the credentials; the journal, read
+    // whole by main, waits for the book, so that the queue's first rows never wait for it.
+    void loadCases().finally(() => void loadJournal())
     void loadTeam()
   }, [open, loadStatus, loadCases, loadJournal, loadTeam])
   useInputActivity(activity)

@@ -12,19 +12,29 @@ import { writeJournal } from './journal-fill'
 // `npm run bench:queue` (inside a private D-Bus session and keyring, as the tests use): the queue in
 // Chromium through the browser harness, median of 5 runs each, at 10,000 and at 100,000 cases.
 // - import: 10,000 pasted pairs checked against the simulator, through the page (window.rao.addCases);
-// - cold start: from the app's services created on a book of that size on disk (nothing in memory) to
-//   the frame that paints the queue's first rows in a page loaded then; the page's own share (main
-//   already running) is printed beside it;
+// - cold start: from the app's services created on a book of that size on disk (nothing in memory),
+//   beside a journal of 50,000 entries (a desk after years of work), to the frame that paints the
+//   queue's first rows in a page loaded then. Each start locks the desk: the time to the lock screen's
+//   PIN field painted, plus the time from the PIN sent to the first rows painted; the PIN is typed at a
+//   person's pace (a key every 250 ms), which is not counted. Each share, and the page's own (main
+//   already running), are printed beside it;
 // - first rows: the queue opened from another screen of the running app, to its first rows painted;
 // - keystroke: one character typed in search (from an empty search, so every case is compared), from
 //   the input event to the filtered list laid out, 40 of them (median and 95th percentile); the frame
 //   that then shows it waits for the display's next refresh, printed beside each;
-// - sync: 1,000 open cases read with 20 ms added to every call of the simulator; then a round in which
-//   nothing changed, and the bytes it appended to the book (and the rows it pushed);
+// - sync: 1,000 open cases read with 20 ms added to every call of the simulator; then the rounds in
+//   which nothing changed on the 10,000-case desk, the one its restart began (every signer read back
+//   from the book) and one more, and the bytes they appended to the book (and the rows pushed);
 // - journal: an app started on a journal of 50,000 entries, from the click on "Journal" to its rows
 //   painted with the filters in place.
-// Prints each run, the machine's load, then the summary line last.
-const RUNS = 5
+// Prints each run, the machine's load, then the summary line last. `-- --smoke`: one run of each at a
+// tenth of the sizes, to try the bench itself; its last line says so, and its figures are not the bench's.
+const SMOKE = process.argv.includes('--smoke')
+const RUNS = SMOKE ? 1 : 5
+const SIZE = SMOKE
+  ? { book: 1000, years: 10_000, sync: 100, journal: 5000 }
+  : { book: 10_000, years: 100_000, sync: 1000, journal: 50_000 }
+const count = (value: number) => value.toLocaleString('en')
 const CHARACTERS = ['z', 'u', 'h', 'f', 'v', 'q', 'x', 'k']
 const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((file) => existsSync(file))
 const VIEWPORT = { width: 1280, height: 820 }
@@ -106,6 +116,15 @@ async function dropDesk(desk: Desk): Promise<void> {
   await cleanKeychain(desk.keychainService)
 }
 const startOn = (desk: Desk, simulator: Simulator) => startHarness({ optimizerUrl: simulator.url, ...desk })
+const bookFileOf = (desk: Desk) => path.join(desk.dataDir, 'case-book.jsonl')
+/** A desk after years of work: its journal, chained and keyed as the app keeps it. */
+const journalOf = (desk: Desk, simulator: Simulator) =>
+  writeJournal(
+    path.join(desk.dataDir, 'decision-journal.jsonl'),
+    desk.keychainService,
+    SIZE.journal,
+    simulator.url,
+  )
 
 async function setUp(page: Page): Promise<void> {
   await page.getByLabel('RAO username').fill(DEFAULT_RAO.username)
@@ -126,29 +145,38 @@ async function importPairs(page: Page, pairs: readonly string[]): Promise<number
   }, pairs.join('\n'))
 }
 
-/** Records, in the page, the moment the first rows of the queue are painted (as wall-clock time). */
+/**
+ * Records, in the page, the moments the lock screen's PIN field and the queue's first rows are painted
+ * (as wall-clock time).
+ */
 const watchFirstRows = (page: Page) =>
   page.addInitScript(() => {
-    const seen = new MutationObserver(() => {
-      if (!document.querySelector('[role="option"]')) return
-      seen.disconnect()
-      // The frame that paints the rows starts after this callback; its end is the next task.
-      requestAnimationFrame(() =>
-        setTimeout(() =>
-          Object.assign(window, { __firstRowsAt: performance.timeOrigin + performance.now() }),
-        ),
-      )
-    })
-    seen.observe(document, { childList: true, subtree: true })
+    // No named function in here: the TypeScript runner would name it with a helper the page does not have.
+    for (const [selector, name] of [
+      ['.lock-screen input', '__lockScreenAt'],
+      ['[role="option"]', '__firstRowsAt'],
+    ] as const) {
+      const seen = new MutationObserver(() => {
+        if (!document.querySelector(selector)) return
+        seen.disconnect()
+        // The frame that paints it starts after this callback; its end is the next task.
+        requestAnimationFrame(() =>
+          setTimeout(() => Object.assign(window, { [name]: performance.timeOrigin + performance.now() })),
+        )
+      })
+      seen.observe(document, { childList: true, subtree: true })
+    }
   })
-const firstRowsAt = async (page: Page) => {
-  await page.waitForFunction(() => '__firstRowsAt' in window, null, { timeout: 60_000 })
-  return page.evaluate(() => (window as unknown as { __firstRowsAt: number }).__firstRowsAt)
+const paintedAt = async (page: Page, name: '__firstRowsAt' | '__lockScreenAt') => {
+  await page.waitForFunction((key) => key in window, name, { timeout: 60_000 })
+  return page.evaluate((key) => (window as unknown as Record<string, number>)[key] as number, name)
 }
+const firstRowsAt = (page: Page) => paintedAt(page, '__firstRowsAt')
 
 /**
  * The app started on a book on disk: from its services created (nothing of the book in memory) to the
- * first rows painted in a page loaded at once; then, for comparison, a second page on the running app.
+ * lock screen painted in a page loaded at once, and from the PIN sent to the first rows painted; then,
+ * for comparison, a second page on the running app.
  */
 async function coldStart(browser: Browser, desk: Desk, simulator: Simulator) {
   const page = await browser.newPage({ viewport: VIEWPORT })
@@ -156,7 +184,14 @@ async function coldStart(browser: Browser, desk: Desk, simulator: Simulator) {
   const started = Date.now()
   const harness = await startOn(desk, simulator)
   await page.goto(harness.url)
-  const cold = (await firstRowsAt(page)) - started
+  const lock = (await paintedAt(page, '__lockScreenAt')) - started
+  // Before the round the start begins a moment after the window's first answer.
+  const bookBytes = statSync(bookFileOf(desk)).size
+  await page.getByLabel('PIN', { exact: true }).pressSequentially(DEFAULT_RAO.pin, { delay: 250 })
+  const sent = Date.now()
+  await page.keyboard.press('Enter')
+  const unlocked = (await firstRowsAt(page)) - sent
+  const cold = lock + unlocked
   const warmPage = await browser.newPage({ viewport: VIEWPORT })
   await warmPage.goto(harness.url) // sets the harness's cookie; the timed load follows
   await watchFirstRows(warmPage)
@@ -164,7 +199,7 @@ async function coldStart(browser: Browser, desk: Desk, simulator: Simulator) {
   await warmPage.goto(harness.origin)
   const warm = (await firstRowsAt(warmPage)) - navigated
   await warmPage.close()
-  return { cold, warm, page, harness }
+  return { cold, lock, unlocked, warm, page, harness, bookBytes }
 }
 
 /** From the click that opens the queue (from another screen of the running app) to the frame with its first rows. */
@@ -234,7 +269,7 @@ async function keystrokes(page: Page, label: string): Promise<number[]> {
   await signersRead(page)
   await page.getByRole('button', { name: /^All/ }).click()
   const work: number[] = []
-  for (let round = 0; round < 5; round++)
+  for (let round = 0; round < RUNS; round++)
     for (const character of CHARACTERS) {
       const measured = await keystroke(page, character)
       work.push(measured.work)
@@ -257,7 +292,7 @@ console.info(`load at start: ${load()}`)
 
 try {
   // Import: 10,000 pairs into a new book, five times; the first book stays for what follows.
-  const pairs10k = fillSimulator(simulator, 10_000, OPEN_MIX)
+  const pairs10k = fillSimulator(simulator, SIZE.book, OPEN_MIX)
   const book10k = desk()
   const importRuns: number[] = []
   for (let run = 0; run < RUNS; run++) {
@@ -268,20 +303,21 @@ try {
     if (run === 0) await setUp(page)
     importRuns.push(await importPairs(page, pairs10k))
     console.info(
-      `import of 10,000 pairs, run ${run + 1}: ${importRuns.at(-1)?.toFixed(2)} s (load ${load()})`,
+      `import of ${count(SIZE.book)} pairs, run ${run + 1}: ${importRuns.at(-1)?.toFixed(2)} s (load ${load()})`,
     )
     await page.close()
     await harness.close()
   }
 
-  // Cold start on the 10,000-case book.
+  // Cold start on the 10,000-case book, beside a journal of 50,000 entries.
+  await journalOf(book10k, simulator)
   const coldRuns: number[] = []
-  let running: { page: Page; harness: Harness } | undefined
+  let running: Awaited<ReturnType<typeof coldStart>> | undefined
   for (let run = 0; run < RUNS; run++) {
     const started = await coldStart(browser, book10k, simulator)
     coldRuns.push(started.cold)
     console.info(
-      `10,000 cases: app start to first rows, run ${run + 1}: ${started.cold.toFixed(0)} ms (the page's own share, main running: ${started.warm.toFixed(0)} ms; load ${load()})`,
+      `${count(SIZE.book)} cases: app start to first rows, run ${run + 1}: ${started.cold.toFixed(0)} ms (to the lock screen ${started.lock.toFixed(0)} ms, the PIN sent to the first rows ${started.unlocked.toFixed(0)} ms; the page's own share, main running: ${started.warm.toFixed(0)} ms; load ${load()})`,
     )
     if (run < RUNS - 1) {
       await started.page.close()
@@ -295,16 +331,18 @@ try {
     firstRowRuns.push(await openQueue(running.page))
     console.info(`queue opened to first rows, run ${run + 1}: ${firstRowRuns.at(-1)?.toFixed(1)} ms`)
   }
-  const keystroke10k = await keystrokes(running.page, '10,000 cases:')
+  const keystroke10k = await keystrokes(running.page, `${count(SIZE.book)} cases:`)
 
-  // A round in which nothing changed: it reads every open case, appends nothing and pushes nothing.
-  const bookFile = path.join(book10k.dataDir, 'case-book.jsonl')
+  // Rounds in which nothing changed: each reads every open case, appends nothing and pushes nothing.
+  // The first after a restart compares the signers read back from the book with the Optimizer's.
+  const bookFile = bookFileOf(book10k)
   const round = () =>
     running?.page.evaluate(async () => {
       const result = await window.rao.syncCases()
       if (!result.ok) throw new Error(result.error.code)
     })
-  await round() // the round the start began
+  await round() // ends the round the start began, or runs one more after it
+  const startBytes = statSync(bookFile).size - running.bookBytes
   const sizeBefore = statSync(bookFile).size
   const pushedBefore = running.harness.transcript.filter((line) => line.startsWith('{"change":')).length
   const readsBefore = simulator.requests.length
@@ -313,7 +351,7 @@ try {
   const idlePushes =
     running.harness.transcript.filter((line) => line.startsWith('{"change":')).length - pushedBefore
   console.info(
-    `a round with nothing changed: ${simulator.requests.length - readsBefore} cases read, ${idleBytes} bytes appended, ${idlePushes} pushes of rows`,
+    `rounds with nothing changed: since the restart (the round it began included) ${startBytes} bytes appended; one more: ${simulator.requests.length - readsBefore} cases read, ${idleBytes} bytes appended, ${idlePushes} pushes of rows`,
   )
   await running.page.close()
   await running.harness.close()
@@ -322,7 +360,7 @@ try {
   const syncSimulator = await startSimulator({ seed: false })
   const syncDesk = desk()
   const syncHarness = await startOn(syncDesk, syncSimulator)
-  await syncHarness.cases.addPairs(fillSimulator(syncSimulator, 1000, ['VIDEOPENDING']).join('\n'))
+  await syncHarness.cases.addPairs(fillSimulator(syncSimulator, SIZE.sync, ['VIDEOPENDING']).join('\n'))
   syncSimulator.inject({
     route: 'GET /request/*',
     fault: { kind: 'latency', ms: 20 },
@@ -339,7 +377,7 @@ try {
       return (performance.now() - started) / 1000
     })
     syncRuns.push(seconds)
-    console.info(`sync of 1,000 cases, run ${run + 1}: ${seconds.toFixed(2)} s`)
+    console.info(`sync of ${count(SIZE.sync)} cases, run ${run + 1}: ${seconds.toFixed(2)} s`)
   }
   await syncPage.close()
   await syncHarness.close()
@@ -347,12 +385,7 @@ try {
 
   // The journal: an app started on 50,000 entries; the click on "Journal" to its rows painted.
   const journalDesk = desk()
-  await writeJournal(
-    path.join(journalDesk.dataDir, 'decision-journal.jsonl'),
-    journalDesk.keychainService,
-    50_000,
-    simulator.url,
-  )
+  await journalOf(journalDesk, simulator)
   const journalHarness = await startOn(journalDesk, simulator)
   const journalRuns: number[] = []
   for (let run = 0; run < RUNS; run++) {
@@ -386,7 +419,7 @@ try {
     )
     journalRuns.push(ms)
     console.info(
-      `journal of 50,000 entries opened to its rows, run ${run + 1}: ${ms.toFixed(0)} ms (read at the app's start in ${read.toFixed(0)} ms)`,
+      `journal of ${count(SIZE.journal)} entries opened to its rows, run ${run + 1}: ${ms.toFixed(0)} ms (read at the app's start in ${read.toFixed(0)} ms)`,
     )
     await page.close()
   }
@@ -394,7 +427,7 @@ try {
 
   // 100,000 cases: a desk after years of work. Added through main directly (the page's paste takes
   // at most 1 MB at once), then the app started on them.
-  const pairs100k = fillSimulator(simulator, 100_000, YEARS_MIX)
+  const pairs100k = fillSimulator(simulator, SIZE.years, YEARS_MIX)
   const book100k = desk()
   const filling = await startOn(book100k, simulator)
   const fillPage = await browser.newPage({ viewport: VIEWPORT })
@@ -404,15 +437,16 @@ try {
   const filled = Date.now()
   for (let from = 0; from < pairs100k.length; from += 20_000)
     await filling.cases.addPairs(pairs100k.slice(from, from + 20_000).join('\n'))
-  console.info(`100,000 cases added in ${((Date.now() - filled) / 1000).toFixed(1)} s`)
+  console.info(`${count(SIZE.years)} cases added in ${((Date.now() - filled) / 1000).toFixed(1)} s`)
   await filling.close()
+  await journalOf(book100k, simulator)
   const cold100kRuns: number[] = []
   let running100k: { page: Page; harness: Harness } | undefined
   for (let run = 0; run < RUNS; run++) {
     const started = await coldStart(browser, book100k, simulator)
     cold100kRuns.push(started.cold)
     console.info(
-      `100,000 cases: app start to first rows, run ${run + 1}: ${started.cold.toFixed(0)} ms (the page's own share, main running: ${started.warm.toFixed(0)} ms; load ${load()})`,
+      `${count(SIZE.years)} cases: app start to first rows, run ${run + 1}: ${started.cold.toFixed(0)} ms (to the lock screen ${started.lock.toFixed(0)} ms, the PIN sent to the first rows ${started.unlocked.toFixed(0)} ms; the page's own share, main running: ${started.warm.toFixed(0)} ms; load ${load()})`,
     )
     if (run < RUNS - 1) {
       await started.page.close()
@@ -420,13 +454,13 @@ try {
     } else running100k = started
   }
   if (!running100k) throw new Error('no app running')
-  const keystroke100k = await keystrokes(running100k.page, '100,000 cases:')
+  const keystroke100k = await keystrokes(running100k.page, `${count(SIZE.years)} cases:`)
   await running100k.page.close()
   await running100k.harness.close()
 
   console.info(`load at the end: ${load()}`)
   console.info(
-    `queue: cold_start_ms=${median(coldRuns).toFixed(0)} first_rows_ms=${median(firstRowRuns).toFixed(0)} keystroke_ms=${median(keystroke10k).toFixed(1)} keystroke_p95_ms=${percentile95(keystroke10k).toFixed(1)} sync_1000_s=${median(syncRuns).toFixed(2)} idle_round_bytes=${idleBytes} import_10k_s=${median(importRuns).toFixed(2)} cold_start_100k_ms=${median(cold100kRuns).toFixed(0)} keystroke_100k_ms=${median(keystroke100k).toFixed(1)} journal_50k_open_ms=${median(journalRuns).toFixed(0)}`,
+    `${SMOKE ? `queue smoke, not the bench's figures (${count(SIZE.book)}, ${count(SIZE.years)} cases, one run)` : 'queue'}: cold_start_ms=${median(coldRuns).toFixed(0)} first_rows_ms=${median(firstRowRuns).toFixed(0)} keystroke_ms=${median(keystroke10k).toFixed(1)} keystroke_p95_ms=${percentile95(keystroke10k).toFixed(1)} sync_1000_s=${median(syncRuns).toFixed(2)} idle_round_bytes=${startBytes + idleBytes} import_10k_s=${median(importRuns).toFixed(2)} cold_start_100k_ms=${median(cold100kRuns).toFixed(0)} keystroke_100k_ms=${median(keystroke100k).toFixed(1)} journal_50k_open_ms=${median(journalRuns).toFixed(0)}`,
   )
 } finally {
   await browser.close()

@@ -315,6 +315,16 @@ describe('the journal', () => {
     ...state,
   })
 
+  it('is asked for only once the case book has answered: the queue’s first rows never wait for it', async () => {
+    let release: (result: IpcResult<unknown>) => void = () => undefined
+    const api = renderApp({ getCaseBook: () => new Promise((resolve) => (release = resolve)) })
+    expect(await main().findByText('Loading the case book…')).toBeVisible()
+    expect(api.calls).toContain('getCaseBook')
+    expect(api.calls).not.toContain('getJournal')
+    await act(async () => release({ ok: true, value: openBook([lucia]) }))
+    expect(api.calls).toContain('getJournal')
+  })
+
   it('says when it is empty, and that it was checked', async () => {
     renderApp({ getCaseBook: () => ok(openBook([])), getJournal: () => ok(journal({})) }, onJournal)
     expect(await main().findByText('No decision yet.')).toBeVisible()

@@ -62,7 +62,7 @@ export interface CasesState {
   saveNote(videoidPk: number, note: string): Promise<boolean>
   /** Keeps the refusal reason being typed with the case in main. */
   saveReasonDraft(videoidPk: number, draft: { code?: string; text: string }): Promise<void>
-  /** Takes a case main answered with (after a decision, say). */
+  /** Takes a case main answered with (after a decision, say): its row, and the case whole while it is on screen. */
   takeCase(item: Case): void
 }
 
@@ -113,7 +113,9 @@ export function createCasesStore(api: RaoApi) {
   let applied = 0
   /** Rows pushed while the book is being read: applied over its answer, those that came after it. */
   let early: { change: number; rows: CaseRow[] }[] | undefined
+  /** The book's read under way, and how many were asked for: only the last one's answer is taken. */
   let loading: Promise<void> | undefined
+  let reads = 0
   /** The cases on screen: a whole case answered after its page was left is not kept. */
   const shown = new Set<number>()
 
@@ -143,8 +145,12 @@ export function createCasesStore(api: RaoApi) {
       })
       return result.ok
     }
+    // A case answered after its page was left (a decision, a note) updates its row, and is not kept whole.
     const takeCase = (item: Case) =>
-      set({ ...merged(get(), [rowOf(item)]), opened: withEntry(get().opened, item.videoidPk, item) })
+      set({
+        ...merged(get(), [rowOf(item)]),
+        ...(shown.has(item.videoidPk) ? { opened: withEntry(get().opened, item.videoidPk, item) } : {}),
+      })
 
     return {
       book: { state: 'loading' },
@@ -159,21 +165,26 @@ export function createCasesStore(api: RaoApi) {
       adding: null,
 
       load() {
+        // A read under way may be of the Optimizer or environment the settings just left: this one is
+        // asked for anyway, and only its answer is taken.
+        const read = ++reads
         early ??= []
-        loading ??= api
+        loading = api
           .getCaseBook()
           .then((result) => {
+            if (read !== reads) return
             if (result.ok) adoptBook(result.value)
             else set({ book: { state: 'failed', error: result.error } })
           })
           .finally(() => {
+            if (read !== reads) return
             loading = undefined
             early = undefined
           })
         return loading
       },
       async ensureLoaded() {
-        if (get().book.state === 'loading') await get().load()
+        if (get().book.state === 'loading') await (loading ?? get().load())
       },
       async openCase(videoidPk) {
         shown.add(videoidPk)

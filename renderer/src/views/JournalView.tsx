@@ -33,7 +33,8 @@ export function JournalView() {
   const [search, setSearch] = useState('')
   const ids = { type: useId(), action: useId(), phase: useId(), search: useId() }
   useEffect(() => heading.current?.focus(), [])
-  // Read whole once (App reads it at start); new entries arrive as events. A failed read waits for the officer.
+  // Read whole once (App reads it once the case book answered); new entries arrive as events. A failed
+  // read waits for the officer.
   const loaded = journal !== null
   useEffect(() => {
     if (!loaded) void loadJournal()

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
+import { openCaseBook } from '../../../main/cases/case-book'
+import { createKeyStore, seal } from '../../../main/cases/seal'
 import { createIpcBinding } from '../../../main/ipc'
 import { createLogger } from '../../../main/log'
 import type { Keychain } from '../../../main/vault/keychain'
@@ -18,6 +20,20 @@ const world = eachTestWorld()
 const pairsOf = (sim: Simulator) =>
   [...sim.state.cases.values()].map((item) => `${item.videoidPk},${item.requestPk}`)
 const byPk = (cases: readonly Case[], videoidPk: number) => cases.find((item) => item.videoidPk === videoidPk)
+
+/**
+ * The app's services as the officer finds them at start, the desk open: until the lock's state is read
+ * the desk counts as locked, a start locks a desk that holds signers' data (the PIN opens it), and a
+ * locked desk holds every push of cases, so a test of what is pushed would see nothing.
+ */
+async function atStart(...args: Parameters<typeof servicesFor>) {
+  const app = servicesFor(...args)
+  if ((await app.handlers.getLockState(undefined)).locked) await app.handlers.unlockDesk({ pin: OFFICER.pin })
+  expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: false })
+  return app
+}
+const readsOfRequests = (sim: Simulator) =>
+  sim.requests.filter((request) => request.path.includes('/request/')).length
 
 /** The book's cases as the page gets them: the queue's rows, then each case whole as it is opened. */
 async function openCases(app: ReturnType<typeof servicesFor>): Promise<Case[]> {
@@ -270,24 +286,45 @@ describe('case book: status sync', () => {
     await app.close()
   })
 
-  it('writes and pushes nothing for a round in which nothing changed', async () => {
-    const events: { name: string }[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name) =>
-      events.push({ name }),
-    )
-    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
-    await app.handlers.syncCases(undefined)
+  it('writes and pushes nothing for a round in which nothing changed, the first after a restart too', async () => {
     const file = path.join(world.dataDir, 'case-book.jsonl')
-    const before = readFileSync(file)
-    events.length = 0
-    const state = await app.handlers.syncCases(undefined)
-    expect(state).toMatchObject({ online: true, lastSyncedAt: expect.any(String) })
-    expect(
-      world.simulator.requests.filter((request) => request.path.includes('/request/')).length,
-    ).toBeGreaterThan(0)
-    expect(readFileSync(file).equals(before)).toBe(true)
-    expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
-    await app.close()
+    const pushes: CaseRow[][] = []
+    const onPush = (name: string, payload: unknown) => {
+      if (name === 'casesChanged') pushes.push((payload as { rows: CaseRow[] }).rows)
+    }
+    const first = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    await first.handlers.setUpCredentials(OFFICER)
+    await first.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    await first.handlers.syncCases(undefined)
+    const idleRound = async (app: typeof first) => {
+      const before = readFileSync(file)
+      const reads = readsOfRequests(world.simulator)
+      pushes.length = 0
+      const state = await app.handlers.syncCases(undefined)
+      expect(state).toMatchObject({ online: true, lastSyncedAt: expect.any(String) })
+      // The seed's nine cases not yet final were read again, and nothing written or pushed.
+      expect(readsOfRequests(world.simulator) - reads).toBe(9)
+      expect(readFileSync(file).equals(before)).toBe(true)
+      expect(pushes).toEqual([])
+    }
+    await idleRound(first)
+    await first.close()
+
+    // Restarted: each signer's data now comes from the sealed copy, as the book's first answer opens it.
+    const restarted = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    const book = await restarted.handlers.getCaseBook(undefined)
+    expect(book.state === 'open' && book.rows.every((row) => row.person?.givenName)).toBe(true)
+    await idleRound(restarted)
+
+    // What does change is still written and pushed: one case, one row.
+    const lucia = world.simulator.state.cases.get(16673)
+    if (!lucia) throw new Error('the simulator’s seed changed')
+    lucia.status = 'ENROLLREADY'
+    const size = readFileSync(file).length
+    await restarted.handlers.syncCases(undefined)
+    expect(readFileSync(file).length).toBeGreaterThan(size)
+    expect(pushes.flat().map((row) => [row.videoidPk, row.status])).toEqual([[16673, 'ENROLLREADY']])
+    await restarted.close()
   })
 
   it('keeps every answer of a long round, those that arrive while earlier ones are being written too', async () => {
@@ -426,7 +463,7 @@ describe('case book: what an operation began, it finishes where it began', () =>
     profile: 'P',
   }
 
-  it('keeps a created Video ID when the book cannot be written: its pks in the error, in the journal, and back at the next open', async () => {
+  it('keeps a created Video ID when the book cannot be written: its pks in the error, in the journal, and back at the next start’s first sync', async () => {
     let locked = false
     const lockedBookKey: Keychain = {
       getPassword: (service, account) =>
@@ -461,14 +498,26 @@ describe('case book: what an operation began, it finishes where it began', () =>
     ])
     await app.close()
 
+    // Restarted: the book's first answer does not read the journal for it (a journal of years is read
+    // whole); the first sync round puts the case back, and reads it.
     locked = false
-    const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    const pushed: CaseRow[] = []
+    const onPush = (name: string, payload: unknown) => {
+      if (name === 'casesChanged') pushed.push(...(payload as { rows: CaseRow[] }).rows)
+    }
+    const restarted = await atStart(world.dataDir, world.service, world.simulator.url, onPush)
+    expect(await restarted.handlers.getCaseBook(undefined)).toMatchObject({ state: 'open', rows: [] })
+    await restarted.handlers.syncCases(undefined)
+    expect(pushed.filter((row) => row.videoidPk === created.videoidPk).at(-1)).toMatchObject({
+      requestPk: created.requestPk,
+      pairVerified: true,
+      status: 'VIDEOPENDING',
+    })
     expect(byPk(await openCases(restarted), created.videoidPk)).toMatchObject({
       requestPk: created.requestPk,
       pairVerified: true,
+      status: 'VIDEOPENDING',
     })
-    await restarted.handlers.syncCases(undefined)
-    expect(byPk(await openCases(restarted), created.videoidPk)?.status).toBe('VIDEOPENDING')
     await restarted.close()
   })
 
@@ -486,20 +535,59 @@ describe('case book: what an operation began, it finishes where it began', () =>
   })
 
   it('pushes no case of another scope to the page once the settings moved on', async () => {
-    const events: { name: string; payload: unknown }[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) =>
-      events.push({ name, payload }),
-    )
-    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    const pushes: CaseRow[][] = []
+    const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+      if (name === 'casesChanged') pushes.push((payload as { rows: CaseRow[] }).rows)
+    })
+    const pairs = pairsOf(world.simulator)
+    await app.handlers.addCases({ text: pairs.slice(0, 4).join('\n') })
+    expect(pushes.flat().length).toBe(4)
     for (const item of world.simulator.state.cases.values())
-      if (item.status === 'VIDEOPENDING') item.status = 'VIDEOREVIEW'
+      if (item.status === 'VIDEOREVIEW') item.status = 'VIDEOINCOMPLETE'
     world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 200 }, times: 30 })
+    // A sync round and an addition of pairs, both under way when the environment changes: each keeps
+    // the scope it began with, and the page, on the other environment now, hears of neither.
     const round = app.handlers.syncCases(undefined)
+    const adding = app.handlers.addCases({ text: pairs.slice(4).join('\n') })
     await new Promise((resolve) => setTimeout(resolve, 50))
     await app.handlers.saveSettings({ environment: 'prod' })
-    events.length = 0
-    await round
-    expect(events.filter((event) => event.name === 'casesChanged')).toEqual([])
+    pushes.length = 0
+    await Promise.all([round, adding])
+    expect(pushes).toEqual([])
+    // The pairs pasted went where they were pasted.
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    expect(await openCases(app)).toHaveLength(SEED_CASES.length)
+    await app.close()
+  })
+})
+
+describe('case book: the start', () => {
+  it('reads nothing of the journal until a moment after the window has its first answer', async () => {
+    const before = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await before.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    await before.close()
+    // The journal is read whole, then checked with its key: the key asked for says it is being read.
+    const asked: string[] = []
+    const watched: Keychain = {
+      getPassword: (service, account) => {
+        asked.push(account)
+        return keytar.getPassword(service, account)
+      },
+      setPassword: (service, account, value) => keytar.setPassword(service, account, value),
+      deletePassword: (service, account) => keytar.deletePassword(service, account),
+    }
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url, undefined, {
+      keychain: watched,
+    })
+    app.start()
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(asked).not.toContain('journal-key')
+    // The page's first questions: the lock's state (a start locks a desk holding cases), then the book.
+    expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: true })
+    expect(await app.handlers.getCaseBook(undefined)).toMatchObject({ state: 'open' })
+    expect(asked).not.toContain('journal-key')
+    // A moment after: the start's lock journaled, the first sync round, the settling of lost answers.
+    await expect.poll(() => asked.includes('journal-key'), { timeout: 5000 }).toBe(true)
     await app.close()
   })
 })
@@ -575,12 +663,11 @@ describe('case book: the queue’s rows', () => {
     await adding.handlers.addCases({ text: [...pairsOf(world.simulator), ...manyInReview(150)].join('\n') })
     await adding.close()
     // A restart: nothing of the book is in memory, and nothing is unsealed until something asks. It starts
-    // locked, and the pushes wait for the PIN.
+    // locked, and the pushes wait for the PIN (`atStart` enters it).
     const pushed: { change: number; rows: CaseRow[] }[] = []
-    const app = servicesFor(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+    const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
       if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
     })
-    await app.handlers.unlockDesk({ pin: OFFICER.pin })
     const book = await app.handlers.getCaseBook(undefined)
     if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
     const total = SEED_CASES.length + 150
@@ -609,6 +696,133 @@ describe('case book: the queue’s rows', () => {
     expect(opened).toMatchObject({ note: '', person: { profile: expect.any(String) } })
     expect(whole[0]).not.toHaveProperty('note')
     expect(whole[0]?.person).not.toHaveProperty('profile')
+    await app.close()
+  })
+
+  /**
+   * A desk with `count` cases waiting for review, on the simulator and in a book on disk as the app
+   * writes it (each signer sealed under the book's key in the keychain, as the Optimizer answers for
+   * it), a minute apart, oldest first; the app's settings saved by a first run, whose round is over.
+   */
+  async function deskInReview(count: number) {
+    const firstRun = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await firstRun.handlers.setUpCredentials(OFFICER)
+    await firstRun.handlers.syncCases(undefined)
+    await firstRun.close()
+    const key = await createKeyStore(keytar, `${world.service}.case-book`).readOrCreate()
+    const opened = openCaseBook(path.join(world.dataDir, 'case-book.jsonl'))
+    if (opened.state !== 'open') throw new Error('the new book did not open')
+    const since = Date.parse('2026-11-30T08:00:00.000Z')
+    const entries = Array.from({ length: count }, (_, index) => {
+      const created = world.simulator.state.addCase({
+        mode: 'one-step',
+        email: `signer.${index}@example.org`,
+        mobilePhoneNumber: '+34600000000',
+        registrationAuthority: '1400',
+        profile: 'PFnubeQAFCiudadano',
+      })
+      created.status = 'VIDEOREVIEW'
+      created.person = { ...created.person, given_name: `Signer ${index}` }
+      const person = {
+        registrationAuthority: '1400',
+        profile: 'PFnubeQAFCiudadano',
+        email: created.email,
+        mobilePhoneNumber: '+34600000000',
+        givenName: `Signer ${index}`,
+      }
+      const at = new Date(since + index * 60_000).toISOString()
+      return {
+        optimizer: world.simulator.url,
+        environment: 'sandbox' as const,
+        videoidPk: created.videoidPk,
+        requestPk: created.requestPk,
+        status: 'VIDEOREVIEW',
+        addedAt: at,
+        statusSince: at,
+        gone: false,
+        verified: true,
+        sealed: seal(key, { person, note: '' }),
+      }
+    })
+    opened.book.put(entries)
+    return entries.map(({ videoidPk, requestPk }) => ({ videoidPk, requestPk }))
+  }
+
+  /** The app restarted on the desk, and the rows it pushes. */
+  async function restartOnDesk() {
+    const pushed: { change: number; rows: CaseRow[] }[] = []
+    const app = await atStart(world.dataDir, world.service, world.simulator.url, (name, payload) => {
+      if (name === 'casesChanged') pushed.push(payload as (typeof pushed)[number])
+    })
+    return { app, pushed }
+  }
+
+  /** The page's rows: the book's answer, then the pushes numbered after it, in order. */
+  function pageRows(
+    answer: { rows: CaseRow[]; changes: number },
+    pushed: readonly { change: number; rows: CaseRow[] }[],
+  ) {
+    const rows = new Map(answer.rows.map((row) => [row.videoidPk, row]))
+    for (const push of [...pushed].sort((a, b) => a.change - b.change))
+      if (push.change > answer.changes) for (const row of push.rows) rows.set(row.videoidPk, row)
+    return rows
+  }
+  const whole = (rows: Iterable<CaseRow>) => [...rows].filter((row) => row.person !== undefined).length
+
+  it('never pushes a row it unsealed after the newer row of a case read again meanwhile', async () => {
+    const desk = await deskInReview(6000)
+    const { app, pushed } = await restartOnDesk()
+    const book = await app.handlers.getCaseBook(undefined)
+    if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
+    // The first case the background pass unseals (the queue's 101st) is cancelled on the Optimizer and
+    // read again by the officer; the answer comes while the pass holds the case for its next push.
+    const target = desk[100]
+    const onSimulator = world.simulator.state.cases.get(target?.videoidPk ?? 0)
+    if (!target || !onSimulator) throw new Error('no case to read again')
+    expect(book.rows.find((row) => row.videoidPk === target.videoidPk)?.person).toBeUndefined()
+    onSimulator.status = 'CANCELLED'
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 350 }, times: 1 })
+    expect((await app.handlers.refreshCase(target)).status).toBe('CANCELLED')
+    await expect.poll(() => whole(pageRows(book, pushed).values()), { timeout: 15_000 }).toBe(6000)
+    expect(pageRows(book, pushed).get(target.videoidPk)).toMatchObject({
+      status: 'CANCELLED',
+      person: { givenName: 'Signer 100' },
+    })
+    await app.close()
+  })
+
+  it('pushes every signer, those opened meanwhile by a case shown or a sync round too', async () => {
+    const desk = await deskInReview(1000)
+    const { app, pushed } = await restartOnDesk()
+    const book = await app.handlers.getCaseBook(undefined)
+    if (book.state !== 'open') throw new Error(`the case book is ${book.state}`)
+    expect(whole(book.rows)).toBe(100)
+    // Before the pass begins: the officer opens a case the answer listed without its signer, and a
+    // round reads every case and finds nothing changed.
+    const shown = desk[500]
+    if (!shown) throw new Error('no case to open')
+    expect((await app.handlers.getCase(shown)).person.givenName).toBe('Signer 500')
+    await app.handlers.syncCases(undefined)
+    await expect.poll(() => whole(pageRows(book, pushed).values()), { timeout: 10_000 }).toBe(1000)
+    expect(pageRows(book, pushed).get(shown.videoidPk)?.person?.givenName).toBe('Signer 500')
+    await app.close()
+  })
+
+  it('stops unsealing a scope the settings left, and unseals the rest when they come back', async () => {
+    await deskInReview(300)
+    const { app, pushed } = await restartOnDesk()
+    const first = await app.handlers.getCaseBook(undefined)
+    expect(first.state === 'open' && whole(first.rows)).toBe(100)
+    // Another environment before the pass begins (a quarter of a second after the answer), then back.
+    await app.handlers.saveSettings({ environment: 'prod' })
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    const again = await app.handlers.getCaseBook(undefined)
+    if (again.state !== 'open') throw new Error(`the case book is ${again.state}`)
+    // None of this scope's signers was opened while another was in use.
+    expect(whole(again.rows)).toBe(100)
+    expect(pushed).toEqual([])
+    await expect.poll(() => whole(pageRows(again, pushed).values()), { timeout: 10_000 }).toBe(300)
     await app.close()
   })
 

@@ -375,9 +375,11 @@ describe('decisions', () => {
 
     const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
     expect(await decisionPhases(restarted)).toEqual([[ONE_STEP.videoidPk, 'approve', 'intended']])
+    // Started as the app starts: its settling waits for the window to have the book.
     restarted.start()
+    await restarted.handlers.getCaseBook(undefined)
     await expect
-      .poll(async () => (await decisionPhases(restarted)).at(-1))
+      .poll(async () => (await decisionPhases(restarted)).at(-1), { timeout: 5000 })
       .toEqual([ONE_STEP.videoidPk, 'approve', 'settled_done'])
     expect(world.simulator.decisions).toHaveLength(1)
     await restarted.close()

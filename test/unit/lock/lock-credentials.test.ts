@@ -231,12 +231,16 @@ describe('credentials gone from the keychain while locked', () => {
     // Gone while the app was closed: the next start locks, for a set-up of the same officer.
     await keytar.deletePassword(`${world.service}.sandbox`, 'officer')
     const restarted = servicesFor(world.dataDir, world.service, world.simulator.url)
+    restarted.start()
     expect(await restarted.handlers.getLockState(undefined)).toMatchObject({
       locked: true,
       officer: OFFICER.username,
       unlockWith: 'set_up',
     })
-    expect((await lockEntries(restarted)).at(-1)).toEqual(['locked', 'start', OFFICER.username])
+    // Journaled with the start's work, a moment after the lock screen has its answer.
+    await expect
+      .poll(async () => (await lockEntries(restarted)).at(-1), { timeout: 5000 })
+      .toEqual(['locked', 'start', OFFICER.username])
     expect(await restarted.handlers.lockDesk(undefined)).toMatchObject({ locked: true })
     await restarted.close()
   })

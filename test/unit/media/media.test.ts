@@ -351,6 +351,45 @@ describe('the next case’s video, downloaded ahead', () => {
     await cases.app.close()
   })
 
+  it('starts afresh a download being stopped to make room, when its case comes next again', async () => {
+    const cases = await withCases()
+    await cases.app.handlers.addCases({ text: `${ANA.videoidPk},${ANA.requestPk}` })
+    world.simulator.setVideoRate(4 * 1024)
+    await cases.app.handlers.openVideo({ videoidPk: LUCIA.videoidPk })
+    await cases.app.handlers.openVideo({ videoidPk: JAVIER.videoidPk }) // Lucía's case left
+    // Ana's ahead: Lucía's download is stopped to make room, and is not done stopping yet.
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: ANA.videoidPk })).toEqual({
+      outcome: 'started',
+    })
+    // Lucía's case is next after all: a download being stopped is not one running.
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: LUCIA.videoidPk })).toEqual({
+      outcome: 'started',
+    })
+    await expect.poll(() => videoRequests(LUCIA.videoidPk)).toBe(2)
+    // Ana's, no longer next, gave way; Lucía's new download goes on, and nothing says it stopped.
+    expect(await cases.settled(ANA.videoidPk)).toEqual({ status: 'none' })
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(cases.states.filter((event) => event.videoidPk === LUCIA.videoidPk).at(-1)?.state.status).toBe(
+      'downloading',
+    )
+    expect(partFiles()).toHaveLength(2)
+    await cases.app.close()
+  })
+
+  it('downloads ahead only the case asked for last, when two are asked for at once', async () => {
+    const cases = await withCases()
+    await cases.app.handlers.addCases({ text: `${ANA.videoidPk},${ANA.requestPk}` })
+    world.simulator.setVideoRate(4 * 1024)
+    const outcomes = await Promise.all([
+      cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk }),
+      cases.app.handlers.prefetchVideo({ videoidPk: ANA.videoidPk }),
+    ])
+    expect(outcomes).toEqual([{ outcome: 'replaced' }, { outcome: 'started' }])
+    await expect.poll(() => videoRequests(ANA.videoidPk)).toBe(1)
+    expect(videoRequests(JAVIER.videoidPk)).toBe(0)
+    await cases.app.close()
+  })
+
   it('downloads nothing ahead when the setting is off, or the cache’s disk is short of room', async () => {
     const short = await withCases(undefined, { cacheFreeBytes: async () => 1024 ** 3 })
     expect(await short.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
