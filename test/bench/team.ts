@@ -13,7 +13,7 @@ import { addOfficer, initTeam } from '../../main/team/admin'
 import type { InvokeName } from '../../shared/channels'
 import type { HandlerOutput, InvokeInput } from '../../shared/contract'
 import { AppError } from '../../shared/errors'
-import type { TeamCaseView } from '../../shared/team'
+import type { TeamCaseView, TeamStatus } from '../../shared/team'
 import type { RaoAccount } from '../simulator/seed'
 import { startSimulator } from '../simulator/server'
 import { cleanKeychain } from '../support/keychain'
@@ -55,8 +55,15 @@ interface DeskReport {
   takeNextMs: number[]
   claims: [number, number][]
   sightings: [number, number][]
+  /** What failed, as the page was told (code and detail), one line per failure. */
   failures: string[]
+  /** How often the desk's link to the database went down while measuring. */
+  linkLost: number
 }
+
+/** A failure as the page is told it: its code, and the detail that says why. */
+const failure = (error: unknown) =>
+  error instanceof AppError ? `${error.code}${error.detail ? ` (${error.detail})` : ''}` : String(error)
 
 const clock = () => performance.timeOrigin + performance.now()
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -65,13 +72,15 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 async function desk(data: DeskData) {
   const send = (message: unknown) => process.send?.(message)
   const told = () => new Promise((resolve) => process.once('message', resolve))
-  const report: DeskReport = { takeNextMs: [], claims: [], sightings: [], failures: [] }
+  const report: DeskReport = { takeNextMs: [], claims: [], sightings: [], failures: [], linkLost: 0 }
   const seen = new Set<number>()
   let measuring = false
   const log = createLogger(() => undefined)
   // What the desk's page is told: the first sight of each case claimed elsewhere, or decided.
   const emit = createCheckedEmit((name, payload) => {
-    if (name !== 'teamCasesChanged' || !measuring) return
+    if (!measuring) return
+    if (name === 'teamChanged' && (payload as TeamStatus).link?.online === false) report.linkLost++
+    if (name !== 'teamCasesChanged') return
     const at = clock()
     for (const item of (payload as { cases: TeamCaseView[] }).cases) {
       const claimedByOther = item.claim && item.claim.officer !== data.role
@@ -143,7 +152,7 @@ async function desk(data: DeskData) {
       // The officer waited for the failure too. Pressed again a moment later, as an officer would; a
       // desk that keeps failing gives up.
       report.takeNextMs.push(clock() - before)
-      report.failures.push(`take-next: ${error instanceof AppError ? error.code : String(error)}`)
+      report.failures.push(`take-next: ${failure(error)}`)
       if (++refusals > 20) break
       await pause(100)
       continue
@@ -156,7 +165,7 @@ async function desk(data: DeskData) {
     try {
       await call('decide', { action: 'approve', videoidPk: taken.videoidPk, checklist: FULL_CHECKLIST })
     } catch (error) {
-      report.failures.push(`${taken.videoidPk}: ${error instanceof AppError ? error.code : String(error)}`)
+      report.failures.push(`decide: ${failure(error)}`)
       await call('leaveTeamCase', { videoidPk: taken.videoidPk }).catch(() => undefined)
     }
   }
@@ -273,6 +282,9 @@ async function main() {
     }
     const takeNextMs = reports.flatMap((report) => report.takeNextMs)
     const failures = reports.flatMap((report) => report.failures)
+    const kinds = new Map<string, number>()
+    for (const line of failures) kinds.set(line, (kinds.get(line) ?? 0) + 1)
+    const linkLost = reports.reduce((sum, report) => sum + report.linkLost, 0)
 
     const perCase = new Map<number, number>()
     for (const decision of simulator.decisions)
@@ -295,7 +307,8 @@ async function main() {
 
     process.stdout.write(
       `team: decided ${perCase.size} of ${CASES} in ${seconds.toFixed(1)} s (${(perCase.size / seconds).toFixed(0)}/s); ` +
-        `${simulator.decisions.length} sent to the simulator; ${failures.length} failed${failures.length ? ` (${failures.slice(0, 3).join(', ')})` : ''}; ` +
+        `${simulator.decisions.length} sent to the simulator; ${failures.length} failed${failures.length ? ` (${[...kinds].map(([line, count]) => `${count}× ${line}`).join('; ')})` : ''}; ` +
+        `links to the database lost ${linkLost} times; ` +
         `journal ${breaks.rowCount ? 'BROKEN' : 'whole'}, ${entries.rows[0]?.n} entries; ` +
         `${claimSeenMs.length} claims seen by other desks, ${unseen} missed; ` +
         `take-next p50 ${percentile(takeNextMs, 0.5).toFixed(1)} ms, p90 ${percentile(takeNextMs, 0.9).toFixed(1)} ms; ` +
