@@ -53,8 +53,10 @@ interface DeskData {
 /** What a desk reports at the end: times in ms since the epoch, comparable across processes. */
 interface DeskReport {
   takeNextMs: number[]
-  claims: [number, number][]
-  sightings: [number, number][]
+  /** Each claim this desk took, by its case and since when (the database's word), and when it had it. */
+  claims: [videoidPk: number, since: string, at: number][]
+  /** When this desk first saw each claim taken elsewhere (`<pk> <officer> <since>`) and each case decided (`<pk>`). */
+  sightings: [key: string, at: number][]
   /** What failed, as the page was told (code and detail), one line per failure. */
   failures: string[]
   /** How often the desk's link to the database went down while measuring. */
@@ -73,22 +75,25 @@ async function desk(data: DeskData) {
   const send = (message: unknown) => process.send?.(message)
   const told = () => new Promise((resolve) => process.once('message', resolve))
   const report: DeskReport = { takeNextMs: [], claims: [], sightings: [], failures: [], linkLost: 0 }
-  const seen = new Set<number>()
+  const seen = new Set<string>()
   let measuring = false
   const log = createLogger(() => undefined)
-  // What the desk's page is told: the first sight of each case claimed elsewhere, or decided.
+  // What the desk's page is told: the first sight of each claim taken elsewhere, and of each case decided.
   const emit = createCheckedEmit((name, payload) => {
     if (!measuring) return
     if (name === 'teamChanged' && (payload as TeamStatus).link?.online === false) report.linkLost++
     if (name !== 'teamCasesChanged') return
     const at = clock()
-    for (const item of (payload as { cases: TeamCaseView[] }).cases) {
-      const claimedByOther = item.claim && item.claim.officer !== data.role
-      const decided = !item.claim && item.status !== 'VIDEOREVIEW'
-      if ((claimedByOther || decided) && !seen.has(item.videoidPk)) {
-        seen.add(item.videoidPk)
-        report.sightings.push([item.videoidPk, at])
-      }
+    for (const { videoidPk, claim, status } of (payload as { cases: TeamCaseView[] }).cases) {
+      const key =
+        claim && claim.officer !== data.role
+          ? `${videoidPk} ${claim.officer} ${claim.since}`
+          : !claim && status !== 'VIDEOREVIEW'
+            ? `${videoidPk}`
+            : undefined
+      if (key === undefined || seen.has(key)) continue
+      seen.add(key)
+      report.sightings.push([key, at])
     }
   }, log)
   const services = createServices({
@@ -160,8 +165,7 @@ async function desk(data: DeskData) {
     const after = clock()
     report.takeNextMs.push(after - before)
     if (!taken) break
-    report.claims.push([taken.videoidPk, after])
-    seen.add(taken.videoidPk)
+    report.claims.push([taken.videoidPk, taken.claim?.since ?? '', after])
     try {
       await call('decide', { action: 'approve', videoidPk: taken.videoidPk, checklist: FULL_CHECKLIST })
     } catch (error) {
@@ -267,18 +271,22 @@ async function main() {
     for (const child of children) child.send('report')
     const reports = (await Promise.all(reported)) as DeskReport[]
 
-    const claimedAt = new Map<number, { desk: number; at: number }>()
-    for (const [index, report] of reports.entries())
-      for (const [pk, at] of report.claims) claimedAt.set(pk, { desk: index, at })
+    // Every claim (a case whose decision failed is taken again, by another desk or the same), against
+    // the first sight of that very claim, or of the case decided, at each other desk.
+    const sightingsAt = reports.map((report) => new Map(report.sightings))
     const claimSeenMs: number[] = []
     let unseen = 0
-    for (const [pk, claim] of claimedAt) {
-      for (const [index, report] of reports.entries()) {
-        if (index === claim.desk) continue
-        const sighting = report.sightings.find(([seenPk]) => seenPk === pk)
-        if (sighting) claimSeenMs.push(Math.max(0, sighting[1] - claim.at))
-        else unseen++
-      }
+    for (const [claimer, report] of reports.entries()) {
+      const holder = desks[claimer]?.role
+      for (const [pk, since, at] of report.claims)
+        for (const [index, sightings] of sightingsAt.entries()) {
+          if (index === claimer) continue
+          const seenAt = [sightings.get(`${pk} ${holder} ${since}`), sightings.get(`${pk}`)].filter(
+            (time): time is number => time !== undefined,
+          )
+          if (seenAt.length) claimSeenMs.push(Math.max(0, Math.min(...seenAt) - at))
+          else unseen++
+        }
     }
     const takeNextMs = reports.flatMap((report) => report.takeNextMs)
     const failures = reports.flatMap((report) => report.failures)
