@@ -28,6 +28,7 @@ import { createOneShotClient, type OneShotClient } from './oneshot/client'
 import { createDispatcher, type TransportOptions } from './oneshot/transport'
 import { type Scope, scopeKey } from './scope'
 import { createSettingsService, type KeyValueStore } from './settings/settings-service'
+import { createTeamDesk, type TeamDeskOptions } from './team/desk'
 import { createCredentialsService } from './vault/credentials-service'
 import { type Keychain, keychainGuard } from './vault/keychain'
 import { createVault } from './vault/vault'
@@ -74,6 +75,8 @@ export interface ServiceDependencies {
   clock?: Clock
   /** Tests shorten the idle lock's minute (the setting is in minutes). */
   idleMinuteMs?: number
+  /** Tests shorten a team claim's lease and the team link's waits. */
+  team?: Pick<TeamDeskOptions, 'leaseSeconds' | 'backoff' | 'pollMs' | 'connectTimeoutMs'>
   /** Tests lower the largest video a capture keeps (1 GiB), rather than write one that large. */
   maxVideoBytes?: number
 }
@@ -169,6 +172,7 @@ export function createServices(deps: ServiceDependencies) {
     onChange: (state) => {
       if (!state.locked) held.release()
       deps.emit('lockChanged', state)
+      void team.lockChanged(state.locked)
     },
     log: deps.log,
     powerMonitor: deps.powerMonitor,
@@ -185,10 +189,28 @@ export function createServices(deps: ServiceDependencies) {
     journal,
     officer,
     onRows: (change, rows) => emit('casesChanged', { change, rows }),
-    twoStepMode: () => settings.read().twoStepMode,
+    onWritten: (changed) => team.shared(changed),
+    // The team's two-step mode replaces this desk's own in team mode.
+    twoStepMode: () => team.twoStepMode() ?? settings.read().twoStepMode,
     log: deps.log,
     ...(deps.gonePolicy ? { gonePolicy: deps.gonePolicy } : {}),
     ...(deps.now ? { now: deps.now } : {}),
+  })
+  // Team mode: one queue for the RA's officers, in the team's PostgreSQL (see team/desk.ts).
+  const team = createTeamDesk({
+    store: deps.store,
+    keychain: deps.keychain,
+    keychainService: `${deps.keychainService}.team`,
+    scope,
+    extraCaPem: deps.transport?.extraCaPem,
+    cases,
+    journal,
+    officer,
+    readSoon: () => sync.soon(),
+    onStatus: (status) => emit('teamChanged', status),
+    onCases: (changed, full) => emit('teamCasesChanged', { cases: changed, full }),
+    log: deps.log,
+    ...deps.team,
   })
   /** How long a lost answer's status must show the state before a write for it to count as not done. */
   const settleWindowMs = () => deps.settle?.windowMs ?? settings.read().settleWindowMinutes * 60_000
@@ -198,7 +220,9 @@ export function createServices(deps: ServiceDependencies) {
     oneshotFor,
     credentials,
     scope,
-    fourEyes: () => settings.read().fourEyes,
+    // The team's controls replace this desk's own in team mode.
+    fourEyes: () => (team.decisions.active() ? team.decisions.fourEyes() : settings.read().fourEyes),
+    team: team.decisions,
     settleWindowMs,
     settleReadEveryMs: () => deps.settle?.readEveryMs ?? SETTLE_READ_EVERY_MS,
     onChange: (state) => emit('decisionsChanged', state),
@@ -350,9 +374,10 @@ export function createServices(deps: ServiceDependencies) {
       const saved = settings.save(patch)
       emit('settingsChanged', saved)
       // Another Optimizer or environment is another set of cases: read them at once, in a fresh round.
-      if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment)
+      if (saved.optimizerUrl !== before.optimizerUrl || saved.environment !== before.environment) {
         sync.scopeChanged()
-      else sync.reschedule()
+        inBackground('team scope change', () => team.scopeChanged())
+      } else sync.reschedule()
       if (saved.environment !== before.environment) await changingOpener(async () => undefined)
       await journalControls(before, saved).catch((error: unknown) =>
         deps.log.error('a control setting changed but could not be journaled', {
@@ -472,6 +497,16 @@ export function createServices(deps: ServiceDependencies) {
       lock.activity()
       return null
     },
+    getTeam: () => team.state(),
+    saveTeamSetup: (input) => team.setUp(input),
+    checkTeamConnection: (input) => team.check(input),
+    changeTeamSettings: (change) => team.changeSettings(change),
+    openTeamCase: ({ videoidPk }) => team.open(videoidPk),
+    leaveTeamCase: async ({ videoidPk }) => {
+      await team.leave(videoidPk)
+      return null
+    },
+    takeNextCase: () => team.takeNext(),
   }
 
   return {
@@ -485,6 +520,7 @@ export function createServices(deps: ServiceDependencies) {
     decisions,
     video,
     capture,
+    team,
     /** The page started anew (a reload): a capture screen it had open is closed with it. */
     pageStarted: () => void capture.close(),
     /**
@@ -494,6 +530,7 @@ export function createServices(deps: ServiceDependencies) {
     start: () => {
       decisions.start()
       lock.start()
+      team.start()
       purge()
       purgeTimer = setInterval(purge, 6 * 3600 * 1000)
       purgeTimer.unref?.()
@@ -515,6 +552,7 @@ export function createServices(deps: ServiceDependencies) {
           cases.close(),
         ])
         await Promise.allSettled([...running])
+        await team.close()
         await dispatcher.close()
       })()
       return closing

@@ -56,6 +56,13 @@ export const invokeNames = [
   'unlockDesk',
   'unlockDeskWithTouchId',
   'reportActivity',
+  'getTeam',
+  'saveTeamSetup',
+  'checkTeamConnection',
+  'changeTeamSettings',
+  'openTeamCase',
+  'leaveTeamCase',
+  'takeNextCase',
 ] as const
 
 export const eventNames = [
@@ -68,6 +75,8 @@ export const eventNames = [
   'journalAppended',
   'captureProgress',
   'lockChanged',
+  'teamChanged',
+  'teamCasesChanged',
 ] as const
 
 export type InvokeName = (typeof invokeNames)[number]

@@ -58,6 +58,17 @@ import {
   videoStateSchema,
 } from './media'
 import { settingsSchema } from './settings'
+import {
+  teamCasesChangedSchema,
+  teamCaseViewSchema,
+  teamCheckSchema,
+  teamConnectionInfoSchema,
+  teamSettingsChangeSchema,
+  teamSettingsSchema,
+  teamSetupSchema,
+  teamStateSchema,
+  teamStatusSchema,
+} from './team'
 
 /**
  * The one table of everything the renderer may ask of main, and everything main may push to it.
@@ -142,6 +153,18 @@ export const invokeChannels = {
   unlockDeskWithTouchId: channel(nothing, lockStateSchema),
   /** Input on the page (sent at most every few seconds): the officer is at the desk. */
   reportActivity: channel(nothing, z.null()),
+  /** Team mode: its status (never the password) and the team's cases with their claims. */
+  getTeam: channel(nothing, teamStateSchema),
+  /** The password goes to the keychain, bound to the address and user; it never comes back. */
+  saveTeamSetup: channel(teamSetupSchema, teamStatusSchema),
+  checkTeamConnection: channel(teamCheckSchema, teamConnectionInfoSchema),
+  /** The team's two-step mode and four eyes: the database lets only its admin role change them. */
+  changeTeamSettings: channel(teamSettingsChangeSchema, teamSettingsSchema),
+  /** A case opened: claimed while it stays open, if it is pending for this officer. */
+  openTeamCase: channel(caseRefSchema, teamCaseViewSchema.nullable()),
+  leaveTeamCase: channel(caseRefSchema, z.null()),
+  /** The oldest unclaimed pending case, claimed for this officer; null when none is left. */
+  takeNextCase: channel(nothing, teamCaseViewSchema.nullable()),
 } satisfies Record<InvokeName, { input: z.ZodType; output: z.ZodType }>
 
 export const eventChannels = {
@@ -161,6 +184,10 @@ export const eventChannels = {
   captureProgress: captureProgressSchema,
   /** The desk locked or opened, or a wrong PIN made the next try wait. */
   lockChanged: lockStateSchema,
+  /** Team mode's status: the link up or down, the team's settings. */
+  teamChanged: teamStatusSchema,
+  /** Team cases whose claim, status or validation changed (within a second of the change on any desk). */
+  teamCasesChanged: teamCasesChangedSchema,
 } satisfies Record<EventName, z.ZodType>
 
 /** What the renderer passes. */

@@ -141,6 +141,13 @@ export const decisionInputSchema = z.discriminatedUnion('action', [
 ])
 export type DecisionInput = z.infer<typeof decisionInputSchema>
 export type DecisionAction = DecisionInput['action']
+/** Every action an officer can take on a case: the journals (this desk's and the team's) name these. */
+export const decisionActions = [
+  'approve',
+  'validate',
+  'refuse',
+  'cancel',
+] as const satisfies readonly DecisionAction[]
 
 export const decisionResultSchema = z.object({ case: caseSchema })
 
@@ -191,7 +198,7 @@ export const decisionEntrySchema = z.object({
   ...scopeFields,
   videoidPk: z.number().int().positive(),
   requestPk: z.number().int().positive(),
-  action: z.enum(['approve', 'validate', 'refuse', 'cancel']),
+  action: z.enum(decisionActions),
   phase: z.enum(decisionPhases),
   /** The sequence number of the attempt an outcome belongs to. */
   attempt: z.number().int().positive().optional(),
@@ -203,6 +210,8 @@ export const decisionEntrySchema = z.object({
   pairConfirmed: z.boolean().optional(),
   /** A new attempt sent after an earlier one (this seq) whose fate no answer confirmed. */
   resendOf: z.number().int().positive().optional(),
+  /** Made in team mode: the attempt's intended entry goes to the team journal before anything is sent. */
+  team: z.boolean().optional(),
   /** The settle window in force when the attempt was made, should its answer be lost. */
   settleWindowMs: z.number().int().positive().optional(),
   errorCode: z.string().optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import type { AppErrorShape } from './errors'
+import { type DecisionAction, type DecisionPhase, decisionActions, decisionPhases } from './decisions'
+import { type AppErrorShape, appErrorSchema } from './errors'
 import { environmentSchema } from './settings'
 
 /**
@@ -85,19 +86,6 @@ export const teamSettingsChangeSchema = z
   })
 export type TeamSettingsChange = z.infer<typeof teamSettingsChangeSchema>
 
-export const teamActions = ['approve', 'validate', 'refuse', 'cancel'] as const
-export const teamPhases = [
-  'intended',
-  'done',
-  'refused',
-  'not_sent',
-  'unknown',
-  'settled_done',
-  'settled_not_done',
-] as const
-export type TeamAction = (typeof teamActions)[number]
-export type TeamPhase = (typeof teamPhases)[number]
-
 /** What the local journal entry that a team entry mirrors brings along. */
 const localEntrySchema = z.strictObject({
   seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -108,7 +96,7 @@ const localEntrySchema = z.strictObject({
 /** The intended entry a decision needs before it is sent: accepted only under a live claim. */
 export const teamIntendedInputSchema = z.strictObject({
   videoidPk: teamPkSchema,
-  action: z.enum(teamActions),
+  action: z.enum(decisionActions),
   /** The exact text a refusal sends, and its language. */
   reason: z.string().max(4000).optional(),
   language: z.enum(['es', 'en']).optional(),
@@ -125,7 +113,7 @@ export type TeamIntendedInput = z.infer<typeof teamIntendedInputSchema>
 /** What became of an intended entry (by the team journal's seq). */
 export const teamOutcomeInputSchema = z.strictObject({
   intendedSeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  phase: z.enum(teamPhases).exclude(['intended']),
+  phase: z.enum(decisionPhases).exclude(['intended']),
   errorCode: z.string().max(64).optional(),
   /** The request's status as re-read, for settled outcomes. */
   status: statusSchema.optional(),
@@ -144,8 +132,8 @@ export interface TeamJournalEntry {
   environment: string
   videoidPk: number
   requestPk: number
-  action: TeamAction
-  phase: TeamPhase
+  action: DecisionAction
+  phase: DecisionPhase
   intendedSeq: number | null
   attempt: number | null
   reason: string | null
@@ -185,3 +173,95 @@ export interface TeamConnectionInfo {
 export type TeamLinkState =
   | { online: true }
   | { online: false; problem: AppErrorShape | null; retryInMs: number | null }
+
+/** A request's stages in order, as the team database ranks them: a later stage never goes back. */
+export function statusRank(status: string): number {
+  const ranks: Record<string, number> = {
+    UNKNOWN: 0,
+    VIDEOPENDING: 1,
+    CREATED: 3,
+    ENROLLREADY: 4,
+    ISSUED: 5,
+    CANCELLED: 6,
+  }
+  return ranks[status] ?? 2
+}
+
+// What crosses to the renderer: checked by the IPC contract like every answer and event.
+
+export const teamSettingsSchema = z.object({
+  twoStepMode: z.boolean(),
+  fourEyes: z.boolean(),
+  changedBy: z.string(),
+  changedAt: z.string(),
+}) satisfies z.ZodType<TeamSettings>
+
+export const teamLinkStateSchema = z.union([
+  z.object({ online: z.literal(true) }),
+  z.object({
+    online: z.literal(false),
+    problem: appErrorSchema.nullable(),
+    retryInMs: z.number().nullable(),
+  }),
+]) satisfies z.ZodType<TeamLinkState>
+
+/** A case as the queue and the case page show it in team mode: who holds it, and who validated it. */
+export const teamCaseViewSchema = z.object({
+  videoidPk: z.number().int().positive(),
+  status: z.string(),
+  /** The live claim by the database's clock, or null; `since` is when its holder took it. */
+  claim: z.object({ officer: z.string(), desk: z.string(), since: z.string() }).nullable(),
+  validatedBy: z.string().nullable(),
+})
+export type TeamCaseView = z.infer<typeof teamCaseViewSchema>
+
+/** Team mode as the settings screen and the work screens see it; never the password. */
+export const teamStatusSchema = z.object({
+  enabled: z.boolean(),
+  /** The database's address and this officer's database user; empty until set. */
+  url: z.string(),
+  user: z.string(),
+  /** The keychain holds a password for this address and user. */
+  passwordSaved: z.boolean(),
+  /** This installation's id, written beside its claims and journal entries. */
+  desk: z.string(),
+  /** The live link; null while team mode is off. */
+  link: teamLinkStateSchema.nullable(),
+  /** The team's two-step mode and four eyes, once read: they replace this desk's own. */
+  settings: teamSettingsSchema.nullable(),
+  /** This database user may change the team settings. */
+  admin: z.boolean(),
+})
+export type TeamStatus = z.infer<typeof teamStatusSchema>
+
+export const teamStateSchema = z.object({ status: teamStatusSchema, cases: z.array(teamCaseViewSchema) })
+export type TeamState = z.infer<typeof teamStateSchema>
+
+/** Team mode on or off, where and as whom; a password goes straight to the keychain. */
+export const teamSetupSchema = z.strictObject({
+  enabled: z.boolean(),
+  url: z.string().trim().max(2000),
+  user: z.union([z.literal(''), roleNameSchema]),
+  password: z.string().min(1).max(1024).optional(),
+})
+export type TeamSetup = z.infer<typeof teamSetupSchema>
+
+/** A connection check of an address and user; without a password, the one saved for them. */
+export const teamCheckSchema = z.strictObject({
+  url: z.string().trim().min(1).max(2000),
+  user: roleNameSchema,
+  password: z.string().min(1).max(1024).optional(),
+})
+
+export const teamConnectionInfoSchema = z.object({
+  serverVersion: z.string(),
+  schemaVersion: z.number().int(),
+  appSchemaVersion: z.number().int(),
+  role: z.string(),
+  officer: z.boolean(),
+  admin: z.boolean(),
+  tls: z.boolean(),
+}) satisfies z.ZodType<TeamConnectionInfo>
+
+/** What the live feed pushes: cases whose claim, status or validation changed; `full` replaces all. */
+export const teamCasesChangedSchema = z.object({ cases: z.array(teamCaseViewSchema), full: z.boolean() })

@@ -48,6 +48,8 @@ export interface CaseServiceOptions {
    * numbered, to push them to the renderer.
    */
   onRows: (change: number, rows: CaseRow[]) => void
+  /** Told of the cases of the scope in use written to the book (added, read, changed): team mode shares them. */
+  onWritten?: (cases: Case[]) => void
   /** Which states wait for this desk (a setting): their cases' data is unsealed first. */
   twoStepMode: () => boolean
   gonePolicy?: GonePolicy
@@ -305,6 +307,7 @@ export function createCaseService(options: CaseServiceOptions) {
     )
     for (const item of cases) book.views.set(caseKey({ ...scope, videoidPk: item.videoidPk }), item)
     push(scope, cases.map(rowOf))
+    if (sameScope(scope, options.scope())) options.onWritten?.([...cases])
   }
 
   const keyIn = (scope: Scope, videoidPk: number) => caseKey({ ...scope, videoidPk })
@@ -690,6 +693,26 @@ export function createCaseService(options: CaseServiceOptions) {
         )
       }
       return { case: item, ...(created.link ? { link: created.link } : {}) }
+    },
+
+    /**
+     * Cases another desk of the team added, put into this book as they are shared (pks, whether the pair
+     * was verified, when added): the signer's data is read from the Optimizer at the next sync, as for
+     * any case. Those the book has already are left as they are.
+     */
+    async adoptShared(
+      scope: Scope,
+      items: readonly { videoidPk: number; requestPk: number; pairVerified: boolean; addedAt: string }[],
+    ): Promise<Case[]> {
+      const book = await open()
+      const added = items
+        .filter((item) => book.book.get(keyIn(scope, item.videoidPk)) === undefined)
+        .map((item) => ({
+          ...fresh(item.videoidPk, item.requestPk, item.pairVerified),
+          addedAt: item.addedAt,
+        }))
+      await store(book, scope, added)
+      return added
     },
 
     /**

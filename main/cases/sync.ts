@@ -82,7 +82,9 @@ export function createSync(options: SyncOptions) {
       await mapLimited(targets, concurrency, async (target) => {
         if (offline || moved()) return
         try {
-          pending.push({ videoidPk: target.videoidPk, details: await client.getRequest(target.requestPk) })
+          // Read first, then push: by the time the answer arrives, `pending` may be a new batch.
+          const details = await client.getRequest(target.requestPk)
+          pending.push({ videoidPk: target.videoidPk, details })
         } catch (error) {
           if (error instanceof AppError && error.code === 'not_found') {
             answers ??= client.hello().then(
@@ -133,6 +135,11 @@ export function createSync(options: SyncOptions) {
     return round
   }
 
+  function soon(): void {
+    if (round) again = true
+    else void syncNow()
+  }
+
   return {
     state: () => state,
     syncNow,
@@ -146,10 +153,9 @@ export function createSync(options: SyncOptions) {
       if (!round) schedule()
     },
     /** Another Optimizer or environment: a round under way is dropped and a fresh one starts. */
-    scopeChanged(): void {
-      if (round) again = true
-      else void syncNow()
-    },
+    scopeChanged: () => soon(),
+    /** Cases added from elsewhere (another desk of the team): read in a round now, or right after this one. */
+    soon,
     /** Stops the timer, and waits for a round under way to end. */
     async stop(): Promise<void> {
       stopped = true

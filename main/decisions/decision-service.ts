@@ -62,6 +62,18 @@ export interface DecisionServiceOptions {
   settleWindowMs: () => number
   /** How long between two reads of a lost answer's status. */
   settleReadEveryMs: () => number
+  /**
+   * Team mode, when on: a decision then needs this officer's live claim, checked by the team database in
+   * the transaction that writes the attempt's intended entry to the team journal, before anything is
+   * sent; the outcomes follow it there.
+   */
+  team?: {
+    active(): boolean
+    /** Writes the intended entry to the team journal; throws when the database refuses it or is away. */
+    intend(intended: DecisionEntry): Promise<void>
+    /** An outcome of a team-mode attempt was written here: it goes to the team journal too (never throws). */
+    recorded(outcome: DecisionEntry): Promise<void>
+  }
   /** Told when a case's decisions change (an attempt, an outcome, a settlement), for the renderer. */
   onChange: (state: CaseDecisions) => void
   log: Logger
@@ -152,12 +164,12 @@ export function createDecisionService(options: DecisionServiceOptions) {
     if (sameScope(scope, options.scope())) options.onChange(stateOf(scope, videoidPk))
   }
 
-  const outcome = (
+  async function outcome(
     intended: DecisionEntry,
     phase: DecisionEntry['phase'],
     extra: Partial<DecisionEntry> = {},
-  ) =>
-    journal.append({
+  ): Promise<void> {
+    const entry = await journal.append({
       type: 'decision',
       officer: intended.officer,
       ...(intended.optimizer ? { optimizer: intended.optimizer } : {}),
@@ -169,6 +181,8 @@ export function createDecisionService(options: DecisionServiceOptions) {
       attempt: intended.seq,
       ...extra,
     })
+    if (intended.team && entry.type === 'decision') await options.team?.recorded(entry)
+  }
 
   /**
    * Reads the request's status once and writes what it shows, if it shows anything: the decision's effect
@@ -290,6 +304,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
     item: Case,
     scope: Scope,
     officer: string,
+    team: DecisionServiceOptions['team'],
     mayRetry: boolean,
   ): Promise<Case> {
     const resendOf = stateOf(scope, input.videoidPk).unconfirmed?.attempt
@@ -307,6 +322,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
       ...('checklist' in input ? { checklist: input.checklist } : {}),
       ...(item.pairVerified ? {} : { pairConfirmed: true }),
       ...(resendOf ? { resendOf } : {}),
+      ...(team ? { team: true } : {}),
       settleWindowMs: options.settleWindowMs(),
     }
     // The authority first: a keychain that cannot give it means nothing left the desk.
@@ -321,6 +337,16 @@ export function createDecisionService(options: DecisionServiceOptions) {
     }
     const intended = (await journal.append({ ...record, phase: 'intended' })) as DecisionEntry
     notify(scope, item.videoidPk)
+    if (team) {
+      // The team database is the judge of the claim and of four eyes: refused, or away, nothing is sent.
+      try {
+        await team.intend(intended)
+      } catch (error) {
+        const failure = error instanceof AppError ? error : new AppError('internal', 'The decision failed.')
+        await outcome(intended, 'not_sent', { errorCode: failure.code })
+        throw failure
+      }
+    }
     try {
       await send(input, item, scope, authority)
     } catch (thrown) {
@@ -349,7 +375,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
         )
       // A token deleted on the Optimizer: back to the stored credentials, as the vault does, once.
       if (error.code === 'invalid_credentials' && mayRetry && (await dropDeletedToken(scope)))
-        return attempt(input, item, scope, officer, false)
+        return attempt(input, item, scope, officer, team, false)
       throw error
     }
     await outcome(intended, 'done')
@@ -370,6 +396,8 @@ export function createDecisionService(options: DecisionServiceOptions) {
   return {
     async decide(input: DecisionInput): Promise<{ case: Case }> {
       const scope = options.scope()
+      // Taken once, like the scope: team mode turned on or off meanwhile does not change this decision.
+      const team = options.team?.active() ? options.team : undefined
       const key = caseKey(scope, input.videoidPk)
       if (inFlight.has(key))
         throw new AppError('decision_in_flight', 'A decision on this case is already on its way.')
@@ -395,7 +423,7 @@ export function createDecisionService(options: DecisionServiceOptions) {
             'This Video ID is not in a state that allows this action.',
             current.status,
           )
-        const decided = await attempt(input, current, scope, officer, true)
+        const decided = await attempt(input, current, scope, officer, team, true)
         if (input.action === 'refuse' && decided.reasonDraft)
           return { case: await cases.setReasonDraft(input.videoidPk, undefined, scope) }
         return { case: decided }

@@ -1,4 +1,5 @@
-import type { TeamAction, TeamCase, TeamJournalEntry, TeamPhase, TeamSettings } from '../../shared/team'
+import type { DecisionAction, DecisionPhase } from '../../shared/decisions'
+import type { TeamCase, TeamJournalEntry, TeamSettings } from '../../shared/team'
 
 /**
  * Rows come as node-postgres gives them (bigint as a string, timestamptz as a Date) or as the database's
@@ -55,8 +56,8 @@ export function toJournalEntry(row: Record<string, unknown>): TeamJournalEntry {
     environment: String(row.environment),
     videoidPk: num(row.videoid_pk),
     requestPk: num(row.request_pk),
-    action: row.action as TeamAction,
-    phase: row.phase as TeamPhase,
+    action: row.action as DecisionAction,
+    phase: row.phase as DecisionPhase,
     intendedSeq: numOrNull(row.intended_seq),
     attempt: numOrNull(row.attempt),
     reason: textOrNull(row.reason),
@@ -67,8 +68,9 @@ export function toJournalEntry(row: Record<string, unknown>): TeamJournalEntry {
     status: textOrNull(row.status_read),
     claimSince: isoOrNull(row.claim_since),
     claimUntil: isoOrNull(row.claim_until),
+    // An officer writing by hand may leave any of the three out: all three, or none.
     local:
-      row.local_seq === null || row.local_seq === undefined
+      row.local_seq == null || row.local_mac == null || row.local_time == null
         ? null
         : { seq: num(row.local_seq), mac: String(row.local_mac), time: iso(row.local_time) },
     prevHash: String(row.prev_hash),

@@ -36,7 +36,10 @@ export interface TeamChanges {
   settings: TeamSettings | null
   /** Remember it: a store opened with it later sends only what changed after. */
   cursor: string
-  /** Everything in scope (a first look, another scope, or a database restored to an earlier point). */
+  /**
+   * The whole picture (a first look, another scope, or a database restored to an earlier point): every
+   * case of the scope still open or held, and the settings.
+   */
   full: boolean
 }
 
@@ -71,6 +74,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 }
 
 const BATCH = 500
+const UNIQUE_VIOLATION = '23505'
 
 /**
  * The team database as the app uses it: shared cases, claims and take-next, the team's decision journal
@@ -124,6 +128,42 @@ export function createTeamStore(options: TeamStoreOptions) {
     return rows[0] ? toTeamCase(rows[0]) : null
   }
 
+  /**
+   * An entry of this desk's local journal is written once: written again (its answer was lost), the
+   * database keeps the first, and this gives it back. Another entry under the same local number is a
+   * mistake, said as such.
+   */
+  async function writeOnce(
+    insert: string,
+    values: unknown[],
+    local: { seq: number } | undefined,
+    same: (row: { phase: string; intended_seq: string | null }) => boolean,
+  ): Promise<{ seq: number; hash: string } | null> {
+    let inserted: { seq: string; hash: string } | undefined
+    try {
+      inserted = (await pool.query<{ seq: string; hash: string }>(insert, values)).rows[0]
+    } catch (error) {
+      // Two writes of one entry at once: the unique index kept one, which is read below.
+      if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw teamError(error)
+    }
+    if (inserted) return { seq: Number(inserted.seq), hash: inserted.hash }
+    if (!local) return null
+    const { rows } = await query<{ seq: string; hash: string; phase: string; intended_seq: string | null }>(
+      `SELECT seq, hash, phase, intended_seq FROM rao_team.journal
+       WHERE officer = current_user AND desk = $1 AND local_seq = $2`,
+      [desk, local.seq],
+    )
+    const kept = rows[0]
+    if (!kept) return null
+    if (!same(kept))
+      throw new AppError(
+        'invalid_input',
+        'The team journal holds another entry under this local journal number.',
+        String(local.seq),
+      )
+    return { seq: Number(kept.seq), hash: kept.hash }
+  }
+
   const byPk = (videoidPk: number) => {
     const { optimizer, environment } = scope()
     return readCase('optimizer = $1 AND environment = $2 AND videoid_pk = $3', [
@@ -171,7 +211,8 @@ export function createTeamStore(options: TeamStoreOptions) {
       .digest('hex')
       .slice(0, 16)
     // One statement, so one snapshot; a horizon ahead of the database's transactions means it was
-    // restored to an earlier point, and the desk starts over.
+    // restored to an earlier point, and the desk starts over. Starting over reads the cases still open
+    // and those held: what a queue needs, however long the team's history.
     const { rows } = await client.query<{
       xmin: string
       full: boolean
@@ -188,9 +229,11 @@ export function createTeamStore(options: TeamStoreOptions) {
        SELECT snap.xmin::text AS xmin, since.full,
          (SELECT json_agg(v ORDER BY v.status_since, v.videoid_pk) FROM (
             SELECT ${CASE_COLUMNS} FROM rao_team.case_view
-            WHERE optimizer = $1 AND environment = $2 AND id IN (
-              SELECT id FROM rao_team.cases WHERE xid >= since.xid
-              UNION SELECT case_id FROM rao_team.claims WHERE xid >= since.xid)) v) AS cases,
+            WHERE optimizer = $1 AND environment = $2 AND (
+              (since.full AND (status NOT IN ('ENROLLREADY', 'ISSUED', 'CANCELLED') OR claimed_by IS NOT NULL))
+              OR (NOT since.full AND id IN (
+                SELECT id FROM rao_team.cases WHERE xid >= since.xid
+                UNION SELECT case_id FROM rao_team.claims WHERE xid >= since.xid)))) v) AS cases,
          (SELECT row_to_json(s) FROM rao_team.settings s WHERE s.xid >= since.xid) AS settings
        FROM snap, since`,
       [current.optimizer, current.environment, horizon, horizonScope !== scopeTag || horizon === '0'],
@@ -340,11 +383,13 @@ export function createTeamStore(options: TeamStoreOptions) {
     async recordIntended(input: TeamIntendedInput): Promise<{ seq: number; hash: string }> {
       const entry = parse(teamIntendedInputSchema, input)
       const { optimizer, environment } = scope()
-      const { rows } = await query<{ seq: string; hash: string }>(
+      const row = await writeOnce(
         `INSERT INTO rao_team.journal (desk, case_id, action, phase, reason, reason_language, pair_confirmed,
            resend_of, attempt, local_seq, local_mac, local_time)
          SELECT $4, id, $5, 'intended', $6, $7, $8, $9, $10, $11, $12, $13 FROM rao_team.cases
          WHERE optimizer = $1 AND environment = $2 AND videoid_pk = $3
+           AND NOT EXISTS (SELECT 1 FROM rao_team.journal
+             WHERE officer = current_user AND desk = $4 AND local_seq = $11)
          RETURNING seq, hash`,
         [
           optimizer,
@@ -361,20 +406,34 @@ export function createTeamStore(options: TeamStoreOptions) {
           entry.local?.mac ?? null,
           entry.local?.time ?? null,
         ],
+        entry.local,
+        (kept) => kept.phase === 'intended',
       )
-      const row = rows[0]
       if (!row)
         throw new AppError('not_found', 'The team database does not know this case.', String(entry.videoidPk))
-      return { seq: Number(row.seq), hash: row.hash }
+      return row
+    },
+
+    /** The team journal's number for this desk's intended entry (by its local number); null when it is not there. */
+    async intendedSeqOf(localSeq: number): Promise<number | null> {
+      const seq = parse(teamPkSchema, localSeq)
+      const { rows } = await query<{ seq: string }>(
+        `SELECT seq FROM rao_team.journal
+         WHERE officer = current_user AND desk = $1 AND local_seq = $2 AND phase = 'intended'`,
+        [desk, seq],
+      )
+      return rows[0] ? Number(rows[0].seq) : null
     },
 
     /** What became of an intended entry; `done` moves the case on and releases the claim. */
     async recordOutcome(input: TeamOutcomeInput): Promise<{ seq: number; hash: string }> {
       const entry = parse(teamOutcomeInputSchema, input)
-      const { rows } = await query<{ seq: string; hash: string }>(
+      const row = await writeOnce(
         `INSERT INTO rao_team.journal (desk, case_id, action, phase, intended_seq, error_code, status_read, attempt,
            local_seq, local_mac, local_time)
          SELECT $1, case_id, action, $2, seq, $3, $4, $5, $6, $7, $8 FROM rao_team.journal WHERE seq = $9
+           AND NOT EXISTS (SELECT 1 FROM rao_team.journal
+             WHERE officer = current_user AND desk = $1 AND local_seq = $6)
          RETURNING seq, hash`,
         [
           desk,
@@ -387,15 +446,16 @@ export function createTeamStore(options: TeamStoreOptions) {
           entry.local?.time ?? null,
           entry.intendedSeq,
         ],
+        entry.local,
+        (kept) => kept.phase === entry.phase && Number(kept.intended_seq) === entry.intendedSeq,
       )
-      const row = rows[0]
       if (!row)
         throw new AppError(
           'not_found',
           'No such intended entry in the team journal.',
           String(entry.intendedSeq),
         )
-      return { seq: Number(row.seq), hash: row.hash }
+      return row
     },
 
     /** The team's journal in order, a page at a time. */
@@ -418,6 +478,16 @@ export function createTeamStore(options: TeamStoreOptions) {
       if (broken) return { ok: false, brokenAt: Number(broken.seq), problem: broken.problem }
       const count = await query<{ n: string }>('SELECT count(*) AS n FROM rao_team.journal')
       return { ok: true, entries: Number(count.rows[0]?.n ?? 0) }
+    },
+
+    /** Who this desk is in the team database: its role, and whether it may change the team settings. */
+    async identity(): Promise<{ role: string; admin: boolean }> {
+      const { rows } = await query<{ role: string; admin: boolean }>(
+        `SELECT session_user AS role,
+           CASE WHEN to_regrole('rao_team_admin') IS NULL THEN false
+             ELSE pg_has_role(session_user, 'rao_team_admin', 'MEMBER') END AS admin`,
+      )
+      return { role: rows[0]?.role ?? connection.user, admin: rows[0]?.admin === true }
     },
 
     async settings(): Promise<TeamSettings> {

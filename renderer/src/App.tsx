@@ -4,7 +4,15 @@ import { ErrorMessage, RetryableError } from './components/ErrorMessage'
 import { useInputActivity } from './components/useInputActivity'
 import { useShortcut } from './components/useShortcut'
 import { applyLanguage, resolveLanguage } from './i18n'
-import { useCases, useCredentials, useDecisions, useLock, useNavigation, useSettings } from './stores/context'
+import {
+  useCases,
+  useCredentials,
+  useDecisions,
+  useLock,
+  useNavigation,
+  useSettings,
+  useTeam,
+} from './stores/context'
 import type { Page } from './stores/navigation-store'
 import { AccountView } from './views/AccountView'
 import { AddCasesView } from './views/AddCasesView'
@@ -18,6 +26,7 @@ import { LockScreen } from './views/LockScreen'
 import { QueueView } from './views/QueueView'
 import { SettingsView } from './views/SettingsView'
 import { SetupView } from './views/SetupView'
+import { TeamBanner } from './views/TeamNotices'
 
 export function App() {
   const { t } = useTranslation()
@@ -29,6 +38,7 @@ export function App() {
   const go = useNavigation((state) => state.go)
   const loadCases = useCases((state) => state.ensureLoaded)
   const loadJournal = useDecisions((state) => state.loadJournal)
+  const loadTeam = useTeam((state) => state.load)
   const journal = useDecisions((state) => state.journal)
   const problemWords = useProblemWords()
   const lock = useLock((state) => state.lock)
@@ -55,7 +65,8 @@ export function App() {
     // The case book does not wait for the keychain's answer about the credentials; the journal, read
     // whole by main, waits for the book, so that the queue's first rows never wait for it.
     void loadCases().finally(() => void loadJournal())
-  }, [open, loadStatus, loadCases, loadJournal])
+    void loadTeam()
+  }, [open, loadStatus, loadCases, loadJournal, loadTeam])
   useInputActivity(activity)
   useEffect(() => {
     if (language) applyLanguage(resolveLanguage(language, navigator.languages))
@@ -130,6 +141,7 @@ export function App() {
       </header>
       {lockProblem && <ErrorMessage error={lockProblem} />}
       <CredentialsNotice />
+      <TeamBanner />
       {journal && 'integrity' in journal && journal.integrity.state === 'problems' && (
         <p className="notice notice-error banner" role="alert">
           {t('journal.chainBroken', { problem: problemWords(journal.integrity) })}

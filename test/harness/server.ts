@@ -40,6 +40,8 @@ export interface HarnessOptions {
   gonePolicy?: ServiceDependencies['gonePolicy']
   /** A short minute for the idle lock's setting, so a test sees the desk lock by itself. */
   idleMinuteMs?: ServiceDependencies['idleMinuteMs']
+  /** A short lease for team claims, so a test sees one run out. */
+  team?: ServiceDependencies['team']
 }
 
 export interface Harness {
@@ -57,6 +59,8 @@ export interface Harness {
   readonly credentials: ReturnType<typeof createServices>['credentials']
   /** Main's case book, for seeding it (`npm run harness`, benchmarks). */
   readonly cases: ReturnType<typeof createServices>['cases']
+  /** Main's team mode, for joining a desk to the team without its page. */
+  readonly team: ReturnType<typeof createServices>['team']
   close(): Promise<void>
 }
 
@@ -155,6 +159,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.settle ? { settle: options.settle } : {}),
     ...(options.gonePolicy ? { gonePolicy: options.gonePolicy } : {}),
     ...(options.idleMinuteMs ? { idleMinuteMs: options.idleMinuteMs } : {}),
+    ...(options.team ? { team: options.team } : {}),
     // No Electron here: the system neither locks its screen nor sleeps under the harness.
     powerMonitor: new FakePowerMonitor(),
   })
@@ -281,8 +286,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     oneshot: services.oneshot,
     credentials: services.credentials,
     cases: services.cases,
+    team: services.team,
     async close() {
       for (const stream of eventStreams) stream.end()
+      // Closing services may still have something to say: nowhere to send it now.
+      eventStreams.clear()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await services.close()

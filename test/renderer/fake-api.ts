@@ -4,12 +4,28 @@ import type { IpcResult } from '../../shared/errors'
 
 type Answers = Partial<Record<InvokeName, () => Promise<IpcResult<unknown>>>>
 
-/** What screens may ask for without the test caring: an empty case book, video cache and journal. */
+/** What screens may ask for without the test caring: an empty case book, video cache and journal; team mode off. */
 const defaults: Answers = {
   getLockState: async () => ({ ok: true, value: { locked: false, officer: '', touchId: false } }),
   reportActivity: async () => ({ ok: true, value: null }),
   getVideoCache: async () => ({ ok: true, value: { videos: 0, bytes: 0 } }),
   getJournal: async () => ({ ok: true, value: { entries: [], integrity: { state: 'verified' } } }),
+  getTeam: async () => ({
+    ok: true,
+    value: {
+      status: {
+        enabled: false,
+        url: '',
+        user: '',
+        passwordSaved: false,
+        desk: 'desk-000000000000',
+        link: null,
+        settings: null,
+        admin: false,
+      },
+      cases: [],
+    },
+  }),
   getCaseBook: async () => ({
     ok: true,
     value: { state: 'open', rows: [], changes: 0, sync: { running: false, online: true } },

@@ -1,6 +1,6 @@
 import keytar from '@github/keytar'
 
-/** Every keychain entry the app makes under a service prefix: the officer's, the book's, the journal's, the media's, the lock's. */
+/** Every keychain entry the app makes under a service prefix: the officer's, the book's, the journal's, the media's, the lock's, the team's. */
 const ENTRIES: readonly [suffix: string, account: string][] = [
   ...['sandbox', 'prod'].flatMap((environment): [string, string][] => [
     [`.${environment}`, 'officer'],
@@ -12,6 +12,7 @@ const ENTRIES: readonly [suffix: string, account: string][] = [
   ['.journal', 'journal-head'],
   ['.media', 'media-key'],
   ['.lock', 'desk-lock'],
+  ['.team', 'officer'],
 ]
 
 /** Removes whatever a test (or the harness) left in the real keychain; where there is none, nothing was stored. */

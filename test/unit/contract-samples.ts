@@ -4,6 +4,7 @@ import { type Case, rowOf, type SyncState } from '../../shared/cases'
 import type { HandlerOutput, InvokeName } from '../../shared/contract'
 import type { Snapshot } from '../../shared/media'
 import { defaultSettings } from '../../shared/settings'
+import type { TeamCaseView, TeamSettings, TeamStatus } from '../../shared/team'
 
 const sampleCase: Case = {
   videoidPk: 16673,
@@ -21,6 +22,28 @@ const sampleSnapshot: Snapshot = {
   videoTimeSeconds: 1.5,
   takenAt: '2026-11-02T09:20:00.000Z',
   url: 'rao-media://media/case/16673/snapshot/1764400000000-0a1b2c3d',
+}
+const sampleTeamSettings: TeamSettings = {
+  twoStepMode: true,
+  fourEyes: true,
+  changedBy: 'chief',
+  changedAt: '2026-11-02T08:00:00.000Z',
+}
+const sampleTeamStatus: TeamStatus = {
+  enabled: true,
+  url: 'postgres://db.example.org/rao_team',
+  user: 'ana',
+  passwordSaved: true,
+  desk: 'desk-0a1b2c3d4e5f',
+  link: { online: true },
+  settings: sampleTeamSettings,
+  admin: false,
+}
+const sampleTeamCase: TeamCaseView = {
+  videoidPk: 16673,
+  status: 'VIDEOREVIEW',
+  claim: { officer: 'ben', desk: 'desk-a1b2c3d4e5f6', since: '2026-11-02T09:18:00.000Z' },
+  validatedBy: null,
 }
 const sampleCapture: Capture = {
   videoidPk: 16690,
@@ -131,6 +154,21 @@ export const sampleOutputs: { [N in InvokeName]: HandlerOutput<N> } = {
   unlockDesk: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: false },
   unlockDeskWithTouchId: { locked: false, officer: '9001800', unlockWith: 'pin', touchId: true },
   reportActivity: null,
+  getTeam: { status: sampleTeamStatus, cases: [sampleTeamCase] },
+  saveTeamSetup: sampleTeamStatus,
+  checkTeamConnection: {
+    serverVersion: '15.8',
+    schemaVersion: 3,
+    appSchemaVersion: 3,
+    role: 'ana',
+    officer: true,
+    admin: false,
+    tls: true,
+  },
+  changeTeamSettings: sampleTeamSettings,
+  openTeamCase: sampleTeamCase,
+  leaveTeamCase: null,
+  takeNextCase: sampleTeamCase,
 }
 
 /** Handlers that answer the samples, each a spy the test can inspect. */

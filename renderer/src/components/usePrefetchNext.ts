@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react'
 import { nextPendingCase } from '../queue/queue-model'
-import { useCases, useMedia, useSettings } from '../stores/context'
+import { useCases, useMedia } from '../stores/context'
+import { useTwoStepMode } from '../views/TeamNotices'
 
 /**
  * While a case is on screen, the next pending case's video downloads in the background, so that it
@@ -8,7 +9,7 @@ import { useCases, useMedia, useSettings } from '../stores/context'
  * room) and stops the download ahead of any case that is no longer next.
  */
 export function usePrefetchNext(current: number): void {
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const twoStepMode = useTwoStepMode()
   const rows = useCases((state) => state.rows)
   const next = useMemo(
     () => nextPendingCase(rows, current, twoStepMode)?.videoidPk,

@@ -9,6 +9,7 @@ import { createLockStore, type LockStore, type LockStoreState } from './lock-sto
 import { createMediaStore, type MediaState, type MediaStore } from './media-store'
 import { createNavigationStore, type NavigationState, type NavigationStore } from './navigation-store'
 import { createSettingsStore, type SettingsState, type SettingsStore } from './settings-store'
+import { createTeamStore, type TeamState, type TeamStore } from './team-store'
 
 export interface Stores {
   /** `window.rao` itself, for the few calls that change no state (an export, say). */
@@ -21,6 +22,7 @@ export interface Stores {
   decisions: DecisionsStore
   capture: CaptureStore
   lock: LockStore
+  team: TeamStore
 }
 
 export const createStores = (api: RaoApi): Stores => ({
@@ -33,6 +35,7 @@ export const createStores = (api: RaoApi): Stores => ({
   decisions: createDecisionsStore(api),
   capture: createCaptureStore(api),
   lock: createLockStore(api),
+  team: createTeamStore(api),
 })
 
 const StoresContext = createContext<Stores | null>(null)
@@ -77,6 +80,10 @@ export function useCapture<T>(selector: (state: CaptureState) => T): T {
 
 export function useLock<T>(selector: (state: LockStoreState) => T): T {
   return useStore(useStores().lock, selector)
+}
+
+export function useTeam<T>(selector: (state: TeamState) => T): T {
+  return useStore(useStores().team, selector)
 }
 
 export const useStoresApi = (): RaoApi => useStores().api

@@ -1,3 +1,4 @@
+import type { TFunction } from 'i18next'
 import { type ClipboardEvent, type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
@@ -348,10 +349,7 @@ function AddOutcome({ state }: { state: AddState }) {
   )
 }
 
-function summaryOf(
-  results: Extract<AddCasesResult, { kind: 'lines' }>['results'],
-  t: ReturnType<typeof useTranslation>['t'],
-) {
+function summaryOf(results: Extract<AddCasesResult, { kind: 'lines' }>['results'], t: TFunction): string {
   const count = (...outcomes: string[]) => results.filter((line) => outcomes.includes(line.outcome)).length
   return t('add.summary', {
     added: count('added', 'added_unchecked'),

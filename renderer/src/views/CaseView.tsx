@@ -7,12 +7,13 @@ import { formatDateTime } from '../components/format'
 import { isTyping } from '../components/typing'
 import { useNow } from '../components/useNow'
 import { usePrefetchNext } from '../components/usePrefetchNext'
-import { useCases, useDecisions, useNavigation, useSettings } from '../stores/context'
+import { useCases, useDecisions, useNavigation } from '../stores/context'
 import { CaptureEntry } from './capture/CaptureEntry'
 import { HelpDialog } from './HelpDialog'
 import { Player } from './Player'
 import { ReviewPanel } from './ReviewPanel'
 import { Snapshots } from './Snapshots'
+import { useTeamClaim, useTwoStepMode } from './TeamNotices'
 
 /**
  * One case, laid out for one decision: at 1280 px and wider, the video large on one side and, on the
@@ -30,9 +31,10 @@ export function CaseView({ videoidPk }: { videoidPk: number }) {
   const go = useNavigation((state) => state.go)
   const heading = useRef<HTMLHeadingElement>(null)
   const name = useCaseName()
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const twoStepMode = useTwoStepMode()
   const [help, setHelp] = useState(false)
   const openHelp = useCallback(() => setHelp(true), [])
+  useTeamClaim(videoidPk)
 
   useEffect(() => {
     void openCase(videoidPk)

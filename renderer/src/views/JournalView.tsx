@@ -1,4 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
+import type { TFunction } from 'i18next'
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import {
@@ -303,10 +304,8 @@ function JournalRow({ entry, index }: { entry: JournalEntry; index: number }) {
   )
 }
 
-type T = ReturnType<typeof useTranslation>['t']
-
 /** An entry's columns in the officer's words, whatever its kind. */
-function entryWords(entry: JournalEntry, t: T): { what: string; outcome: string; text: string } {
+function entryWords(entry: JournalEntry, t: TFunction): { what: string; outcome: string; text: string } {
   switch (entry.type) {
     case 'decision':
       return {

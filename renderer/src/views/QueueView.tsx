@@ -24,9 +24,10 @@ import {
   searchTexts,
   visibleCases,
 } from '../queue/queue-model'
-import { useCases, useCredentials, useNavigation, useSettings } from '../stores/context'
+import { useCases, useCredentials, useNavigation } from '../stores/context'
 import { CaseBookProblem } from './CaseBookProblem'
 import { SyncBar } from './SyncBar'
+import { TakeNextButton, TeamClaimBadge, useTwoStepMode } from './TeamNotices'
 
 const ROW_HEIGHT = 64
 
@@ -104,7 +105,7 @@ export function QueueView() {
 function Queue({ rows }: { rows: ReadonlyMap<number, RowFacts> }) {
   const { t } = useTranslation()
   const people = useCases((state) => state.people)
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const twoStepMode = useTwoStepMode()
   const view = useNavigation((state) => state.queue)
   const setQueue = useNavigation((state) => state.setQueue)
   const go = useNavigation((state) => state.go)
@@ -212,6 +213,7 @@ function Queue({ rows }: { rows: ReadonlyMap<number, RowFacts> }) {
   return (
     <>
       <div className="queue-tools">
+        <TakeNextButton />
         <div className="field search">
           <label htmlFor={searchId}>{t('queue.search')}</label>
           <input
@@ -341,6 +343,7 @@ const QueueRow = memo(function QueueRow({
       </span>
       <span className="row-badges">
         {!item.pairVerified && <span className="badge unverified">{t('queue.unverified')}</span>}
+        <TeamClaimBadge videoidPk={item.videoidPk} />
         <StatusBadge item={item} twoStepMode={twoStepMode} />
       </span>
       <span className="row-age muted">

@@ -22,13 +22,14 @@ import { isTyping } from '../components/typing'
 import { nextPendingCase } from '../queue/queue-model'
 import { useCases, useDecisions, useMedia, useNavigation, useSettings } from '../stores/context'
 import { emptyChecklist, type ReasonDraft } from '../stores/decisions-store'
+import { TeamHoldNotice, useTakeNext, useTeamHold, useTeamOn, useTwoStepMode } from './TeamNotices'
 
 const DRAFT_SAVE_MS = 400
 
 /** The checklist, the decisions this case allows, and the way to the next one. */
 export function ReviewPanel({ item }: { item: Case }) {
   const { t, i18n } = useTranslation()
-  const twoStepMode = useSettings((state) => state.settings?.twoStepMode ?? false)
+  const twoStepMode = useTwoStepMode()
   const openNext = useSettings((state) => state.settings?.openNextAfterDecision ?? true)
   const reasonSetting = useSettings((state) => state.settings?.reasonLanguage ?? 'ui')
   const language: ReasonLanguage =
@@ -68,11 +69,17 @@ export function ReviewPanel({ item }: { item: Case }) {
   const canCancel = !item.gone && ALLOWED_FROM.cancel.includes(item.status)
   const complete = isChecklistComplete(checklist)
   const reasonReady = reason.code !== '' && (reason.code !== 'other' || reason.text.trim() !== '')
+  // In team mode, this officer's claim (and the team database) first.
+  const hold = useTeamHold(item)
   // A lost answer not settled yet: nothing is sent on this case until its status tells.
-  const busy = sending !== null || decisions?.unknown !== undefined
+  const busy = sending !== null || decisions?.unknown !== undefined || hold !== null
 
   const nextPending = () => nextPendingCase(rows, item.videoidPk, twoStepMode)
+  // In team mode the next case is the one the team gives this officer, claimed.
+  const teamOn = useTeamOn()
+  const takeNext = useTakeNext()
   const openNextCase = () => {
+    if (teamOn) return void takeNext()
     const next = nextPending()
     go(next ? { name: 'case', videoidPk: next.videoidPk } : { name: 'queue' })
   }
@@ -144,6 +151,7 @@ export function ReviewPanel({ item }: { item: Case }) {
           <p>{t('review.pairUnverifiedBody')}</p>
         </div>
       )}
+      {hold && <TeamHoldNotice hold={hold} />}
       {decisions && <PendingDecision decisions={decisions} />}
       <ChecklistFields
         videoidPk={item.videoidPk}

@@ -16,6 +16,8 @@ import { focusOnArrival } from '../components/focus'
 import { formatSize } from '../components/format'
 import { useShortcut } from '../components/useShortcut'
 import { useMedia, useSettings } from '../stores/context'
+import { useTeamOn } from './TeamNotices'
+import { TeamPanel } from './TeamPanel'
 
 export function SettingsView() {
   const { t } = useTranslation()
@@ -57,6 +59,7 @@ export function SettingsView() {
       <p className="muted">{t('settings.intro')}</p>
       <SettingsForm saved={settings} />
       <ConnectionPanel savedUrl={settings.optimizerUrl} />
+      <TeamPanel />
       <VideoCachePanel retentionDays={settings.videoRetentionDays} />
     </section>
   )
@@ -66,6 +69,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
   const { t } = useTranslation()
   const save = useSettings((state) => state.save)
   const saveSettings = useSettings((state) => state.saveSettings)
+  const teamOn = useTeamOn()
   const [draft, setDraft] = useState(saved)
   const [touched, setTouched] = useState(false)
   const [badNumbers, setBadNumbers] = useState<ReadonlySet<string>>(new Set())
@@ -215,6 +219,7 @@ function SettingsForm({ saved }: { saved: Settings }) {
         onChange={(prefetchNextVideo) => update({ prefetchNextVideo })}
       />
 
+      {teamOn && <p className="notice notice-warning">{t('team.localReplaced')}</p>}
       <Toggle
         label={t('settings.twoStep')}
         hint={t('settings.twoStepHint')}

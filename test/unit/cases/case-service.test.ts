@@ -327,6 +327,32 @@ describe('case book: status sync', () => {
     await restarted.close()
   })
 
+  it('keeps every answer of a long round, those that arrive while earlier ones are being written too', async () => {
+    const created = Array.from({ length: 64 }, (_, index) =>
+      world.simulator.state.addCase({
+        mode: 'one-step',
+        email: `signer.${index}@example.org`,
+        mobilePhoneNumber: '+34 600 000 000',
+        registrationAuthority: '1400',
+        profile: 'PFnubeQAFCiudadano',
+      }),
+    )
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.addCases({
+      text: created.map((item) => `${item.videoidPk},${item.requestPk}`).join('\n'),
+    })
+    for (const item of created) item.status = 'VIDEOREVIEW'
+    // Slow answers: the round lasts several of its 300 ms writes, with reads under way at each.
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 100 }, times: 1_000 })
+    await app.handlers.syncCases(undefined)
+    const statuses = (await openCases(app)).filter((item) =>
+      created.some((one) => one.videoidPk === item.videoidPk),
+    )
+    expect(statuses.filter((item) => item.status !== 'VIDEOREVIEW').map((item) => item.videoidPk)).toEqual([])
+    expect(statuses).toHaveLength(64)
+    await app.close()
+  })
+
   it('says offline when the Optimizer is away, keeps every case, and comes back online', async () => {
     const app = servicesFor(world.dataDir, world.service, world.simulator.url)
     await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })

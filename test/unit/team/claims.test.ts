@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deskStore, type Officer, seedCases, teamCluster } from './fixtures'
+import { connectAs, deskStore, type Officer, SCOPE, seedCases, teamCluster } from './fixtures'
 
 describe('claims and take-next', () => {
   let team: Awaited<ReturnType<typeof teamCluster>>
@@ -94,6 +94,25 @@ describe('claims and take-next', () => {
        WHERE c.status = 'VIDEOREVIEW' AND cl.until > now()`,
     )
     expect(Number(holders.rows[0]?.n)).toBe(120)
+  })
+
+  it('gives a free case while another desk is sharing it (its row locked for the upsert)', async () => {
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'ENROLLREADY'`)
+    await seedCases(team.admin, 3000, 2)
+    // Another desk shares both cases in a transaction still open: the rows are locked until it ends.
+    const sharing = team.track(await connectAs(team.cluster, officers[6] as Officer))
+    await sharing.query('BEGIN')
+    await sharing.query(
+      `INSERT INTO rao_team.cases AS c (optimizer, environment, videoid_pk, request_pk, pair_verified, status)
+       SELECT $1, $2, v, v + 500000, true, 'VIDEOREVIEW' FROM generate_series(3000, 3001) AS v
+       ON CONFLICT (optimizer, environment, videoid_pk) DO UPDATE SET status = excluded.status`,
+      [SCOPE.optimizer, SCOPE.environment],
+    )
+    try {
+      expect(await desk(7).takeNext()).toMatchObject({ videoidPk: 3000, claim: { officer: 'officer_7' } })
+    } finally {
+      await sharing.query('ROLLBACK')
+    }
   })
 
   it('takes approvals in two-step mode only, and never gives an officer a case they validated', async () => {

@@ -14,11 +14,11 @@ export interface Officer {
 }
 
 /** A client connected as the cluster's superuser, for set-up and for what only an admin may see. */
-export async function superuser(cluster: Cluster): Promise<pg.Client> {
+export async function superuser(cluster: Cluster, database = 'rao_team'): Promise<pg.Client> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port: cluster.port,
-    database: 'rao_team',
+    database,
     user: 'rao_test_superuser',
     password: cluster.superuserPassword,
   })
@@ -28,11 +28,15 @@ export async function superuser(cluster: Cluster): Promise<pg.Client> {
 }
 
 /** A plain SQL connection as a login role, as `psql` would make it. */
-export async function connectAs(cluster: Cluster, officer: Officer): Promise<pg.Client> {
+export async function connectAs(
+  cluster: Cluster,
+  officer: Officer,
+  database = 'rao_team',
+): Promise<pg.Client> {
   const client = new pg.Client({
     host: '127.0.0.1',
     port: cluster.port,
-    database: 'rao_team',
+    database,
     user: officer.role,
     password: officer.password,
   })

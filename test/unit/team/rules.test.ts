@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decisionActions, decisionPhases } from '../../../shared/decisions'
 import { AppError } from '../../../shared/errors'
 import { connectAs, deskStore, type Officer, SCOPE, seedCases, teamCluster } from './fixtures'
 
@@ -268,6 +269,47 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     expect(await store.checkJournal()).toMatchObject({ ok: true })
   })
 
+  it('keeps a desk’s entry once, however often and however at once it is written again', async () => {
+    const store = team.track(deskStore(team.cluster, ana).store)
+    const other = team.track(deskStore(team.cluster, ana).store)
+    expect((await store.claim(106)).claimed).toBe(true)
+    const local = (seq: number) => ({ seq, mac: 'c'.repeat(64), time: '2026-03-02T10:00:00.000Z' })
+    const intended = await store.recordIntended({ videoidPk: 106, action: 'approve', local: local(7) })
+    // Its answer lost: written again, the database gives back the first.
+    expect(await store.recordIntended({ videoidPk: 106, action: 'approve', local: local(7) })).toEqual(
+      intended,
+    )
+    expect(await store.intendedSeqOf(7)).toBe(intended.seq)
+    expect(await store.intendedSeqOf(8)).toBeNull()
+    // The outcome replayed after a restart: twice at once, from two connections, and once more after.
+    const outcome = { intendedSeq: intended.seq, phase: 'done' as const, local: local(8) }
+    const [first, second] = await Promise.all([store.recordOutcome(outcome), other.recordOutcome(outcome)])
+    expect(second).toEqual(first)
+    expect(await store.recordOutcome(outcome)).toEqual(first)
+    const rows = await team.admin.query(
+      `SELECT phase FROM rao_team.journal WHERE officer = 'ana' AND desk = 'desk-ana' AND local_seq IN (7, 8)`,
+    )
+    expect(rows.rows.map((row) => row.phase).sort()).toEqual(['done', 'intended'])
+    // Another entry under a number already used is a mistake, and says so.
+    await expect(
+      store.recordOutcome({ intendedSeq: intended.seq, phase: 'refused', local: local(8) }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
+    // Another officer writing a row that names Ana's desk blocks none of her numbers.
+    expect(
+      await refusal(
+        benSql,
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase, intended_seq, local_seq)
+         VALUES ('desk-ana', $1, 'approve', 'done', $2, 9)`,
+        [await caseId(benSql, 106), intended.seq],
+      ),
+    ).toBe('ok')
+    expect((await store.claim(107)).claimed).toBe(true)
+    expect(await store.recordIntended({ videoidPk: 107, action: 'approve', local: local(9) })).toMatchObject({
+      seq: expect.any(Number),
+    })
+    expect(await store.checkJournal()).toMatchObject({ ok: true })
+  })
+
   it('keeps the journal chained, hashed by the database, and finds an entry changed behind its back', async () => {
     const store = team.track(deskStore(team.cluster, ana).store)
     expect(await store.checkJournal()).toEqual({ ok: true, entries: expect.any(Number) })
@@ -283,6 +325,20 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     await team.admin.query(`UPDATE rao_team.journal SET reason = 'edited' WHERE seq = 2`)
     await team.admin.query('ALTER TABLE rao_team.journal ENABLE TRIGGER frozen')
     expect(await store.checkJournal()).toEqual({ ok: false, brokenAt: 2, problem: 'this entry was changed' })
+  })
+
+  it('accepts in the journal exactly the actions and phases the app journals', async () => {
+    const { rows } = await team.admin.query<{ definition: string }>(
+      `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+       WHERE conrelid = 'rao_team.journal'::regclass AND contype = 'c'`,
+    )
+    /** The words a CHECK (column IN (...)) allows, as the database keeps it. */
+    const allowed = (column: string) => {
+      const definition = rows.find((row) => row.definition.includes(`(${column} = ANY`))?.definition ?? ''
+      return [...definition.matchAll(/'([a-z_]+)'::text/g)].map((match) => match[1]).sort()
+    }
+    expect(allowed('action')).toEqual([...decisionActions].sort())
+    expect(allowed('phase')).toEqual([...decisionPhases].sort())
   })
 
   it('gives the store’s refusals as typed errors', async () => {

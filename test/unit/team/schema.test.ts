@@ -86,7 +86,11 @@ describe('the schema is the app’s: versioned, upgraded on connect under a lock
     expect(byCommand.to).toBe(SCHEMA_VERSION)
     for (const desk of desks) expect(desk.states.filter((state) => !state.online)).toEqual([])
     const applied = await admin.query('SELECT version, applied_by FROM rao_team.migrations ORDER BY version')
-    expect(applied.rows).toEqual([{ version: 1, applied_by: 'chief' }])
+    expect(applied.rows).toEqual([
+      { version: 1, applied_by: 'chief' },
+      { version: 2, applied_by: 'chief' },
+      { version: 3, applied_by: 'chief' },
+    ])
     const owner = await admin.query(
       `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
        WHERE relnamespace = 'rao_team'::regnamespace`,

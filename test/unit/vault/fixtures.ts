@@ -53,6 +53,7 @@ export function servicesFor(
       | 'touchId'
       | 'clock'
       | 'idleMinuteMs'
+      | 'team'
       | 'cacheFreeBytes'
       | 'maxVideoBytes'
     >
