@@ -79,7 +79,9 @@ async function takeImages(page: Page) {
   for (const slot of ['Front of the document', 'Back of the document', 'The signer’s face']) {
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: slot }) })
     await card.getByRole('button', { name: 'Take from the camera' }).click()
-    await expect(card.getByRole('img', { name: `${slot}, as kept` })).toBeVisible()
+    // A still waits for the camera's first frame: Chromium's fake camera, reading a .y4m file, can take
+    // well over the usual wait to start on a loaded two-core machine.
+    await expect(card.getByRole('img', { name: `${slot}, as kept` })).toBeVisible({ timeout: 30_000 })
     await expect(card.getByText(/^640 × 480, from the camera/)).toBeVisible()
   }
   await page.getByLabel('Choose a file: Photo on the document').setInputFiles({
