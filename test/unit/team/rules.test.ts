@@ -166,6 +166,18 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     )
     await claim(anaSql)
     expect(await approve(anaSql)).toBe('RD002')
+    // Nothing written after the validation's outcome makes it count as not done: not another officer's
+    // outcome of Ana's entry, not a second outcome of her own.
+    const outcome = (client: pg.Client, phase: string) =>
+      refusal(
+        client,
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase, intended_seq) VALUES ('a', $1, 'validate', $2, $3)`,
+        [id, phase, intended.rows[0].seq],
+      )
+    expect(await outcome(benSql, 'settled_not_done')).toBe('RD006')
+    for (const phase of ['refused', 'not_sent', 'settled_not_done', 'unknown', 'done'])
+      expect(await outcome(anaSql, phase)).toBe('RD007')
+    expect(await approve(anaSql)).toBe('RD002')
     // Ben may: the claim is released by the validation's outcome, and he takes it.
     await anaSql.query(`UPDATE rao_team.claims SET until = now() WHERE case_id = $1`, [id])
     await claim(benSql)
@@ -282,6 +294,10 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     expect(await store.intendedSeqOf(7)).toBe(intended.seq)
     expect(await store.intendedSeqOf(8)).toBeNull()
     // The outcome replayed after a restart: twice at once, from two connections, and once more after.
+    // A "done" moves the case only to a status its action produces: an approval never cancels.
+    await expect(
+      store.recordOutcome({ intendedSeq: intended.seq, phase: 'done', status: 'CANCELLED' }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
     const outcome = { intendedSeq: intended.seq, phase: 'done' as const, local: local(8) }
     const [first, second] = await Promise.all([store.recordOutcome(outcome), other.recordOutcome(outcome)])
     expect(second).toEqual(first)
@@ -294,7 +310,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     await expect(
       store.recordOutcome({ intendedSeq: intended.seq, phase: 'refused', local: local(8) }),
     ).rejects.toMatchObject({ code: 'invalid_input' })
-    // Another officer writing a row that names Ana's desk blocks none of her numbers.
+    // Another officer cannot write an outcome of Ana's entry, even one naming her desk and a number of hers.
     expect(
       await refusal(
         benSql,
@@ -302,7 +318,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
          VALUES ('desk-ana', $1, 'approve', 'done', $2, 9)`,
         [await caseId(benSql, 106), intended.seq],
       ),
-    ).toBe('ok')
+    ).toBe('RD006')
     expect((await store.claim(107)).claimed).toBe(true)
     expect(await store.recordIntended({ videoidPk: 107, action: 'approve', local: local(9) })).toMatchObject({
       seq: expect.any(Number),
