@@ -2,6 +2,9 @@
  * Outcomes only from the officer who wrote the intended entry, and none after a final one: four eyes read
  * "who validated" from the journal, so an outcome written by anyone, or a later "not done" after a "done",
  * let the validating officer approve. A "done" moves the case only to a status its action can produce.
+ *
+ * A live claim is its desk's: the same officer on a second desk neither takes nor renews it, and writes
+ * no intended entry under it, so two desks of one officer never both decide a case.
  */
 export const sql = `
 -- Outcomes after which nothing is left to settle, as the desks' own journals count them.
@@ -28,6 +31,22 @@ CREATE OR REPLACE FUNCTION rao_team.validated_by(p_case bigint, p_officer text) 
         WHERE o.intended_seq = i.seq AND o.phase IN ('refused', 'not_sent', 'settled_not_done')))
 $$;
 
+-- Since when the holder has held it: kept while the same desk renews a live claim. A live claim moves to
+-- no other desk (RLS already keeps it from other officers): the change is skipped, as a policy's would be.
+CREATE OR REPLACE FUNCTION rao_team.claims_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.until > now() AND (NEW.officer, NEW.desk) IS DISTINCT FROM (OLD.officer, OLD.desk) THEN
+    RETURN NULL;
+  END IF;
+  IF OLD.until <= now() THEN
+    NEW.since := now();
+  ELSE
+    NEW.since := OLD.since;
+  END IF;
+  NEW.xid := pg_current_xact_id();
+  RETURN NEW;
+END $$;
+
 CREATE OR REPLACE FUNCTION rao_team.journal_append() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = rao_team, pg_temp AS $$
 DECLARE
@@ -52,10 +71,11 @@ BEGIN
     -- The officer's own live claim, checked and extended in this transaction so that it covers the
     -- send; its row stays locked until commit, so no one takes the case in between.
     UPDATE rao_team.claims SET until = greatest(until, clock_timestamp() + interval '2 minutes')
-      WHERE case_id = NEW.case_id AND officer = actor AND until > clock_timestamp()
+      WHERE case_id = NEW.case_id AND officer = actor AND desk = NEW.desk AND until > clock_timestamp()
       RETURNING * INTO held;
     IF NOT FOUND THEN
-      RAISE EXCEPTION '% holds no live claim on case %', actor, the_case.videoid_pk USING ERRCODE = 'RD001';
+      RAISE EXCEPTION '% holds no live claim on case % at desk %', actor, the_case.videoid_pk, NEW.desk
+        USING ERRCODE = 'RD001';
     END IF;
     IF NEW.action = 'approve' AND (SELECT four_eyes FROM rao_team.settings)
        AND rao_team.validated_by(NEW.case_id, actor) THEN
@@ -87,7 +107,8 @@ BEGIN
       END IF;
       UPDATE rao_team.cases SET status = coalesce(NEW.status_read, (rao_team.took_effect_statuses(NEW.action))[1])
         WHERE id = NEW.case_id;
-      UPDATE rao_team.claims SET until = now() WHERE case_id = NEW.case_id AND officer = actor AND until > now();
+      UPDATE rao_team.claims SET until = now()
+        WHERE case_id = NEW.case_id AND officer = actor AND desk = NEW.desk AND until > now();
     END IF;
   END IF;
 

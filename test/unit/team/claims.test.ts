@@ -42,6 +42,32 @@ describe('claims and take-next', () => {
     await expect(a.claim(424242)).rejects.toMatchObject({ code: 'not_found' })
   })
 
+  it('keeps a live claim with its desk: the same officer on another desk neither takes, renews nor decides under it', async () => {
+    await seedCases(team.admin, 20, 1)
+    const officer = officers[8] as Officer
+    const first = team.track(deskStore(team.cluster, officer, { desk: 'front' }).store)
+    const second = team.track(deskStore(team.cluster, officer, { desk: 'back' }).store)
+    expect(await first.claim(20)).toMatchObject({ claimed: true, case: { claim: { desk: 'front' } } })
+    expect(await second.claim(20)).toMatchObject({ claimed: false, case: { claim: { desk: 'front' } } })
+    await expect(
+      second.recordIntended({ videoidPk: 20, action: 'refuse', reason: 'r' }),
+    ).rejects.toMatchObject({
+      code: 'team_no_claim',
+    })
+    expect(await second.release(20)).toBe(false)
+    // Plain SQL as the same officer cannot move the live claim to another desk either.
+    const sql = team.track(await connectAs(team.cluster, officer))
+    const moved = await sql.query(
+      `UPDATE rao_team.claims cl SET desk = 'back', until = now() + interval '5 minutes' FROM rao_team.cases c
+       WHERE cl.case_id = c.id AND c.videoid_pk = 20`,
+    )
+    expect(moved.rowCount).toBe(0)
+    expect((await first.readCase(20))?.claim).toMatchObject({ officer: officer.role, desk: 'front' })
+    expect(await first.recordIntended({ videoidPk: 20, action: 'refuse', reason: 'r' })).toMatchObject({
+      seq: expect.any(Number),
+    })
+  })
+
   it('lets a claim expire by the database’s clock', async () => {
     await seedCases(team.admin, 10, 1)
     const [a, b] = [desk(2, 2), desk(3)]

@@ -93,7 +93,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     const intend = (client: pg.Client) =>
       refusal(
         client,
-        `INSERT INTO rao_team.journal (desk, case_id, action, phase) VALUES ('d', $1, 'refuse', 'intended')`,
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase) VALUES ('a', $1, 'refuse', 'intended')`,
         [id],
       )
     expect(await intend(benSql)).toBe('RD001') // no claim at all
@@ -138,7 +138,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     const id = await caseId(anaSql, 103)
     const claim = (client: pg.Client) =>
       client.query(
-        `UPDATE rao_team.claims SET officer = current_user, desk = 'x', until = now() + interval '5 minutes' WHERE case_id = $1`,
+        `UPDATE rao_team.claims SET officer = current_user, desk = 'a', until = now() + interval '5 minutes' WHERE case_id = $1`,
         [id],
       )
     await claim(anaSql)
