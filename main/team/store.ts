@@ -351,14 +351,18 @@ export function createTeamStore(options: TeamStoreOptions) {
       return { claimed: Boolean(rowCount), case: found }
     },
 
-    /** Ends this desk's claim on a case (leaving it, or after deciding); false when there was none. */
+    /**
+     * Ends this desk's claim on a case (leaving it, or after deciding); false when there was none, or when
+     * a decision on the case still waits for its outcome (the claim then runs to its lease).
+     */
     async release(videoidPk: number): Promise<boolean> {
       const pk = parse(teamPkSchema, videoidPk)
       const { optimizer, environment } = scope()
       const { rowCount } = await query(
         `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c
          WHERE cl.case_id = c.id AND c.optimizer = $1 AND c.environment = $2 AND c.videoid_pk = $3
-           AND cl.officer = current_user AND cl.desk = $4 AND cl.until > now()`,
+           AND cl.officer = current_user AND cl.desk = $4 AND cl.until > now()
+           AND NOT EXISTS (SELECT 1 FROM rao_team.unsettled_on(c.id))`,
         [optimizer, environment, pk, desk],
       )
       return Boolean(rowCount)

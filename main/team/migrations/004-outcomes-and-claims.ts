@@ -5,6 +5,10 @@
  *
  * A live claim is its desk's: the same officer on a second desk neither takes nor renews it, and writes
  * no intended entry under it, so two desks of one officer never both decide a case.
+ *
+ * A decision whose outcome is not known yet (in flight, or its answer lost) keeps the case with its desk
+ * until that desk settles it: no one else claims it, takes it next or writes an intended entry on it,
+ * even after the claim itself has ended.
  */
 export const sql = `
 -- Outcomes after which nothing is left to settle, as the desks' own journals count them.
@@ -31,11 +35,30 @@ CREATE OR REPLACE FUNCTION rao_team.validated_by(p_case bigint, p_officer text) 
         WHERE o.intended_seq = i.seq AND o.phase IN ('refused', 'not_sent', 'settled_not_done')))
 $$;
 
+-- The officer and desk of each decision on a case still waiting for its final outcome. Counted for an
+-- hour and five minutes from the intended entry: the longest settle window a desk allows (an hour, from
+-- the lost answer) after the send the claim's extension covers; past it, a desk that never came back
+-- holds the case no longer, and the Optimizer's status judges what was decided.
+CREATE FUNCTION rao_team.unsettled_on(p_case bigint) RETURNS TABLE (officer text, desk text)
+LANGUAGE sql STABLE AS $$
+  SELECT i.officer, i.desk FROM rao_team.journal i
+  WHERE i.case_id = p_case AND i.phase = 'intended' AND i.at > now() - interval '65 minutes'
+    AND NOT EXISTS (SELECT 1 FROM rao_team.journal o WHERE o.intended_seq = i.seq AND rao_team.final_phase(o.phase))
+$$;
+
+CREATE FUNCTION rao_team.unsettled_elsewhere(p_case bigint, p_officer text, p_desk text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM rao_team.unsettled_on(p_case) u WHERE (u.officer, u.desk) IS DISTINCT FROM (p_officer, p_desk))
+$$;
+
 -- Since when the holder has held it: kept while the same desk renews a live claim. A live claim moves to
 -- no other desk (RLS already keeps it from other officers): the change is skipped, as a policy's would be.
 CREATE OR REPLACE FUNCTION rao_team.claims_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF OLD.until > now() AND (NEW.officer, NEW.desk) IS DISTINCT FROM (OLD.officer, OLD.desk) THEN
+    RETURN NULL;
+  END IF;
+  IF NEW.until > now() AND rao_team.unsettled_elsewhere(OLD.case_id, NEW.officer, NEW.desk) THEN
     RETURN NULL;
   END IF;
   IF OLD.until <= now() THEN
@@ -68,6 +91,9 @@ BEGIN
   NEW.claim_until := NULL;
 
   IF NEW.phase = 'intended' THEN
+    IF rao_team.unsettled_elsewhere(NEW.case_id, actor, NEW.desk) THEN
+      RAISE EXCEPTION 'a decision on case % awaits its outcome', the_case.videoid_pk USING ERRCODE = 'RD008';
+    END IF;
     -- The officer's own live claim, checked and extended in this transaction so that it covers the
     -- send; its row stays locked until commit, so no one takes the case in between.
     UPDATE rao_team.claims SET until = greatest(until, clock_timestamp() + interval '2 minutes')
@@ -119,5 +145,46 @@ BEGIN
   NEW.hash := rao_team.journal_hash(NEW);
   UPDATE rao_team.journal_head SET hash = NEW.hash;
   RETURN NEW;
+END $$;
+
+-- Take next passes by a case another desk's decision still holds.
+CREATE OR REPLACE FUNCTION rao_team.take_next(p_optimizer text, p_environment text, p_desk text, p_lease_seconds integer)
+RETURNS SETOF rao_team.case_view LANGUAGE plpgsql AS $$
+DECLARE
+  s rao_team.settings;
+  taken bigint;
+BEGIN
+  SELECT * INTO s FROM rao_team.settings;
+  FOR round IN 1..10 LOOP
+    WITH candidate AS (
+      SELECT c.id FROM rao_team.cases c JOIN rao_team.claims cl ON cl.case_id = c.id
+      WHERE c.optimizer = p_optimizer AND c.environment = p_environment
+        AND (c.status = 'VIDEOREVIEW' OR (c.status = 'CREATED' AND s.two_step))
+        AND cl.until <= now()
+        AND NOT (c.status = 'CREATED' AND s.four_eyes AND rao_team.validated_by(c.id, current_user))
+        AND NOT rao_team.unsettled_elsewhere(c.id, current_user, p_desk)
+      ORDER BY c.status_since, c.id
+      LIMIT 1
+      FOR NO KEY UPDATE OF cl SKIP LOCKED
+    )
+    UPDATE rao_team.claims cl SET officer = current_user, desk = p_desk,
+      until = now() + make_interval(secs => p_lease_seconds)
+    FROM candidate WHERE cl.case_id = candidate.id
+    RETURNING cl.case_id INTO taken;
+    IF taken IS NOT NULL THEN
+      RETURN QUERY SELECT * FROM rao_team.case_view WHERE id = taken;
+      RETURN;
+    END IF;
+    IF NOT EXISTS (
+      SELECT 1 FROM rao_team.cases c JOIN rao_team.claims cl ON cl.case_id = c.id
+      WHERE c.optimizer = p_optimizer AND c.environment = p_environment
+        AND (c.status = 'VIDEOREVIEW' OR (c.status = 'CREATED' AND s.two_step))
+        AND cl.until <= now()
+        AND NOT (c.status = 'CREATED' AND s.four_eyes AND rao_team.validated_by(c.id, current_user))
+        AND NOT rao_team.unsettled_elsewhere(c.id, current_user, p_desk)
+    ) THEN
+      RETURN;
+    END IF;
+  END LOOP;
 END $$;
 `

@@ -68,6 +68,48 @@ describe('claims and take-next', () => {
     })
   })
 
+  it('keeps a case with the desk whose decision waits for its outcome, even once its claim has ended', async () => {
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'ENROLLREADY'`)
+    await seedCases(team.admin, 30, 1)
+    const [a, b] = [desk(9), desk(10)]
+    expect((await a.claim(30)).claimed).toBe(true)
+    const { seq } = await a.recordIntended({ videoidPk: 30, action: 'approve' })
+    await a.recordOutcome({ intendedSeq: seq, phase: 'unknown', errorCode: 'timeout' })
+    // Leaving the case does not end the claim while the approval may have taken effect.
+    expect(await a.release(30)).toBe(false)
+    expect((await b.readCase(30))?.claim).toMatchObject({ officer: 'officer_9' })
+    // The lease runs out (the desk was killed): still no one else claims it, takes it next or decides it.
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    expect(await b.claim(30)).toMatchObject({ claimed: false, case: { claim: null } })
+    expect(await b.takeNext()).toBeNull()
+    const sql = team.track(await connectAs(team.cluster, officers[10] as Officer))
+    const taken = await sql.query(
+      `UPDATE rao_team.claims cl SET officer = current_user, desk = 'desk-officer_10', until = now() + interval '5 minutes'
+       FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    expect(taken.rowCount).toBe(0)
+    // A claim handed over behind the rules' back still writes no intended entry.
+    await team.admin.query('ALTER TABLE rao_team.claims DISABLE TRIGGER stamp')
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET officer = 'officer_10', desk = 'desk-officer_10', until = now() + interval '5 minutes'
+       FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    await team.admin.query('ALTER TABLE rao_team.claims ENABLE TRIGGER stamp')
+    await expect(b.recordIntended({ videoidPk: 30, action: 'approve' })).rejects.toMatchObject({
+      code: 'team_no_claim',
+      message: expect.stringContaining('another desk'),
+    })
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    // Settled as not done by the first desk: the case is free again.
+    await a.recordOutcome({ intendedSeq: seq, phase: 'settled_not_done', status: 'VIDEOREVIEW' })
+    expect(await b.takeNext()).toMatchObject({ videoidPk: 30, claim: { officer: 'officer_10' } })
+    await b.release(30)
+  })
+
   it('lets a claim expire by the database’s clock', async () => {
     await seedCases(team.admin, 10, 1)
     const [a, b] = [desk(2, 2), desk(3)]
