@@ -333,14 +333,14 @@ export function createTeamStore(options: TeamStoreOptions) {
 
     /**
      * Claims a case, or renews this desk's claim; a live claim of another officer, or of this officer's
-     * other desk, is left as it is.
+     * other desk, is left as it is. A renewal never shortens the extension an intended entry gave it.
      */
     async claim(videoidPk: number): Promise<ClaimResult> {
       const pk = parse(teamPkSchema, videoidPk)
       const { optimizer, environment } = scope()
       const { rowCount } = await query(
         `UPDATE rao_team.claims cl SET officer = current_user, desk = $4,
-           until = now() + make_interval(secs => $5)
+           until = greatest(cl.until, now() + make_interval(secs => $5))
          FROM rao_team.cases c
          WHERE cl.case_id = c.id AND c.optimizer = $1 AND c.environment = $2 AND c.videoid_pk = $3
            AND ((cl.officer = current_user AND cl.desk = $4) OR cl.until <= now())`,

@@ -110,6 +110,19 @@ describe('claims and take-next', () => {
     await b.release(30)
   })
 
+  it('extends a claim through the send, and a renewal never shortens it', async () => {
+    await seedCases(team.admin, 40, 1)
+    const a = desk(11, 5)
+    expect((await a.claim(40)).case.claim?.expiresInMs).toBeLessThanOrEqual(5_000)
+    // The intended entry extends the 5 s lease to two minutes by the database's clock, to cover the send.
+    await a.recordIntended({ videoidPk: 40, action: 'refuse', reason: 'r' })
+    expect((await a.readCase(40))?.claim?.expiresInMs).toBeGreaterThan(110_000)
+    // The desk renews with its 5 s lease meanwhile: the claim keeps its two minutes.
+    const renewed = await a.claim(40)
+    expect(renewed.claimed).toBe(true)
+    expect(renewed.case.claim?.expiresInMs).toBeGreaterThan(110_000)
+  })
+
   it('lets a claim expire by the database’s clock', async () => {
     await seedCases(team.admin, 10, 1)
     const [a, b] = [desk(2, 2), desk(3)]
