@@ -390,7 +390,7 @@ export function createTeamStore(options: TeamStoreOptions) {
      */
     async recordIntended(input: TeamIntendedInput): Promise<{ seq: number; hash: string }> {
       const entry = parse(teamIntendedInputSchema, input)
-      const { optimizer, environment } = scope()
+      const { optimizer, environment } = entry.scope
       const row = await writeOnce(
         `INSERT INTO rao_team.journal (desk, case_id, action, phase, reason, reason_language, pair_confirmed,
            resend_of, attempt, local_seq, local_mac, local_time)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TeamScope } from '../../../shared/team'
 import { connectAs, deskStore, type Officer, SCOPE, seedCases, teamCluster } from './fixtures'
 
 describe('claims and take-next', () => {
@@ -50,7 +51,7 @@ describe('claims and take-next', () => {
     expect(await first.claim(20)).toMatchObject({ claimed: true, case: { claim: { desk: 'front' } } })
     expect(await second.claim(20)).toMatchObject({ claimed: false, case: { claim: { desk: 'front' } } })
     await expect(
-      second.recordIntended({ videoidPk: 20, action: 'refuse', reason: 'r' }),
+      second.recordIntended({ scope: SCOPE, videoidPk: 20, action: 'refuse', reason: 'r' }),
     ).rejects.toMatchObject({
       code: 'team_no_claim',
     })
@@ -63,7 +64,9 @@ describe('claims and take-next', () => {
     )
     expect(moved.rowCount).toBe(0)
     expect((await first.readCase(20))?.claim).toMatchObject({ officer: officer.role, desk: 'front' })
-    expect(await first.recordIntended({ videoidPk: 20, action: 'refuse', reason: 'r' })).toMatchObject({
+    expect(
+      await first.recordIntended({ scope: SCOPE, videoidPk: 20, action: 'refuse', reason: 'r' }),
+    ).toMatchObject({
       seq: expect.any(Number),
     })
   })
@@ -73,7 +76,7 @@ describe('claims and take-next', () => {
     await seedCases(team.admin, 30, 1)
     const [a, b] = [desk(9), desk(10)]
     expect((await a.claim(30)).claimed).toBe(true)
-    const { seq } = await a.recordIntended({ videoidPk: 30, action: 'approve' })
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 30, action: 'approve' })
     await a.recordOutcome({ intendedSeq: seq, phase: 'unknown', errorCode: 'timeout' })
     // Leaving the case does not end the claim while the approval may have taken effect.
     expect(await a.release(30)).toBe(false)
@@ -97,7 +100,7 @@ describe('claims and take-next', () => {
        FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
     )
     await team.admin.query('ALTER TABLE rao_team.claims ENABLE TRIGGER stamp')
-    await expect(b.recordIntended({ videoidPk: 30, action: 'approve' })).rejects.toMatchObject({
+    await expect(b.recordIntended({ scope: SCOPE, videoidPk: 30, action: 'approve' })).rejects.toMatchObject({
       code: 'team_no_claim',
       message: expect.stringContaining('another desk'),
     })
@@ -115,12 +118,28 @@ describe('claims and take-next', () => {
     const a = desk(11, 5)
     expect((await a.claim(40)).case.claim?.expiresInMs).toBeLessThanOrEqual(5_000)
     // The intended entry extends the 5 s lease to two minutes by the database's clock, to cover the send.
-    await a.recordIntended({ videoidPk: 40, action: 'refuse', reason: 'r' })
+    await a.recordIntended({ scope: SCOPE, videoidPk: 40, action: 'refuse', reason: 'r' })
     expect((await a.readCase(40))?.claim?.expiresInMs).toBeGreaterThan(110_000)
     // The desk renews with its 5 s lease meanwhile: the claim keeps its two minutes.
     const renewed = await a.claim(40)
     expect(renewed.claimed).toBe(true)
     expect(renewed.case.claim?.expiresInMs).toBeGreaterThan(110_000)
+  })
+
+  it('writes an intended entry in the decision’s scope, whatever the desk shows by then', async () => {
+    await seedCases(team.admin, 50, 1)
+    let shown: TeamScope = SCOPE
+    const officer = officers[11] as Officer
+    const a = team.track(deskStore(team.cluster, officer, { scope: () => shown }).store)
+    expect((await a.claim(50)).claimed).toBe(true)
+    // The officer switches to another Optimizer while the decision is on its way.
+    shown = { optimizer: 'https://other.example', environment: 'prod' }
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 50, action: 'refuse', reason: 'r' })
+    const written = await team.admin.query(
+      `SELECT c.optimizer, c.videoid_pk FROM rao_team.journal j JOIN rao_team.cases c ON c.id = j.case_id WHERE j.seq = $1`,
+      [seq],
+    )
+    expect(written.rows).toEqual([{ optimizer: SCOPE.optimizer, videoid_pk: '50' }])
   })
 
   it('lets a claim expire by the database’s clock', async () => {
@@ -138,7 +157,9 @@ describe('claims and take-next', () => {
     while ((await serverNow()) <= until) await new Promise((resolve) => setTimeout(resolve, 100))
     expect((await b.readCase(10))?.claim).toBeNull()
     // And the intended entry is refused under an expired claim.
-    await expect(a.recordIntended({ videoidPk: 10, action: 'refuse', reason: 'r' })).rejects.toMatchObject({
+    await expect(
+      a.recordIntended({ scope: SCOPE, videoidPk: 10, action: 'refuse', reason: 'r' }),
+    ).rejects.toMatchObject({
       code: 'team_no_claim',
     })
     expect(await b.claim(10)).toMatchObject({ claimed: true, case: { claim: { officer: 'officer_3' } } })
@@ -205,7 +226,7 @@ describe('claims and take-next', () => {
     // Officer 4 validated case 2000 (the journal says so), so take-next passes it by; officer 5 gets it.
     await team.admin.query(`UPDATE rao_team.cases SET status = 'VIDEOREVIEW' WHERE videoid_pk = 2000`)
     expect((await a.claim(2000)).claimed).toBe(true)
-    const { seq } = await a.recordIntended({ videoidPk: 2000, action: 'validate' })
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 2000, action: 'validate' })
     await a.recordOutcome({ intendedSeq: seq, phase: 'done' })
     const afterValidation = await a.readCase(2000)
     expect(afterValidation).toMatchObject({ status: 'CREATED', claim: null, validatedBy: 'officer_4' })

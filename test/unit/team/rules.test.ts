@@ -216,6 +216,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     expect((await store.claim(105)).claimed).toBe(true)
     const reason = `El documento no es legible — "copia" con \\ y '; DROP TABLE x; --`
     const intended = await store.recordIntended({
+      scope: SCOPE,
       videoidPk: 105,
       action: 'refuse',
       reason,
@@ -286,11 +287,16 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     const other = team.track(deskStore(team.cluster, ana).store)
     expect((await store.claim(106)).claimed).toBe(true)
     const local = (seq: number) => ({ seq, mac: 'c'.repeat(64), time: '2026-03-02T10:00:00.000Z' })
-    const intended = await store.recordIntended({ videoidPk: 106, action: 'approve', local: local(7) })
+    const intended = await store.recordIntended({
+      scope: SCOPE,
+      videoidPk: 106,
+      action: 'approve',
+      local: local(7),
+    })
     // Its answer lost: written again, the database gives back the first.
-    expect(await store.recordIntended({ videoidPk: 106, action: 'approve', local: local(7) })).toEqual(
-      intended,
-    )
+    expect(
+      await store.recordIntended({ scope: SCOPE, videoidPk: 106, action: 'approve', local: local(7) }),
+    ).toEqual(intended)
     expect(await store.intendedSeqOf(7)).toBe(intended.seq)
     expect(await store.intendedSeqOf(8)).toBeNull()
     // The outcome replayed after a restart: twice at once, from two connections, and once more after.
@@ -320,7 +326,9 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
       ),
     ).toBe('RD006')
     expect((await store.claim(107)).claimed).toBe(true)
-    expect(await store.recordIntended({ videoidPk: 107, action: 'approve', local: local(9) })).toMatchObject({
+    expect(
+      await store.recordIntended({ scope: SCOPE, videoidPk: 107, action: 'approve', local: local(9) }),
+    ).toMatchObject({
       seq: expect.any(Number),
     })
     expect(await store.checkJournal()).toMatchObject({ ok: true })
@@ -360,19 +368,23 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
   it('gives the store’s refusals as typed errors', async () => {
     const store = team.track(deskStore(team.cluster, ben).store)
     const failure = await store
-      .recordIntended({ videoidPk: 104, action: 'approve' })
+      .recordIntended({ scope: SCOPE, videoidPk: 104, action: 'approve' })
       .catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(AppError)
     expect(failure).toMatchObject({ code: 'team_no_claim' })
-    await expect(store.recordIntended({ videoidPk: 999_999, action: 'approve' })).rejects.toMatchObject({
+    await expect(
+      store.recordIntended({ scope: SCOPE, videoidPk: 999_999, action: 'approve' }),
+    ).rejects.toMatchObject({
       code: 'not_found',
     })
-    await expect(store.recordIntended({ videoidPk: -1, action: 'approve' })).rejects.toMatchObject({
+    await expect(
+      store.recordIntended({ scope: SCOPE, videoidPk: -1, action: 'approve' }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
     })
-    await expect(store.recordIntended({ videoidPk: 104, action: 'sign' as 'approve' })).rejects.toMatchObject(
-      { code: 'invalid_input' },
-    )
+    await expect(
+      store.recordIntended({ scope: SCOPE, videoidPk: 104, action: 'sign' as 'approve' }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
     await expect(
       store.recordOutcome({ intendedSeq: 1, phase: 'done', status: "x'); drop" }),
     ).rejects.toMatchObject({
