@@ -53,7 +53,7 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
     simulator = await startSimulator({ raos: [{ ...OFFICER, pin: '16180339' }] })
     await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
     await page.getByLabel('Optimizer address').fill(simulator.url)
-    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
     await expect(page.getByText('Settings saved.')).toBeVisible()
     await page.getByRole('navigation').getByRole('button', { name: 'My credentials' }).click()
     await page.getByLabel('Password', { exact: true }).fill(OFFICER.password)

@@ -8,13 +8,13 @@ test('saves the Optimizer address, checks the connection, and survives the Optim
   await expect(app.getByRole('heading', { name: 'Settings' })).toBeVisible()
   const address = app.getByLabel('Optimizer address')
   await address.fill('https://optimizer-developers.uanataca.com/oneshot/api/v1/')
-  await app.getByRole('button', { name: 'Save' }).click()
+  await app.getByRole('button', { name: 'Save', exact: true }).click()
   await expect(
     app.getByText('Checks the saved address: https://optimizer-developers.uanataca.com/oneshot/api/v1'),
   ).toBeVisible()
 
   await address.fill(simulator.url)
-  await app.getByRole('button', { name: 'Save' }).click()
+  await app.getByRole('button', { name: 'Save', exact: true }).click()
   await expect(app.getByText('Settings saved.')).toBeVisible()
   await expect(app.getByText(`Checks the saved address: ${simulator.url}`)).toBeVisible()
 
@@ -30,7 +30,7 @@ test('saves the Optimizer address, checks the connection, and survives the Optim
 
   // Still usable: the officer can change and save settings while the Optimizer is away.
   await app.getByLabel('Production').check()
-  await app.getByRole('button', { name: 'Save' }).click()
+  await app.getByRole('button', { name: 'Save', exact: true }).click()
   await expect(app.getByText('Settings saved.')).toBeVisible()
   await app.reload()
   await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
@@ -42,7 +42,7 @@ test('refuses an unsafe address with a clear message and keeps the saved one', a
   await app.getByRole('navigation').getByRole('button', { name: 'Settings' }).click()
   const address = app.getByLabel('Optimizer address')
   await address.fill('http://optimizer.intranet/oneshot/api/v1')
-  await app.getByRole('button', { name: 'Save' }).click()
+  await app.getByRole('button', { name: 'Save', exact: true }).click()
   await expect(app.getByText('Enter a full https:// address')).toBeVisible()
   await expect(address).toHaveAttribute('aria-invalid', 'true')
   await app.reload()
@@ -86,7 +86,7 @@ test.describe('in Spanish', () => {
     await expect(app.getByRole('heading', { name: 'Ajustes' })).toBeVisible()
     await expect(app.locator('html')).toHaveAttribute('lang', 'es')
     await app.getByLabel('Idioma', { exact: true }).selectOption('en')
-    await app.getByRole('button', { name: 'Guardar' }).click()
+    await app.getByRole('button', { name: 'Guardar', exact: true }).click()
     await expect(app.getByRole('heading', { name: 'Settings' })).toBeVisible()
     await expect(app.locator('html')).toHaveAttribute('lang', 'en')
   })
