@@ -95,6 +95,8 @@ const localEntrySchema = z.strictObject({
 
 /** The intended entry a decision needs before it is sent: accepted only under a live claim. */
 export const teamIntendedInputSchema = z.strictObject({
+  /** The Optimizer and environment the decision was made in, whatever the desk shows by the time it is written. */
+  scope: teamScopeSchema,
   videoidPk: teamPkSchema,
   action: z.enum(decisionActions),
   /** The exact text a refusal sends, and its language. */

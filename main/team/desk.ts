@@ -549,7 +549,10 @@ export function createTeamDesk(options: TeamDeskOptions) {
       fourEyes,
       /** Writes the intended entry under this officer's live claim; throws when it may not be sent. */
       async intend(entry: DecisionEntry): Promise<void> {
+        if (!entry.optimizer || !entry.environment)
+          throw new AppError('invalid_input', 'A decision without its Optimizer and environment is not sent.')
         const written = await requireStore().recordIntended({
+          scope: { optimizer: entry.optimizer, environment: entry.environment },
           videoidPk: entry.videoidPk,
           action: entry.action,
           ...(entry.reason ? { reason: entry.reason } : {}),

@@ -8,6 +8,9 @@ export const RULES: Readonly<Record<string, readonly [ErrorCode, string]>> = {
   RD003: ['not_found', 'The team database does not know this case.'],
   RD004: ['invalid_input', 'This outcome does not follow an intended entry of the same case and action.'],
   RD005: ['team_forbidden', 'The decision journal is append-only.'],
+  RD006: ['team_forbidden', 'Only the officer who intended a decision writes its outcome.'],
+  RD007: ['invalid_input', 'This decision already has its final outcome.'],
+  RD008: ['team_no_claim', 'A decision on this case from another desk is still waiting for its outcome.'],
 }
 
 const UNREACHABLE = new Set([

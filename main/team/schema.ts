@@ -3,12 +3,14 @@ import { AppError } from '../../shared/errors'
 import { sql as sharedSchema } from './migrations/001-shared-schema'
 import { sql as journalReplay } from './migrations/002-journal-replay'
 import { sql as takeNextClaims } from './migrations/003-take-next-claims'
+import { sql as outcomesAndClaims } from './migrations/004-outcomes-and-claims'
 
 /** The schema's versions in order, shipped inside the app: version n is `MIGRATIONS[n - 1]`. */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: 'shared schema', sql: sharedSchema },
   { name: 'journal entries written once', sql: journalReplay },
   { name: 'take-next locks only the claim', sql: takeNextClaims },
+  { name: 'outcomes by their officer, claims by their desk', sql: outcomesAndClaims },
 ]
 export const SCHEMA_VERSION = MIGRATIONS.length
 

@@ -331,15 +331,19 @@ export function createTeamStore(options: TeamStoreOptions) {
       }
     },
 
-    /** Claims a case, or renews this officer's claim; another officer's live claim is left as it is. */
+    /**
+     * Claims a case, or renews this desk's claim; a live claim of another officer, or of this officer's
+     * other desk, is left as it is. A renewal never shortens the extension an intended entry gave it.
+     */
     async claim(videoidPk: number): Promise<ClaimResult> {
       const pk = parse(teamPkSchema, videoidPk)
       const { optimizer, environment } = scope()
       const { rowCount } = await query(
-        `UPDATE rao_team.claims cl SET officer = current_user, desk = $4, until = now() + make_interval(secs => $5)
+        `UPDATE rao_team.claims cl SET officer = current_user, desk = $4,
+           until = greatest(cl.until, now() + make_interval(secs => $5))
          FROM rao_team.cases c
          WHERE cl.case_id = c.id AND c.optimizer = $1 AND c.environment = $2 AND c.videoid_pk = $3
-           AND (cl.officer = current_user OR cl.until <= now())`,
+           AND ((cl.officer = current_user AND cl.desk = $4) OR cl.until <= now())`,
         [optimizer, environment, pk, desk, lease],
       )
       const found = await byPk(pk)
@@ -347,15 +351,19 @@ export function createTeamStore(options: TeamStoreOptions) {
       return { claimed: Boolean(rowCount), case: found }
     },
 
-    /** Ends this officer's claim on a case (leaving it, or after deciding); false when there was none. */
+    /**
+     * Ends this desk's claim on a case (leaving it, or after deciding); false when there was none, or when
+     * a decision on the case still waits for its outcome (the claim then runs to its lease).
+     */
     async release(videoidPk: number): Promise<boolean> {
       const pk = parse(teamPkSchema, videoidPk)
       const { optimizer, environment } = scope()
       const { rowCount } = await query(
         `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c
          WHERE cl.case_id = c.id AND c.optimizer = $1 AND c.environment = $2 AND c.videoid_pk = $3
-           AND cl.officer = current_user AND cl.until > now()`,
-        [optimizer, environment, pk],
+           AND cl.officer = current_user AND cl.desk = $4 AND cl.until > now()
+           AND NOT EXISTS (SELECT 1 FROM rao_team.unsettled_on(c.id))`,
+        [optimizer, environment, pk, desk],
       )
       return Boolean(rowCount)
     },
@@ -382,7 +390,7 @@ export function createTeamStore(options: TeamStoreOptions) {
      */
     async recordIntended(input: TeamIntendedInput): Promise<{ seq: number; hash: string }> {
       const entry = parse(teamIntendedInputSchema, input)
-      const { optimizer, environment } = scope()
+      const { optimizer, environment } = entry.scope
       const row = await writeOnce(
         `INSERT INTO rao_team.journal (desk, case_id, action, phase, reason, reason_language, pair_confirmed,
            resend_of, attempt, local_seq, local_mac, local_time)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TeamScope } from '../../../shared/team'
 import { connectAs, deskStore, type Officer, SCOPE, seedCases, teamCluster } from './fixtures'
 
 describe('claims and take-next', () => {
@@ -42,6 +43,105 @@ describe('claims and take-next', () => {
     await expect(a.claim(424242)).rejects.toMatchObject({ code: 'not_found' })
   })
 
+  it('keeps a live claim with its desk: the same officer on another desk neither takes, renews nor decides under it', async () => {
+    await seedCases(team.admin, 20, 1)
+    const officer = officers[8] as Officer
+    const first = team.track(deskStore(team.cluster, officer, { desk: 'front' }).store)
+    const second = team.track(deskStore(team.cluster, officer, { desk: 'back' }).store)
+    expect(await first.claim(20)).toMatchObject({ claimed: true, case: { claim: { desk: 'front' } } })
+    expect(await second.claim(20)).toMatchObject({ claimed: false, case: { claim: { desk: 'front' } } })
+    await expect(
+      second.recordIntended({ scope: SCOPE, videoidPk: 20, action: 'refuse', reason: 'r' }),
+    ).rejects.toMatchObject({
+      code: 'team_no_claim',
+    })
+    expect(await second.release(20)).toBe(false)
+    // Plain SQL as the same officer cannot move the live claim to another desk either.
+    const sql = team.track(await connectAs(team.cluster, officer))
+    const moved = await sql.query(
+      `UPDATE rao_team.claims cl SET desk = 'back', until = now() + interval '5 minutes' FROM rao_team.cases c
+       WHERE cl.case_id = c.id AND c.videoid_pk = 20`,
+    )
+    expect(moved.rowCount).toBe(0)
+    expect((await first.readCase(20))?.claim).toMatchObject({ officer: officer.role, desk: 'front' })
+    expect(
+      await first.recordIntended({ scope: SCOPE, videoidPk: 20, action: 'refuse', reason: 'r' }),
+    ).toMatchObject({
+      seq: expect.any(Number),
+    })
+  })
+
+  it('keeps a case with the desk whose decision waits for its outcome, even once its claim has ended', async () => {
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'ENROLLREADY'`)
+    await seedCases(team.admin, 30, 1)
+    const [a, b] = [desk(9), desk(10)]
+    expect((await a.claim(30)).claimed).toBe(true)
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 30, action: 'approve' })
+    await a.recordOutcome({ intendedSeq: seq, phase: 'unknown', errorCode: 'timeout' })
+    // Leaving the case does not end the claim while the approval may have taken effect.
+    expect(await a.release(30)).toBe(false)
+    expect((await b.readCase(30))?.claim).toMatchObject({ officer: 'officer_9' })
+    // The lease runs out (the desk was killed): still no one else claims it, takes it next or decides it.
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    expect(await b.claim(30)).toMatchObject({ claimed: false, case: { claim: null } })
+    expect(await b.takeNext()).toBeNull()
+    const sql = team.track(await connectAs(team.cluster, officers[10] as Officer))
+    const taken = await sql.query(
+      `UPDATE rao_team.claims cl SET officer = current_user, desk = 'desk-officer_10', until = now() + interval '5 minutes'
+       FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    expect(taken.rowCount).toBe(0)
+    // A claim handed over behind the rules' back still writes no intended entry.
+    await team.admin.query('ALTER TABLE rao_team.claims DISABLE TRIGGER stamp')
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET officer = 'officer_10', desk = 'desk-officer_10', until = now() + interval '5 minutes'
+       FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    await team.admin.query('ALTER TABLE rao_team.claims ENABLE TRIGGER stamp')
+    await expect(b.recordIntended({ scope: SCOPE, videoidPk: 30, action: 'approve' })).rejects.toMatchObject({
+      code: 'team_no_claim',
+      message: expect.stringContaining('another desk'),
+    })
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 30`,
+    )
+    // Settled as not done by the first desk: the case is free again.
+    await a.recordOutcome({ intendedSeq: seq, phase: 'settled_not_done', status: 'VIDEOREVIEW' })
+    expect(await b.takeNext()).toMatchObject({ videoidPk: 30, claim: { officer: 'officer_10' } })
+    await b.release(30)
+  })
+
+  it('extends a claim through the send, and a renewal never shortens it', async () => {
+    await seedCases(team.admin, 40, 1)
+    const a = desk(11, 5)
+    expect((await a.claim(40)).case.claim?.expiresInMs).toBeLessThanOrEqual(5_000)
+    // The intended entry extends the 5 s lease to two minutes by the database's clock, to cover the send.
+    await a.recordIntended({ scope: SCOPE, videoidPk: 40, action: 'refuse', reason: 'r' })
+    expect((await a.readCase(40))?.claim?.expiresInMs).toBeGreaterThan(110_000)
+    // The desk renews with its 5 s lease meanwhile: the claim keeps its two minutes.
+    const renewed = await a.claim(40)
+    expect(renewed.claimed).toBe(true)
+    expect(renewed.case.claim?.expiresInMs).toBeGreaterThan(110_000)
+  })
+
+  it('writes an intended entry in the decision’s scope, whatever the desk shows by then', async () => {
+    await seedCases(team.admin, 50, 1)
+    let shown: TeamScope = SCOPE
+    const officer = officers[11] as Officer
+    const a = team.track(deskStore(team.cluster, officer, { scope: () => shown }).store)
+    expect((await a.claim(50)).claimed).toBe(true)
+    // The officer switches to another Optimizer while the decision is on its way.
+    shown = { optimizer: 'https://other.example', environment: 'prod' }
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 50, action: 'refuse', reason: 'r' })
+    const written = await team.admin.query(
+      `SELECT c.optimizer, c.videoid_pk FROM rao_team.journal j JOIN rao_team.cases c ON c.id = j.case_id WHERE j.seq = $1`,
+      [seq],
+    )
+    expect(written.rows).toEqual([{ optimizer: SCOPE.optimizer, videoid_pk: '50' }])
+  })
+
   it('lets a claim expire by the database’s clock', async () => {
     await seedCases(team.admin, 10, 1)
     const [a, b] = [desk(2, 2), desk(3)]
@@ -57,7 +157,9 @@ describe('claims and take-next', () => {
     while ((await serverNow()) <= until) await new Promise((resolve) => setTimeout(resolve, 100))
     expect((await b.readCase(10))?.claim).toBeNull()
     // And the intended entry is refused under an expired claim.
-    await expect(a.recordIntended({ videoidPk: 10, action: 'refuse', reason: 'r' })).rejects.toMatchObject({
+    await expect(
+      a.recordIntended({ scope: SCOPE, videoidPk: 10, action: 'refuse', reason: 'r' }),
+    ).rejects.toMatchObject({
       code: 'team_no_claim',
     })
     expect(await b.claim(10)).toMatchObject({ claimed: true, case: { claim: { officer: 'officer_3' } } })
@@ -124,7 +226,7 @@ describe('claims and take-next', () => {
     // Officer 4 validated case 2000 (the journal says so), so take-next passes it by; officer 5 gets it.
     await team.admin.query(`UPDATE rao_team.cases SET status = 'VIDEOREVIEW' WHERE videoid_pk = 2000`)
     expect((await a.claim(2000)).claimed).toBe(true)
-    const { seq } = await a.recordIntended({ videoidPk: 2000, action: 'validate' })
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 2000, action: 'validate' })
     await a.recordOutcome({ intendedSeq: seq, phase: 'done' })
     const afterValidation = await a.readCase(2000)
     expect(afterValidation).toMatchObject({ status: 'CREATED', claim: null, validatedBy: 'officer_4' })

@@ -391,9 +391,9 @@ describe('team mode on a desk', () => {
     })
     const bySql = team.track(await connectAs(team.cluster, ana, database))
     await bySql.query(
-      `UPDATE rao_team.claims SET officer = current_user, desk = 'by-hand', until = now() + interval '1 minute'
+      `UPDATE rao_team.claims SET officer = current_user, desk = $3, until = now() + interval '1 minute'
        WHERE case_id = (SELECT id FROM rao_team.cases WHERE videoid_pk = $1 AND optimizer = $2)`,
-      [pk, simulator.url],
+      [pk, simulator.url, second.app.store.get('teamDesk')],
     )
     await expect(approve(second, pk)).rejects.toMatchObject({ code: 'four_eyes' })
     expect(simulator.decisions).toEqual([{ action: 'validate', videoidPk: pk }])

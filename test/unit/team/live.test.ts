@@ -46,7 +46,7 @@ describe('the live feed', () => {
     await a.store.release(50)
     expect(await within(() => b.seen(50)?.claim === null)).toBeLessThan(1_000)
     await a.store.claim(50)
-    const { seq } = await a.store.recordIntended({ videoidPk: 50, action: 'approve' })
+    const { seq } = await a.store.recordIntended({ scope: SCOPE, videoidPk: 50, action: 'approve' })
     await a.store.recordOutcome({ intendedSeq: seq, phase: 'done' })
     expect(
       await within(() => b.seen(50)?.status === 'ENROLLREADY' && b.seen(50)?.claim === null),
@@ -104,7 +104,9 @@ describe('the live feed', () => {
     expect(offline).toMatchObject({ online: false, problem: { code: 'team_unreachable' } })
     // Deciding fails closed while the database is away.
     await expect(b.store.claim(1)).rejects.toMatchObject({ code: 'team_unreachable' })
-    await expect(b.store.recordIntended({ videoidPk: 1, action: 'approve' })).rejects.toMatchObject({
+    await expect(
+      b.store.recordIntended({ scope: SCOPE, videoidPk: 1, action: 'approve' }),
+    ).rejects.toMatchObject({
       code: 'team_unreachable',
     })
     // Adds made while away are kept.

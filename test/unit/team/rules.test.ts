@@ -93,7 +93,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     const intend = (client: pg.Client) =>
       refusal(
         client,
-        `INSERT INTO rao_team.journal (desk, case_id, action, phase) VALUES ('d', $1, 'refuse', 'intended')`,
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase) VALUES ('a', $1, 'refuse', 'intended')`,
         [id],
       )
     expect(await intend(benSql)).toBe('RD001') // no claim at all
@@ -138,7 +138,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     const id = await caseId(anaSql, 103)
     const claim = (client: pg.Client) =>
       client.query(
-        `UPDATE rao_team.claims SET officer = current_user, desk = 'x', until = now() + interval '5 minutes' WHERE case_id = $1`,
+        `UPDATE rao_team.claims SET officer = current_user, desk = 'a', until = now() + interval '5 minutes' WHERE case_id = $1`,
         [id],
       )
     await claim(anaSql)
@@ -165,6 +165,18 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
       'CREATED',
     )
     await claim(anaSql)
+    expect(await approve(anaSql)).toBe('RD002')
+    // Nothing written after the validation's outcome makes it count as not done: not another officer's
+    // outcome of Ana's entry, not a second outcome of her own.
+    const outcome = (client: pg.Client, phase: string) =>
+      refusal(
+        client,
+        `INSERT INTO rao_team.journal (desk, case_id, action, phase, intended_seq) VALUES ('a', $1, 'validate', $2, $3)`,
+        [id, phase, intended.rows[0].seq],
+      )
+    expect(await outcome(benSql, 'settled_not_done')).toBe('RD006')
+    for (const phase of ['refused', 'not_sent', 'settled_not_done', 'unknown', 'done'])
+      expect(await outcome(anaSql, phase)).toBe('RD007')
     expect(await approve(anaSql)).toBe('RD002')
     // Ben may: the claim is released by the validation's outcome, and he takes it.
     await anaSql.query(`UPDATE rao_team.claims SET until = now() WHERE case_id = $1`, [id])
@@ -204,6 +216,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     expect((await store.claim(105)).claimed).toBe(true)
     const reason = `El documento no es legible — "copia" con \\ y '; DROP TABLE x; --`
     const intended = await store.recordIntended({
+      scope: SCOPE,
       videoidPk: 105,
       action: 'refuse',
       reason,
@@ -274,14 +287,23 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     const other = team.track(deskStore(team.cluster, ana).store)
     expect((await store.claim(106)).claimed).toBe(true)
     const local = (seq: number) => ({ seq, mac: 'c'.repeat(64), time: '2026-03-02T10:00:00.000Z' })
-    const intended = await store.recordIntended({ videoidPk: 106, action: 'approve', local: local(7) })
+    const intended = await store.recordIntended({
+      scope: SCOPE,
+      videoidPk: 106,
+      action: 'approve',
+      local: local(7),
+    })
     // Its answer lost: written again, the database gives back the first.
-    expect(await store.recordIntended({ videoidPk: 106, action: 'approve', local: local(7) })).toEqual(
-      intended,
-    )
+    expect(
+      await store.recordIntended({ scope: SCOPE, videoidPk: 106, action: 'approve', local: local(7) }),
+    ).toEqual(intended)
     expect(await store.intendedSeqOf(7)).toBe(intended.seq)
     expect(await store.intendedSeqOf(8)).toBeNull()
     // The outcome replayed after a restart: twice at once, from two connections, and once more after.
+    // A "done" moves the case only to a status its action produces: an approval never cancels.
+    await expect(
+      store.recordOutcome({ intendedSeq: intended.seq, phase: 'done', status: 'CANCELLED' }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
     const outcome = { intendedSeq: intended.seq, phase: 'done' as const, local: local(8) }
     const [first, second] = await Promise.all([store.recordOutcome(outcome), other.recordOutcome(outcome)])
     expect(second).toEqual(first)
@@ -294,7 +316,7 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     await expect(
       store.recordOutcome({ intendedSeq: intended.seq, phase: 'refused', local: local(8) }),
     ).rejects.toMatchObject({ code: 'invalid_input' })
-    // Another officer writing a row that names Ana's desk blocks none of her numbers.
+    // Another officer cannot write an outcome of Ana's entry, even one naming her desk and a number of hers.
     expect(
       await refusal(
         benSql,
@@ -302,9 +324,11 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
          VALUES ('desk-ana', $1, 'approve', 'done', $2, 9)`,
         [await caseId(benSql, 106), intended.seq],
       ),
-    ).toBe('ok')
+    ).toBe('RD006')
     expect((await store.claim(107)).claimed).toBe(true)
-    expect(await store.recordIntended({ videoidPk: 107, action: 'approve', local: local(9) })).toMatchObject({
+    expect(
+      await store.recordIntended({ scope: SCOPE, videoidPk: 107, action: 'approve', local: local(9) }),
+    ).toMatchObject({
       seq: expect.any(Number),
     })
     expect(await store.checkJournal()).toMatchObject({ ok: true })
@@ -344,19 +368,23 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
   it('gives the store’s refusals as typed errors', async () => {
     const store = team.track(deskStore(team.cluster, ben).store)
     const failure = await store
-      .recordIntended({ videoidPk: 104, action: 'approve' })
+      .recordIntended({ scope: SCOPE, videoidPk: 104, action: 'approve' })
       .catch((error: unknown) => error)
     expect(failure).toBeInstanceOf(AppError)
     expect(failure).toMatchObject({ code: 'team_no_claim' })
-    await expect(store.recordIntended({ videoidPk: 999_999, action: 'approve' })).rejects.toMatchObject({
+    await expect(
+      store.recordIntended({ scope: SCOPE, videoidPk: 999_999, action: 'approve' }),
+    ).rejects.toMatchObject({
       code: 'not_found',
     })
-    await expect(store.recordIntended({ videoidPk: -1, action: 'approve' })).rejects.toMatchObject({
+    await expect(
+      store.recordIntended({ scope: SCOPE, videoidPk: -1, action: 'approve' }),
+    ).rejects.toMatchObject({
       code: 'invalid_input',
     })
-    await expect(store.recordIntended({ videoidPk: 104, action: 'sign' as 'approve' })).rejects.toMatchObject(
-      { code: 'invalid_input' },
-    )
+    await expect(
+      store.recordIntended({ scope: SCOPE, videoidPk: 104, action: 'sign' as 'approve' }),
+    ).rejects.toMatchObject({ code: 'invalid_input' })
     await expect(
       store.recordOutcome({ intendedSeq: 1, phase: 'done', status: "x'); drop" }),
     ).rejects.toMatchObject({

@@ -90,6 +90,7 @@ describe('the schema is the app’s: versioned, upgraded on connect under a lock
       { version: 1, applied_by: 'chief' },
       { version: 2, applied_by: 'chief' },
       { version: 3, applied_by: 'chief' },
+      { version: 4, applied_by: 'chief' },
     ])
     const owner = await admin.query(
       `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
