@@ -136,8 +136,8 @@ describe('the connection check against a real server with TLS', () => {
     })
     expect(info).toEqual({
       serverVersion: expect.stringMatching(/^\d+\.\d+/),
-      schemaVersion: 3,
-      appSchemaVersion: 3,
+      schemaVersion: 4,
+      appSchemaVersion: 4,
       role: 'ana',
       officer: true,
       admin: false,
