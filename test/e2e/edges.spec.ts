@@ -16,6 +16,8 @@ test.describe('an Optimizer address that answers 404 to everything for a while',
     harness,
     simulator,
   }) => {
+    // Several sync rounds against the 404s, then the decision: more than the default on a loaded machine.
+    test.setTimeout(90_000)
     await setUpByKeyboard(app)
     await harness.cases.addPairs('16673,923056,lucia.garcia@example.org\n16675,923058,+34 699 870 112')
     await nav(app, 'Queue').click()
