@@ -68,15 +68,19 @@ function ImageSlotCard({
     setBusy(true)
     setProblem(null)
     setFailure(null)
-    const result = await prepared
-    if (!result.ok) setProblem(result.problem)
-    else {
-      const error = await saveImage({ slot, source, data: result.data })
-      const known = error && MAIN_PROBLEMS[error.code]
-      if (known) setProblem(known)
-      else setFailure(error)
+    try {
+      const result = await prepared
+      if (!result.ok) setProblem(result.problem)
+      else {
+        const error = await saveImage({ slot, source, data: result.data })
+        const known = error && MAIN_PROBLEMS[error.code]
+        if (known) setProblem(known)
+        else setFailure(error)
+      }
+    } finally {
+      // The card is never left busy, whatever happened to the picture.
+      setBusy(false)
     }
-    setBusy(false)
   }
   const problemText =
     problem === 'too_large'

@@ -42,23 +42,37 @@ export async function prepareFile(file: File): Promise<Prepared> {
   return encode(bitmap)
 }
 
-/** Resolves once the live view shows a frame (a camera just turned on takes a moment), or after `ms`. */
-function firstFrame(video: HTMLVideoElement, ms: number): Promise<void> {
-  if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) return Promise.resolve()
+/** Resolves true when the live view presents its next frame, false if none comes within `ms`. */
+function nextFrame(video: HTMLVideoElement, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = () => {
+    const timer = setTimeout(() => {
+      video.cancelVideoFrameCallback(handle)
+      resolve(false)
+    }, ms)
+    const handle = video.requestVideoFrameCallback(() => {
       clearTimeout(timer)
-      video.removeEventListener('loadeddata', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    video.addEventListener('loadeddata', done)
+      resolve(true)
+    })
   })
 }
 
-/** A still of the camera's live view, at the camera's own size. */
-export async function stillOf(video: HTMLVideoElement): Promise<Prepared> {
-  await firstFrame(video, 5000)
-  if (!video.videoWidth) return { ok: false, problem: 'no_frame' }
-  return encode(await createImageBitmap(video))
+/**
+ * A still of the camera's live view, at the camera's own size. A camera just turned on takes a moment
+ * to show a frame, and on a busy machine the frame shown can be gone before it is copied (Chromium then
+ * refuses the copy): each refusal waits for the next frame, for up to `ms` in all.
+ */
+export async function stillOf(video: HTMLVideoElement, ms = 5000): Promise<Prepared> {
+  const deadline = performance.now() + ms
+  do {
+    if (video.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA && video.videoWidth) {
+      let bitmap: ImageBitmap | undefined
+      try {
+        bitmap = await createImageBitmap(video)
+      } catch {
+        // This frame could not be copied: the next one is tried.
+      }
+      if (bitmap) return encode(bitmap)
+    }
+  } while (await nextFrame(video, Math.max(0, deadline - performance.now())))
+  return { ok: false, problem: 'no_frame' }
 }
