@@ -87,10 +87,11 @@ const SETTLE_READ_EVERY_MS = 60_000
 /** The desk lock's record: a keychain entry of its own, beside the others, so that no file opens the desk. */
 const LOCK_ACCOUNT = 'desk-lock'
 /**
- * The start's work that reads the Optimizer or the whole journal (the start's lock journaled, the first
- * sync round and the creations it puts back, settling lost answers, revoking tokens) begins a moment
- * after the window's first answer (the lock's state, or the book), or this long after start without
- * one: it would otherwise hold up the window's first screen and rows.
+ * The start's work that reads the Optimizer, the whole journal or the whole case book (the start's lock
+ * journaled, the first sync round and the creations it puts back, settling lost answers, revoking tokens,
+ * the purge of the media and captures) begins a moment after the window's first answer (the lock's
+ * state, or the book), or this long after start without one: it would otherwise hold up the window's
+ * first screen and rows.
  */
 const FIRST_WORK_MS = 5000
 const FIRST_WORK_AFTER_ANSWER_MS = 1000
@@ -163,11 +164,9 @@ export function createServices(deps: ServiceDependencies) {
     },
     journal,
     opener,
-    // Signers' data the desk keeps: a book that cannot be read counts as holding some.
+    // Signers' data the desk keeps, told without opening the book: a book that cannot be read counts as holding some.
     holdsData: async () =>
-      (await holdsFiles(deps.cacheDir)) ||
-      (await holdsFiles(capturesFolder)) ||
-      (await cases.retention()).length > 0,
+      (await cases.mayHoldCases()) || (await holdsFiles(deps.cacheDir)) || (await holdsFiles(capturesFolder)),
     idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
     onChange: (state) => {
       if (!state.locked) held.release()
@@ -316,6 +315,9 @@ export function createServices(deps: ServiceDependencies) {
     inBackground('journaling the start’s lock', () => lock.journalStart())
     sync.start()
     settlePending()
+    purge()
+    purgeTimer = setInterval(purge, 6 * 3600 * 1000)
+    purgeTimer.unref?.()
   }
   /** The window has an answer to show: the start's work may begin a moment after. */
   const answered = () => setTimeout(beginWork, FIRST_WORK_AFTER_ANSWER_MS).unref?.()
@@ -524,16 +526,13 @@ export function createServices(deps: ServiceDependencies) {
     /** The page started anew (a reload): a capture screen it had open is closed with it. */
     pageStarted: () => void capture.close(),
     /**
-     * Starts the lock, the video cache's purge, and, once the window has its first answer, the case sync
-     * (then on the interval) and the settling of lost answers.
+     * Starts the lock, and, once the window has its first answer, the case sync (then on the interval),
+     * the settling of lost answers and the purge of the media and captures (then every six hours).
      */
     start: () => {
       decisions.start()
       lock.start()
       team.start()
-      purge()
-      purgeTimer = setInterval(purge, 6 * 3600 * 1000)
-      purgeTimer.unref?.()
       firstWork = setTimeout(beginWork, FIRST_WORK_MS)
       firstWork.unref?.()
     },

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { z } from 'zod'
 import { environmentSchema } from '../../shared/settings'
 import { appendDurably, copyFileDurably, renameDurably, writeFileDurably } from '../fs/durable'
@@ -107,6 +108,21 @@ export function openCaseBook(file: string): OpenResult {
   book.compact()
   copyFileDurably(file, lastGoodFile(file))
   return { state: 'open', book }
+}
+
+/**
+ * Whether the book at `file` may hold a case, without reading it whole nor opening anything sealed: only
+ * a book that is its bare header, or no book and no last good copy, holds none. Anything else counts as
+ * holding some, a book that cannot be read included (the lock guards what it cannot rule out).
+ */
+export async function bookMayHoldCases(file: string): Promise<boolean> {
+  const empty = serialise([])
+  try {
+    if ((await stat(file)).size !== Buffer.byteLength(empty)) return true
+    return (await readFile(file, 'utf8')) !== empty
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(lastGoodFile(file))
+  }
 }
 
 const stamp = (date: Date) => date.toISOString().replaceAll(':', '-')

@@ -20,7 +20,14 @@ import type { Logger } from '../log'
 import type { BillingCredentials, OneShotClient } from '../oneshot/client'
 import type { RequestDetails } from '../oneshot/schemas'
 import { type Scope, sameScope, scopeKey } from '../scope'
-import { type CaseBook, caseKey, openCaseBook, recoverCaseBook, type StoredCase } from './case-book'
+import {
+  bookMayHoldCases,
+  type CaseBook,
+  caseKey,
+  openCaseBook,
+  recoverCaseBook,
+  type StoredCase,
+} from './case-book'
 import { afterNotFound, DEFAULT_GONE_POLICY, dueForRecheck, type GonePolicy, optimizerAnswers } from './gone'
 import { mapLimited } from './limit'
 import { checkMatches, parsePairs } from './pairs'
@@ -518,6 +525,9 @@ export function createCaseService(options: CaseServiceOptions) {
     /** Whether the case is in the book, for the Optimizer and environment in use. */
     has: async (videoidPk: number, scope: Scope = options.scope()) =>
       (await open()).book.get(keyIn(scope, videoidPk)) !== undefined,
+
+    /** Whether the book may hold a case, in any Optimizer and environment, answered without opening it. */
+    mayHoldCases: () => bookMayHoldCases(options.file),
 
     /** Every case in the book, in any Optimizer and environment, with what the video cache's purge needs. */
     async retention() {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
+  bookMayHoldCases,
   caseKey,
   lastGoodFile,
   openCaseBook,
@@ -128,6 +129,28 @@ describe('case book on disk', () => {
     const grown = readFileSync(file).length - before
     expect(grown).toBeLessThan(400)
     expect(openBook(file).get(key(5000))?.status).toBe('CANCELLED')
+  })
+})
+
+describe('case book: whether it may hold a case, unopened', () => {
+  it('says none only for no book (and no last good copy) or a bare header; anything else counts as some', async () => {
+    const file = newFile()
+    expect(await bookMayHoldCases(file)).toBe(false)
+    openBook(file) // a new book: its header alone
+    expect(readFileSync(file, 'utf8')).toBe('{"caseBook":1}\n')
+    expect(await bookMayHoldCases(file)).toBe(false)
+    openBook(file).put([entry(51)])
+    expect(await bookMayHoldCases(file)).toBe(true)
+    // What cannot be read is not ruled out: an empty file, a header cut short, a header of its size
+    // spelled otherwise, a first write cut short.
+    for (const text of ['', '{"caseBook":1}', '{"caseBook":2}\n', '{"caseBook":1}\n[{"optim']) {
+      writeFileSync(file, text)
+      expect(await bookMayHoldCases(file), JSON.stringify(text)).toBe(true)
+    }
+    // A vanished book whose last good copy is there is damage, not a new desk.
+    rmSync(file)
+    expect(existsSync(lastGoodFile(file))).toBe(true)
+    expect(await bookMayHoldCases(file)).toBe(true)
   })
 })
 

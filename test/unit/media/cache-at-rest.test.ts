@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import {
   closeSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -218,8 +219,10 @@ describe('the video cache at rest', () => {
 
     const upgraded = servicesFor(world.dataDir, world.service, world.simulator.url)
     upgraded.start()
-    await upgraded.close() // waits for the purge that starts with the services
-    expect(plaintextIn(cacheDir(), [source])).toEqual([])
+    // The page's first answer: the start's work, the purge among it, begins a moment after.
+    await upgraded.handlers.getLockState(undefined)
+    await expect.poll(() => plaintextIn(cacheDir(), [source]), { timeout: 5000 }).toEqual([])
+    await upgraded.close() // waits for the purge under way, which seals the snapshots after the videos
     const [snapshot] = await upgraded.handlers.listSnapshots({ videoidPk: LUCIA.videoidPk })
     expect(await upgraded.video.snapshot(LUCIA.videoidPk, snapshot?.id ?? '')).toEqual(
       Buffer.from(png('kept before the upgrade'), 'base64'),
@@ -268,13 +271,17 @@ describe('the video cache at rest', () => {
     await cases.app.close()
     // The same files as version 1 wrote them, under the same media key.
     const mediaKey = await storedMediaKey(world.service)
-    writeFileSync(savedVideo(LUCIA.videoidPk), sealVersion1(mediaKey, source))
+    const video = savedVideo(LUCIA.videoidPk)
+    writeFileSync(video, sealVersion1(mediaKey, source))
     const snapshotFile = filesUnder(cacheDir()).find((file) => file.endsWith(`${kept.id}.png.enc`)) ?? ''
     writeFileSync(snapshotFile, sealVersion1(mediaKey, Buffer.from(png('kept under version 1'), 'base64')))
 
     const upgraded = servicesFor(world.dataDir, world.service, world.simulator.url)
     upgraded.start()
-    await upgraded.close() // waits for the purge that starts with the services
+    // The page's first answer: the start's work, the purge among it, begins a moment after.
+    await upgraded.handlers.getLockState(undefined)
+    await expect.poll(() => existsSync(video), { timeout: 5000 }).toBe(false)
+    await upgraded.close() // waits for the purge under way, which seals the snapshots after the videos
     expect(await upgraded.handlers.getVideoCache(undefined)).toEqual({ videos: 0, bytes: 0 })
     expect(readFileSync(snapshotFile)[4]).toBe(2)
     expect(await upgraded.video.snapshot(LUCIA.videoidPk, kept.id)).toEqual(
