@@ -8,16 +8,31 @@ const digits = (min: number, max: number) =>
     .trim()
     .regex(new RegExp(`^\\d{${min},${max}}$`), { message: `digits_${min}_${max}` })
 
+/** The longest each credential may be: the schemas below refuse more, and the forms' fields stop there. */
+export const credentialMaxLength = {
+  username: 64,
+  password: 256,
+  pin: 16,
+  rao: 10,
+  billingUsername: 256,
+  billingPassword: 256,
+} as const
+
 // Passwords are taken exactly as typed: spaces may be part of them.
-const secret = z.string().min(1).max(256)
+const secret = (max: number) => z.string().min(1).max(max)
 
 export const credentialFields = {
-  username: z.string().trim().min(1).max(64).regex(/^\S+$/, { message: 'no_spaces' }),
-  password: secret,
-  pin: digits(4, 16),
-  rao: digits(1, 10),
-  billingUsername: z.string().trim().min(1).max(256),
-  billingPassword: secret,
+  username: z
+    .string()
+    .trim()
+    .min(1)
+    .max(credentialMaxLength.username)
+    .regex(/^\S+$/, { message: 'no_spaces' }),
+  password: secret(credentialMaxLength.password),
+  pin: digits(4, credentialMaxLength.pin),
+  rao: digits(1, credentialMaxLength.rao),
+  billingUsername: z.string().trim().min(1).max(credentialMaxLength.billingUsername),
+  billingPassword: secret(credentialMaxLength.billingPassword),
 }
 
 /** First set-up: the RAO's username, password, PIN and numeric RAO id; billing only where the Optimizer lacks it. */

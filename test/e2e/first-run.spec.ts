@@ -5,6 +5,7 @@ import path from 'node:path'
 import keytar from '@github/keytar'
 import { startHarness } from '../harness/server'
 import { type Simulator, startSimulator } from '../simulator/server'
+import { expectCredentialLimits } from './credential-limits'
 import { expect, test } from './fixtures'
 import { unlockWithPin } from './review'
 
@@ -21,6 +22,8 @@ test('a newcomer sets up, restarts offline, changes the PIN, and forgets everyth
 
     // First run: led to set-up; bad input gets a clear message and saves nothing.
     await expect(page.getByRole('heading', { name: 'Set up your RAO credentials' })).toBeVisible()
+    // Each field stops where the contract refuses more.
+    await expectCredentialLimits(page)
     await page.getByLabel('RAO username').fill(OFFICER.username)
     await page.getByLabel('Password', { exact: true }).fill(OFFICER.password)
     await page.getByLabel('PIN').fill('12ab')

@@ -3,6 +3,7 @@ import path from 'node:path'
 import keytar from '@github/keytar'
 import type { Page } from '@playwright/test'
 import { DEFAULT_RAO } from '../simulator/seed'
+import { expectCredentialLimits } from './credential-limits'
 import { expect, test } from './fixtures'
 import { setUpByKeyboard, tabTo } from './keyboard'
 
@@ -257,6 +258,8 @@ test('locks where the environment in use has no credentials; once the keychain l
   // Only the officer it was locked for: their username is given, and cannot be changed.
   await expect(app.getByLabel('RAO username')).toHaveValue(DEFAULT_RAO.username)
   await expect(app.getByLabel('RAO username')).not.toBeEditable()
+  // Each field stops where the contract refuses more, as at the first set-up.
+  await expectCredentialLimits(app)
   // Credentials the Optimizer refuses leave it locked; the right ones, verified, open it.
   await app.getByLabel('Password').fill('not the password')
   await app.getByLabel('PIN').fill(DEFAULT_RAO.pin)

@@ -80,3 +80,6 @@ export function useCheckedForm<F extends Record<string, string>>(initial: F, sch
       setForm((current) => ({ ...current, ...Object.fromEntries(fields.map((field) => [field, ''])) })),
   }
 }
+
+/** What a `<Field>` needs for one of a checked form's fields. */
+export type BoundField = ReturnType<ReturnType<typeof useCheckedForm<Record<string, string>>>['bind']>

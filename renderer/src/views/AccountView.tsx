@@ -1,8 +1,8 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { credentialsPatchSchema, reenteredCredentialsSchema } from '../../../shared/credentials'
+import { CredentialField } from '../components/CredentialFields'
 import { Announcer, ErrorMessage } from '../components/ErrorMessage'
-import { Field } from '../components/Field'
 import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
 import { useCredentials, useSettings } from '../stores/context'
@@ -106,20 +106,13 @@ function ChangePanel() {
     <form className="card" onSubmit={submit} noValidate aria-labelledby="change-title">
       <h2 id="change-title">{t('account.changeTitle')}</h2>
       <p className="muted">{t('account.changeIntro')}</p>
-      <Field label={t('account.newPassword')} type="password" maxLength={256} {...bind('password')} />
-      <Field
-        label={t('account.newPin')}
-        type="password"
-        inputMode="numeric"
-        maxLength={16}
-        {...bind('pin')}
-      />
+      <CredentialField name="password" label={t('account.newPassword')} {...bind('password')} />
+      <CredentialField name="pin" label={t('account.newPin')} {...bind('pin')} />
       {/* A billing password to change only where a billing account was set. */}
       {hasBilling && (
-        <Field
+        <CredentialField
+          name="billingPassword"
           label={t('account.newBillingPassword')}
-          type="password"
-          maxLength={256}
           {...bind('billingPassword')}
         />
       )}
@@ -175,19 +168,11 @@ function ReenterPanel() {
       <p className="muted">
         {t('account.reenterIntro', { bound: status.optimizer ?? '', current: current ?? '' })}
       </p>
-      <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
-      <Field
-        label={t('credentials.pin')}
-        type="password"
-        inputMode="numeric"
-        maxLength={16}
-        {...bind('pin')}
-      />
+      <CredentialField name="password" {...bind('password')} />
+      <CredentialField name="pin" {...bind('pin')} />
       {billingUsername && (
-        <Field
-          label={t('credentials.billingPassword')}
-          type="password"
-          maxLength={256}
+        <CredentialField
+          name="billingPassword"
           hint={t('account.reenterBillingHint')}
           {...bind('billingPassword')}
         />

@@ -1,8 +1,8 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type NewCredentials, newCredentialsSchema } from '../../../shared/credentials'
+import { CredentialFields } from '../components/CredentialFields'
 import { Announcer, ErrorMessage } from '../components/ErrorMessage'
-import { Field } from '../components/Field'
 import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
 import { useNow } from '../components/useNow'
@@ -145,28 +145,7 @@ function SetUpAgain() {
         <p className="muted">
           {t('setup.environment', { environment: t(`environment.${environment ?? 'sandbox'}`) })}
         </p>
-        <Field
-          label={t('credentials.username')}
-          maxLength={64}
-          {...bind('username')}
-          readOnly={officer !== ''}
-          spellCheck={false}
-        />
-        <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
-        <Field
-          label={t('credentials.pin')}
-          type="password"
-          inputMode="numeric"
-          maxLength={16}
-          {...bind('pin')}
-        />
-        <Field
-          label={t('credentials.rao')}
-          inputMode="numeric"
-          maxLength={10}
-          {...bind('rao')}
-          hint={t('credentials.raoHint')}
-        />
+        <CredentialFields bind={bind} usernameFixed={officer !== ''} />
         <div className="actions">
           <button type="submit" className="primary" disabled={unlocking || waitSeconds > 0}>
             {unlocking ? t('lock.settingUp') : t('lock.setUpAgain')}

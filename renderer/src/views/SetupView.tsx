@@ -1,8 +1,8 @@
 import type { FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type NewCredentials, newCredentialsSchema } from '../../../shared/credentials'
+import { CredentialField, CredentialFields } from '../components/CredentialFields'
 import { Announcer, ErrorMessage } from '../components/ErrorMessage'
-import { Field } from '../components/Field'
 import { focusOnArrival } from '../components/focus'
 import { useCheckedForm } from '../components/useCheckedForm'
 import { useCredentials } from '../stores/context'
@@ -49,32 +49,12 @@ export function SetupView() {
         <p className="muted">
           {t('setup.environment', { environment: t(`environment.${status?.environment ?? 'sandbox'}`) })}
         </p>
-        <Field label={t('credentials.username')} maxLength={64} {...bind('username')} spellCheck={false} />
-        <Field label={t('credentials.password')} type="password" maxLength={256} {...bind('password')} />
-        <Field
-          label={t('credentials.pin')}
-          type="password"
-          inputMode="numeric"
-          maxLength={16}
-          {...bind('pin')}
-        />
-        <Field
-          label={t('credentials.rao')}
-          inputMode="numeric"
-          maxLength={10}
-          {...bind('rao')}
-          hint={t('credentials.raoHint')}
-        />
+        <CredentialFields bind={bind} />
         <details>
           <summary>{t('credentials.billing')}</summary>
           <p className="hint">{t('credentials.billingHint')}</p>
-          <Field label={t('credentials.billingUsername')} maxLength={256} {...bind('billingUsername')} />
-          <Field
-            label={t('credentials.billingPassword')}
-            type="password"
-            maxLength={256}
-            {...bind('billingPassword')}
-          />
+          <CredentialField name="billingUsername" {...bind('billingUsername')} />
+          <CredentialField name="billingPassword" {...bind('billingPassword')} />
         </details>
         <p className="hint">{t('setup.keychainNote')}</p>
         <div className="actions">
