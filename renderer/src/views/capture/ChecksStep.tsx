@@ -1,9 +1,8 @@
 import { type FormEvent, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Checks, checksSchema, type SecurityCheck, securityChecks } from '../../../../shared/capture'
-import type { AppErrorShape } from '../../../../shared/errors'
-import { ErrorMessage } from '../../components/ErrorMessage'
 import { useCapture } from '../../stores/context'
+import { StepSaveActions, useStepSave } from './StepSave'
 
 const none = Object.fromEntries(securityChecks.map((check) => [check, false])) as Record<
   SecurityCheck,
@@ -14,11 +13,9 @@ const none = Object.fromEntries(securityChecks.map((check) => [check, false])) a
 export function ChecksStep({ locked }: { locked: boolean }) {
   const { t } = useTranslation()
   const saved = useCapture((state) => state.capture?.checks)
-  const save = useCapture((state) => state.save)
+  const saving = useStepSave()
   const [ticked, setTicked] = useState<Record<SecurityCheck, boolean>>(saved ?? none)
   const [similarity, setSimilarity] = useState(saved ? String(saved.similarityLevel) : '')
-  const [busy, setBusy] = useState(false)
-  const [outcome, setOutcome] = useState<'saved' | AppErrorShape | null>(null)
   const [touched, setTouched] = useState(false)
   const ids = { similarity: useId(), hint: useId() }
   const parsed = checksSchema.safeParse({
@@ -30,15 +27,11 @@ export function ChecksStep({ locked }: { locked: boolean }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     setTouched(true)
-    if (!parsed.success || busy) return
-    setBusy(true)
-    const error = await save({ checks: parsed.data as Checks })
-    setOutcome(error ?? 'saved')
-    setBusy(false)
+    if (parsed.success) await saving.save({ checks: parsed.data as Checks })
   }
 
   return (
-    <form onSubmit={submit} noValidate aria-busy={busy}>
+    <form onSubmit={submit} noValidate aria-busy={saving.busy}>
       <p>{t('capture.checksIntro')}</p>
       <fieldset className="checklist" disabled={locked}>
         <legend>{t('capture.checksLegend')}</legend>
@@ -72,17 +65,7 @@ export function ChecksStep({ locked }: { locked: boolean }) {
           </p>
         </div>
       </fieldset>
-      {!locked && (
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {t('capture.saveChecks')}
-          </button>
-          <p role="status" className="muted">
-            {outcome === 'saved' ? t('capture.saved') : ''}
-          </p>
-        </div>
-      )}
-      {outcome && outcome !== 'saved' && <ErrorMessage error={outcome} />}
+      <StepSaveActions label={t('capture.saveChecks')} locked={locked} saving={saving} />
     </form>
   )
 }

@@ -1,12 +1,11 @@
-import { type FormEvent, useId, useState } from 'react'
+import { type FormEvent, useId } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type DocumentData, documentDataSchema, documentTypes } from '../../../../shared/capture'
 import type { Person } from '../../../../shared/cases'
-import type { AppErrorShape } from '../../../../shared/errors'
-import { ErrorMessage } from '../../components/ErrorMessage'
 import { Field } from '../../components/Field'
 import { useCheckedForm } from '../../components/useCheckedForm'
 import { useCapture } from '../../stores/context'
+import { StepSaveActions, useStepSave } from './StepSave'
 
 type Form = Record<keyof DocumentData, string>
 
@@ -30,25 +29,19 @@ function startingForm(saved: DocumentData | undefined, person: Person | undefine
 export function DocumentStep({ person, locked }: { person: Person | undefined; locked: boolean }) {
   const { t } = useTranslation()
   const saved = useCapture((state) => state.capture?.document)
-  const save = useCapture((state) => state.save)
   const { bind, check } = useCheckedForm(startingForm(saved, person), documentDataSchema)
-  const [busy, setBusy] = useState(false)
-  const [outcome, setOutcome] = useState<'saved' | AppErrorShape | null>(null)
+  const saving = useStepSave()
   const typeId = useId()
   const typeField = bind('idDocumentType')
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     const given = check(event.currentTarget as HTMLFormElement)
-    if (!given || busy) return
-    setBusy(true)
-    const error = await save({ document: given as DocumentData })
-    setOutcome(error ?? 'saved')
-    setBusy(false)
+    if (given) await saving.save({ document: given as DocumentData })
   }
 
   return (
-    <form onSubmit={submit} noValidate aria-busy={busy}>
+    <form onSubmit={submit} noValidate aria-busy={saving.busy}>
       <p>{t('capture.documentIntro')}</p>
       <fieldset className="capture-fields" disabled={locked}>
         <legend className="visually-hidden">{t('capture.stepNames.document')}</legend>
@@ -82,17 +75,7 @@ export function DocumentStep({ person, locked }: { person: Person | undefined; l
         />
         <Field label={t('capture.email')} type="email" maxLength={254} {...bind('email')} />
       </fieldset>
-      {!locked && (
-        <div className="actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {t('capture.saveDocument')}
-          </button>
-          <p role="status" className="muted">
-            {outcome === 'saved' ? t('capture.saved') : ''}
-          </p>
-        </div>
-      )}
-      {outcome && outcome !== 'saved' && <ErrorMessage error={outcome} />}
+      <StepSaveActions label={t('capture.saveDocument')} locked={locked} saving={saving} />
     </form>
   )
 }
