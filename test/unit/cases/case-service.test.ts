@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import keytar from '@github/keytar'
@@ -557,6 +557,40 @@ describe('case book: what an operation began, it finishes where it began', () =>
     // The pairs pasted went where they were pasted.
     await app.handlers.saveSettings({ environment: 'sandbox' })
     expect(await openCases(app)).toHaveLength(SEED_CASES.length)
+    await app.close()
+  })
+})
+
+describe('case book: a sync round whose scope changed', () => {
+  it('writes nothing it read once the settings moved on: the round is dropped, and a round of that scope reads again', async () => {
+    const app = await atStart(world.dataDir, world.service, world.simulator.url)
+    await app.handlers.addCases({ text: pairsOf(world.simulator).join('\n') })
+    const sandbox = { optimizer: world.simulator.url, environment: 'sandbox' } as const
+    const inReview = async () =>
+      (await app.cases.list(sandbox))
+        .filter((item) => item.status === 'VIDEOREVIEW')
+        .map((item) => item.videoidPk)
+    expect(await inReview()).toEqual([16673, 16674, 16675, 16676])
+    // On the Optimizer they moved on; the round reads them slowly, and the environment changes meanwhile.
+    for (const item of world.simulator.state.cases.values())
+      if (item.status === 'VIDEOREVIEW') item.status = 'VIDEOINCOMPLETE'
+    world.simulator.inject({ route: 'GET /request/*', fault: { kind: 'latency', ms: 300 }, times: 9 })
+    const bookFile = path.join(world.dataDir, 'case-book.jsonl')
+    const bookBytes = statSync(bookFile).size
+    const reads = readsOfRequests(world.simulator)
+    const round = app.handlers.syncCases(undefined)
+    await expect.poll(() => readsOfRequests(world.simulator)).toBeGreaterThan(reads)
+    await app.handlers.saveSettings({ environment: 'prod' })
+    await round
+    // Its answers came, after the change: none of them is written, under any scope.
+    expect(readsOfRequests(world.simulator)).toBe(reads + 9)
+    await app.handlers.syncCases(undefined) // the fresh round, of production, which has no cases here
+    expect(statSync(bookFile).size).toBe(bookBytes)
+    expect(await inReview()).toEqual([16673, 16674, 16675, 16676])
+    // Back on sandbox, a round of its own reads them again.
+    await app.handlers.saveSettings({ environment: 'sandbox' })
+    await app.handlers.syncCases(undefined)
+    await expect.poll(inReview).toEqual([])
     await app.close()
   })
 })
