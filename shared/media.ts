@@ -35,9 +35,18 @@ export const openedVideoSchema = z.object({
 })
 /**
  * What became of a request to download the next case's video ahead: started, running or saved already,
- * switched off (a setting), no room on the cache's disk, or another case asked for since.
+ * switched off (a setting), no room on the cache's disk, another case asked for since, or the case's
+ * download cancelled since.
  */
-export const prefetchOutcomeSchema = z.enum(['started', 'running', 'saved', 'off', 'no_room', 'replaced'])
+export const prefetchOutcomeSchema = z.enum([
+  'started',
+  'running',
+  'saved',
+  'off',
+  'no_room',
+  'replaced',
+  'cancelled',
+])
 export type PrefetchOutcome = z.infer<typeof prefetchOutcomeSchema>
 
 export const videoProgressSchema = z.object({

@@ -184,6 +184,11 @@ export function createVideoService(options: VideoServiceOptions) {
   /** Snapshot folders being upgraded (plain or version-1 files sealed again), one pass at a time each. */
   const upgrading = new Map<string, Promise<void>>()
   const stemOf = (videoidPk: number, scope: Scope = options.scope()) => `${scopeId(scope)}-${videoidPk}`
+  /** Whether the case's download is cancelled after now: what was asked for before the cancel starts nothing. */
+  const cancelWatch = (stem: string) => {
+    const asked = cancels.get(stem) ?? 0
+    return () => (cancels.get(stem) ?? 0) !== asked
+  }
   const videoFile = (stem: string) => path.join(videos, `${stem}${VIDEO_SUFFIX}`)
   const damagedState = (): VideoState => ({ status: 'failed', error: damaged().toShape() })
 
@@ -587,8 +592,7 @@ export function createVideoService(options: VideoServiceOptions) {
       wanted.open = stem
       const pending = opening.get(stem)
       if (pending) return pending
-      const asked = cancels.get(stem) ?? 0
-      const opened = openOnce(videoidPk, stem, scope, () => (cancels.get(stem) ?? 0) !== asked).finally(
+      const opened = openOnce(videoidPk, stem, scope, cancelWatch(stem)).finally(
         () => opening.get(stem) === opened && opening.delete(stem),
       )
       opening.set(stem, opened)
@@ -606,6 +610,7 @@ export function createVideoService(options: VideoServiceOptions) {
       wanted.ahead = stem
       const pending = startingAhead.get(stem)
       if (pending) return pending
+      const cancelledSince = cancelWatch(stem)
       const starting = (async (): Promise<PrefetchOutcome> => {
         if (!options.prefetch()) return 'off'
         await requireCase(videoidPk, scope)
@@ -616,6 +621,8 @@ export function createVideoService(options: VideoServiceOptions) {
         if ((await (options.freeBytes ?? diskFreeBytes)(videos)) < PREFETCH_MIN_FREE_BYTES) return 'no_room'
         // Asked for another case meanwhile: this one is no longer next.
         if (wanted.ahead !== stem) return 'replaced'
+        // The case's download cancelled meanwhile (the officer got to it and stopped it): not ahead either.
+        if (cancelledSince()) return 'cancelled'
         start(videoidPk, stem, key, scope)
         log.info('video downloading ahead', { videoidPk })
         return 'started'

@@ -390,6 +390,25 @@ describe('the next case’s video, downloaded ahead', () => {
     await cases.app.close()
   })
 
+  it('starts nothing ahead for a case whose download was cancelled while it was being asked for', async () => {
+    const cases = await withCases()
+    world.simulator.setVideoRate(4 * 1024)
+    // Asked ahead, then the case's download cancelled at once (the officer got to it, and stopped it).
+    const ahead = cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })
+    const cancelled = cases.app.handlers.cancelVideo({ videoidPk: JAVIER.videoidPk })
+    expect(await cancelled).toEqual({ status: 'none' })
+    expect(await ahead).toEqual({ outcome: 'cancelled' })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(videoRequests(JAVIER.videoidPk)).toBe(0)
+    expect(partFiles()).toEqual([])
+    // Asked again after the cancel: it starts.
+    expect(await cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
+      outcome: 'started',
+    })
+    await expect.poll(() => videoRequests(JAVIER.videoidPk)).toBe(1)
+    await cases.app.close()
+  })
+
   it('downloads nothing ahead when the setting is off, or the cache’s disk is short of room', async () => {
     const short = await withCases(undefined, { cacheFreeBytes: async () => 1024 ** 3 })
     expect(await short.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })).toEqual({
