@@ -4,6 +4,7 @@ import { sql as sharedSchema } from './migrations/001-shared-schema'
 import { sql as journalReplay } from './migrations/002-journal-replay'
 import { sql as takeNextClaims } from './migrations/003-take-next-claims'
 import { sql as outcomesAndClaims } from './migrations/004-outcomes-and-claims'
+import { sql as quietShares } from './migrations/005-quiet-shares'
 
 /** The schema's versions in order, shipped inside the app: version n is `MIGRATIONS[n - 1]`. */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -11,6 +12,7 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: 'journal entries written once', sql: journalReplay },
   { name: 'take-next locks only the claim', sql: takeNextClaims },
   { name: 'outcomes by their officer, claims by their desk', sql: outcomesAndClaims },
+  { name: 'a share that changes nothing wakes no one', sql: quietShares },
 ]
 export const SCHEMA_VERSION = MIGRATIONS.length
 

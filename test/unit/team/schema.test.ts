@@ -91,6 +91,7 @@ describe('the schema is the app’s: versioned, upgraded by team:init under a lo
       { version: 2, applied_by: 'rao_test_superuser' },
       { version: 3, applied_by: 'rao_test_superuser' },
       { version: 4, applied_by: 'rao_test_superuser' },
+      { version: 5, applied_by: 'rao_test_superuser' },
     ])
     const owner = await admin.query(
       `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
