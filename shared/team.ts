@@ -58,6 +58,12 @@ export interface TeamClaim {
   expiresInMs: number
 }
 
+/** A claim is this desk's own only when both its officer and its desk are: claims are kept by desk. */
+export const isOwnClaim = (
+  claim: Pick<TeamClaim, 'officer' | 'desk'> | null | undefined,
+  here: { officer: string | undefined; desk: string },
+): boolean => Boolean(claim && claim.officer === here.officer && claim.desk === here.desk)
+
 /** A case as every desk sees it. */
 export interface TeamCase {
   videoidPk: number

@@ -33,18 +33,18 @@ export async function createRoles(client: ClientBase): Promise<void> {
   )
   const { database, allowed } = rows[0] ?? { database: '', allowed: false }
   if (!allowed) throw new AppError('team_forbidden', 'team:init needs a superuser or a role with CREATEROLE.')
-  // Admins are members of the owner without inheriting its rights: in their daily work the rules bind
-  // them like anyone, and only a migration (SET ROLE) acts as the owner.
-  const groups = [
-    [ROLES.owner, 'NOLOGIN'],
-    [ROLES.admin, 'NOLOGIN NOINHERIT'],
-    [ROLES.officer, 'NOLOGIN'],
-  ] as const
-  for (const [role, options] of groups) {
+  for (const role of [ROLES.owner, ROLES.admin, ROLES.officer]) {
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])
-    if (!exists.rowCount) await client.query(`CREATE ROLE ${role} ${options}`)
+    if (!exists.rowCount) await client.query(`CREATE ROLE ${role} NOLOGIN`)
   }
-  await client.query(`GRANT ${ROLES.owner} TO ${ROLES.admin}`)
+  // No role belongs to the owner (a member could disable the journal's triggers and rewrite it); an older
+  // RAO Desk made the admins its members: that is undone here.
+  const members = await client.query<{ member: string }>(
+    'SELECT pg_get_userbyid(member) AS member FROM pg_auth_members WHERE roleid = to_regrole($1)',
+    [ROLES.owner],
+  )
+  for (const { member } of members.rows)
+    await client.query(`REVOKE ${ROLES.owner} FROM ${escapeIdentifier(member)}`)
   await client.query(`GRANT CONNECT, CREATE ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.owner}`)
   await client.query(
     `GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.admin}, ${ROLES.officer}`,

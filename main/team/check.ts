@@ -3,7 +3,7 @@ import { AppError } from '../../shared/errors'
 import { type TeamConnection, type TeamConnectionInfo, teamConnectionSchema } from '../../shared/team'
 import { clientConfig, parseDeskUrl } from './config'
 import { teamError } from './errors'
-import { canMigrate, ROLES, SCHEMA_VERSION, schemaTooNew, schemaTooOld, schemaVersion } from './schema'
+import { ROLES, requireSchema, SCHEMA_VERSION } from './schema'
 
 /**
  * The connection check an officer runs from settings: reach, TLS, user and password, and whether the
@@ -38,9 +38,7 @@ export async function checkTeamConnection(options: {
          CASE WHEN to_regrole($2) IS NULL THEN false ELSE pg_has_role(session_user, $2, 'MEMBER') END AS admin`,
       [ROLES.officer, ROLES.admin],
     )
-    const found = await schemaVersion(client)
-    if (found > SCHEMA_VERSION) throw schemaTooNew(found)
-    if (found < SCHEMA_VERSION && !(await canMigrate(client))) throw schemaTooOld(found)
+    const found = await requireSchema(client)
     const row = rows[0]
     if (!row) throw new AppError('internal', 'The team database gave no answer.')
     return {

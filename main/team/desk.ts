@@ -2,6 +2,7 @@ import { type Case, isFinalStatus } from '../../shared/cases'
 import type { DecisionEntry } from '../../shared/decisions'
 import { AppError } from '../../shared/errors'
 import {
+  isOwnClaim,
   type SharedCase,
   statusRank,
   type TeamCase,
@@ -100,6 +101,8 @@ export function createTeamDesk(options: TeamDeskOptions) {
     log,
   })
 
+  /** Who this desk is, to tell its own claims from others'. */
+  const here = () => ({ officer: identity?.role, desk })
   const code = (error: unknown) => (error instanceof AppError ? error.code : 'internal')
   const config = (): TeamConfig => setup.config()
 
@@ -373,7 +376,7 @@ export function createTeamDesk(options: TeamDeskOptions) {
     if (!decidable(local, shared)) {
       // A claim this officer took before the team said the case is no longer theirs to decide (they
       // validated it) is let go: it would only keep the officer who approves it waiting.
-      if (shared?.claim?.officer === identity?.role) await team.release(target.videoidPk)
+      if (isOwnClaim(shared?.claim, here())) await team.release(target.videoidPk)
       return viewOf(target.videoidPk)
     }
     let result: Awaited<ReturnType<TeamStore['claim']>>
@@ -398,8 +401,7 @@ export function createTeamDesk(options: TeamDeskOptions) {
     const target = held.videoidPk
     if (![...videoidPks].includes(target)) return
     const shared = known.get(target)?.item
-    const mine = shared?.claim && shared.claim.officer === identity?.role
-    if (mine && !(shared.status === 'CREATED' && validatedByMe(shared))) return
+    if (isOwnClaim(shared?.claim, here()) && !(shared?.status === 'CREATED' && validatedByMe(shared))) return
     void claimHeld().catch(() => undefined)
   }
 

@@ -3,7 +3,7 @@ import type { AppError } from '../../shared/errors'
 import type { TeamLinkState } from '../../shared/team'
 import type { Logger } from '../log'
 import { teamError } from './errors'
-import { ensureSchema } from './schema'
+import { requireSchema } from './schema'
 
 export interface LinkOptions {
   config: ClientConfig
@@ -68,7 +68,7 @@ export function createLink(options: LinkOptions) {
     next.on('end', () => lost(next))
     try {
       await next.connect()
-      await ensureSchema(next)
+      await requireSchema(next)
       await next.query('LISTEN rao_team')
       next.on('notification', () => options.onWake())
       if (closed) throw new Error('closed')

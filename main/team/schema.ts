@@ -4,6 +4,7 @@ import { sql as sharedSchema } from './migrations/001-shared-schema'
 import { sql as journalReplay } from './migrations/002-journal-replay'
 import { sql as takeNextClaims } from './migrations/003-take-next-claims'
 import { sql as outcomesAndClaims } from './migrations/004-outcomes-and-claims'
+import { sql as quietShares } from './migrations/005-quiet-shares'
 
 /** The schema's versions in order, shipped inside the app: version n is `MIGRATIONS[n - 1]`. */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -11,14 +12,18 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: 'journal entries written once', sql: journalReplay },
   { name: 'take-next locks only the claim', sql: takeNextClaims },
   { name: 'outcomes by their officer, claims by their desk', sql: outcomesAndClaims },
+  { name: 'a share that changes nothing wakes no one', sql: quietShares },
 ]
 export const SCHEMA_VERSION = MIGRATIONS.length
 
 /** The roles the schema grants to: created by `team:init`, cluster-wide. */
 export const ROLES = {
-  /** Owns every object; no one logs in as it: migrations run as it, under SET ROLE. */
+  /**
+   * Owns every object. No login role is its member, so no one can act as it (and disable the journal's
+   * triggers): `team:init` joins it for the upgrade's transaction only.
+   */
   owner: 'rao_team_owner',
-  /** Changes team settings and upgrades the schema (by SET ROLE to the owner). */
+  /** Changes team settings. */
   admin: 'rao_team_admin',
   /** Every officer's login role is a member. */
   officer: 'rao_team_officer',
@@ -51,20 +56,13 @@ export const schemaTooOld = (found: number) =>
     `schema ${found}, this RAO Desk needs ${SCHEMA_VERSION}`,
   )
 
-/** Whether this connection's login role may upgrade the schema: the owner's member (an admin). */
-export async function canMigrate(client: ClientBase): Promise<boolean> {
-  const { rows } = await client.query<{ can: boolean }>(
-    `SELECT CASE WHEN to_regrole($1) IS NULL THEN false ELSE pg_has_role(session_user, $1, 'MEMBER') END AS can`,
-    [ROLES.owner],
-  )
-  return rows[0]?.can === true
-}
-
 /**
- * Brings the schema to this app's version under an advisory lock: two desks upgrading at once take turns,
- * and the second finds nothing left to do. The lock is the session's, taken before the transaction, so
- * that the transaction starts after the other's commit and reads the catalogue as it now is. The upgrade
- * is one transaction, made as the owner role. A schema newer than the app is left alone and reported.
+ * Brings the schema to this app's version under an advisory lock: two upgrades at once take turns, and
+ * the second finds nothing left to do. The lock is the session's, taken before the transaction, so that
+ * the transaction starts after the other's commit and reads the catalogue as it now is. The upgrade is
+ * one transaction, made as the owner role, which the session's login role joins and leaves inside it: no
+ * one else ever sees it a member, and a failed upgrade leaves no membership behind. It needs a superuser,
+ * or a role with CREATEROLE (`team:init`). A schema newer than the app is left alone and reported.
  */
 export async function migrate(client: ClientBase): Promise<{ from: number; to: number }> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
@@ -73,6 +71,7 @@ export async function migrate(client: ClientBase): Promise<{ from: number; to: n
     const from = await schemaVersion(client)
     if (from > SCHEMA_VERSION) throw schemaTooNew(from)
     if (from < SCHEMA_VERSION) {
+      await client.query(`GRANT ${ROLES.owner} TO SESSION_USER`)
       await client.query(`SET LOCAL ROLE ${ROLES.owner}`)
       for (const [index, migration] of MIGRATIONS.entries()) {
         if (index < from) continue
@@ -82,6 +81,8 @@ export async function migrate(client: ClientBase): Promise<{ from: number; to: n
           migration.name,
         ])
       }
+      await client.query('RESET ROLE')
+      await client.query(`REVOKE ${ROLES.owner} FROM SESSION_USER`)
     }
     await client.query('COMMIT')
     return { from, to: SCHEMA_VERSION }
@@ -94,13 +95,12 @@ export async function migrate(client: ClientBase): Promise<{ from: number; to: n
 }
 
 /**
- * What a desk does on connecting: a schema at this app's version is used as it is; an older one is
- * upgraded when this role may (an admin), else reported, as is a newer one. Nothing is used half-made.
+ * What a desk does on connecting: it uses a schema at this app's version, and reports an older or a newer
+ * one. A desk never changes the schema (its officer, an admin too, cannot act as the owner).
  */
-export async function ensureSchema(client: ClientBase): Promise<number> {
+export async function requireSchema(client: ClientBase): Promise<number> {
   const found = await schemaVersion(client)
-  if (found === SCHEMA_VERSION) return found
   if (found > SCHEMA_VERSION) throw schemaTooNew(found)
-  if (!(await canMigrate(client))) throw schemaTooOld(found)
-  return (await migrate(client)).to
+  if (found < SCHEMA_VERSION) throw schemaTooOld(found)
+  return found
 }

@@ -48,12 +48,14 @@ const online: TeamStatus = {
   settings: { twoStepMode: false, fourEyes: true, changedBy: 'chief', changedAt: '2026-11-30T08:00:00.000Z' },
   admin: false,
 }
-const claimed = (videoidPk: number, officer: string): TeamCaseView => ({
+const claimed = (videoidPk: number, officer: string, desk = `desk-of-${officer}`): TeamCaseView => ({
   videoidPk,
   status: 'VIDEOREVIEW',
-  claim: { officer, desk: `desk-of-${officer}`, since: '2026-11-30T09:30:00.000Z' },
+  claim: { officer, desk, since: '2026-11-30T09:30:00.000Z' },
   validatedBy: null,
 })
+/** Ana's claim at this desk. */
+const ownClaim = (videoidPk: number) => claimed(videoidPk, 'ana', online.desk)
 const FULL = [
   /^The face matches/,
   /^The person is live/,
@@ -102,7 +104,7 @@ describe('team mode in the queue', () => {
   it('takes the next case from a button or T, and opens it', async () => {
     const { api, stores } = renderApp({
       getTeam: () => ok({ status: online, cases: [claimed(16673, 'ben')] }),
-      takeNextCase: () => ok({ ...claimed(16674, 'ana') }),
+      takeNextCase: () => ok({ ...ownClaim(16674) }),
     })
     const take = await main().findByRole('button', { name: /Take next/ })
     expect(take).toHaveAttribute('aria-keyshortcuts', 'T')
@@ -155,12 +157,29 @@ describe('team mode on the case', () => {
     // The note goes on.
     expect(main().getByLabelText(/note/i)).toBeEnabled()
     // Released elsewhere and claimed here: the buttons come back.
-    act(() => api.emit('teamCasesChanged', { cases: [claimed(16673, 'ana')], full: false }))
+    act(() => api.emit('teamCasesChanged', { cases: [ownClaim(16673)], full: false }))
     expect(main().getByRole('button', { name: 'Approve' })).toBeEnabled()
     expect(main().queryByText(/Being reviewed by/)).toBeNull()
     act(() => stores.navigation.getState().go({ name: 'queue' }))
     expect(api.calls).toContain('leaveTeamCase')
     expect(api.inputs[api.calls.lastIndexOf('leaveTeamCase')]).toEqual({ videoidPk: 16673 })
+  })
+
+  it('tells the officer’s claim at another desk from this desk’s: decided there, not here', async () => {
+    const { api } = renderApp(
+      {
+        getTeam: () => ok({ status: online, cases: [claimed(16673, 'ana', 'desk-9f8e7d6c5b4a')] }),
+        openTeamCase: () => ok(claimed(16673, 'ana', 'desk-9f8e7d6c5b4a')),
+      },
+      { name: 'case', videoidPk: 16673 },
+    )
+    expect(await main().findByText(/^You are reviewing this case at another desk since/)).toBeVisible()
+    await tickAll()
+    expect(main().getByRole('button', { name: 'Approve' })).toBeDisabled()
+    // Left there, and claimed here: the buttons come back.
+    act(() => api.emit('teamCasesChanged', { cases: [ownClaim(16673)], full: false }))
+    expect(main().getByRole('button', { name: 'Approve' })).toBeEnabled()
+    expect(main().queryByText(/at another desk/)).toBeNull()
   })
 
   it('keeps the approval off for the officer who validated the case, even under their own claim', async () => {
@@ -171,8 +190,8 @@ describe('team mode on the case', () => {
         getCaseBook: () =>
           ok({ state: 'open', rows: [rowOf(validated)], changes: 0, sync: { running: false, online: true } }),
         getCase: () => ok(validated),
-        getTeam: () => ok({ status: twoStep, cases: [{ ...claimed(16673, 'ana'), status: 'CREATED' }] }),
-        openTeamCase: () => ok({ ...claimed(16673, 'ana'), status: 'CREATED' }),
+        getTeam: () => ok({ status: twoStep, cases: [{ ...ownClaim(16673), status: 'CREATED' }] }),
+        openTeamCase: () => ok({ ...ownClaim(16673), status: 'CREATED' }),
       },
       { name: 'case', videoidPk: 16673 },
     )
@@ -182,7 +201,7 @@ describe('team mode on the case', () => {
     // The team's word that Ana's validation took effect comes while she still holds the claim.
     act(() =>
       api.emit('teamCasesChanged', {
-        cases: [{ ...claimed(16673, 'ana'), status: 'CREATED', validatedBy: 'ana' }],
+        cases: [{ ...ownClaim(16673), status: 'CREATED', validatedBy: 'ana' }],
         full: false,
       }),
     )
@@ -195,8 +214,8 @@ describe('team mode on the case', () => {
   it('turns deciding off while the team database is away, and says so across the top', async () => {
     const { api } = renderApp(
       {
-        getTeam: () => ok({ status: online, cases: [claimed(16673, 'ana')] }),
-        openTeamCase: () => ok(claimed(16673, 'ana')),
+        getTeam: () => ok({ status: online, cases: [ownClaim(16673)] }),
+        openTeamCase: () => ok(ownClaim(16673)),
       },
       { name: 'case', videoidPk: 16673 },
     )

@@ -841,7 +841,10 @@ export const en = {
       'The team database cannot be reached: deciding is off until it answers. Watching and notes go on.',
     claimedBy: 'Being reviewed by {{officer}}',
     claimedByYou: 'Yours',
+    claimedByYouElsewhere: 'Yours, at another desk',
     holdClaimed: 'Being reviewed by {{officer}} since {{time}}: the decision is theirs.',
+    holdClaimedElsewhere:
+      'You are reviewing this case at another desk since {{time}}: decide it there, or leave it there first.',
     holdOffline:
       'The team database cannot be reached: deciding waits until it answers. You can go on watching and taking notes.',
     holdValidated: 'You validated this case: another officer approves it (four eyes).',

@@ -859,7 +859,10 @@ export const es: Messages = {
       'No se puede acceder a la base de datos del equipo: no se puede decidir hasta que responda. Ver los vídeos y tomar notas sigue.',
     claimedBy: 'Lo revisa {{officer}}',
     claimedByYou: 'Suyo',
+    claimedByYouElsewhere: 'Suyo, en otro puesto',
     holdClaimed: 'Lo revisa {{officer}} desde las {{time}}: la decisión es suya.',
+    holdClaimedElsewhere:
+      'Usted revisa este caso en otro puesto desde las {{time}}: decídalo allí, o déjelo allí primero.',
     holdOffline:
       'No se puede acceder a la base de datos del equipo: la decisión espera a que responda. Puede seguir viendo el vídeo y tomando notas.',
     holdValidated: 'Usted validó este caso: lo aprueba otro oficial (cuatro ojos).',

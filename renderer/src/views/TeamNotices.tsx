@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Case, isFinalStatus } from '../../../shared/cases'
+import { isOwnClaim } from '../../../shared/team'
 import { ErrorMessage } from '../components/ErrorMessage'
 import { isTyping } from '../components/typing'
 import { useNavigation, useSettings, useTeam } from '../stores/context'
@@ -30,7 +31,7 @@ export function useTeamClaim(videoidPk: number): void {
 /** Why this desk may not decide a case in team mode now; null when it may (or team mode is off). */
 export type TeamHold =
   | { kind: 'offline' }
-  | { kind: 'claimed'; officer: string; since: string }
+  | { kind: 'claimed'; officer: string; since: string; atAnotherDesk: boolean }
   | { kind: 'validated' }
   | { kind: 'claiming' }
 
@@ -41,8 +42,14 @@ export function useTeamHold(item: Case): TeamHold | null {
   if (item.gone || isFinalStatus(item.status)) return null
   if (!status.link?.online) return { kind: 'offline' }
   const claim = team?.claim
-  if (claim && claim.officer !== status.user)
-    return { kind: 'claimed', officer: claim.officer, since: claim.since }
+  const own = isOwnClaim(claim, { officer: status.user, desk: status.desk })
+  if (claim && !own)
+    return {
+      kind: 'claimed',
+      officer: claim.officer,
+      since: claim.since,
+      atAnotherDesk: claim.officer === status.user,
+    }
   // Even under this officer's own claim (taken before the team said so): another officer approves it.
   if (status.settings?.fourEyes && item.status === 'CREATED' && team?.validatedBy === status.user)
     return { kind: 'validated' }
@@ -61,7 +68,7 @@ export function TeamHoldNotice({ hold }: { hold: TeamHold }) {
     )
   const text =
     hold.kind === 'claimed'
-      ? t('team.holdClaimed', {
+      ? t(hold.atAnotherDesk ? 'team.holdClaimedElsewhere' : 'team.holdClaimed', {
           officer: hold.officer,
           time: new Date(hold.since).toLocaleTimeString(i18n.language),
         })
@@ -79,11 +86,17 @@ export function TeamHoldNotice({ hold }: { hold: TeamHold }) {
 export function TeamClaimBadge({ videoidPk }: { videoidPk: number }) {
   const { t } = useTranslation()
   const claim = useTeam((state) => (state.status?.enabled ? state.cases.get(videoidPk)?.claim : undefined))
-  const me = useTeam((state) => state.status?.user)
+  const user = useTeam((state) => state.status?.user)
+  const desk = useTeam((state) => state.status?.desk ?? '')
   if (!claim) return null
+  const text = isOwnClaim(claim, { officer: user, desk })
+    ? t('team.claimedByYou')
+    : claim.officer === user
+      ? t('team.claimedByYouElsewhere')
+      : t('team.claimedBy', { officer: claim.officer })
   return (
-    <span className={`badge ${claim.officer === me ? 'claimed-mine' : 'claimed'}`}>
-      {claim.officer === me ? t('team.claimedByYou') : t('team.claimedBy', { officer: claim.officer })}
+    <span className={`badge ${isOwnClaim(claim, { officer: user, desk }) ? 'claimed-mine' : 'claimed'}`}>
+      {text}
     </span>
   )
 }

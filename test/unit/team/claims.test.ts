@@ -113,6 +113,34 @@ describe('claims and take-next', () => {
     await b.release(30)
   })
 
+  it('holds a case for an unsettled decision an hour and five minutes at most, by the database’s clock', async () => {
+    await team.admin.query(`UPDATE rao_team.cases SET status = 'ENROLLREADY'`)
+    await seedCases(team.admin, 35, 1)
+    const [a, b] = [desk(9), desk(10)]
+    expect((await a.claim(35)).claimed).toBe(true)
+    const { seq } = await a.recordIntended({ scope: SCOPE, videoidPk: 35, action: 'refuse', reason: 'r' })
+    await a.recordOutcome({ intendedSeq: seq, phase: 'unknown', errorCode: 'timeout' })
+    // The desk never came back: its lease has run out, and its intended entry is as old as the test says
+    // (moved back in time as the superuser, past the journal's own guard, then the guard put back).
+    const writtenAgo = async (minutes: number) => {
+      await team.admin.query('ALTER TABLE rao_team.journal DISABLE TRIGGER USER')
+      await team.admin.query(
+        `UPDATE rao_team.journal SET at = now() - make_interval(mins => $2) WHERE seq = $1`,
+        [seq, minutes],
+      )
+      await team.admin.query('ALTER TABLE rao_team.journal ENABLE TRIGGER USER')
+    }
+    await team.admin.query(
+      `UPDATE rao_team.claims cl SET until = now() FROM rao_team.cases c WHERE cl.case_id = c.id AND c.videoid_pk = 35`,
+    )
+    await writtenAgo(64)
+    expect(await b.claim(35)).toMatchObject({ claimed: false })
+    expect(await b.takeNext()).toBeNull()
+    await writtenAgo(66)
+    expect(await b.claim(35)).toMatchObject({ claimed: true, case: { claim: { officer: 'officer_10' } } })
+    await b.release(35)
+  })
+
   it('extends a claim through the send, and a renewal never shortens it', async () => {
     await seedCases(team.admin, 40, 1)
     const a = desk(11, 5)

@@ -136,8 +136,8 @@ describe('the connection check against a real server with TLS', () => {
     })
     expect(info).toEqual({
       serverVersion: expect.stringMatching(/^\d+\.\d+/),
-      schemaVersion: 4,
-      appSchemaVersion: 4,
+      schemaVersion: 5,
+      appSchemaVersion: 5,
       role: 'ana',
       officer: true,
       admin: false,

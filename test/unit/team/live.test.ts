@@ -51,11 +51,27 @@ describe('the live feed', () => {
     expect(
       await within(() => b.seen(50)?.status === 'ENROLLREADY' && b.seen(50)?.claim === null),
     ).toBeLessThan(1_000)
-    // A sync that reads the same status again changes nothing and wakes no one.
+    // A sync that reads the same status again changes nothing and wakes no one: no notification at all.
+    const listener = team.track(await connectAs(team.cluster, ben))
+    let woken = 0
+    listener.on('notification', () => woken++)
+    await listener.query('LISTEN rao_team')
     const before = b.changes.length
     await a.store.shareCases([{ videoidPk: 50, requestPk: 5050, status: 'ENROLLREADY', pairVerified: true }])
     await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(woken).toBe(0)
     expect(b.changes.length).toBe(before)
+    // A share that changes a case wakes the desks once for the statement, however many rows it changed.
+    await seedCases(team.admin, 90, 2, 'VIDEOPENDING')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    woken = 0
+    await a.store.shareCases([
+      { videoidPk: 90, requestPk: 500090, status: 'VIDEOREVIEW', pairVerified: true },
+      { videoidPk: 91, requestPk: 500091, status: 'VIDEOREVIEW', pairVerified: true },
+    ])
+    await waitFor(() => woken > 0, 1_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(woken).toBe(1)
   })
 
   it('misses no commit, whatever order transactions finish in', async () => {

@@ -200,8 +200,9 @@ describe('the team database enforces its rules, whatever SQL an officer sends', 
     await chiefDesk.store.changeSettings({ twoStepMode: false })
   })
 
-  it('has admins bound by the rules in daily work: only a migration acts as the owner', async () => {
+  it('has admins bound by the rules like anyone: none can act as the owner', async () => {
     const chiefSql = team.track(await connectAs(team.cluster, chief))
+    expect(await refusal(chiefSql, 'SET ROLE rao_team_owner')).toBe('42501')
     expect(await refusal(chiefSql, `UPDATE rao_team.journal SET reason = 'x'`)).toBe('42501')
     const id = await caseId(chiefSql, 100) // Ana's live claim
     const taken = await chiefSql.query(

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { addOfficer, createRoles } from '../../../main/team/admin'
+import { addOfficer, createRoles, initTeam } from '../../../main/team/admin'
 import { checkTeamConnection } from '../../../main/team/check'
 import { migrate, SCHEMA_VERSION } from '../../../main/team/schema'
 import type { Cluster } from '../../support/pg-cluster'
@@ -27,7 +27,7 @@ async function adminCommand(cluster: Cluster, args: string[]) {
   }
 }
 
-describe('the schema is the app’s: versioned, upgraded on connect under a lock', () => {
+describe('the schema is the app’s: versioned, upgraded by team:init under a lock, never by a desk', () => {
   let cluster: Cluster
   let admin: pg.Client
   let ana: Officer
@@ -53,52 +53,54 @@ describe('the schema is the app’s: versioned, upgraded on connect under a lock
     user: officer.role,
     password: officer.password,
   })
+  const ownerMembers = async () =>
+    (
+      await admin.query(
+        `SELECT pg_get_userbyid(member) AS member FROM pg_auth_members WHERE roleid = 'rao_team_owner'::regrole`,
+      )
+    ).rows
 
-  it('tells an officer that the schema is missing, and lets an admin upgrade it', async () => {
-    await expect(checkTeamConnection({ connection: connection(ana) })).rejects.toMatchObject({
-      code: 'team_schema_old',
-    })
-    const officerDesk = deskStore(cluster, ana)
-    closers.push(() => officerDesk.store.close())
-    officerDesk.store.start()
-    await waitFor(() =>
-      officerDesk.states.some((state) => !state.online && state.problem?.code === 'team_schema_old'),
-    )
-    expect(await checkTeamConnection({ connection: connection(chief) })).toMatchObject({
-      schemaVersion: 0,
-      appSchemaVersion: SCHEMA_VERSION,
-      role: 'chief',
-      admin: true,
-      officer: true,
-    })
-
-    // Two admin desks connect at the same moment, and the admin command runs too: each upgrade waits its
-    // turn, the schema is made once, and everyone ends up on it.
-    const desks = [deskStore(cluster, chief, { desk: 'one' }), deskStore(cluster, chief, { desk: 'two' })]
-    for (const desk of desks) closers.push(() => desk.store.close())
-    const direct = await connectAs(cluster, chief)
-    closers.push(() => direct.end())
-    for (const desk of desks) desk.store.start()
-    const [byCommand] = await Promise.all([
-      migrate(direct),
-      ...desks.map((desk) => waitFor(() => desk.store.state().online, 15_000)),
+  it('tells an officer and an admin alike that the schema is missing; team:init makes it once, and their desks come online', async () => {
+    for (const officer of [ana, chief])
+      await expect(checkTeamConnection({ connection: connection(officer) })).rejects.toMatchObject({
+        code: 'team_schema_old',
+      })
+    const desks = [deskStore(cluster, ana), deskStore(cluster, chief)]
+    for (const desk of desks) {
+      closers.push(() => desk.store.close())
+      desk.store.start()
+    }
+    for (const desk of desks)
+      await waitFor(() =>
+        desk.states.some((state) => !state.online && state.problem?.code === 'team_schema_old'),
+      )
+    // A desk never makes or changes the schema, an admin's neither.
+    expect((await admin.query(`SELECT to_regclass('rao_team.migrations') AS table`)).rows).toEqual([
+      { table: null },
     ])
-    expect(byCommand.to).toBe(SCHEMA_VERSION)
-    for (const desk of desks) expect(desk.states.filter((state) => !state.online)).toEqual([])
+
+    // Two upgrades at the same moment take turns: the schema is made once.
+    const second = await superuser(cluster)
+    closers.push(() => second.end())
+    const results = await Promise.all([migrate(admin), migrate(second)])
+    expect(results.map((result) => result.to)).toEqual([SCHEMA_VERSION, SCHEMA_VERSION])
+    expect(results.map((result) => result.from).sort()).toEqual([0, SCHEMA_VERSION])
     const applied = await admin.query('SELECT version, applied_by FROM rao_team.migrations ORDER BY version')
     expect(applied.rows).toEqual([
-      { version: 1, applied_by: 'chief' },
-      { version: 2, applied_by: 'chief' },
-      { version: 3, applied_by: 'chief' },
-      { version: 4, applied_by: 'chief' },
+      { version: 1, applied_by: 'rao_test_superuser' },
+      { version: 2, applied_by: 'rao_test_superuser' },
+      { version: 3, applied_by: 'rao_test_superuser' },
+      { version: 4, applied_by: 'rao_test_superuser' },
+      { version: 5, applied_by: 'rao_test_superuser' },
     ])
     const owner = await admin.query(
       `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class
        WHERE relnamespace = 'rao_team'::regnamespace`,
     )
     expect(owner.rows).toEqual([{ owner: 'rao_team_owner' }])
-    // The officer's desk, retrying, comes online on its own.
-    await waitFor(() => officerDesk.store.state().online, 10_000)
+    expect(await ownerMembers()).toEqual([])
+    // The desks, retrying, come online on their own.
+    for (const desk of desks) await waitFor(() => desk.store.state().online, 10_000)
     expect(await checkTeamConnection({ connection: connection(ana) })).toMatchObject({
       schemaVersion: SCHEMA_VERSION,
       role: 'ana',
@@ -107,7 +109,44 @@ describe('the schema is the app’s: versioned, upgraded on connect under a lock
       tls: false,
       serverVersion: expect.stringMatching(/^\d+\.\d+/),
     })
+    expect(await checkTeamConnection({ connection: connection(chief) })).toMatchObject({
+      role: 'chief',
+      admin: true,
+    })
   }, 40_000)
+
+  it('no login role can act as the owner: an admin is refused, and an older membership is undone by team:init', async () => {
+    // An older RAO Desk made the admins the owner's members: as one, an admin could rewrite the journal.
+    await admin.query('GRANT rao_team_owner TO rao_team_admin')
+    const before = await connectAs(cluster, chief)
+    closers.push(() => before.end())
+    await expect(before.query('SET ROLE rao_team_owner')).resolves.toBeDefined()
+    await before.query('RESET ROLE')
+
+    await initTeam(admin)
+    expect(await ownerMembers()).toEqual([])
+    const after = await connectAs(cluster, chief)
+    closers.push(() => after.end())
+    await expect(after.query('SET ROLE rao_team_owner')).rejects.toThrow(/permission denied to set role/)
+    await expect(after.query('ALTER TABLE rao_team.journal DISABLE TRIGGER ALL')).rejects.toThrow(
+      /must be owner/,
+    )
+    await expect(after.query('TRUNCATE rao_team.journal')).rejects.toThrow(/permission denied/)
+  })
+
+  it('a role with CREATEROLE that owns the database sets it up, and keeps no hold on the owner', async () => {
+    await admin.query(`CREATE ROLE dba LOGIN CREATEROLE PASSWORD 'dba-pw''"\\'`)
+    await admin.query('CREATE DATABASE dba_team OWNER dba')
+    const dba = await connectAs(cluster, { role: 'dba', password: `dba-pw'"\\` }, 'dba_team')
+    closers.push(() => dba.end())
+    expect(await initTeam(dba)).toEqual({ from: 0, to: SCHEMA_VERSION })
+    expect(await ownerMembers()).toEqual([])
+    await expect(dba.query('SET ROLE rao_team_owner')).rejects.toThrow(/permission denied to set role/)
+    const tables = await dba.query(
+      `SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace = 'rao_team'::regnamespace`,
+    )
+    expect(tables.rows).toEqual([{ owner: 'rao_team_owner' }])
+  })
 
   it('tells an officer that the schema is newer than this RAO Desk, and leaves it alone', async () => {
     await admin.query(`INSERT INTO rao_team.migrations (version, name) VALUES ($1, 'from the future')`, [
