@@ -72,6 +72,8 @@ export const errorCodes = [
   'team_auth',
   'team_schema_old',
   'team_schema_new',
+  /** The team schema holds rules RAO Desk's migrations did not make (`team:init` compares them). */
+  'team_schema_changed',
   'team_forbidden',
   'team_no_claim',
   'internal',

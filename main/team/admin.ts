@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { type ClientBase, escapeIdentifier, escapeLiteral } from 'pg'
 import { AppError } from '../../shared/errors'
 import { roleNameSchema } from '../../shared/team'
+import { schemaDrift } from './audit'
 import { migrate, ROLES } from './schema'
 
 /**
@@ -18,21 +19,35 @@ export function scramVerifier(password: string, salt = randomBytes(16), iteratio
 
 /**
  * `team:init`: the three group roles (made once, cluster-wide), the database rights the owner needs, and
- * the schema at this app's version. Run again, it only upgrades. Needs a role that may create roles.
+ * the schema at this app's version. Run again, it only upgrades. Each run then compares the schema with
+ * what the migrations make, and refuses a schema changed outside them. Needs a role that may create roles.
  */
 export async function initTeam(client: ClientBase): Promise<{ from: number; to: number }> {
   await createRoles(client)
-  return migrate(client)
+  const upgraded = await migrate(client)
+  const drift = await schemaDrift(client)
+  if (drift.length)
+    throw new AppError(
+      'team_schema_changed',
+      'The team schema was changed outside RAO Desk (by hand, or by an admin acting as its owner under an older version): its rules cannot be trusted. Restore the database from a backup taken before the change, or undo what is listed.',
+      drift.join('\n'),
+    )
+  return upgraded
 }
 
 /** The group roles and the database rights they need; what exists already is left as it is. */
 export async function createRoles(client: ClientBase): Promise<void> {
   const { rows } = await client.query<{ database: string; allowed: boolean }>(
     `SELECT current_database() AS database,
-       (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) AS allowed`,
+       (SELECT r.rolsuper OR (r.rolcreaterole AND d.datdba = r.oid) FROM pg_roles r, pg_database d
+        WHERE r.rolname = current_user AND d.datname = current_database()) AS allowed`,
   )
   const { database, allowed } = rows[0] ?? { database: '', allowed: false }
-  if (!allowed) throw new AppError('team_forbidden', 'team:init needs a superuser or a role with CREATEROLE.')
+  if (!allowed)
+    throw new AppError(
+      'team_forbidden',
+      'team:init needs a superuser, or a role with CREATEROLE that owns the database.',
+    )
   for (const role of [ROLES.owner, ROLES.admin, ROLES.officer]) {
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])
     if (!exists.rowCount) await client.query(`CREATE ROLE ${role} NOLOGIN`)
@@ -45,6 +60,10 @@ export async function createRoles(client: ClientBase): Promise<void> {
   )
   for (const { member } of members.rows)
     await client.query(`REVOKE ${ROLES.owner} FROM ${escapeIdentifier(member)}`)
+  // Officers create nothing anywhere: a function of theirs in a schema on the search path (PUBLIC may
+  // create in `public` before PostgreSQL 15) could stand in for one the rules call, such as now().
+  const publicSchema = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'public'`)
+  if (publicSchema.rowCount) await client.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC')
   await client.query(`GRANT CONNECT, CREATE ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.owner}`)
   await client.query(
     `GRANT CONNECT ON DATABASE ${escapeIdentifier(database)} TO ${ROLES.admin}, ${ROLES.officer}`,

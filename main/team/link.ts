@@ -19,7 +19,7 @@ export interface LinkOptions {
 }
 
 /**
- * The desk's live connection to the team database: connects, checks (or, for an admin, upgrades) the
+ * The desk's live connection to the team database: connects, checks the
  * schema, listens, catches up, and when the connection is lost starts again with backoff (doubling, with
  * jitter so that desks do not come back in step), until closed.
  */

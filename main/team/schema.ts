@@ -29,6 +29,8 @@ export const ROLES = {
   officer: 'rao_team_officer',
 } as const
 
+const LOCK_NOT_AVAILABLE = '55P03'
+
 /** One lock for every desk's migration, whatever database it upgrades ("RAOD" in ASCII). */
 const MIGRATION_LOCK = 0x5241_4f44
 
@@ -64,10 +66,16 @@ export const schemaTooOld = (found: number) =>
  * one else ever sees it a member, and a failed upgrade leaves no membership behind. It needs a superuser,
  * or a role with CREATEROLE (`team:init`). A schema newer than the app is left alone and reported.
  */
-export async function migrate(client: ClientBase): Promise<{ from: number; to: number }> {
+export async function migrate(
+  client: ClientBase,
+  options: { lockTimeoutMs?: number } = {},
+): Promise<{ from: number; to: number }> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
   try {
     await client.query('BEGIN')
+    // A session holding the team's tables (a transaction left open) would make the upgrade wait, and
+    // every desk's reads queue behind it: the upgrade gives up instead, changing nothing.
+    await client.query(`SET LOCAL lock_timeout = ${Math.round(options.lockTimeoutMs ?? 5000)}`)
     const from = await schemaVersion(client)
     if (from > SCHEMA_VERSION) throw schemaTooNew(from)
     if (from < SCHEMA_VERSION) {
@@ -88,6 +96,11 @@ export async function migrate(client: ClientBase): Promise<{ from: number; to: n
     return { from, to: SCHEMA_VERSION }
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined)
+    if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE)
+      throw new AppError(
+        'team_unreachable',
+        'Another session holds the team tables (a transaction left open?): the upgrade changed nothing. Try again once it ends.',
+      )
     throw error
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined)

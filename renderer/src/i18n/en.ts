@@ -920,6 +920,8 @@ export const en = {
     team_schema_old:
       'The team database has no RAO Desk schema or an older one. An administrator must run npm run team:init for it.',
     team_schema_new: 'The team database was set up by a newer RAO Desk. Update RAO Desk on this computer.',
+    team_schema_changed:
+      'The team database’s schema was changed outside RAO Desk: an administrator must restore it before the team works on it.',
     team_forbidden: 'The team database does not allow this database user to do that.',
     team_no_claim: 'You do not hold this case: open it again to claim it before deciding.',
     capture_unreadable:

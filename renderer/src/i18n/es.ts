@@ -942,6 +942,8 @@ export const es: Messages = {
       'La base de datos del equipo no tiene el esquema de RAO Desk o tiene uno anterior. Un administrador debe ejecutar npm run team:init para ella.',
     team_schema_new:
       'La base de datos del equipo la preparó un RAO Desk más reciente. Actualice RAO Desk en este ordenador.',
+    team_schema_changed:
+      'El esquema de la base de datos del equipo se cambió fuera de RAO Desk: un administrador debe restaurarlo antes de que el equipo trabaje con él.',
     team_forbidden: 'La base de datos del equipo no permite eso a este usuario.',
     team_no_claim: 'Usted no tiene asignado este caso: ábralo de nuevo para asignárselo antes de decidir.',
     capture_unreadable:

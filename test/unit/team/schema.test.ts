@@ -8,7 +8,7 @@ import { checkTeamConnection } from '../../../main/team/check'
 import { migrate, SCHEMA_VERSION } from '../../../main/team/schema'
 import type { Cluster } from '../../support/pg-cluster'
 import { startCluster } from '../../support/pg-cluster'
-import { connectAs, deskStore, type Officer, superuser, waitFor } from './fixtures'
+import { connectAs, deskStore, type Officer, seedCases, superuser, teamCluster, waitFor } from './fixtures'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 
@@ -202,4 +202,121 @@ describe('the schema is the app’s: versioned, upgraded by team:init under a lo
     const inAddress = await adminCommand(cluster, ['init', url.replace('@', ':secret@')])
     expect(inAddress).toMatchObject({ code: 1, out: expect.stringContaining('must not hold a password') })
   }, 60_000)
+})
+
+describe('the schema’s owner, and a schema changed outside RAO Desk', () => {
+  let team: Awaited<ReturnType<typeof teamCluster>>
+  let ana: Officer
+  let chief: Officer
+  beforeAll(async () => {
+    team = await teamCluster()
+    ana = await team.officer('ana')
+    chief = await team.officer('chief', { admin: true })
+    await seedCases(team.admin, 700, 3)
+  }, 60_000)
+  afterAll(() => team?.close())
+
+  const ownerMembers = async (client: pg.Client) =>
+    (
+      await client.query<{ member: string }>(
+        `SELECT pg_get_userbyid(member) AS member FROM pg_auth_members WHERE roleid = 'rao_team_owner'::regrole`,
+      )
+    ).rows.map((row) => row.member)
+  const version = async () =>
+    (await team.admin.query<{ v: number }>('SELECT max(version) AS v FROM rao_team.migrations')).rows[0]?.v
+  /** Schema 5 undone by hand, so that an upgrade has something to do. */
+  const backToFour = async () => {
+    await team.admin.query('DROP TRIGGER notify ON rao_team.cases')
+    await team.admin.query(
+      'CREATE TRIGGER notify AFTER INSERT OR UPDATE ON rao_team.cases FOR EACH STATEMENT EXECUTE FUNCTION rao_team.notify_change()',
+    )
+    await team.admin.query('DELETE FROM rao_team.migrations WHERE version = 5')
+  }
+
+  it('an upgrade that fails leaves neither the owner’s membership nor its version behind', async () => {
+    await backToFour()
+    // The upgrade's DROP TRIGGER is made to fail: the trigger is gone already.
+    await team.admin.query('DROP TRIGGER notify ON rao_team.cases')
+    await expect(migrate(team.admin)).rejects.toThrow(/does not exist/)
+    expect(await ownerMembers(team.admin)).toEqual([])
+    expect(await version()).toBe(4)
+    await team.admin.query(
+      'CREATE TRIGGER notify AFTER INSERT OR UPDATE ON rao_team.cases FOR EACH STATEMENT EXECUTE FUNCTION rao_team.notify_change()',
+    )
+  })
+
+  it('an upgrade held up by an open transaction gives up, changing nothing; no one sees the membership while it waits', async () => {
+    expect(await version()).toBe(4)
+    const blocker = team.track(await superuser(team.cluster))
+    const watcher = team.track(await superuser(team.cluster))
+    const upgrader = team.track(await superuser(team.cluster))
+    await blocker.query('BEGIN')
+    await blocker.query('LOCK TABLE rao_team.cases IN ACCESS SHARE MODE')
+    const upgrade = migrate(upgrader, { lockTimeoutMs: 3_000 }).then(
+      () => 'upgraded',
+      (error: { code?: string; message?: string }) => `${error.code}: ${error.message}`,
+    )
+    // The upgrade is inside its transaction, waiting for the DROP TRIGGER's lock.
+    let waiting = false
+    for (let tries = 0; tries < 100 && !waiting; tries++) {
+      const { rows } = await watcher.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%DROP TRIGGER%'`,
+      )
+      waiting = rows[0].n > 0
+      if (!waiting) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(waiting).toBe(true)
+    expect(await ownerMembers(watcher)).toEqual([])
+    expect(await upgrade).toMatch(/^team_unreachable: Another session holds the team tables/)
+    expect(await version()).toBe(4)
+    expect(await ownerMembers(watcher)).toEqual([])
+    await blocker.query('COMMIT')
+    expect(await migrate(upgrader)).toEqual({ from: 4, to: SCHEMA_VERSION })
+  })
+
+  it('leaves officers no schema to put a function of theirs in, as PostgreSQL before 15 let them', async () => {
+    await team.admin.query('GRANT CREATE ON SCHEMA public TO PUBLIC')
+    const before = team.track(await connectAs(team.cluster, ana))
+    await before.query(`CREATE FUNCTION public.probe() RETURNS int LANGUAGE sql AS 'SELECT 1'`)
+    await team.admin.query('DROP FUNCTION public.probe()')
+    await initTeam(team.admin)
+    await expect(
+      before.query(
+        `CREATE FUNCTION public.now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT '2001-01-01'::timestamptz $$`,
+      ),
+    ).rejects.toThrow(/permission denied for schema public/)
+  })
+
+  it('refuses, at team:init, a schema an admin changed while acting as the owner under an older version', async () => {
+    // An older RAO Desk: the admins were the owner's members.
+    await team.admin.query('GRANT rao_team_owner TO rao_team_admin')
+    const chiefSql = team.track(await connectAs(team.cluster, chief))
+    await chiefSql.query('SET ROLE rao_team_owner')
+    await chiefSql.query(
+      'CREATE POLICY upkeep ON rao_team.journal FOR UPDATE TO chief USING (true) WITH CHECK (true)',
+    )
+    await chiefSql.query(`CREATE OR REPLACE FUNCTION rao_team.journal_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF session_user = 'chief' THEN RETURN NEW; END IF;
+        RAISE EXCEPTION 'the decision journal is append-only' USING ERRCODE = 'RD005';
+      END $$`)
+    await chiefSql.query('GRANT UPDATE ON rao_team.journal, rao_team.journal_head TO chief')
+    await chiefSql.query('RESET ROLE')
+
+    await expect(initTeam(team.admin)).rejects.toMatchObject({
+      code: 'team_schema_changed',
+      detail: [
+        'function journal_frozen(): changed',
+        'policy journal.upkeep: not made by RAO Desk',
+        'table journal: changed',
+        'table journal_head: changed',
+      ].join('\n'),
+    })
+    // The membership is undone all the same.
+    expect(await ownerMembers(team.admin)).toEqual([])
+    // And by the command, as an administrator runs it.
+    const command = await adminCommand(team.cluster, ['init', team.cluster.adminUrl])
+    expect(command).toMatchObject({ code: 1, out: expect.stringContaining('changed outside RAO Desk') })
+    expect(command.out).toContain('policy journal.upkeep: not made by RAO Desk')
+  })
 })
