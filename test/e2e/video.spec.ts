@@ -99,7 +99,8 @@ test('the video downloads with progress, plays before it ends, and answers every
   await expect(app.getByText(/^Snapshot of 0:0\d kept with the case\./)).toBeVisible()
   const snapshot = app.getByRole('img', { name: /^Frame at 0:0\d$/ })
   await expect(snapshot).toBeVisible()
-  expect(await snapshot.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(320)
+  // Read once the picture has loaded: visible comes first.
+  await expect.poll(() => snapshot.evaluate((image: HTMLImageElement) => image.naturalWidth)).toBe(320)
 
   // The Optimizer goes away: the case opens again from the cache and plays.
   await simulator.close()
