@@ -56,6 +56,13 @@ export function useCheckedForm<F extends Record<string, string>>(initial: F, sch
   }
   return {
     error,
+    /** The fields as they are now. */
+    values: form,
+    /** Puts the fields to `values`, their errors gone: the form seeded again. */
+    reset: useCallback((values: F) => {
+      setForm(values)
+      setErrors({})
+    }, []),
     /** What a `<Field>` needs for one of the form's fields. */
     bind: (field: keyof F) => ({
       value: form[field],
