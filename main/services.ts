@@ -11,7 +11,13 @@ import type { GonePolicy } from './cases/gone'
 import { createKeyStore } from './cases/seal'
 import { createSync } from './cases/sync'
 import { createDecisionService } from './decisions/decision-service'
-import { createHeadStore, journalAuditRecord, journalCsv, openJournal } from './decisions/journal'
+import {
+  createHeadStore,
+  journalAuditRecord,
+  journalCsv,
+  journalMayHoldSigners,
+  openJournal,
+} from './decisions/journal'
 import type { Emit, Handlers } from './ipc'
 import { lockGate } from './lock/gate'
 import { holdWhileLocked } from './lock/held-events'
@@ -152,10 +158,14 @@ export function createServices(deps: ServiceDependencies) {
     return undefined
   }
   /** Whether a folder holds any file, at any depth: a missing folder holds none. */
-  const holdsFiles = async (folder: string) =>
-    (await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => [])).some((entry) =>
-      entry.isFile(),
-    )
+  /** A folder that cannot be read counts as holding files, as a book that cannot be read holds cases. */
+  const holdsFiles = async (folder: string) => {
+    try {
+      return (await readdir(folder, { recursive: true, withFileTypes: true })).some((entry) => entry.isFile())
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code !== 'ENOENT'
+    }
+  }
   const capturesFolder = path.join(path.dirname(deps.caseBookFile), 'captures')
   const lock = createLockService({
     record: {
@@ -166,7 +176,10 @@ export function createServices(deps: ServiceDependencies) {
     opener,
     // Signers' data the desk keeps, told without opening the book: a book that cannot be read counts as holding some.
     holdsData: async () =>
-      (await cases.mayHoldCases()) || (await holdsFiles(deps.cacheDir)) || (await holdsFiles(capturesFolder)),
+      (await cases.mayHoldCases()) ||
+      (await journalMayHoldSigners(deps.journalFile)) ||
+      (await holdsFiles(deps.cacheDir)) ||
+      (await holdsFiles(capturesFolder)),
     idleLimitMs: () => settings.read().idleLockMinutes * (deps.idleMinuteMs ?? 60_000),
     onChange: (state) => {
       if (!state.locked) held.release()
@@ -298,11 +311,14 @@ export function createServices(deps: ServiceDependencies) {
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   /** The start's work waiting for the window's first answer; undefined before the start and once begun. */
   let firstWork: ReturnType<typeof setTimeout> | undefined
+  /** Whether the start's purge ran: a desk quit before its start's work began still purges at close. */
+  let purged = false
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
   /** Additions of pairs under way, each stoppable. */
   const additions = new Set<AbortController>()
   const purge = () => {
+    purged = true
     inBackground('video cache purge', () => video.purge())
     inBackground('capture purge', async () => capture.purge(await cases.retention()))
   }
@@ -540,8 +556,15 @@ export function createServices(deps: ServiceDependencies) {
     close() {
       closing ??= (async () => {
         clearInterval(purgeTimer)
+        // Quit before the start's work began (the window closed at once): what retention says is gone
+        // still goes, as it would have at the start.
+        const unpurged = firstWork !== undefined && !purged
         clearTimeout(firstWork)
         firstWork = undefined
+        if (unpurged) {
+          purge()
+          await Promise.allSettled([...running])
+        }
         await Promise.all([
           lock.stop(),
           sync.stop(),

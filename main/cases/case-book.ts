@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
 import { z } from 'zod'
 import { environmentSchema } from '../../shared/settings'
 import { appendDurably, copyFileDurably, renameDurably, writeFileDurably } from '../fs/durable'
@@ -112,16 +113,33 @@ export function openCaseBook(file: string): OpenResult {
 
 /**
  * Whether the book at `file` may hold a case, without reading it whole nor opening anything sealed: only
- * a book that is its bare header, or no book and no last good copy, holds none. Anything else counts as
- * holding some, a book that cannot be read included (the lock guards what it cannot rule out).
+ * a book that is its bare header, or no book and no last good copy, holds none, and then only where no
+ * copy set aside by a recovery is left beside it. Anything else counts as holding some, a book that
+ * cannot be read included (the lock guards what it cannot rule out).
  */
 export async function bookMayHoldCases(file: string): Promise<boolean> {
+  return (await bookFileMayHoldCases(file)) || (await copiesSetAside(file))
+}
+
+async function bookFileMayHoldCases(file: string): Promise<boolean> {
   const empty = serialise([])
   try {
     if ((await stat(file)).size !== Buffer.byteLength(empty)) return true
     return (await readFile(file, 'utf8')) !== empty
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(lastGoodFile(file))
+  }
+}
+
+/** Whether a damaged book or a last good copy that `recoverCaseBook` kept aside is left beside the book. */
+async function copiesSetAside(file: string): Promise<boolean> {
+  const prefixes = [`${path.basename(file)}.damaged-`, `${path.basename(lastGoodFile(file))}-`]
+  try {
+    return (await readdir(path.dirname(file))).some((name) =>
+      prefixes.some((prefix) => name.startsWith(prefix)),
+    )
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT'
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, truncateSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import {
   type JournalEntry,
@@ -407,6 +408,19 @@ export function journalCsv(entries: readonly JournalEntry[]): string {
     return CSV_COLUMNS.map((column) => csvField(row[column])).join(',')
   })
   return `${[CSV_COLUMNS.join(','), ...rows].join('\r\n')}\r\n`
+}
+
+/**
+ * Whether the journal at `file` may speak of a signer (a decision, a Video ID created, an upload: their
+ * pks, a refusal's words), told from its text without its key; what cannot be read counts as yes. The
+ * lock guards a desk whose journal does, as it guards its case book.
+ */
+export async function journalMayHoldSigners(file: string): Promise<boolean> {
+  try {
+    return /"type"\s*:\s*"(decision|creation|upload)"/.test(await readFile(file, 'utf8'))
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT'
+  }
 }
 
 /**

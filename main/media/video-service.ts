@@ -626,7 +626,7 @@ export function createVideoService(options: VideoServiceOptions) {
         start(videoidPk, stem, key, scope)
         log.info('video downloading ahead', { videoidPk })
         return 'started'
-      })().finally(() => startingAhead.delete(stem))
+      })().finally(() => startingAhead.get(stem) === starting && startingAhead.delete(stem))
       startingAhead.set(stem, starting)
       return starting
     },
@@ -640,6 +640,8 @@ export function createVideoService(options: VideoServiceOptions) {
       cancels.set(stem, (cancels.get(stem) ?? 0) + 1)
       const pending = opening.get(stem)
       opening.delete(stem)
+      // An ask ahead from before the cancel starts nothing; one asked after it is asked afresh.
+      startingAhead.delete(stem)
       const running = transfers.get(stem)
       running?.abort.abort()
       await requireCase(videoidPk)

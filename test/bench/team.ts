@@ -10,7 +10,6 @@ import { createCheckedEmit, createIpcBinding } from '../../main/ipc'
 import { createLogger } from '../../main/log'
 import { createServices } from '../../main/services'
 import { addOfficer, initTeam } from '../../main/team/admin'
-import { createTeamStore } from '../../main/team/store'
 import type { InvokeName } from '../../shared/channels'
 import type { HandlerOutput, InvokeInput } from '../../shared/contract'
 import { AppError } from '../../shared/errors'
@@ -21,6 +20,7 @@ import { cleanKeychain } from '../support/keychain'
 import { startCluster } from '../support/pg-cluster'
 import { FakePowerMonitor } from '../support/power-monitor'
 import { FULL_CHECKLIST } from '../unit/decisions/checklist'
+import { quietTakeNext } from './team-quiet'
 
 /**
  * `npm run bench:team`: 20 desks and 2,000 pending cases in one throwaway PostgreSQL, through the app's
@@ -190,39 +190,6 @@ const percentile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? Number.NaN
 }
 
-/**
- * Take-next on a quiet machine: the desks gone, one officer's store takes and lets go of fresh cases
- * one at a time. What the database and its client take when a core is free, beside the loaded figure.
- */
-async function quietTakeNext(admin: pg.Client, officer: DeskData, rounds = 200): Promise<number[]> {
-  const scope = { optimizer: `${officer.simulatorUrl}/quiet`, environment: 'sandbox' as const }
-  await admin.query(
-    `INSERT INTO rao_team.cases (optimizer, environment, videoid_pk, request_pk, pair_verified, status)
-     SELECT $1, 'sandbox', v, v + 500000, true, 'VIDEOREVIEW' FROM generate_series(1, $2::int) AS v`,
-    [scope.optimizer, rounds],
-  )
-  const store = createTeamStore({
-    connection: { url: officer.url, user: officer.role, password: officer.password },
-    desk: 'quiet',
-    scope: () => scope,
-    log: createLogger(() => undefined),
-  })
-  store.start()
-  try {
-    while (!store.state().online) await pause(50)
-    const times: number[] = []
-    for (let round = 0; round < rounds; round++) {
-      const before = clock()
-      const taken = await store.takeNext()
-      times.push(clock() - before)
-      if (taken) await store.release(taken.videoidPk)
-    }
-    return times
-  } finally {
-    await store.close()
-  }
-}
-
 async function main() {
   const cluster = await startCluster({ maxConnections: 4 * DESKS + 20 })
   const raos: RaoAccount[] = Array.from({ length: DESKS }, (_, index) => ({
@@ -346,7 +313,7 @@ async function main() {
     const breaks = await admin.query('SELECT seq FROM rao_team.journal_check')
     const entries = await admin.query<{ n: string }>('SELECT count(*) AS n FROM rao_team.journal')
     for (const child of children) child.kill('SIGKILL')
-    const quietMs = await quietTakeNext(admin, desks[0] as DeskData)
+    const quiet = await quietTakeNext(admin, desks[0] as DeskData, `${simulator.url}/quiet`)
     await admin.end()
 
     process.stdout.write(
@@ -359,15 +326,23 @@ async function main() {
         `claim seen p50 ${percentile(claimSeenMs, 0.5).toFixed(0)} ms; ${machine()}\n`,
     )
     process.stdout.write(
-      `team: take-next on a quiet machine (the desks gone, one desk, ${quietMs.length} in a row): ` +
-        `p50 ${percentile(quietMs, 0.5).toFixed(1)} ms, p99 ${percentile(quietMs, 0.99).toFixed(1)} ms; ${machine()}\n`,
+      `team: the database's part of take-next on a quiet machine (the team store's takeNext, one desk, ` +
+        `no IPC, desk or case book; the desks gone): ${quiet.distinct} distinct cases in ${quiet.ms.length} takes in a row, ` +
+        `p50 ${percentile(quiet.ms, 0.5).toFixed(1)} ms, p99 ${percentile(quiet.ms, 0.99).toFixed(1)} ms; ${machine()}\n`,
     )
     const seenP99 = unseen ? Number.POSITIVE_INFINITY : percentile(claimSeenMs, 0.99)
     process.stdout.write(
       `team: desks=${DESKS} cases=${CASES} decided_twice=${decidedTwice} decided_without_claim=${decidedWithoutClaim} ` +
         `take_next_p99_ms=${Math.round(percentile(takeNextMs, 0.99))} claim_seen_p99_ms=${Math.round(seenP99)}\n`,
     )
-    if (perCase.size !== CASES || decidedTwice || decidedWithoutClaim || breaks.rowCount) process.exitCode = 1
+    if (
+      perCase.size !== CASES ||
+      decidedTwice ||
+      decidedWithoutClaim ||
+      breaks.rowCount ||
+      quiet.distinct !== quiet.ms.length
+    )
+      process.exitCode = 1
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
     await simulator.close()

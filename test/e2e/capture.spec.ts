@@ -490,7 +490,7 @@ test('leaving mid-recording keeps its end and its prompts: Esc ends it first; a 
   await expect(shown.nth(1)).toContainText(PROMPTS[1] ?? '')
 })
 
-test('a frame Chromium cannot copy is taken again from the next; a camera that shows none says so, and the card is free again', async ({
+test('a frame Chromium cannot copy is taken again from the next; a camera that shows none, or a copy that never comes, says so by the deadline, and the card is free again', async ({
   app,
 }) => {
   await setUpByKeyboard(app)
@@ -535,6 +535,99 @@ test('a frame Chromium cannot copy is taken again from the next; a camera that s
   await expect(back.getByRole('img', { name: 'Back of the document, as kept' })).toHaveCount(0)
   await expect(back).toHaveAttribute('aria-busy', 'false')
   await expect(back.getByRole('button', { name: 'Take from the camera' })).toBeEnabled()
+
+  // A copy that never settles (a stalled camera): the still's five seconds bound it too.
+  await app.evaluate(() => {
+    const original = window.createImageBitmap.bind(window) as (
+      source: ImageBitmapSource,
+    ) => Promise<ImageBitmap>
+    window.createImageBitmap = ((source: ImageBitmapSource) =>
+      source instanceof HTMLVideoElement
+        ? new Promise<ImageBitmap>(() => undefined)
+        : original(source)) as typeof window.createImageBitmap
+  })
+  const face = app
+    .getByRole('listitem')
+    .filter({ has: app.getByRole('heading', { name: 'The signer’s face' }) })
+  const asked = Date.now()
+  await face.getByRole('button', { name: 'Take from the camera' }).click()
+  await expect(face).toHaveAttribute('aria-busy', 'true')
+  await expect(face.getByText('The camera shows no picture yet: try again in a moment.')).toBeVisible({
+    timeout: 8_000,
+  })
+  expect(Date.now() - asked).toBeGreaterThanOrEqual(4_500)
+  await expect(face).toHaveAttribute('aria-busy', 'false')
+  await expect(face.getByRole('button', { name: 'Take from the camera' })).toBeEnabled()
+  await expect(face.getByRole('img', { name: 'The signer’s face, as kept' })).toHaveCount(0)
+})
+
+test('a file that cannot be read, or a picture that cannot be prepared, says so by its field, keeps nothing, and the card is free again', async ({
+  app,
+}) => {
+  await setUpByKeyboard(app)
+  await setDocuments(app)
+  await newVideoIdToCapture(app)
+  await step(app, /Document images/).click()
+  const front = app
+    .getByRole('listitem')
+    .filter({ has: app.getByRole('heading', { name: 'Front of the document' }) })
+  const choose = () =>
+    app.getByLabel('Choose a file: Front of the document').setInputFiles({
+      name: 'front.png',
+      mimeType: 'image/png',
+      buffer: pngOf(400, 300),
+    })
+  // Each failure once, as Chromium gives it: the next call goes through again.
+  const failOnce = (what: 'read' | 'context' | 'encoder' | 'bytes') =>
+    app.evaluate((what) => {
+      const { arrayBuffer } = Blob.prototype
+      const { getContext, toBlob } = HTMLCanvasElement.prototype
+      const refuse = (name: string) => Promise.reject(new DOMException('The blob could not be read.', name))
+      if (what === 'read')
+        // The file moved or changed since it was chosen.
+        Blob.prototype.arrayBuffer = () => {
+          Blob.prototype.arrayBuffer = arrayBuffer
+          return refuse('NotReadableError')
+        }
+      else if (what === 'bytes')
+        // The JPEG made, but its bytes cannot be read back.
+        Blob.prototype.arrayBuffer = function (this: Blob) {
+          if (this.type !== 'image/jpeg') return arrayBuffer.call(this)
+          Blob.prototype.arrayBuffer = arrayBuffer
+          return refuse('NotReadableError')
+        }
+      else if (what === 'context')
+        // No 2D context (a lost graphics context, no memory).
+        HTMLCanvasElement.prototype.getContext = (() => {
+          HTMLCanvasElement.prototype.getContext = getContext
+          return null
+        }) as typeof getContext
+      // The encoder gives nothing (a canvas too large for the memory left).
+      else
+        HTMLCanvasElement.prototype.toBlob = (callback: BlobCallback) => {
+          HTMLCanvasElement.prototype.toBlob = toBlob
+          callback(null)
+        }
+    }, what)
+  const said = async (text: string) => {
+    await expect(front.getByText(text)).toBeVisible()
+    await expect(front).toHaveAttribute('aria-busy', 'false')
+    await expect(front.getByRole('button', { name: 'Choose a file' })).toBeEnabled()
+    await expect(front.getByText('Not taken yet.')).toBeVisible()
+  }
+
+  await failOnce('read')
+  await choose()
+  await said('This file could not be read: choose it again.')
+  for (const what of ['context', 'encoder', 'bytes'] as const) {
+    await failOnce(what)
+    await choose()
+    await said('This picture could not be prepared: try again.')
+  }
+  // Nothing was kept on the way, and the same file goes through now.
+  await choose()
+  await expect(front.getByRole('img', { name: 'Front of the document, as kept' })).toBeVisible()
+  await expect(front.getByText(/^400 × 300, from a file/)).toBeVisible()
 })
 
 test.describe('with the camera refused', () => {

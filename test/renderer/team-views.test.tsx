@@ -6,6 +6,7 @@ import { App } from '../../renderer/src/App'
 import { initI18n } from '../../renderer/src/i18n'
 import { createStores, StoresProvider } from '../../renderer/src/stores/context'
 import type { Page } from '../../renderer/src/stores/navigation-store'
+import { TeamClaimBadge } from '../../renderer/src/views/TeamNotices'
 import { type Case, rowOf } from '../../shared/cases'
 import type { IpcResult } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
@@ -99,7 +100,45 @@ function renderApp(answers: Parameters<typeof fakeApi>[0], page: Page = { name: 
 }
 const main = () => within(screen.getByRole('main'))
 
-// The queue's rows are drawn by a virtual list that jsdom cannot lay out: the badges are the E2E's.
+// The queue's rows are drawn by a virtual list that jsdom cannot lay out: its badge is drawn on its own.
+describe('the queue’s claim badge', () => {
+  async function badgeOf(cases: TeamCaseView[], status: TeamStatus = online) {
+    const stores = createStores(fakeApi({ getTeam: () => ok({ status, cases }) }))
+    await stores.team.getState().load()
+    const { container } = render(
+      <StoresProvider stores={stores}>
+        {cases.map(({ videoidPk }) => (
+          <p key={videoidPk} data-testid={String(videoidPk)}>
+            <TeamClaimBadge videoidPk={videoidPk} />
+          </p>
+        ))}
+      </StoresProvider>,
+    )
+    return (videoidPk: number) => within(container).getByTestId(String(videoidPk)).textContent
+  }
+
+  it('says yours only for this desk’s own claim, yours at another desk for the officer’s other desk, else who', async () => {
+    const badge = await badgeOf([
+      ownClaim(16673),
+      claimed(16674, 'ana', 'desk-9f8e7d6c5b4a'),
+      claimed(16675, 'ben'),
+      // Another officer at this very desk (the desk was handed over): still theirs.
+      claimed(16676, 'ben', online.desk),
+      { ...claimed(16677, 'ben'), claim: null },
+    ])
+    expect(badge(16673)).toBe('Yours')
+    expect(badge(16674)).toBe('Yours, at another desk')
+    expect(badge(16675)).toBe('Being reviewed by ben')
+    expect(badge(16676)).toBe('Being reviewed by ben')
+    expect(badge(16677)).toBe('')
+  })
+
+  it('shows nothing with team mode off', async () => {
+    const badge = await badgeOf([ownClaim(16673)], { ...online, enabled: false })
+    expect(badge(16673)).toBe('')
+  })
+})
+
 describe('team mode in the queue', () => {
   it('takes the next case from a button or T, and opens it', async () => {
     const { api, stores } = renderApp({

@@ -573,9 +573,11 @@ export const en = {
     remove: 'Remove',
     imageProblems: {
       not_an_image: 'This file is not a JPEG or PNG picture.',
+      unreadable: 'This file could not be read: choose it again.',
       too_large: 'This file is larger than {{limit}}.',
       too_small: 'This picture is too small to check: at least {{min}} pixels on its shorter side.',
       no_frame: 'The camera shows no picture yet: try again in a moment.',
+      not_encoded: 'This picture could not be prepared: try again.',
     },
     camera: 'Camera',
     microphone: 'Microphone',

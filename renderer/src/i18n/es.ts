@@ -589,10 +589,12 @@ export const es: Messages = {
     remove: 'Quitar',
     imageProblems: {
       not_an_image: 'Este archivo no es una imagen JPEG ni PNG.',
+      unreadable: 'No se pudo leer este archivo: vuelva a elegirlo.',
       too_large: 'Este archivo ocupa más de {{limit}}.',
       too_small:
         'Esta imagen es demasiado pequeña para comprobarla: al menos {{min}} píxeles en su lado menor.',
       no_frame: 'La cámara aún no muestra imagen: vuelva a intentarlo en un momento.',
+      not_encoded: 'No se pudo preparar esta imagen: vuelva a intentarlo.',
     },
     camera: 'Cámara',
     microphone: 'Micrófono',

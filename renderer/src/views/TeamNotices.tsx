@@ -89,16 +89,14 @@ export function TeamClaimBadge({ videoidPk }: { videoidPk: number }) {
   const user = useTeam((state) => state.status?.user)
   const desk = useTeam((state) => state.status?.desk ?? '')
   if (!claim) return null
-  const text = isOwnClaim(claim, { officer: user, desk })
+  // Yours only at this desk: the same officer's claim at another desk is decided there, not here.
+  const own = isOwnClaim(claim, { officer: user, desk })
+  const text = own
     ? t('team.claimedByYou')
     : claim.officer === user
       ? t('team.claimedByYouElsewhere')
       : t('team.claimedBy', { officer: claim.officer })
-  return (
-    <span className={`badge ${isOwnClaim(claim, { officer: user, desk }) ? 'claimed-mine' : 'claimed'}`}>
-      {text}
-    </span>
-  )
+  return <span className={`badge ${own ? 'claimed-mine' : 'claimed'}`}>{text}</span>
 }
 
 /** Takes the oldest free pending case for this officer and opens it; the queue says when none is left. */

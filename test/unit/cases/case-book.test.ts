@@ -152,6 +152,21 @@ describe('case book: whether it may hold a case, unopened', () => {
     expect(existsSync(lastGoodFile(file))).toBe(true)
     expect(await bookMayHoldCases(file)).toBe(true)
   })
+
+  it('counts the copies a new book keeps aside: the damaged book and the last good copy', async () => {
+    const file = newFile()
+    openBook(file).put([entry(61)])
+    openBook(file)
+    writeFileSync(file, 'not a case book\n')
+    const { keptAside } = recoverCaseBook(file, 'empty', new Date('2026-11-30T10:00:00Z'))
+    expect(readFileSync(file, 'utf8')).toBe('{"caseBook":1}\n')
+    expect(await bookMayHoldCases(file)).toBe(true)
+    for (const copy of keptAside) {
+      expect(await bookMayHoldCases(file)).toBe(true)
+      rmSync(copy)
+    }
+    expect(await bookMayHoldCases(file)).toBe(false)
+  })
 })
 
 describe('case book: recovery and durability', () => {

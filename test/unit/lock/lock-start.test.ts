@@ -1,8 +1,10 @@
+import { appendFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
 import keytar from '@github/keytar'
 import { describe, expect, it } from 'vitest'
 import type { Keychain } from '../../../main/vault/keychain'
 import { eachTestWorld, servicesFor } from '../vault/fixtures'
-import { desk } from './desk'
+import { desk, JAVIER } from './desk'
 
 // What a start reads before the lock screen has its answer: the lock's record and the credentials, never
 // the case book, which is read whole (a desk of years would wait seconds for its lock screen). Where no
@@ -22,6 +24,7 @@ function watchedKeychain(asked: string[]): Keychain {
 }
 
 const BOOK_KEY = 'case-book-key'
+const bookFile = () => path.join(world.dataDir, 'case-book.jsonl')
 
 function restartWatched() {
   const asked: string[] = []
@@ -51,6 +54,32 @@ describe('the lock at start', () => {
     app.start()
     expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: true, unlockWith: 'set_up' })
     expect(asked).not.toContain(BOOK_KEY)
+    await app.close()
+  })
+
+  it('with no credentials left, locks a desk whose only trace of a signer is its journal (a book started anew, its copies deleted)', async () => {
+    const { app: first } = await desk(world)
+    await first.handlers.decide({
+      action: 'refuse',
+      videoidPk: JAVIER.videoidPk,
+      checklist: { checked: [], securityFeatures: [], snapshots: {} },
+      reason: { code: 'face_mismatch', text: 'Javier’s chin differs from his DNI photo' },
+      language: 'en',
+    })
+    await first.close()
+    // The book is damaged later; the officer starts a new one, and deletes the copies it kept aside.
+    appendFileSync(bookFile(), 'not a line of the book\n')
+    const second = servicesFor(world.dataDir, world.service, world.simulator.url)
+    expect(await second.handlers.getCaseBook(undefined)).toMatchObject({ state: 'damaged' })
+    const { keptAside } = await second.handlers.recoverCaseBook({ from: 'empty' })
+    await second.close()
+    for (const copy of keptAside) rmSync(copy)
+    await keytar.deletePassword(`${world.service}.sandbox`, 'officer')
+    const app = servicesFor(world.dataDir, world.service, world.simulator.url)
+    app.start()
+    expect(await app.handlers.getLockState(undefined)).toMatchObject({ locked: true, unlockWith: 'set_up' })
+    // The binding's gate refuses the journal while locked (the refusal's words stay in main).
+    expect(app.refuse('getJournal')?.code).toBe('desk_locked')
     await app.close()
   })
 })

@@ -390,6 +390,28 @@ describe('the next case’s video, downloaded ahead', () => {
     await cases.app.close()
   })
 
+  it('starts the download ahead asked after a cancel, even while the ask from before it is still being answered', async () => {
+    // The disk's free room answered only when the test says: the ask before the cancel waits there.
+    let openRoom: () => void = () => undefined
+    const room = new Promise<void>((resolve) => (openRoom = resolve))
+    const cases = await withCases(undefined, {
+      cacheFreeBytes: async () => {
+        await room
+        return 100 * 1024 ** 3
+      },
+    })
+    world.simulator.setVideoRate(4 * 1024)
+    const before = cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })
+    expect(await cases.app.handlers.cancelVideo({ videoidPk: JAVIER.videoidPk })).toEqual({ status: 'none' })
+    // The officer moves on, and this case is next again: asked ahead after the cancel.
+    const after = cases.app.handlers.prefetchVideo({ videoidPk: JAVIER.videoidPk })
+    openRoom()
+    expect(await before).toEqual({ outcome: 'cancelled' })
+    expect(await after).toEqual({ outcome: 'started' })
+    await expect.poll(() => videoRequests(JAVIER.videoidPk)).toBe(1)
+    await cases.app.close()
+  })
+
   it('starts nothing ahead for a case whose download was cancelled while it was being asked for', async () => {
     const cases = await withCases()
     world.simulator.setVideoRate(4 * 1024)

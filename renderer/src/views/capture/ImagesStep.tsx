@@ -63,24 +63,22 @@ function ImageSlotCard({
   const id = useId()
   const label = t(`capture.slots.${slot}`)
 
+  // Preparing a picture never throws (what fails is a problem shown by the field), nor does saving it
+  // (main's refusal is answered): the card is free again after each.
   const keep = async (prepared: Promise<Prepared> | undefined, source: 'camera' | 'file') => {
     if (!prepared || busy) return
     setBusy(true)
     setProblem(null)
     setFailure(null)
-    try {
-      const result = await prepared
-      if (!result.ok) setProblem(result.problem)
-      else {
-        const error = await saveImage({ slot, source, data: result.data })
-        const known = error && MAIN_PROBLEMS[error.code]
-        if (known) setProblem(known)
-        else setFailure(error)
-      }
-    } finally {
-      // The card is never left busy, whatever happened to the picture.
-      setBusy(false)
+    const result = await prepared
+    if (!result.ok) setProblem(result.problem)
+    else {
+      const error = await saveImage({ slot, source, data: result.data })
+      const known = error && MAIN_PROBLEMS[error.code]
+      if (known) setProblem(known)
+      else setFailure(error)
     }
+    setBusy(false)
   }
   const problemText =
     problem === 'too_large'
