@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { digits } from './digits'
 import { appErrorSchema } from './errors'
 
 /** A pk the Optimizer issues: a positive whole number. */
@@ -223,10 +224,7 @@ export const phoneSchema = z
 export const newVideoIdSchema = z.strictObject({
   mobilePhoneNumber: phoneSchema,
   email: z.email({ message: 'email_invalid' }).max(254),
-  registrationAuthority: z
-    .string()
-    .trim()
-    .regex(/^\d{1,10}$/, { message: 'digits_1_10' }),
+  registrationAuthority: digits(1, 10),
   profile: z.string().trim().min(1).max(100),
 })
 export type NewVideoId = z.input<typeof newVideoIdSchema>

@@ -1,14 +1,13 @@
 import { z } from 'zod'
+import { digits } from './digits'
 import { appErrorSchema } from './errors'
 import { environmentSchema } from './settings'
 
-const digits = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(new RegExp(`^\\d{${min},${max}}$`), { message: `digits_${min}_${max}` })
-
-/** The longest each credential may be: the schemas below refuse more, and the forms' fields stop there. */
+/**
+ * The longest each credential may be: the schemas below refuse more, with a message that says so. The
+ * forms' fields take whatever is typed or pasted, whole: a field that cut a pasted secret would save one
+ * the officer never chose.
+ */
 export const credentialMaxLength = {
   username: 64,
   password: 256,

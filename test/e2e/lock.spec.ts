@@ -258,8 +258,8 @@ test('locks where the environment in use has no credentials; once the keychain l
   // Only the officer it was locked for: their username is given, and cannot be changed.
   await expect(app.getByLabel('RAO username')).toHaveValue(DEFAULT_RAO.username)
   await expect(app.getByLabel('RAO username')).not.toBeEditable()
-  // Each field stops where the contract refuses more, as at the first set-up.
-  await expectCredentialLimits(app)
+  // A value too long is refused by its field, as at the first set-up: never cut and sent to be refused.
+  await expectCredentialLimits(app, 'Check with the Optimizer and open')
   // Credentials the Optimizer refuses leave it locked; the right ones, verified, open it.
   await app.getByLabel('Password').fill('not the password')
   await app.getByLabel('PIN').fill(DEFAULT_RAO.pin)

@@ -1,12 +1,12 @@
 // @vitest-environment jsdom
-import { act, cleanup, render, screen, within } from '@testing-library/react'
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { App } from '../../renderer/src/App'
 import { initI18n } from '../../renderer/src/i18n'
 import { createCaptureStore } from '../../renderer/src/stores/capture-store'
 import { createStores, StoresProvider } from '../../renderer/src/stores/context'
-import type { Capture } from '../../shared/capture'
+import { type Capture, securityChecks } from '../../shared/capture'
 import { type Case, rowOf } from '../../shared/cases'
 import type { IpcResult } from '../../shared/errors'
 import { defaultSettings } from '../../shared/settings'
@@ -212,6 +212,158 @@ describe('the capture screen', () => {
       resendConfirmed: true,
     })
     expect(api.calls).not.toContain('uploadCapture')
+  })
+})
+
+/** The capture screen on the fresh capture, main's answers to `saveCapture` given one at a time by the test. */
+function renderHeldSaves() {
+  const answers: ((result: IpcResult<unknown>) => void)[] = []
+  const api = renderCapture({
+    openCapture: () => ok(fresh),
+    saveCapture: () => new Promise((resolve) => answers.push(resolve)),
+  })
+  const saves = () => api.calls.filter((call) => call === 'saveCapture').length
+  /** Main's answer to the save asked for `at`th. */
+  const answer = (at: number, result: IpcResult<unknown>) => act(async () => answers[at]?.(result))
+  return { api, saves, answer }
+}
+const stepButton = (name: RegExp) => main().getByRole('button', { name })
+const similarity = () => main().getByLabelText('Similarity of the face to the document’s photo')
+const noChecks = Object.fromEntries(securityChecks.map((check) => [check, false]))
+const refused: IpcResult<never> = { ok: false, error: { code: 'storage', message: 'ENOSPC' } }
+
+describe('a capture step’s save', () => {
+  it('sends one save for two submits in one task, and keeps its button off until main answers', async () => {
+    const { saves, answer } = renderHeldSaves()
+    await userEvent.click(await main().findByRole('button', { name: /4\. Checks/ }))
+    await userEvent.type(similarity(), '80')
+    const button = main().getByRole('button', { name: 'Save the checks' })
+    // Both in one task: the second comes before the screen has drawn the first as under way.
+    act(() => {
+      fireEvent.submit(button.closest('form') as HTMLFormElement)
+      fireEvent.submit(button.closest('form') as HTMLFormElement)
+    })
+    expect(saves()).toBe(1)
+    expect(button).toBeDisabled()
+    await answer(0, { ok: true, value: { ...fresh, checks: { ...noChecks, similarityLevel: 80 } } })
+    expect(button).toBeEnabled()
+    await userEvent.click(button)
+    expect(saves()).toBe(2)
+  })
+
+  it('says why a save was refused, keeps what was sent when the step is left, and says "Saved." once one works', async () => {
+    const { api, saves, answer } = renderHeldSaves()
+    await userEvent.click(await main().findByRole('button', { name: /4\. Checks/ }))
+    await userEvent.click(main().getByLabelText('The document is not a copy'))
+    await userEvent.type(similarity(), '72')
+    await userEvent.click(main().getByRole('button', { name: 'Save the checks' }))
+    await answer(0, refused)
+    expect(main().getByRole('alert')).toHaveTextContent(/could not be saved on this computer/)
+    expect(main().queryByText('Saved.')).toBeNull()
+
+    // Away and back: what was refused is there to send again, and why.
+    await userEvent.click(stepButton(/3\. Document data/))
+    await userEvent.click(stepButton(/4\. Checks/))
+    expect(similarity()).toHaveValue(72)
+    expect(main().getByLabelText('The document is not a copy')).toBeChecked()
+    expect(main().getByRole('alert')).toHaveTextContent(/could not be saved on this computer/)
+
+    // Sent again: the old error goes as it starts, not once it is answered.
+    await userEvent.click(main().getByRole('button', { name: 'Save the checks' }))
+    expect(saves()).toBe(2)
+    expect(main().queryByRole('alert')).toBeNull()
+    expect(api.inputs.at(api.calls.lastIndexOf('saveCapture'))).toEqual({
+      videoidPk: 16690,
+      checks: { ...noChecks, documentNotCopy: true, similarityLevel: 72 },
+    })
+    await answer(1, {
+      ok: true,
+      value: { ...fresh, missing: [], checks: { ...noChecks, documentNotCopy: true, similarityLevel: 72 } },
+    })
+    expect(main().getByText('Saved.')).toBeVisible()
+    expect(main().queryByRole('alert')).toBeNull()
+  })
+
+  it('left mid-save and opened again: shows what is being saved, sends nothing more, and takes main’s values when it lands', async () => {
+    const { api, saves, answer } = renderHeldSaves()
+    await userEvent.click(await main().findByRole('button', { name: /3\. Document data/ }))
+    await userEvent.type(main().getByLabelText('Given name'), 'Irene')
+    await userEvent.type(main().getByLabelText('First surname'), 'Quintanilla')
+    await userEvent.type(main().getByLabelText('Document number'), '73920416X')
+    await userEvent.clear(main().getByLabelText('Country of the document'))
+    await userEvent.type(main().getByLabelText('Country of the document'), 'pt')
+    await userEvent.click(main().getByRole('button', { name: 'Save the data' }))
+    await userEvent.click(stepButton(/4\. Checks/))
+    await userEvent.click(stepButton(/3\. Document data/))
+    expect(main().getByLabelText('Given name')).toHaveValue('Irene')
+    expect(main().getByLabelText('Country of the document')).toHaveValue('pt')
+    const button = main().getByRole('button', { name: 'Save the data' })
+    expect(button).toBeDisabled()
+    act(() => void fireEvent.submit(button.closest('form') as HTMLFormElement))
+    expect(saves()).toBe(1)
+    expect(api.inputs.at(api.calls.indexOf('saveCapture'))).toMatchObject({
+      document: { givenName: 'Irene', idDocumentCountry: 'pt' },
+    })
+
+    // Main keeps the country as its schema writes it, in capitals: the form takes it.
+    await answer(0, {
+      ok: true,
+      value: {
+        ...fresh,
+        document: {
+          givenName: 'Irene',
+          surname1: 'Quintanilla',
+          serialNumber: '73920416X',
+          idDocumentType: 'IDC',
+          idDocumentCountry: 'PT',
+          mobilePhoneNumber: '+34 600 111 222',
+          email: 'irene.quintanilla@example.org',
+        },
+      },
+    })
+    expect(main().getByLabelText('Country of the document')).toHaveValue('PT')
+    expect(main().getByText('Saved.')).toBeVisible()
+    expect(button).toBeEnabled()
+  })
+
+  it('keeps what the officer types while a save is under way when it lands', async () => {
+    const { answer } = renderHeldSaves()
+    await userEvent.click(await main().findByRole('button', { name: /3\. Document data/ }))
+    await userEvent.type(main().getByLabelText('Given name'), 'Irene')
+    await userEvent.type(main().getByLabelText('First surname'), 'Quintanilla')
+    await userEvent.type(main().getByLabelText('Document number'), '73920416X')
+    await userEvent.clear(main().getByLabelText('Country of the document'))
+    await userEvent.type(main().getByLabelText('Country of the document'), 'pt')
+    await userEvent.click(main().getByRole('button', { name: 'Save the data' }))
+    await userEvent.type(main().getByLabelText('Second surname'), 'Ybarra')
+    // What main kept differs from the form (the country in capitals), but the officer typed since.
+    await answer(0, {
+      ok: true,
+      value: {
+        ...fresh,
+        document: {
+          givenName: 'Irene',
+          surname1: 'Quintanilla',
+          serialNumber: '73920416X',
+          idDocumentType: 'IDC',
+          idDocumentCountry: 'PT',
+        },
+      },
+    })
+    expect(main().getByLabelText('Second surname')).toHaveValue('Ybarra')
+    expect(main().getByLabelText('Given name')).toHaveValue('Irene')
+  })
+
+  it('records the acceptance once for two clicks in one task', async () => {
+    const { saves } = renderHeldSaves()
+    await main().findByRole('heading', { name: 'Step 1: Acceptance' })
+    await userEvent.click(main().getByLabelText(/^The signer read and accepted/))
+    const record = main().getByRole('button', { name: 'Record the acceptance' })
+    act(() => {
+      fireEvent.click(record)
+      fireEvent.click(record)
+    })
+    expect(saves()).toBe(1)
   })
 })
 

@@ -47,8 +47,64 @@ describe('credential screens', () => {
     // The focus goes to the first field in error; its error state is set for assistive technology.
     await waitFor(() => expect(screen.getByLabelText('RAO username')).toHaveFocus())
     expect(screen.getByLabelText('RAO username')).toHaveAttribute('aria-invalid', 'true')
-    expect(screen.getByLabelText('RAO username')).toHaveAttribute('maxlength', '64')
     expect(api.calls).not.toContain('setUpCredentials')
+  })
+
+  it('takes what is pasted whole: one too long is refused with its limit by the field, never cut and sent', async () => {
+    const api = renderWith({
+      getCredentialStatus: () => ok(none),
+      setUpCredentials: () => new Promise(() => undefined),
+    })
+    // One over each limit the contract sets (64, 256, 16 digits, 10 digits), a quote and a backslash in the secret.
+    const password = `a"b\\${'x'.repeat(253)}`
+    expect(password).toHaveLength(257)
+    const paste = async (label: string, text: string) => {
+      await userEvent.clear(screen.getByLabelText(label))
+      await userEvent.click(screen.getByLabelText(label))
+      await userEvent.paste(text)
+    }
+    await screen.findByRole('heading', { name: 'Set up your RAO credentials' })
+    await paste('RAO username', '9'.repeat(65))
+    await paste('Password', password)
+    await paste('PIN', '12345678901234567')
+    await paste('RAO id', '12345678901')
+    await userEvent.click(screen.getByRole('button', { name: 'Save credentials' }))
+    expect(screen.getByLabelText('RAO username')).toHaveValue('9'.repeat(65))
+    expect(screen.getByLabelText('Password')).toHaveValue(password)
+    expect(screen.getByLabelText('PIN')).toHaveValue('12345678901234567')
+    expect(screen.getByLabelText('RAO id')).toHaveValue('12345678901')
+    expect(descriptionOf('RAO username')).toBe('At most 64 characters.')
+    expect(descriptionOf('Password')).toBe('At most 256 characters.')
+    expect(descriptionOf('PIN')).toBe('Digits only, 4 to 16 of them.')
+    expect(descriptionOf('RAO id')).toMatch(/^Digits only, 1 to 10 of them\./)
+    expect(api.calls).not.toContain('setUpCredentials')
+
+    // At the limits, with spaces around the PIN as a paste may bring them: the schema trims those, so
+    // they count nothing; all of it goes to main, which trims as the schema says.
+    await paste('RAO username', '9'.repeat(64))
+    await paste('Password', password.slice(0, 256))
+    await paste('PIN', ' 1234567890123456')
+    await paste('RAO id', '1234567890')
+    await userEvent.click(screen.getByRole('button', { name: 'Save credentials' }))
+    expect(api.inputs[api.calls.indexOf('setUpCredentials')]).toEqual({
+      username: '9'.repeat(64),
+      password: password.slice(0, 256),
+      pin: ' 1234567890123456',
+      rao: '1234567890',
+    } satisfies NewCredentials)
+  })
+
+  it('takes a new PIN pasted with a space before it whole, at its longest', async () => {
+    const api = renderWith({
+      getCredentialStatus: () =>
+        ok({ environment: 'sandbox', state: 'ready', username: '9001800', rao: '1400', mode: 'credentials' }),
+      updateCredentials: () => new Promise(() => undefined),
+    })
+    await userEvent.click(await screen.findByRole('button', { name: 'My credentials' }))
+    await userEvent.click(await screen.findByLabelText('New PIN'))
+    await userEvent.paste(' 1234567890123456')
+    await userEvent.click(screen.getByRole('button', { name: 'Save changes' }))
+    expect(api.inputs[api.calls.indexOf('updateCredentials')]).toEqual({ pin: ' 1234567890123456' })
   })
 
   it('clears the password and PIN from the page as soon as they are submitted', async () => {

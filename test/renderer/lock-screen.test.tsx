@@ -195,6 +195,40 @@ describe('the lock screen', () => {
     expect(api.calls).toContain('getCredentialStatus')
   })
 
+  it('sets up again with what is pasted whole: one too long is refused by the field, and no try is spent on it', async () => {
+    const api = renderWith({
+      getLockState: () => ok({ locked: true, officer: '9001800', unlockWith: 'set_up', touchId: false }),
+      setUpCredentials: () => new Promise(() => undefined),
+    })
+    const paste = async (label: string, text: string) => {
+      await userEvent.clear(screen.getByLabelText(label))
+      await userEvent.click(screen.getByLabelText(label))
+      await userEvent.paste(text)
+    }
+    const describedBy = (label: string) =>
+      document.getElementById(`${screen.getByLabelText(label).id}-error`)?.textContent
+    await screen.findByRole('heading', { name: 'The RAO credentials are gone from this computer’s keychain' })
+    await paste('Password', 'p'.repeat(257))
+    await paste('PIN', ' 12345678901234567')
+    await paste('RAO id', '1400')
+    await userEvent.click(screen.getByRole('button', { name: 'Check with the Optimizer and open' }))
+    expect(screen.getByLabelText('Password')).toHaveValue('p'.repeat(257))
+    expect(describedBy('Password')).toBe('At most 256 characters.')
+    expect(describedBy('PIN')).toBe('Digits only, 4 to 16 of them.')
+    // Refused here, so the Optimizer never saw it and main counted no failed try.
+    expect(api.calls).not.toContain('setUpCredentials')
+
+    await paste('Password', 'p'.repeat(256))
+    await paste('PIN', ' 1234567890123456 ')
+    await userEvent.click(screen.getByRole('button', { name: 'Check with the Optimizer and open' }))
+    expect(api.inputs[api.calls.indexOf('setUpCredentials')]).toEqual({
+      username: '9001800',
+      password: 'p'.repeat(256),
+      pin: ' 1234567890123456 ',
+      rao: '1400',
+    })
+  })
+
   it('sets up again only for the RAO user it was locked for: given and fixed; another’s refused; a wait kept', async () => {
     const goneFor: LockState = { locked: true, officer: '9001800', unlockWith: 'set_up', touchId: false }
     const api = renderWith({

@@ -1,6 +1,6 @@
 import type { ComponentProps } from 'react'
 import { useTranslation } from 'react-i18next'
-import { credentialMaxLength } from '../../../shared/credentials'
+import type { credentialMaxLength } from '../../../shared/credentials'
 import { Field } from './Field'
 import type { BoundField } from './useCheckedForm'
 
@@ -31,19 +31,14 @@ type CredentialFieldProps = { name: Credential; label?: string } & Omit<
 >
 
 /**
- * One credential's field, as long as the contract lets it be (`shared/credentials.ts`), typed as it
- * is; labelled with the credential's name unless the form says otherwise ("New PIN").
+ * One credential's field, typed as it is; labelled with the credential's name unless the form says
+ * otherwise ("New PIN"). No `maxlength`: a field that stops at the limit cuts a pasted secret without a
+ * word, and the cut one would be saved; the whole value goes to the contract's schema, whose refusal of
+ * one too long is shown by the field, and whose trim of spaces around a PIN counts nothing against it.
  */
 export function CredentialField({ name, label, ...field }: CredentialFieldProps) {
   const { t } = useTranslation()
-  return (
-    <Field
-      label={label ?? t(LABEL[name])}
-      maxLength={credentialMaxLength[name]}
-      {...INPUT[name]}
-      {...field}
-    />
-  )
+  return <Field label={label ?? t(LABEL[name])} {...INPUT[name]} {...field} />
 }
 
 /** The RAO username, password, PIN and RAO id a set-up asks for, the username fixed where it is known. */

@@ -7,25 +7,39 @@ import { en } from '../i18n/en'
 /** Schema messages that name their own text under `validation.`; any other failure is "required" or "not valid". */
 const isKnown = (message: string) => Object.hasOwn(en.validation, message)
 
+/** A field's error: a key under `validation.`, with the values its text names ("At most {{max}} characters."). */
+export interface FieldError {
+  key: string
+  values: Record<string, unknown>
+}
+
+/** The values a schema's refusal carries for its message: a length's limit, a custom check's own params. */
+function valuesOf(issue: z.core.$ZodIssue): Record<string, unknown> {
+  if (issue.code === 'too_big') return { max: issue.maximum }
+  if (issue.code === 'custom') return issue.params ?? {}
+  return {}
+}
+
 /**
- * Field errors from the contract's own schema (the same one main applies), as keys under `validation.`:
- * the renderer checks what main will check, without a second set of rules.
+ * Field errors from the contract's own schema (the same one main applies), as keys under `validation.`
+ * with the values their texts name: the renderer checks what main will check, without a second set of rules.
  */
-export function fieldErrors(schema: z.ZodType, value: Record<string, unknown>): Record<string, string> {
+export function fieldErrors(schema: z.ZodType, value: Record<string, unknown>): Record<string, FieldError> {
   const parsed = schema.safeParse(value)
   if (parsed.success) return {}
-  const errors: Record<string, string> = {}
+  const errors: Record<string, FieldError> = {}
   for (const issue of parsed.error.issues) {
     const field = String(issue.path[0] ?? 'form')
     if (errors[field]) continue
     const missing = issue.code === 'too_small' || (field !== 'form' && value[field] === undefined)
-    errors[field] = isKnown(issue.message)
+    const key = isKnown(issue.message)
       ? issue.message
       : issue.code === 'too_big'
-        ? `too_long_max:${String((issue as { maximum?: unknown }).maximum)}`
+        ? 'too_long_max'
         : missing
           ? 'required'
           : 'invalid'
+    errors[field] = { key, values: valuesOf(issue) }
   }
   return errors
 }
@@ -34,16 +48,21 @@ export function fieldErrors(schema: z.ZodType, value: Record<string, unknown>): 
 export function useCheckedForm<F extends Record<string, string>>(initial: F, schema: z.ZodType) {
   const { t } = useTranslation()
   const [form, setForm] = useState(initial)
-  const [errors, setErrors] = useState<Record<string, string>>({})
+  const [errors, setErrors] = useState<Record<string, FieldError>>({})
   const error = (field: keyof F | 'form') => {
-    const key = errors[field as string]
-    if (!key) return undefined
-    // A length limit names the limit: "At most 64 characters.", not "Not valid."
-    const [name, max] = key.split(':')
-    return max ? t('validation.too_long_max', { max }) : t(`validation.${name}` as 'validation.invalid')
+    const found = errors[field as string]
+    // A limit is named: "At most 64 characters.", "Digits only, 4 to 16 of them.", not "Not valid."
+    return found && t(`validation.${found.key}` as 'validation.invalid', found.values)
   }
   return {
     error,
+    /** The fields as they are now. */
+    values: form,
+    /** Puts the fields to `values`, their errors gone: the form seeded again. */
+    reset: useCallback((values: F) => {
+      setForm(values)
+      setErrors({})
+    }, []),
     /** What a `<Field>` needs for one of the form's fields. */
     bind: (field: keyof F) => ({
       value: form[field],

@@ -708,8 +708,7 @@ export const en = {
   validation: {
     required: 'Required.',
     invalid: 'Not valid.',
-    digits_4_16: 'Digits only, 4 to 16 of them.',
-    digits_1_10: 'Digits only, 1 to 10 of them.',
+    digits: 'Digits only, {{min}} to {{max}} of them.',
     no_spaces: 'No spaces.',
     nothing_to_change: 'Fill in at least one field.',
     phone_prefix: 'The number lacks its international prefix: start with + and the country code.',

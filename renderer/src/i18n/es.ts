@@ -724,8 +724,7 @@ export const es: Messages = {
   validation: {
     required: 'Obligatorio.',
     invalid: 'No es válido.',
-    digits_4_16: 'Solo cifras, de 4 a 16.',
-    digits_1_10: 'Solo cifras, de 1 a 10.',
+    digits: 'Solo cifras, de {{min}} a {{max}}.',
     no_spaces: 'Sin espacios.',
     nothing_to_change: 'Rellene al menos un campo.',
     phone_prefix: 'Al número le falta el prefijo internacional: empiece con + y el código del país.',

@@ -27,6 +27,23 @@ export interface Take {
   discard(): Promise<AppErrorShape | null>
 }
 
+/** The parts of a capture a step saves whole, with one button. */
+export type StepPart = 'acceptance' | 'document' | 'checks'
+export type PartInput<P extends StepPart> = NonNullable<OfCapture<'saveCapture'>[P]>
+
+/**
+ * A step's save, kept here rather than in the step: a step left mid-save and opened again finds it still
+ * under way, and what was sent.
+ */
+export interface StepSave<P extends StepPart> {
+  busy: boolean
+  /** What the last save sent, until main holds it: under way, or refused (the step shows it again). */
+  sent: PartInput<P> | null
+  /** What became of the last save: cleared as the next one starts. */
+  outcome: 'saved' | AppErrorShape | null
+}
+type StepSaves = { [P in StepPart]?: StepSave<P> }
+
 export interface CaptureState {
   /** The capture on screen, as main last answered it. */
   capture: Capture | null
@@ -44,8 +61,14 @@ export interface CaptureState {
    * Answers the call that withdraws it, once it ended on its own.
    */
   beforeClose(finish: () => Promise<void>): () => void
+  /** Each step's save on the capture on screen. */
+  steps: StepSaves
+  /**
+   * Saves one step's part: one save at a time per part, a second asked for meanwhile is not sent (read
+   * from here, not from a screen that may not have drawn the first yet). Its outcome lands in `steps`.
+   */
+  saveStep<P extends StepPart>(part: P, value: PartInput<P>): Promise<void>
   /** Each change answers null, or the error main gave: the step shows it by its field. */
-  save(input: OfCapture<'saveCapture'>): Promise<AppErrorShape | null>
   saveImage(input: OfCapture<'saveCaptureImage'>): Promise<AppErrorShape | null>
   removeImage(input: OfCapture<'removeCaptureImage'>): Promise<AppErrorShape | null>
   startVideo(input: OfCapture<'startCaptureVideo'>): Promise<IpcResult<Take>>
@@ -83,9 +106,10 @@ export function createCaptureStore(api: RaoApi) {
       load: { status: 'idle' },
       progress: null,
       uploaded: null,
+      steps: {},
       async open(videoidPk) {
         await closing
-        set({ capture: null, load: { status: 'loading' }, progress: null, uploaded: null })
+        set({ capture: null, load: { status: 'loading' }, progress: null, uploaded: null, steps: {} })
         const result = await api.openCapture({ videoidPk })
         set(
           result.ok
@@ -96,7 +120,9 @@ export function createCaptureStore(api: RaoApi) {
       close() {
         closing = (async () => {
           await Promise.all([...finishing].map((finish) => finish()))
-          set({ capture: null, load: { status: 'idle' }, progress: null, uploaded: null })
+          // A save still under way is main's to finish: it keeps a capture's changes in order, so the
+          // capture opened again is read after it.
+          set({ capture: null, load: { status: 'idle' }, progress: null, uploaded: null, steps: {} })
           await api.closeCapture()
         })()
         return closing
@@ -105,7 +131,23 @@ export function createCaptureStore(api: RaoApi) {
         finishing.add(finish)
         return () => void finishing.delete(finish)
       },
-      save: (input) => ofScreen((videoidPk) => api.saveCapture({ videoidPk, ...input })),
+      async saveStep(part, value) {
+        const videoidPk = pk()
+        if (get().steps[part]?.busy) return
+        const step = (save: StepSave<typeof part>) => ({ steps: { ...get().steps, [part]: save } })
+        set(step({ busy: true, sent: value, outcome: null }))
+        const result = await api.saveCapture({ videoidPk, [part]: value })
+        if (get().capture?.videoidPk !== videoidPk) return
+        // The capture and the step's save change together: the step never sees the one without the other.
+        set({
+          ...(result.ok ? { capture: result.value } : {}),
+          ...step(
+            result.ok
+              ? { busy: false, sent: null, outcome: 'saved' }
+              : { busy: false, sent: value, outcome: result.error },
+          ),
+        })
+      },
       saveImage: (input) => ofScreen((videoidPk) => api.saveCaptureImage({ videoidPk, ...input })),
       removeImage: (input) => ofScreen((videoidPk) => api.removeCaptureImage({ videoidPk, ...input })),
       async startVideo(input) {

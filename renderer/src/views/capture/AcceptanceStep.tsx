@@ -1,27 +1,23 @@
 import { useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
-import type { AppErrorShape } from '../../../../shared/errors'
 import { ErrorMessage } from '../../components/ErrorMessage'
 import { useCapture, useNavigation, useSettings } from '../../stores/context'
+import { useStepSave } from './StepSave'
 
 /** The signer's acceptance of the RA's privacy policy and terms, recorded with its time and this desk. */
 export function AcceptanceStep({ locked }: { locked: boolean }) {
   const { t, i18n } = useTranslation()
   const acceptance = useCapture((state) => state.capture?.acceptance)
-  const save = useCapture((state) => state.save)
   const settings = useSettings((state) => state.settings)
   const go = useNavigation((state) => state.go)
+  const saving = useStepSave('acceptance')
   const [accepted, setAccepted] = useState(false)
-  const [busy, setBusy] = useState(false)
-  const [failure, setFailure] = useState<AppErrorShape | null>(null)
   const id = useId()
   const privacy = settings?.privacyPolicyUrl ?? ''
   const terms = settings?.termsUrl ?? ''
 
   const record = async () => {
-    setBusy(true)
-    setFailure(await save({ acceptance: { accepted: true, userAgent: navigator.userAgent } }))
-    setBusy(false)
+    await saving.save({ accepted: true, userAgent: navigator.userAgent })
     setAccepted(false)
   }
 
@@ -73,7 +69,7 @@ export function AcceptanceStep({ locked }: { locked: boolean }) {
             <button
               type="button"
               className="primary"
-              disabled={!accepted || busy}
+              disabled={!accepted || saving.busy}
               onClick={() => void record()}
             >
               {acceptance ? t('capture.recordAcceptanceAgain') : t('capture.recordAcceptance')}
@@ -81,7 +77,7 @@ export function AcceptanceStep({ locked }: { locked: boolean }) {
           </div>
         </>
       )}
-      {failure && <ErrorMessage error={failure} />}
+      {saving.outcome && saving.outcome !== 'saved' && <ErrorMessage error={saving.outcome} />}
     </div>
   )
 }

@@ -2,22 +2,30 @@ import { type FormEvent, useId, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { type Checks, checksSchema, type SecurityCheck, securityChecks } from '../../../../shared/capture'
 import { useCapture } from '../../stores/context'
-import { StepSaveActions, useStepSave } from './StepSave'
+import { StepSaveActions, useReseed, useStepSave } from './StepSave'
 
-const none = Object.fromEntries(securityChecks.map((check) => [check, false])) as Record<
-  SecurityCheck,
-  boolean
->
+type Form = Record<SecurityCheck, boolean> & { similarity: string }
+
+/** The form as the checks are (none ticked, no level, where there are none yet). */
+function formOf(checks: Checks | null | undefined): Form {
+  const ticked = Object.fromEntries(securityChecks.map((check) => [check, checks?.[check] ?? false]))
+  return {
+    ...(ticked as Record<SecurityCheck, boolean>),
+    similarity: checks ? String(checks.similarityLevel) : '',
+  }
+}
 
 /** The API's security checks as the officer made them, and how alike the face and the document's photo are. */
 export function ChecksStep({ locked }: { locked: boolean }) {
   const { t } = useTranslation()
   const saved = useCapture((state) => state.capture?.checks)
-  const saving = useStepSave()
-  const [ticked, setTicked] = useState<Record<SecurityCheck, boolean>>(saved ?? none)
-  const [similarity, setSimilarity] = useState(saved ? String(saved.similarityLevel) : '')
+  const saving = useStepSave('checks')
+  const seed = formOf(saving.sent ?? saved)
+  const [form, setForm] = useState(seed)
+  useReseed(seed, form, setForm)
   const [touched, setTouched] = useState(false)
   const ids = { similarity: useId(), hint: useId() }
+  const { similarity, ...ticked } = form
   const parsed = checksSchema.safeParse({
     ...ticked,
     similarityLevel: /^\d+$/.test(similarity) ? Number(similarity) : NaN,
@@ -27,7 +35,7 @@ export function ChecksStep({ locked }: { locked: boolean }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     setTouched(true)
-    if (parsed.success) await saving.save({ checks: parsed.data as Checks })
+    if (parsed.success) await saving.save(parsed.data)
   }
 
   return (
@@ -39,8 +47,8 @@ export function ChecksStep({ locked }: { locked: boolean }) {
           <label key={check} className="choice check-item">
             <input
               type="checkbox"
-              checked={ticked[check]}
-              onChange={(event) => setTicked((current) => ({ ...current, [check]: event.target.checked }))}
+              checked={form[check]}
+              onChange={(event) => setForm((current) => ({ ...current, [check]: event.target.checked }))}
             />
             {t(`capture.checks.${check}`)}
           </label>
@@ -57,7 +65,9 @@ export function ChecksStep({ locked }: { locked: boolean }) {
             value={similarity}
             aria-invalid={invalid}
             aria-describedby={ids.hint}
-            onChange={(event) => setSimilarity(event.target.value.trim())}
+            onChange={(event) =>
+              setForm((current) => ({ ...current, similarity: event.target.value.trim() }))
+            }
             onBlur={() => setTouched(true)}
           />
           <p id={ids.hint} className={invalid ? 'field-error' : 'hint'} aria-live="polite">

@@ -5,23 +5,23 @@ import type { Person } from '../../../../shared/cases'
 import { Field } from '../../components/Field'
 import { useCheckedForm } from '../../components/useCheckedForm'
 import { useCapture } from '../../stores/context'
-import { StepSaveActions, useStepSave } from './StepSave'
+import { StepSaveActions, useReseed, useStepSave } from './StepSave'
 
 type Form = Record<keyof DocumentData, string>
 
-/** What the form starts from: the data saved, else what the case holds of the signer. */
-function startingForm(saved: DocumentData | undefined, person: Person | undefined): Form {
-  const from = (value: string | undefined) => value ?? ''
-  const type = saved?.idDocumentType ?? person?.idDocumentType
+/** What the form starts from: the data saved (or being saved), else what the case holds of the signer. */
+function startingForm(saved: DocumentData | null | undefined, person: Person | undefined): Form {
+  const from = saved ?? person
+  const text = (value: string | undefined) => value ?? ''
   return {
-    givenName: from(saved?.givenName ?? person?.givenName),
-    surname1: from(saved?.surname1 ?? person?.surname1),
-    surname2: from(saved?.surname2 ?? person?.surname2),
-    serialNumber: from(saved?.serialNumber ?? person?.serialNumber),
-    idDocumentType: documentTypes.find((known) => known === type) ?? 'IDC',
-    idDocumentCountry: from(saved?.idDocumentCountry ?? person?.idDocumentCountry),
-    mobilePhoneNumber: from(saved?.mobilePhoneNumber ?? person?.mobilePhoneNumber),
-    email: from(saved?.email ?? person?.email),
+    givenName: text(from?.givenName),
+    surname1: text(from?.surname1),
+    surname2: text(from?.surname2),
+    serialNumber: text(from?.serialNumber),
+    idDocumentType: documentTypes.find((known) => known === from?.idDocumentType) ?? 'IDC',
+    idDocumentCountry: text(from?.idDocumentCountry),
+    mobilePhoneNumber: text(from?.mobilePhoneNumber),
+    email: text(from?.email),
   }
 }
 
@@ -29,15 +29,17 @@ function startingForm(saved: DocumentData | undefined, person: Person | undefine
 export function DocumentStep({ person, locked }: { person: Person | undefined; locked: boolean }) {
   const { t } = useTranslation()
   const saved = useCapture((state) => state.capture?.document)
-  const { bind, check } = useCheckedForm(startingForm(saved, person), documentDataSchema)
-  const saving = useStepSave()
+  const saving = useStepSave('document')
+  const seed = startingForm(saving.sent ?? saved, person)
+  const { bind, check, values, reset } = useCheckedForm(seed, documentDataSchema)
+  useReseed(seed, values, reset)
   const typeId = useId()
   const typeField = bind('idDocumentType')
 
   const submit = async (event: FormEvent) => {
     event.preventDefault()
     const given = check(event.currentTarget as HTMLFormElement)
-    if (given) await saving.save({ document: given as DocumentData })
+    if (given) await saving.save(given as DocumentData)
   }
 
   return (
