@@ -311,14 +311,11 @@ export function createServices(deps: ServiceDependencies) {
   let purgeTimer: ReturnType<typeof setInterval> | undefined
   /** The start's work waiting for the window's first answer; undefined before the start and once begun. */
   let firstWork: ReturnType<typeof setTimeout> | undefined
-  /** Whether the start's purge ran: a desk quit before its start's work began still purges at close. */
-  let purged = false
   let closing: Promise<void> | undefined
   let connectionCheck: AbortController | undefined
   /** Additions of pairs under way, each stoppable. */
   const additions = new Set<AbortController>()
   const purge = () => {
-    purged = true
     inBackground('video cache purge', () => video.purge())
     inBackground('capture purge', async () => capture.purge(await cases.retention()))
   }
@@ -558,7 +555,8 @@ export function createServices(deps: ServiceDependencies) {
         clearInterval(purgeTimer)
         // Quit before the start's work began (the window closed at once): what retention says is gone
         // still goes, as it would have at the start.
-        const unpurged = firstWork !== undefined && !purged
+        // Still waiting means the start's purge never ran.
+        const unpurged = firstWork !== undefined
         clearTimeout(firstWork)
         firstWork = undefined
         if (unpurged) {

@@ -417,7 +417,13 @@ export function journalCsv(entries: readonly JournalEntry[]): string {
  */
 export async function journalMayHoldSigners(file: string): Promise<boolean> {
   try {
-    return /"type"\s*:\s*"(decision|creation|upload)"/.test(await readFile(file, 'utf8'))
+    // A line without a type is a decision, as an older version wrote them (and as the journal reads them).
+    return (await readFile(file, 'utf8'))
+      .split('\n')
+      .some(
+        (line) =>
+          line.trim() && (!/"type"\s*:/.test(line) || /"type"\s*:\s*"(decision|creation|upload)"/.test(line)),
+      )
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ENOENT'
   }

@@ -3,7 +3,7 @@ import { type ClientBase, escapeIdentifier, escapeLiteral } from 'pg'
 import { AppError } from '../../shared/errors'
 import { roleNameSchema } from '../../shared/team'
 import { schemaDrift } from './audit'
-import { migrate, ROLES } from './schema'
+import { migrate, ROLES, SCHEMA_VERSION, schemaVersion } from './schema'
 
 /**
  * A SCRAM-SHA-256 verifier (RFC 5802/7677, as PostgreSQL stores it): the server gets this, never the
@@ -24,15 +24,21 @@ export function scramVerifier(password: string, salt = randomBytes(16), iteratio
  */
 export async function initTeam(client: ClientBase): Promise<{ from: number; to: number }> {
   await createRoles(client)
+  // Compared before the upgrade too: an upgrade replaces functions, and would hide a change made to them.
+  const found = await schemaVersion(client)
+  if (found > 0 && found < SCHEMA_VERSION) refuseDrift(await schemaDrift(client, found))
   const upgraded = await migrate(client)
-  const drift = await schemaDrift(client)
+  refuseDrift(await schemaDrift(client))
+  return upgraded
+}
+
+function refuseDrift(drift: string[]): void {
   if (drift.length)
     throw new AppError(
       'team_schema_changed',
       'The team schema was changed outside RAO Desk (by hand, or by an admin acting as its owner under an older version): its rules cannot be trusted. Restore the database from a backup taken before the change, or undo what is listed.',
       drift.join('\n'),
     )
-  return upgraded
 }
 
 /** The group roles and the database rights they need; what exists already is left as it is. */

@@ -12,8 +12,29 @@ const SCRATCH = 'rao_team_expected'
 async function fingerprint(client: ClientBase, schema: string): Promise<Map<string, string>> {
   const { rows } = await client.query<{ object: string; definition: string }>(
     `SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS object,
-       concat_ws(' | ', p.prosrc, p.prosecdef, p.proconfig::text, p.proacl::text, pg_get_userbyid(p.proowner)) AS definition
+       concat_ws(' | ', pg_get_functiondef(p.oid), p.proacl::text, pg_get_userbyid(p.proowner)) AS definition
      FROM pg_proc p WHERE p.pronamespace = $1::regnamespace
+     UNION ALL
+     SELECT 'constraint ' || c.relname || '.' || con.conname, pg_get_constraintdef(con.oid)
+     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid WHERE c.relnamespace = $1::regnamespace
+     UNION ALL
+     SELECT 'index ' || c.relname, pg_get_indexdef(c.oid)
+     FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('i', 'I')
+     UNION ALL
+     SELECT 'view ' || c.relname, concat_ws(' | ', pg_get_viewdef(c.oid), c.reloptions::text)
+     FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('v', 'm')
+     UNION ALL
+     SELECT 'rule ' || c.relname || '.' || r.rulename, pg_get_ruledef(r.oid)
+     FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+     WHERE c.relnamespace = $1::regnamespace AND r.rulename <> '_RETURN'
+     UNION ALL
+     SELECT 'column type ' || c.relname || '.' || a.attname,
+       concat_ws(' | ', format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, a.attgenerated,
+         pg_get_expr(d.adbin, d.adrelid))
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+     WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0
+       AND NOT a.attisdropped
      UNION ALL
      SELECT 'policy ' || c.relname || '.' || pol.polname,
        concat_ws(' | ', pol.polcmd, pol.polpermissive, pol.polroles::regrole[]::text,
@@ -45,15 +66,16 @@ async function fingerprint(client: ClientBase, schema: string): Promise<Map<stri
  * What the team schema holds that its migrations did not make, or holds otherwise: a policy, a trigger,
  * a right or a function body added or changed by hand (as an older RAO Desk's admins could, acting as
  * the owner). The migrations are run again into a scratch schema inside a transaction that is rolled
- * back, and the two are compared. Needs what `migrate` needs (a superuser, or CREATEROLE); empty when
+ * back, and the two are compared, at `version` (the schema's own, before an upgrade hides a change). Needs what `migrate` needs (a superuser, or CREATEROLE); empty when
  * the schema is as RAO Desk made it.
  */
-export async function schemaDrift(client: ClientBase): Promise<string[]> {
+export async function schemaDrift(client: ClientBase, version = MIGRATIONS.length): Promise<string[]> {
   await client.query('BEGIN')
   try {
     await client.query(`GRANT ${ROLES.owner} TO SESSION_USER`)
     await client.query(`SET LOCAL ROLE ${ROLES.owner}`)
-    for (const migration of MIGRATIONS) await client.query(migration.sql.replace(/\brao_team\b/g, SCRATCH))
+    for (const migration of MIGRATIONS.slice(0, version))
+      await client.query(migration.sql.replace(/\brao_team\b/g, SCRATCH))
     await client.query('RESET ROLE')
     const [made, found] = [await fingerprint(client, SCRATCH), await fingerprint(client, 'rao_team')]
     const drift: string[] = []

@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addOfficer, createRoles, initTeam } from '../../../main/team/admin'
 import { checkTeamConnection } from '../../../main/team/check'
-import { migrate, SCHEMA_VERSION } from '../../../main/team/schema'
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from '../../../main/team/schema'
 import type { Cluster } from '../../support/pg-cluster'
 import { startCluster } from '../../support/pg-cluster'
 import { connectAs, deskStore, type Officer, seedCases, superuser, teamCluster, waitFor } from './fixtures'
@@ -314,9 +314,53 @@ describe('the schema’s owner, and a schema changed outside RAO Desk', () => {
     })
     // The membership is undone all the same.
     expect(await ownerMembers(team.admin)).toEqual([])
+    await team.admin.query('DROP POLICY upkeep ON rao_team.journal')
+    await team.admin.query('REVOKE UPDATE ON rao_team.journal, rao_team.journal_head FROM chief')
+    // What else a hand can change: an index a rule stands on, a column's default.
+    await team.admin.query('SET ROLE rao_team_owner')
+    await team.admin.query('DROP INDEX rao_team.journal_local')
+    await team.admin.query(`ALTER TABLE rao_team.claims ALTER COLUMN officer SET DEFAULT 'ana'`)
+    await team.admin.query('RESET ROLE')
+    const more = await initTeam(team.admin).then(
+      () => '',
+      (error: { detail?: string }) => error.detail ?? '',
+    )
+    expect(more).toContain('index journal_local: missing')
+    expect(more).toContain('column type claims.officer: changed')
+    expect(more).toContain('function journal_frozen(): changed')
     // And by the command, as an administrator runs it.
     const command = await adminCommand(team.cluster, ['init', team.cluster.adminUrl])
     expect(command).toMatchObject({ code: 1, out: expect.stringContaining('changed outside RAO Desk') })
-    expect(command.out).toContain('policy journal.upkeep: not made by RAO Desk')
+    expect(command.out).toContain('index journal_local: missing')
   })
+
+  it('compares before an upgrade too: a function changed at an older version is refused, not replaced', async () => {
+    const cluster = await startCluster()
+    const admin = await superuser(cluster)
+    try {
+      await createRoles(admin)
+      // Schema 3, as an older RAO Desk made it, and a function of it changed by hand as the owner.
+      await admin.query('BEGIN')
+      await admin.query('SET LOCAL ROLE rao_team_owner')
+      for (const [index, migration] of MIGRATIONS.slice(0, 3).entries()) {
+        await admin.query(migration.sql)
+        await admin.query('INSERT INTO rao_team.migrations (version, name) VALUES ($1, $2)', [
+          index + 1,
+          migration.name,
+        ])
+      }
+      await admin.query(
+        `CREATE OR REPLACE FUNCTION rao_team.validated_by(p_case bigint, p_officer text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT false $$`,
+      )
+      await admin.query('COMMIT')
+      await expect(initTeam(admin)).rejects.toMatchObject({
+        code: 'team_schema_changed',
+        detail: expect.stringContaining('function validated_by(p_case bigint, p_officer text): changed'),
+      })
+      expect((await admin.query('SELECT max(version) AS v FROM rao_team.migrations')).rows[0].v).toBe(3)
+    } finally {
+      await admin.end().catch(() => undefined)
+      await cluster.close()
+    }
+  }, 60_000)
 })
