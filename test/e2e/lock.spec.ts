@@ -189,6 +189,8 @@ test.describe('the idle lock', () => {
 })
 
 test('locks on demand from the keyboard and the top bar, in English and in Spanish', async ({ app }) => {
+  // Four locks and unlocks and a settings change: longer than the default on a loaded machine.
+  test.setTimeout(90_000)
   await setUpByKeyboard(app)
   await app.keyboard.press('Control+l')
   await expect(locked(app)).toBeVisible()
@@ -202,8 +204,10 @@ test('locks on demand from the keyboard and the top bar, in English and in Spani
     await app.keyboard.press('Meta+l')
     await expect(locked(app)).toBeVisible({ timeout: 2000 })
   }).toPass({ timeout: 15_000 })
+  await expect(app.getByLabel('PIN')).toBeFocused()
   await app.keyboard.type(DEFAULT_RAO.pin)
   await app.keyboard.press('Enter')
+  await expect(app.getByRole('heading', { name: 'Video ID queue' })).toBeVisible()
 
   await saveSettings(
     app,
